@@ -1,0 +1,15 @@
+//! The isomorphic boundary: DTOs, the client-safe error and the `#[server]` functions.
+//!
+//! The browser and the server share these types, so a call to an endpoint that does not exist,
+//! or a field that does not match, is a compile error.
+
+pub mod accounts;
+pub mod billing;
+pub mod dto;
+pub mod error;
+pub mod keys;
+
+pub use error::{AppError, ErrorCode};
+
+/// Where the UI's server functions are mounted; the REST API lives beside them under `/api`.
+pub const SERVER_FN_PREFIX: &str = "/api/fn";

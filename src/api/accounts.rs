@@ -1,0 +1,55 @@
+//! Sign-up, sign-in, sign-out and "who am I", as server functions for the UI.
+//! The REST routes in `server::http::auth` call the same services.
+
+use super::dto::{MeView, SessionView};
+use super::AppError;
+use leptos::prelude::*;
+
+/// Creates an account and signs it in.
+#[server(prefix = "/api/fn", endpoint = "sign_up")]
+pub async fn sign_up(email: String, password: String) -> Result<MeView, AppError> {
+    use crate::server::{fn_context as cx, services::accounts};
+    let state = cx::state()?;
+    accounts::register(&state, &email, &password).await?;
+    let (me, session) = accounts::login(&state, &email, &password).await?;
+    cx::start_session(&state, &session);
+    leptos_axum::redirect("/");
+    Ok(me)
+}
+
+#[server(prefix = "/api/fn", endpoint = "sign_in")]
+pub async fn sign_in(email: String, password: String) -> Result<MeView, AppError> {
+    use crate::server::{fn_context as cx, services::accounts};
+    let state = cx::state()?;
+    let (me, session) = accounts::login(&state, &email, &password).await?;
+    cx::start_session(&state, &session);
+    leptos_axum::redirect("/");
+    Ok(me)
+}
+
+#[server(prefix = "/api/fn", endpoint = "sign_out")]
+pub async fn sign_out() -> Result<(), AppError> {
+    use crate::server::{fn_context as cx, services::accounts};
+    let state = cx::state()?;
+    if let Some(session_id) = cx::principal().ok().and_then(|p| p.session_id) {
+        accounts::logout(&state, &session_id).await?;
+    }
+    cx::end_session(&state);
+    leptos_axum::redirect("/login");
+    Ok(())
+}
+
+/// Who is signed in (if anyone) and whether this instance runs in sandbox mode.
+#[server(prefix = "/api/fn", endpoint = "session")]
+pub async fn get_session() -> Result<SessionView, AppError> {
+    use crate::server::{fn_context as cx, services::accounts};
+    let state = cx::state()?;
+    let user = match cx::principal() {
+        Ok(p) => Some(accounts::me(&state, p.user_id).await?),
+        Err(_) => None,
+    };
+    Ok(SessionView {
+        user,
+        sandbox: state.settings.sandbox(),
+    })
+}

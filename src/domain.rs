@@ -1,0 +1,7 @@
+//! Pure types and rules, compiled for both the server and the browser.
+
+pub mod account;
+pub mod money;
+
+pub use account::{Email, InvalidEmail, InvalidPassword, Password, Role};
+pub use money::{InvalidMoney, Money, CURRENCY};

@@ -1,0 +1,75 @@
+#[cfg(feature = "ssr")]
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    use clap::Parser;
+    use namaskah::server::cli::{Cli, Command, UserCommand};
+    use namaskah::server::{config::Settings, services, startup::Application, storage::Db, telemetry};
+    use std::process::ExitCode;
+
+    telemetry::init();
+    let cli = Cli::parse();
+    let settings = match Settings::from_env() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: configuration: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let outcome: anyhow::Result<()> = async {
+        match cli.command.unwrap_or(Command::Serve) {
+            Command::Serve => {
+                let app = Application::build(settings).await?;
+                tracing::info!(
+                    addr = %app.state().settings.site_addr,
+                    sandbox = app.state().settings.sandbox(),
+                    "listening on http://{}",
+                    app.state().settings.site_addr
+                );
+                app.run_until(async {
+                    let _ = tokio::signal::ctrl_c().await;
+                })
+                .await?;
+            }
+            Command::Migrate => {
+                let db = Db::connect(&settings.database_url).await?;
+                db.migrate().await?;
+                println!("migrations applied");
+            }
+            Command::User {
+                command: UserCommand::Create { email, password, admin },
+            } => {
+                let state = namaskah::server::startup::offline_state(settings).await?;
+                let role = if admin {
+                    namaskah::domain::Role::Admin
+                } else {
+                    namaskah::domain::Role::Customer
+                };
+                let user = services::accounts::create_user(&state, &email, &password, role)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                println!("created {} account {} ({})", role.as_str(), user.id, user.email);
+            }
+            Command::Credit { email, amount, note } => {
+                let state = namaskah::server::startup::offline_state(settings).await?;
+                let balance = services::billing::credit(&state, &email, &amount, &note)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                println!("credited {email}: balance is now {}", balance.display());
+            }
+        }
+        Ok(())
+    }
+    .await;
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(not(feature = "ssr"))]
+pub fn main() {
+    // The browser client starts from `namaskah::hydrate` in lib.rs.
+}

@@ -1,0 +1,17 @@
+//! Everything that only runs on the server: configuration, HTTP, use-cases, storage.
+//! Compiled only with the `ssr` feature (the one gate is in `lib.rs`).
+
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod error;
+pub mod fn_context;
+pub mod http;
+pub mod services;
+pub mod shell;
+pub mod startup;
+pub mod state;
+pub mod storage;
+pub mod telemetry;
+
+pub use error::ServerError;

@@ -1,0 +1,48 @@
+//! The `namaskah` command line.
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "namaskah", version, about = "Temporary numbers and SMS verification codes")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web app and API (the default).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Add money to an account's wallet (a negative amount corrects it); writes a ledger row.
+    Credit {
+        #[arg(long)]
+        email: String,
+        /// A decimal amount, e.g. 25 or 12.5 (at most four places).
+        #[arg(long, allow_hyphen_values = true)]
+        amount: String,
+        /// Why: kept in the ledger for the customer and operators to see.
+        #[arg(long)]
+        note: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        password: String,
+        /// Make it an operator account.
+        #[arg(long)]
+        admin: bool,
+    },
+}

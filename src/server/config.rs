@@ -1,0 +1,169 @@
+//! Settings, read once from the environment (and a `.env` file). A bad value stops start-up with
+//! a message that names the variable.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// A secret that never appears in logs or `Debug` output.
+#[derive(Clone)]
+pub struct SecretString(String);
+
+impl SecretString {
+    pub fn new(s: String) -> Self {
+        SecretString(s)
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for SecretString {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SecretString(**redacted**)")
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// `DATABASE_URL`: `sqlite://file.db` (default `sqlite://namaskah.db`) or `postgres://…`.
+    pub database_url: String,
+    /// `FIVESIM_API_KEY`: unset means sandbox mode.
+    pub fivesim_api_key: Option<SecretString>,
+    /// `LEPTOS_SITE_ADDR`: where the app listens (default 127.0.0.1:3000; port 0 picks one).
+    pub site_addr: SocketAddr,
+    /// `LEPTOS_SITE_ROOT`: the directory holding the built client (`pkg/`) and public assets.
+    pub site_root: PathBuf,
+    /// `SESSION_TTL_HOURS`: how long a sign-in lasts (default 720 = 30 days).
+    pub session_ttl_hours: u32,
+    /// `COOKIE_SECURE`: mark the session cookie `Secure` (default true; browsers accept Secure
+    /// cookies from http://localhost and http://127.0.0.1).
+    pub cookie_secure: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{variable}: {message}")]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub message: String,
+}
+
+impl Settings {
+    /// Reads the process environment, after loading `.env` if there is one.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let _ = dotenvy::dotenv();
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// Reads settings through `lookup`, so tests can supply their own environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |k: &str| lookup(k).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let database_url = get("DATABASE_URL").unwrap_or_else(|| "sqlite://namaskah.db".into());
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
+            return Err(ConfigError {
+                variable: "DATABASE_URL",
+                message: format!(
+                    "must start with sqlite: or postgres:// (got {:?})",
+                    database_url.split(':').next().unwrap_or_default()
+                ),
+            });
+        }
+        Ok(Settings {
+            database_url,
+            fivesim_api_key: get("FIVESIM_API_KEY").map(SecretString::new),
+            site_addr: parse(&get, "LEPTOS_SITE_ADDR", "127.0.0.1:3000", "an address like 127.0.0.1:3000")?,
+            site_root: PathBuf::from(get("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into())),
+            session_ttl_hours: parse(&get, "SESSION_TTL_HOURS", "720", "a whole number of hours")
+                .and_then(|h: u32| positive("SESSION_TTL_HOURS", h))?,
+            cookie_secure: parse_bool(&get, "COOKIE_SECURE", true)?,
+        })
+    }
+
+    /// Sandbox mode: no real provider key, so the embedded emulators stand in for the providers.
+    pub fn sandbox(&self) -> bool {
+        self.fivesim_api_key.is_none()
+    }
+}
+
+fn parse<T: std::str::FromStr>(
+    get: &impl Fn(&str) -> Option<String>,
+    variable: &'static str,
+    default: &str,
+    expected: &str,
+) -> Result<T, ConfigError> {
+    let raw = get(variable).unwrap_or_else(|| default.to_owned());
+    raw.parse().map_err(|_| ConfigError {
+        variable,
+        message: format!("expected {expected}, got {raw:?}"),
+    })
+}
+
+fn positive(variable: &'static str, value: u32) -> Result<u32, ConfigError> {
+    if value == 0 {
+        Err(ConfigError {
+            variable,
+            message: "must be greater than zero".into(),
+        })
+    } else {
+        Ok(value)
+    }
+}
+
+fn parse_bool(
+    get: &impl Fn(&str) -> Option<String>,
+    variable: &'static str,
+    default: bool,
+) -> Result<bool, ConfigError> {
+    match get(variable).as_deref().map(str::to_ascii_lowercase).as_deref() {
+        None => Ok(default),
+        Some("1" | "true" | "yes" | "on") => Ok(true),
+        Some("0" | "false" | "no" | "off") => Ok(false),
+        Some(other) => Err(ConfigError {
+            variable,
+            message: format!("expected true or false, got {other:?}"),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn settings(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let env: HashMap<String, String> =
+            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Settings::from_lookup(|k| env.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_are_sqlite_and_sandbox() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(s.database_url, "sqlite://namaskah.db");
+        assert!(s.sandbox());
+        assert_eq!(s.site_addr.to_string(), "127.0.0.1:3000");
+        assert!(s.cookie_secure);
+    }
+
+    #[test]
+    fn a_key_turns_sandbox_off_and_is_never_printed() {
+        let s = settings(&[("FIVESIM_API_KEY", "jwt-secret")]).unwrap();
+        assert!(!s.sandbox());
+        assert!(!format!("{s:?}").contains("jwt-secret"));
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        let e = settings(&[("SESSION_TTL_HOURS", "soon")]).unwrap_err();
+        assert_eq!(e.variable, "SESSION_TTL_HOURS");
+        assert!(e.to_string().starts_with("SESSION_TTL_HOURS: "));
+        assert_eq!(settings(&[("SESSION_TTL_HOURS", "0")]).unwrap_err().variable, "SESSION_TTL_HOURS");
+        assert_eq!(settings(&[("DATABASE_URL", "mysql://x")]).unwrap_err().variable, "DATABASE_URL");
+        assert_eq!(settings(&[("LEPTOS_SITE_ADDR", "here")]).unwrap_err().variable, "LEPTOS_SITE_ADDR");
+        assert_eq!(settings(&[("COOKIE_SECURE", "maybe")]).unwrap_err().variable, "COOKIE_SECURE");
+    }
+}

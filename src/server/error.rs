@@ -1,0 +1,106 @@
+//! The server's error: what went wrong in a use-case, with its cause chain for the logs.
+//! It becomes the client-safe `AppError` at the edge; database and unexpected errors are logged
+//! there and collapse to a generic 500 so no internals reach the client.
+
+use crate::api::{AppError, ErrorCode};
+use crate::domain::Money;
+use std::fmt;
+
+#[derive(thiserror::Error)]
+pub enum ServerError {
+    #[error("{message}")]
+    Validation { field: &'static str, message: String },
+    #[error("{0}")]
+    Unauthorized(&'static str),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("{message}")]
+    Conflict {
+        message: String,
+        field: Option<&'static str>,
+    },
+    #[error("insufficient balance: {needed} needed, {available} available")]
+    InsufficientBalance { needed: Money, available: Money },
+    #[error("database error")]
+    Db(#[from] sqlx::Error),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl ServerError {
+    pub fn validation(field: &'static str, message: impl fmt::Display) -> Self {
+        ServerError::Validation {
+            field,
+            message: format!("{field} {message}"),
+        }
+    }
+
+    pub fn conflict(message: impl Into<String>) -> Self {
+        ServerError::Conflict {
+            message: message.into(),
+            field: None,
+        }
+    }
+}
+
+impl fmt::Debug for ServerError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{self}")?;
+        let mut current = std::error::Error::source(self);
+        while let Some(cause) = current {
+            writeln!(f, "Caused by:\n\t{cause}")?;
+            current = cause.source();
+        }
+        Ok(())
+    }
+}
+
+impl From<ServerError> for AppError {
+    fn from(e: ServerError) -> Self {
+        match e {
+            ServerError::Validation { field, message } => AppError::validation(field, message),
+            ServerError::Unauthorized(msg) => AppError::new(ErrorCode::Unauthorized, msg),
+            ServerError::Forbidden(msg) => AppError::new(ErrorCode::Forbidden, msg),
+            ServerError::NotFound(what) => AppError::not_found(what),
+            ServerError::Conflict { message, field } => AppError {
+                code: ErrorCode::Conflict,
+                message,
+                field: field.map(str::to_owned),
+            },
+            ServerError::InsufficientBalance { needed, available } => AppError::new(
+                ErrorCode::PaymentRequired,
+                format!(
+                    "insufficient balance: this costs {}, your balance is {}",
+                    needed.display(),
+                    available.display()
+                ),
+            ),
+            ServerError::Db(_) | ServerError::Unexpected(_) => {
+                tracing::error!(error.cause_chain = ?e, "request failed");
+                AppError::internal()
+            }
+        }
+    }
+}
+
+/// Maps a unique-constraint violation to a `Conflict`, leaving other errors as they are.
+pub trait OnConstraint<T> {
+    fn on_unique_violation(
+        self,
+        map: impl FnOnce() -> ServerError,
+    ) -> Result<T, ServerError>;
+}
+
+impl<T> OnConstraint<T> for Result<T, sqlx::Error> {
+    fn on_unique_violation(
+        self,
+        map: impl FnOnce() -> ServerError,
+    ) -> Result<T, ServerError> {
+        self.map_err(|e| match &e {
+            sqlx::Error::Database(db) if db.is_unique_violation() => map(),
+            _ => ServerError::Db(e),
+        })
+    }
+}

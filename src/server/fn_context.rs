@@ -1,0 +1,58 @@
+//! What a `#[server]` function needs from the request it runs in: the shared state, the
+//! caller, and a way to set cookies on the response. Bodies stay a few lines long.
+
+use super::http::cookies;
+use super::services::accounts::{NewSession, Principal};
+use super::state::AppState;
+use crate::api::AppError;
+use axum::http::request::Parts;
+use axum::http::{header, HeaderValue};
+use leptos::prelude::{expect_context, use_context};
+use leptos_axum::ResponseOptions;
+
+pub fn state() -> Result<AppState, AppError> {
+    use_context::<AppState>().ok_or_else(|| {
+        tracing::error!("server function ran without AppState in its context");
+        AppError::internal()
+    })
+}
+
+/// The signed-in caller, as resolved by the auth layer; 401 when there is none.
+pub fn principal() -> Result<Principal, AppError> {
+    use_context::<Parts>()
+        .and_then(|parts| parts.extensions.get::<Principal>().cloned())
+        .ok_or_else(AppError::unauthorized)
+}
+
+/// Whether the call came from a plain HTML form (JavaScript off) rather than the WASM client.
+pub fn is_plain_form_post() -> bool {
+    use_context::<Parts>()
+        .and_then(|p| p.headers.get(header::ACCEPT).cloned())
+        .and_then(|v| v.to_str().ok().map(|s| s.contains("text/html")))
+        .unwrap_or(false)
+}
+
+pub fn start_session(state: &AppState, session: &NewSession) {
+    set_cookie(cookies::session(&state.settings, &session.token, session.max_age_secs));
+}
+
+pub fn end_session(state: &AppState) {
+    set_cookie(cookies::clear_session(&state.settings));
+}
+
+/// Hands `value` to the next load of the page at `path` only, through a short-lived cookie.
+pub fn set_flash(state: &AppState, name: &str, value: &str, path: &str) {
+    set_cookie(cookies::flash(&state.settings, name, value, path));
+}
+
+/// Reads a flash cookie set by `set_flash` and clears it, so it is shown once.
+pub fn take_flash(state: &AppState, name: &str, path: &str) -> Option<String> {
+    let value = use_context::<Parts>()
+        .and_then(|p| cookies::read(&p.headers, name).map(str::to_owned))?;
+    set_cookie(cookies::clear_flash(&state.settings, name, path));
+    Some(value)
+}
+
+fn set_cookie(value: HeaderValue) {
+    expect_context::<ResponseOptions>().append_header(header::SET_COOKIE, value);
+}

@@ -1,0 +1,24 @@
+//! The REST API under `/api`, and the layers every request passes through.
+
+pub mod auth;
+pub mod billing;
+pub mod cookies;
+pub mod error;
+pub mod extract;
+pub mod keys;
+pub mod security;
+
+use super::state::AppState;
+use axum::routing::any;
+use axum::Router;
+
+/// Every REST route. Unknown `/api` paths and wrong methods answer with JSON errors.
+pub fn api_router() -> Router<AppState> {
+    Router::new()
+        .merge(auth::router())
+        .merge(keys::router())
+        .merge(billing::router())
+        .route("/api", any(error::api_not_found))
+        .route("/api/{*path}", any(error::api_not_found))
+        .method_not_allowed_fallback(error::method_not_allowed)
+}

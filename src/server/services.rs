@@ -1,0 +1,6 @@
+//! Use-cases. Every business rule lives here (or in `domain`), never in handlers or SQL.
+
+pub mod accounts;
+pub mod api_keys;
+pub mod billing;
+pub mod secrets;

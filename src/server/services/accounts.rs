@@ -1,0 +1,124 @@
+//! Accounts: registration, sign-in with server-side sessions, and who the caller is.
+
+use super::secrets;
+use crate::api::dto::{MeView, UserView};
+use crate::domain::{Email, Money, Password, Role, CURRENCY};
+use crate::server::error::OnConstraint;
+use crate::server::state::AppState;
+use crate::server::storage::{sessions, users};
+use crate::server::ServerError;
+
+/// The authenticated caller of a request, put in the request's extensions by the auth layer.
+#[derive(Clone, Debug)]
+pub struct Principal {
+    pub user_id: i64,
+    pub role: Role,
+    /// The session's id when signed in by cookie; `None` for API keys.
+    pub session_id: Option<String>,
+}
+
+/// A new sign-in: the token goes in the cookie, its digest in the database.
+pub struct NewSession {
+    pub token: String,
+    pub max_age_secs: i64,
+}
+
+pub async fn register(state: &AppState, email: &str, password: &str) -> Result<UserView, ServerError> {
+    create_user(state, email, password, Role::Customer).await
+}
+
+#[tracing::instrument(skip_all, fields(role = role.as_str()))]
+pub async fn create_user(
+    state: &AppState,
+    email: &str,
+    password: &str,
+    role: Role,
+) -> Result<UserView, ServerError> {
+    let email = Email::parse(email).map_err(|e| ServerError::validation("email", e))?;
+    let password = Password::parse(password).map_err(|e| ServerError::validation("password", e))?;
+    let hash = secrets::hash_password(password.expose().to_owned()).await?;
+    let id = users::insert(&state.db.pool, email.as_ref(), &hash, role.as_str(), state.clock.now_ms())
+        .await
+        .on_unique_violation(|| ServerError::Conflict {
+            message: "an account with this email already exists".into(),
+            field: Some("email"),
+        })?;
+    tracing::info!(user_id = id, "account created");
+    Ok(UserView {
+        id,
+        email: email.to_string(),
+    })
+}
+
+/// Checks the credentials and opens a session. Unknown email and wrong password get the same
+/// answer after the same amount of work.
+pub async fn login(
+    state: &AppState,
+    email: &str,
+    password: &str,
+) -> Result<(MeView, NewSession), ServerError> {
+    if email.trim().is_empty() {
+        return Err(ServerError::validation("email", "is required"));
+    }
+    if password.is_empty() {
+        return Err(ServerError::validation("password", "is required"));
+    }
+    let normalized = email.trim().to_lowercase();
+    let user = users::find_by_email(&state.db.pool, &normalized).await?;
+    let ok = secrets::verify_password(
+        password.to_owned(),
+        user.as_ref().map(|u| u.password_hash.clone()),
+    )
+    .await?;
+    let user = match user {
+        Some(user) if ok => user,
+        _ => return Err(ServerError::Unauthorized("wrong email or password")),
+    };
+    let token = secrets::random_token("", 32);
+    let now = state.clock.now_ms();
+    let ttl_ms = i64::from(state.settings.session_ttl_hours) * 3_600_000;
+    sessions::insert(&state.db.pool, &secrets::digest(&token), user.user_id, now, now + ttl_ms).await?;
+    let me = me_from_row(user)?;
+    Ok((
+        me,
+        NewSession {
+            token,
+            max_age_secs: ttl_ms / 1000,
+        },
+    ))
+}
+
+pub async fn logout(state: &AppState, session_id: &str) -> Result<(), ServerError> {
+    sessions::delete(&state.db.pool, session_id).await?;
+    Ok(())
+}
+
+/// Resolves a session cookie's token to its owner, if the session is live.
+pub async fn authenticate_session(state: &AppState, token: &str) -> Result<Option<Principal>, ServerError> {
+    let session_id = secrets::digest(token);
+    let owner = sessions::find_owner(&state.db.pool, &session_id, state.clock.now_ms()).await?;
+    Ok(owner.map(|o| Principal {
+        user_id: o.user_id,
+        role: Role::parse(&o.role).unwrap_or(Role::Customer),
+        session_id: Some(session_id),
+    }))
+}
+
+pub async fn me(state: &AppState, user_id: i64) -> Result<MeView, ServerError> {
+    let user = users::find(&state.db.pool, user_id)
+        .await?
+        .ok_or(ServerError::Unauthorized("this account no longer exists"))?;
+    me_from_row(user)
+}
+
+fn me_from_row(user: users::UserRow) -> Result<MeView, ServerError> {
+    let role = Role::parse(&user.role)
+        .ok_or_else(|| anyhow::anyhow!("user {} has unknown role {:?}", user.user_id, user.role))?;
+    Ok(MeView {
+        id: user.user_id,
+        email: user.email,
+        role,
+        balance: Money::from_units(user.balance_units),
+        currency: CURRENCY.to_owned(),
+    })
+}

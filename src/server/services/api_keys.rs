@@ -1,0 +1,86 @@
+//! API keys: long random tokens shown once, stored as SHA-256 digests, revocable.
+
+use super::accounts::Principal;
+use super::secrets;
+use crate::api::dto::{ApiKeyList, ApiKeyView, CreatedApiKey};
+use crate::domain::Role;
+use crate::server::clock::from_ms;
+use crate::server::state::AppState;
+use crate::server::storage::api_keys;
+use crate::server::ServerError;
+
+pub const KEY_PREFIX: &str = "nmk_";
+const SHOWN_PREFIX_LEN: usize = 12;
+const NAME_MAX_CHARS: usize = 64;
+/// How stale `last_used_at` may get before a request refreshes it (keeps writes off the hot path).
+const TOUCH_EVERY_MS: i64 = 60_000;
+
+pub async fn create(state: &AppState, user_id: i64, name: &str) -> Result<CreatedApiKey, ServerError> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(ServerError::validation("name", "is required"));
+    }
+    if name.chars().count() > NAME_MAX_CHARS {
+        return Err(ServerError::validation(
+            "name",
+            format!("must be at most {NAME_MAX_CHARS} characters"),
+        ));
+    }
+    let key = secrets::random_token(KEY_PREFIX, 24);
+    let prefix = key[..SHOWN_PREFIX_LEN].to_owned();
+    let now = state.clock.now_ms();
+    let id = api_keys::insert(&state.db.pool, user_id, name, &prefix, &secrets::digest(&key), now).await?;
+    tracing::info!(user_id, api_key_id = id, "api key created");
+    Ok(CreatedApiKey {
+        id,
+        name: name.to_owned(),
+        prefix,
+        key,
+        created_at: from_ms(now),
+    })
+}
+
+pub async fn list(state: &AppState, user_id: i64) -> Result<ApiKeyList, ServerError> {
+    let rows = api_keys::list_live(&state.db.pool, user_id).await?;
+    Ok(ApiKeyList {
+        keys: rows
+            .into_iter()
+            .map(|r| ApiKeyView {
+                id: r.api_key_id,
+                name: r.name,
+                prefix: r.prefix,
+                created_at: from_ms(r.created_at),
+                last_used_at: r.last_used_at.map(from_ms),
+            })
+            .collect(),
+    })
+}
+
+/// Revokes one of the caller's keys. Another user's key, or one already revoked, is "not found".
+pub async fn revoke(state: &AppState, user_id: i64, api_key_id: i64) -> Result<(), ServerError> {
+    if api_keys::revoke(&state.db.pool, user_id, api_key_id, state.clock.now_ms()).await? {
+        tracing::info!(user_id, api_key_id, "api key revoked");
+        Ok(())
+    } else {
+        Err(ServerError::NotFound("API key"))
+    }
+}
+
+/// Resolves a bearer token to its owner, if it is a live key.
+pub async fn authenticate(state: &AppState, token: &str) -> Result<Option<Principal>, ServerError> {
+    if !token.starts_with(KEY_PREFIX) {
+        return Ok(None);
+    }
+    let Some(owner) = api_keys::find_owner(&state.db.pool, &secrets::digest(token)).await? else {
+        return Ok(None);
+    };
+    let now = state.clock.now_ms();
+    if owner.last_used_at.is_none_or(|t| now - t > TOUCH_EVERY_MS) {
+        api_keys::touch(&state.db.pool, owner.api_key_id, now).await?;
+    }
+    Ok(Some(Principal {
+        user_id: owner.user_id,
+        role: Role::parse(&owner.role).unwrap_or(Role::Customer),
+        session_id: None,
+    }))
+}

@@ -1,0 +1,136 @@
+//! The wallet. Every balance change is a ledger row written in the same transaction as the
+//! change itself; the balance never goes below zero.
+
+use crate::api::dto::{BalanceView, TransactionPage, TransactionView};
+use crate::domain::{Email, Money, CURRENCY};
+use crate::server::clock::from_ms;
+use crate::server::error::OnConstraint;
+use crate::server::state::AppState;
+use crate::server::storage::{ledger, users};
+use crate::server::ServerError;
+use sqlx::AnyConnection;
+
+pub const DEFAULT_PER_PAGE: u32 = 20;
+pub const MAX_PER_PAGE: u32 = 100;
+
+/// One money movement, posted inside the caller's transaction.
+pub struct Posting<'a> {
+    pub user_id: i64,
+    pub amount: Money,
+    pub kind: &'a str,
+    /// A unique key for movements that must happen at most once (`refund:rental:{id}`).
+    pub reference: Option<&'a str>,
+    pub note: &'a str,
+}
+
+/// Applies a posting on `conn` (inside a transaction). Returns the new balance. Refuses with
+/// `InsufficientBalance` when the balance would go negative, and with `Conflict` when the
+/// reference was already used: a second refund is impossible, not merely unlikely.
+pub async fn post(conn: &mut AnyConnection, now: i64, p: Posting<'_>) -> Result<Money, ServerError> {
+    let entry = ledger::NewEntry {
+        user_id: p.user_id,
+        amount_units: p.amount.units(),
+        kind: p.kind,
+        reference: p.reference,
+        note: p.note,
+        now,
+    };
+    match ledger::post(&mut *conn, entry)
+        .await
+        .on_unique_violation(|| ServerError::conflict("this payment was already made"))?
+    {
+        Some(balance) => Ok(Money::from_units(balance)),
+        None => {
+            let available = users::balance_units(&mut *conn, p.user_id)
+                .await?
+                .ok_or(ServerError::NotFound("account"))?;
+            Err(ServerError::InsufficientBalance {
+                needed: Money::from_units(-p.amount.units()),
+                available: Money::from_units(available),
+            })
+        }
+    }
+}
+
+pub async fn balance(state: &AppState, user_id: i64) -> Result<BalanceView, ServerError> {
+    let units = users::balance_units(&state.db.pool, user_id)
+        .await?
+        .ok_or(ServerError::NotFound("account"))?;
+    Ok(BalanceView {
+        balance: Money::from_units(units),
+        currency: CURRENCY.to_owned(),
+    })
+}
+
+pub async fn transactions(
+    state: &AppState,
+    user_id: i64,
+    page: Option<u32>,
+    per_page: Option<u32>,
+) -> Result<TransactionPage, ServerError> {
+    let page = page.unwrap_or(1);
+    let per_page = per_page.unwrap_or(DEFAULT_PER_PAGE);
+    if page == 0 {
+        return Err(ServerError::validation("page", "must be 1 or more"));
+    }
+    if per_page == 0 || per_page > MAX_PER_PAGE {
+        return Err(ServerError::validation(
+            "per_page",
+            format!("must be between 1 and {MAX_PER_PAGE}"),
+        ));
+    }
+    let offset = i64::from(page - 1) * i64::from(per_page);
+    let rows = ledger::page(&state.db.pool, user_id, i64::from(per_page), offset).await?;
+    let total = ledger::count(&state.db.pool, user_id).await?;
+    Ok(TransactionPage {
+        transactions: rows
+            .into_iter()
+            .map(|r| TransactionView {
+                id: r.ledger_entry_id,
+                amount: Money::from_units(r.amount_units),
+                balance_after: Money::from_units(r.balance_after_units),
+                kind: r.kind,
+                reference: r.reference,
+                note: r.note,
+                created_at: from_ms(r.created_at),
+            })
+            .collect(),
+        page,
+        per_page,
+        total: u64::try_from(total).unwrap_or_default(),
+    })
+}
+
+/// An operator's manual credit (or, with a negative amount, a correction), from the CLI.
+/// Returns the new balance.
+#[tracing::instrument(skip(state, note))]
+pub async fn credit(state: &AppState, email: &str, amount: &str, note: &str) -> Result<Money, ServerError> {
+    let email = Email::parse(email).map_err(|e| ServerError::validation("email", e))?;
+    let amount: Money = amount.parse().map_err(|e| ServerError::validation("amount", e))?;
+    if amount == Money::ZERO {
+        return Err(ServerError::validation("amount", "must not be zero"));
+    }
+    if note.trim().is_empty() {
+        return Err(ServerError::validation("note", "is required"));
+    }
+    let user = users::find_by_email(&state.db.pool, email.as_ref())
+        .await?
+        .ok_or(ServerError::NotFound("account"))?;
+    let mut tx = state.db.begin_write().await?;
+    let kind = if amount.is_positive() { "credit" } else { "adjustment" };
+    let balance = post(
+        &mut tx,
+        state.clock.now_ms(),
+        Posting {
+            user_id: user.user_id,
+            amount,
+            kind,
+            reference: None,
+            note: note.trim(),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(user_id = user.user_id, %amount, %balance, "operator credit");
+    Ok(balance)
+}

@@ -1,0 +1,105 @@
+//! All SQL lives under here: one module per aggregate, each mapping its own `*Row` structs.
+//!
+//! One code path serves SQLite and PostgreSQL through sqlx's `Any` driver: portable SQL with
+//! `$n` placeholders, integer money (1/10000 units) and integer timestamps (ms since epoch).
+
+pub mod api_keys;
+pub mod ledger;
+pub mod sessions;
+pub mod users;
+
+use anyhow::Context;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::migrate::{MigrateDatabase, Migrator};
+use sqlx::{Any, AnyPool, Executor};
+use std::str::FromStr;
+use std::time::Duration;
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The connection pool and which database it talks to.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pub pool: AnyPool,
+    pub backend: Backend,
+}
+
+pub type Tx = sqlx::Transaction<'static, Any>;
+
+impl Db {
+    /// Connects to `url`, creating the SQLite file or PostgreSQL database if it does not exist.
+    pub async fn connect(url: &str) -> anyhow::Result<Db> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else {
+            Backend::Postgres
+        };
+        let url = match backend {
+            Backend::Sqlite if !url.contains("mode=") => {
+                let sep = if url.contains('?') { '&' } else { '?' };
+                format!("{url}{sep}mode=rwc")
+            }
+            _ => url.to_owned(),
+        };
+        if backend == Backend::Postgres
+            && !Any::database_exists(&url)
+                .await
+                .context("Failed to reach the PostgreSQL server in DATABASE_URL")?
+        {
+            Any::create_database(&url)
+                .await
+                .context("Failed to create the database named in DATABASE_URL")?;
+        }
+        let options = AnyConnectOptions::from_str(&url).context("DATABASE_URL is not a valid URL")?;
+        let pool = match backend {
+            Backend::Sqlite => AnyPoolOptions::new()
+                .max_connections(8)
+                .min_connections(1)
+                .after_connect(|conn, _| {
+                    Box::pin(async move {
+                        conn.execute(
+                            "pragma journal_mode = wal; pragma synchronous = normal; \
+                             pragma busy_timeout = 10000; pragma foreign_keys = on;",
+                        )
+                        .await?;
+                        Ok(())
+                    })
+                }),
+            Backend::Postgres => AnyPoolOptions::new().max_connections(16),
+        }
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(options)
+        .await
+        .context("Failed to connect to the database in DATABASE_URL")?;
+        Ok(Db { pool, backend })
+    }
+
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        let migrator = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator
+            .run(&self.pool)
+            .await
+            .context("Failed to apply database migrations")
+    }
+
+    /// Begins a transaction that will write. On SQLite it takes the write lock up front
+    /// (`begin immediate`), so two writers queue on the busy timeout instead of failing when
+    /// one upgrades a read lock.
+    pub async fn begin_write(&self) -> Result<Tx, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("begin immediate").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+    }
+}

@@ -1,0 +1,97 @@
+//! The wallet: `ledger_entry` rows and the balance they add up to on `app_user`.
+
+use sqlx::{Any, AnyConnection, Executor, FromRow};
+
+#[derive(Debug, Clone, FromRow)]
+pub struct LedgerEntryRow {
+    pub ledger_entry_id: i64,
+    pub amount_units: i64,
+    pub balance_after_units: i64,
+    pub kind: String,
+    pub reference: Option<String>,
+    pub note: String,
+    pub created_at: i64,
+}
+
+pub struct NewEntry<'a> {
+    pub user_id: i64,
+    /// Positive adds to the balance, negative takes from it.
+    pub amount_units: i64,
+    pub kind: &'a str,
+    pub reference: Option<&'a str>,
+    pub note: &'a str,
+    pub now: i64,
+}
+
+/// Moves the balance and writes the ledger row, on the caller's transaction. Returns the new
+/// balance, or `None` when the balance would go below zero (nothing is written then).
+/// A repeated `reference` fails with a unique violation.
+pub async fn post(conn: &mut AnyConnection, entry: NewEntry<'_>) -> Result<Option<i64>, sqlx::Error> {
+    let balance_after: Option<i64> = sqlx::query_scalar(
+        "update app_user set balance_units = balance_units + $1, updated_at = $2 \
+         where user_id = $3 and balance_units + $1 >= 0 returning balance_units",
+    )
+    .bind(entry.amount_units)
+    .bind(entry.now)
+    .bind(entry.user_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(balance_after) = balance_after else {
+        return Ok(None);
+    };
+    sqlx::query(
+        "insert into ledger_entry \
+         (user_id, amount_units, balance_after_units, kind, reference, note, created_at) \
+         values ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(entry.user_id)
+    .bind(entry.amount_units)
+    .bind(balance_after)
+    .bind(entry.kind)
+    .bind(entry.reference)
+    .bind(entry.note)
+    .bind(entry.now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(Some(balance_after))
+}
+
+pub async fn page<'e>(
+    db: impl Executor<'e, Database = Any>,
+    user_id: i64,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<LedgerEntryRow>, sqlx::Error> {
+    sqlx::query_as(
+        "select ledger_entry_id, amount_units, balance_after_units, kind, reference, note, created_at \
+         from ledger_entry where user_id = $1 order by ledger_entry_id desc limit $2 offset $3",
+    )
+    .bind(user_id)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(db)
+    .await
+}
+
+pub async fn count<'e>(
+    db: impl Executor<'e, Database = Any>,
+    user_id: i64,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("select count(*) from ledger_entry where user_id = $1")
+        .bind(user_id)
+        .fetch_one(db)
+        .await
+}
+
+/// The sum of a user's ledger rows; equals their balance (the invariant tests check).
+pub async fn sum_units<'e>(
+    db: impl Executor<'e, Database = Any>,
+    user_id: i64,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "select cast(coalesce(sum(amount_units), 0) as bigint) from ledger_entry where user_id = $1",
+    )
+    .bind(user_id)
+    .fetch_one(db)
+    .await
+}

@@ -1,0 +1,63 @@
+//! The `app_user` table.
+
+use sqlx::{Any, Executor, FromRow};
+
+#[derive(Debug, Clone, FromRow)]
+pub struct UserRow {
+    pub user_id: i64,
+    pub email: String,
+    pub password_hash: String,
+    pub role: String,
+    pub balance_units: i64,
+}
+
+const COLUMNS: &str = "user_id, email, password_hash, role, balance_units";
+
+pub async fn insert<'e>(
+    db: impl Executor<'e, Database = Any>,
+    email: &str,
+    password_hash: &str,
+    role: &str,
+    now: i64,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "insert into app_user (email, password_hash, role, created_at, updated_at) \
+         values ($1, $2, $3, $4, $4) returning user_id",
+    )
+    .bind(email)
+    .bind(password_hash)
+    .bind(role)
+    .bind(now)
+    .fetch_one(db)
+    .await
+}
+
+pub async fn find_by_email<'e>(
+    db: impl Executor<'e, Database = Any>,
+    email: &str,
+) -> Result<Option<UserRow>, sqlx::Error> {
+    sqlx::query_as(&format!("select {COLUMNS} from app_user where email = $1"))
+        .bind(email)
+        .fetch_optional(db)
+        .await
+}
+
+pub async fn find<'e>(
+    db: impl Executor<'e, Database = Any>,
+    user_id: i64,
+) -> Result<Option<UserRow>, sqlx::Error> {
+    sqlx::query_as(&format!("select {COLUMNS} from app_user where user_id = $1"))
+        .bind(user_id)
+        .fetch_optional(db)
+        .await
+}
+
+pub async fn balance_units<'e>(
+    db: impl Executor<'e, Database = Any>,
+    user_id: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("select balance_units from app_user where user_id = $1")
+        .bind(user_id)
+        .fetch_optional(db)
+        .await
+}

@@ -1,0 +1,5 @@
+//! Pages and components.
+
+pub mod components;
+pub mod layout;
+pub mod pages;

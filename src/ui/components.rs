@@ -1,0 +1,11 @@
+//! Small pieces shared by the pages.
+
+pub mod copy_button;
+pub mod notices;
+pub mod time;
+pub mod transactions;
+
+pub use copy_button::CopyButton;
+pub use notices::{ErrorNotice, FieldError, SignInPrompt};
+pub use time::format_time;
+pub use transactions::TransactionsTable;

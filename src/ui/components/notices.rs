@@ -1,0 +1,52 @@
+use crate::api::{AppError, ErrorCode};
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+/// A server error as the user should read it; "not signed in" becomes a way to sign in.
+#[component]
+pub fn ErrorNotice(error: AppError) -> impl IntoView {
+    if error.code == ErrorCode::Unauthorized {
+        return view! { <SignInPrompt /> }.into_any();
+    }
+    view! {
+        <div class="notice notice-error" role="alert">
+            <strong>"Could not do that. "</strong>
+            {error.message}
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+pub fn SignInPrompt() -> impl IntoView {
+    view! {
+        <div class="card prompt">
+            <h2>"Sign in to continue"</h2>
+            <p>"This page shows your own account. Sign in, or create an account in a minute."</p>
+            <div class="actions">
+                <A href="/login" attr:class="btn btn-primary">"Sign in"</A>
+                <A href="/register" attr:class="btn">"Create account"</A>
+            </div>
+        </div>
+    }
+}
+
+/// The message for `field` if the last attempt failed on it.
+#[component]
+pub fn FieldError(
+    #[prop(into)] field: &'static str,
+    #[prop(into)] error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    move || {
+        error
+            .get()
+            .filter(|e| e.field.as_deref() == Some(field))
+            .map(|e| {
+                view! {
+                    <p class="field-error" id=format!("{field}-error") role="alert">
+                        {e.message}
+                    </p>
+                }
+            })
+    }
+}

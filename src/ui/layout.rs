@@ -1,0 +1,80 @@
+//! The frame of every page: header with balance and account menu, navigation, sandbox banner.
+
+use crate::api::dto::SessionView;
+use crate::api::accounts::SignOut;
+use crate::app::{refresh_session_after, SessionResource};
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+#[component]
+pub fn Layout(children: Children) -> impl IntoView {
+    let session = expect_context::<SessionResource>();
+    let current = move || session.get().and_then(Result::ok);
+    view! {
+        <Transition fallback=|| ()>
+            {move || {
+                current()
+                    .filter(|s| s.sandbox)
+                    .map(|_| {
+                        view! {
+                            <div class="sandbox-banner" role="status">
+                                <strong>"Sandbox mode."</strong>
+                                " No real provider is connected: numbers and SMS come from the built-in 5SIM emulator, and no real money moves."
+                            </div>
+                        }
+                    })
+            }}
+        </Transition>
+        <header class="topbar">
+            <div class="topbar-inner">
+                <A href="/" attr:class="brand">
+                    <span class="brand-mark" aria-hidden="true">"N"</span>
+                    <span>"Namaskah SMS"</span>
+                </A>
+                <Transition fallback=|| ()>{move || current().map(|s| view! { <Nav session=s /> })}</Transition>
+            </div>
+        </header>
+        <main class="page">{children()}</main>
+        <footer class="footer">"Namaskah SMS · temporary numbers and verification codes"</footer>
+    }
+}
+
+#[component]
+fn Nav(session: SessionView) -> impl IntoView {
+    let sign_out = ServerAction::<SignOut>::new();
+    refresh_session_after(sign_out);
+    match session.user {
+        Some(user) => view! {
+            <nav class="nav" aria-label="Main">
+                <A href="/" exact=true>"Dashboard"</A>
+                <A href="/keys">"API keys"</A>
+                <A href="/account">"Account"</A>
+            </nav>
+            <div class="account-menu">
+                <A href="/account" attr:class="balance-pill" attr:title="Your balance">
+                    <span class="sr-only">"Balance: "</span>
+                    <span class="money" data-testid="header-balance">{user.balance.display()}</span>
+                </A>
+                <details class="menu">
+                    <summary aria-label="Account menu">{user.email.clone()}</summary>
+                    <div class="menu-body">
+                        <p class="muted">{user.email}</p>
+                        <A href="/account">"Account and transactions"</A>
+                        <A href="/keys">"API keys"</A>
+                        <ActionForm action=sign_out>
+                            <button type="submit" class="btn btn-small">"Sign out"</button>
+                        </ActionForm>
+                    </div>
+                </details>
+            </div>
+        }
+        .into_any(),
+        None => view! {
+            <nav class="nav" aria-label="Main">
+                <A href="/login">"Sign in"</A>
+                <A href="/register" attr:class="btn btn-primary btn-small">"Create account"</A>
+            </nav>
+        }
+        .into_any(),
+    }
+}

@@ -1,0 +1,75 @@
+//! The account: who you are, your balance and the full ledger, page by page.
+
+use crate::api::billing::list_transactions;
+use crate::api::dto::{SessionView, TransactionPage};
+use crate::app::SessionResource;
+use crate::ui::components::{ErrorNotice, SignInPrompt, TransactionsTable};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::use_query_map;
+
+#[component]
+pub fn AccountPage() -> impl IntoView {
+    let session = expect_context::<SessionResource>();
+    let query = use_query_map();
+    let page = move || {
+        query
+            .read()
+            .get("page")
+            .and_then(|p| p.parse::<u32>().ok())
+            .filter(|p| *p > 0)
+            .unwrap_or(1)
+    };
+    let transactions = Resource::new(page, |page| list_transactions(Some(page), Some(20)));
+    view! {
+        <Title text="Account" />
+        <h1>"Account"</h1>
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match session.await {
+                    Ok(SessionView { user: Some(user), .. }) => view! {
+                        <section class="card">
+                            <dl class="facts">
+                                <dt>"Email"</dt>
+                                <dd>{user.email}</dd>
+                                <dt>"Role"</dt>
+                                <dd>{user.role.as_str()}</dd>
+                                <dt>"Balance"</dt>
+                                <dd class="money" data-testid="account-balance">{user.balance.display()}</dd>
+                            </dl>
+                        </section>
+                    }
+                    .into_any(),
+                    Ok(_) => view! { <SignInPrompt /> }.into_any(),
+                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                }
+            })}
+        </Transition>
+        <section class="card">
+            <h2>"Transactions"</h2>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match transactions.await {
+                        Ok(page) => view! { <Ledger page /> }.into_any(),
+                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn Ledger(page: TransactionPage) -> impl IntoView {
+    let pages = page.total.div_ceil(u64::from(page.per_page)).max(1);
+    let current = page.page;
+    view! {
+        <TransactionsTable transactions=page.transactions />
+        <nav class="pager" aria-label="Transaction pages">
+            {(current > 1).then(|| view! { <A href=format!("/account?page={}", current - 1)>"Newer"</A> })}
+            <span class="muted">{format!("Page {current} of {pages} · {} transactions", page.total)}</span>
+            {(u64::from(current) < pages).then(|| view! { <A href=format!("/account?page={}", current + 1)>"Older"</A> })}
+        </nav>
+    }
+}

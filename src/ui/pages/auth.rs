@@ -1,0 +1,91 @@
+//! Sign-in and account creation. Both work without JavaScript: the forms post to the server
+//! functions, which set the session cookie and redirect (or come back with the error).
+
+use crate::api::accounts::{SignIn, SignUp};
+use crate::api::AppError;
+use crate::app::refresh_session_after;
+use crate::domain::account::PASSWORD_MIN_CHARS;
+use crate::ui::components::FieldError;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let action = ServerAction::<SignIn>::new();
+    refresh_session_after(action);
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    view! {
+        <Title text="Sign in" />
+        <section class="card auth-card">
+            <h1>"Sign in"</h1>
+            <ActionForm action>
+                <FormError error />
+                <div class="field">
+                    <label for="email">"Email"</label>
+                    <input id="email" name="email" type="email" autocomplete="username" required />
+                    <FieldError field="email" error />
+                </div>
+                <div class="field">
+                    <label for="password">"Password"</label>
+                    <input id="password" name="password" type="password" autocomplete="current-password" required />
+                    <FieldError field="password" error />
+                </div>
+                <button type="submit" class="btn btn-primary btn-block" disabled=move || action.pending().get()>
+                    {move || if action.pending().get() { "Signing in…" } else { "Sign in" }}
+                </button>
+            </ActionForm>
+            <p class="muted">"New here? " <A href="/register">"Create an account"</A></p>
+        </section>
+    }
+}
+
+#[component]
+pub fn RegisterPage() -> impl IntoView {
+    let action = ServerAction::<SignUp>::new();
+    refresh_session_after(action);
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    view! {
+        <Title text="Create account" />
+        <section class="card auth-card">
+            <h1>"Create your account"</h1>
+            <p class="muted">"Numbers for verification codes and rentals, paid from a prepaid balance."</p>
+            <ActionForm action>
+                <FormError error />
+                <div class="field">
+                    <label for="email">"Email"</label>
+                    <input id="email" name="email" type="email" autocomplete="username" required />
+                    <FieldError field="email" error />
+                </div>
+                <div class="field">
+                    <label for="password">"Password"</label>
+                    <input
+                        id="password"
+                        name="password"
+                        type="password"
+                        autocomplete="new-password"
+                        minlength=PASSWORD_MIN_CHARS.to_string()
+                        aria-describedby="password-hint"
+                        required
+                    />
+                    <p class="hint" id="password-hint">{format!("At least {PASSWORD_MIN_CHARS} characters.")}</p>
+                    <FieldError field="password" error />
+                </div>
+                <button type="submit" class="btn btn-primary btn-block" disabled=move || action.pending().get()>
+                    {move || if action.pending().get() { "Creating account…" } else { "Create account" }}
+                </button>
+            </ActionForm>
+            <p class="muted">"Already have an account? " <A href="/login">"Sign in"</A></p>
+        </section>
+    }
+}
+
+/// An error that is not about one field (wrong password, duplicate account…).
+#[component]
+fn FormError(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
+    move || {
+        error.get().filter(|e| e.field.is_none()).map(|e| {
+            view! { <div class="notice notice-error" role="alert">{e.message}</div> }
+        })
+    }
+}

@@ -1,0 +1,76 @@
+//! The home page: the balance and recent activity when signed in, what the product is otherwise.
+
+use crate::api::billing::list_transactions;
+use crate::api::dto::{MeView, SessionView};
+use crate::app::SessionResource;
+use crate::ui::components::{ErrorNotice, TransactionsTable};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+
+#[component]
+pub fn DashboardPage() -> impl IntoView {
+    let session = expect_context::<SessionResource>();
+    view! {
+        <Title text="Dashboard" />
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match session.await {
+                    Ok(SessionView { user: Some(user), .. }) => view! { <Overview user /> }.into_any(),
+                    Ok(_) => view! { <Welcome /> }.into_any(),
+                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Overview(user: MeView) -> impl IntoView {
+    let recent = Resource::new(|| (), |_| list_transactions(Some(1), Some(5)));
+    view! {
+        <h1>"Dashboard"</h1>
+        <div class="grid">
+            <section class="card stat">
+                <h2 class="stat-label">"Balance"</h2>
+                <p class="stat-value money" data-testid="balance">{user.balance.display()}</p>
+                <p class="muted">"Numbers are paid from this balance; unused verifications are refunded automatically."</p>
+            </section>
+            <section class="card">
+                <h2>"Use the API"</h2>
+                <p class="muted">"Everything here is also an HTTP API. Create a key and send it as a bearer token."</p>
+                <A href="/keys" attr:class="btn">"Manage API keys"</A>
+            </section>
+        </div>
+        <section class="card">
+            <div class="card-head">
+                <h2>"Recent transactions"</h2>
+                <A href="/account">"All transactions"</A>
+            </div>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match recent.await {
+                        Ok(page) => view! { <TransactionsTable transactions=page.transactions /> }.into_any(),
+                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn Welcome() -> impl IntoView {
+    view! {
+        <section class="hero">
+            <h1>"Phone numbers for verification codes, on demand"</h1>
+            <p class="lead">
+                "Buy a number for a one-time code and pay only if the code arrives, or rent a number for hours to months and watch its messages arrive live. Every feature is also an HTTP API."
+            </p>
+            <div class="actions">
+                <A href="/register" attr:class="btn btn-primary">"Create account"</A>
+                <A href="/login" attr:class="btn">"Sign in"</A>
+            </div>
+        </section>
+    }
+}
