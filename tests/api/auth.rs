@@ -1,0 +1,131 @@
+use crate::helpers::*;
+use reqwest::Method;
+use serde_json::Value;
+
+#[tokio::test]
+async fn register_returns_201_with_the_account() {
+    let app = spawn_app().await;
+    let r = app.register("  Ann@Example.com ", PASSWORD).await;
+    assert_eq!(r.status(), 201);
+    let body: Value = r.json().await.unwrap();
+    assert!(body["id"].as_i64().unwrap() > 0);
+    assert_eq!(body["email"], "ann@example.com");
+    assert!(body.get("password").is_none() && body.get("password_hash").is_none());
+}
+
+#[tokio::test]
+async fn a_duplicate_email_is_409_whatever_its_case() {
+    let app = spawn_app().await;
+    assert_eq!(app.register("bob@example.com", PASSWORD).await.status(), 201);
+    let e = error_body(app.register("BOB@example.com", PASSWORD).await, 409).await;
+    assert_eq!(e["code"], "conflict");
+    assert_eq!(e["field"], "email");
+    assert_eq!(app.user_count().await, 1);
+}
+
+#[tokio::test]
+async fn bad_email_or_short_password_is_422_naming_the_field_and_creates_nothing() {
+    let app = spawn_app().await;
+    let e = error_body(app.register("not-an-email", PASSWORD).await, 422).await;
+    assert_eq!(e["field"], "email");
+    let e = error_body(app.register("carol@example.com", "123456789").await, 422).await;
+    assert_eq!(e["field"], "password");
+    assert!(e["message"].as_str().unwrap().contains("10"));
+    assert_eq!(app.user_count().await, 0);
+}
+
+#[tokio::test]
+async fn login_sets_an_httponly_samesite_session_cookie() {
+    let app = spawn_app().await;
+    app.register("dan@example.com", PASSWORD).await;
+    let r = app.login("DAN@example.com", PASSWORD).await;
+    assert_eq!(r.status(), 200);
+    let cookie = set_cookie(&r, "namaskah_session").unwrap();
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    assert!(cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(cookie.contains("Secure"), "{cookie}");
+    assert!(cookie.contains("Path=/"), "{cookie}");
+    let token = session_cookie(&r).unwrap();
+    assert!(token.len() >= 64, "the token is long and random");
+    let me: Value = r.json().await.unwrap();
+    assert_eq!(me["email"], "dan@example.com");
+
+    // The database keeps only a digest of the token.
+    let stored: i64 = sqlx::query_scalar("select count(*) from session where session_id = $1")
+        .bind(&token)
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(stored, 0);
+}
+
+#[tokio::test]
+async fn me_shows_id_email_role_and_balance() {
+    let app = spawn_app().await;
+    let s = app.signed_in().await;
+    let r = app.as_browser(Method::GET, "/api/auth/me", &s).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let me: Value = r.json().await.unwrap();
+    assert_eq!(me["id"], s.user_id);
+    assert_eq!(me["role"], "customer");
+    assert_eq!(me["balance"], "0.0000");
+}
+
+#[tokio::test]
+async fn wrong_password_and_unknown_email_get_the_same_401() {
+    let app = spawn_app().await;
+    app.register("erin@example.com", PASSWORD).await;
+    let wrong = error_body(app.login("erin@example.com", "wrong password!").await, 401).await;
+    let unknown = error_body(app.login("nobody@example.com", PASSWORD).await, 401).await;
+    assert_eq!(wrong, unknown);
+    assert!(error_body(app.login("erin@example.com", "").await, 422).await["field"] == "password");
+}
+
+#[tokio::test]
+async fn unknown_email_takes_as_long_as_a_wrong_password() {
+    let app = spawn_app().await;
+    app.register("fay@example.com", PASSWORD).await;
+    let time = |email: &'static str| {
+        let app = &app;
+        async move {
+            let t = std::time::Instant::now();
+            for _ in 0..3 {
+                app.login(email, "wrong password!").await;
+            }
+            t.elapsed().as_secs_f64()
+        }
+    };
+    time("fay@example.com").await; // warm-up
+    let known = time("fay@example.com").await;
+    let unknown = time("nobody@example.com").await;
+    let ratio = unknown / known;
+    assert!((0.5..2.0).contains(&ratio), "known {known:.3}s vs unknown {unknown:.3}s");
+}
+
+#[tokio::test]
+async fn logout_revokes_the_session_on_the_server() {
+    let app = spawn_app().await;
+    let s = app.signed_in().await;
+    let r = app.as_browser(Method::POST, "/api/auth/logout", &s).send().await.unwrap();
+    assert_eq!(r.status(), 204);
+    let cleared = set_cookie(&r, "namaskah_session").unwrap();
+    assert!(cleared.contains("Max-Age=0"));
+    // The old cookie no longer works, even if a client kept it.
+    let r = app.as_browser(Method::GET, "/api/auth/me", &s).send().await.unwrap();
+    error_body(r, 401).await;
+}
+
+#[tokio::test]
+async fn me_without_credentials_is_401() {
+    let app = spawn_app().await;
+    let r = app.client.get(app.url("/api/auth/me")).send().await.unwrap();
+    assert_eq!(error_body(r, 401).await["code"], "unauthorized");
+    let r = app
+        .client
+        .get(app.url("/api/auth/me"))
+        .header("cookie", "namaskah_session=forged")
+        .send()
+        .await
+        .unwrap();
+    error_body(r, 401).await;
+}

@@ -1,0 +1,187 @@
+use namaskah::server::config::Settings;
+use namaskah::server::startup::Application;
+use namaskah::server::state::AppState;
+use reqwest::{Client, Response};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::sync::Once;
+
+pub const PASSWORD: &str = "correct horse battery";
+
+pub struct TestApp {
+    pub address: String,
+    pub client: Client,
+    pub state: AppState,
+    pub database_url: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+/// A signed-in browser: its session cookie, and the Origin a browser would send.
+#[derive(Clone)]
+pub struct Session {
+    pub cookie: String,
+    pub user_id: i64,
+}
+
+/// Which database this run of the suite uses: `TEST_DATABASE=postgres` or SQLite (default).
+pub fn test_database_url() -> (String, Option<tempfile::TempDir>) {
+    match std::env::var("TEST_DATABASE").as_deref() {
+        Ok("postgres") => {
+            let base = std::env::var("TEST_POSTGRES_URL")
+                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
+            let name = format!("namaskah_test_{}", uuid::Uuid::new_v4().simple());
+            (format!("{base}/{name}"), None)
+        }
+        _ => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let url = format!("sqlite://{}", dir.path().join("test.db").display());
+            (url, Some(dir))
+        }
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    static TRACING: Once = Once::new();
+    TRACING.call_once(|| {
+        if std::env::var("TEST_LOG").is_ok() {
+            namaskah::server::telemetry::init();
+        }
+    });
+    let (database_url, dir) = test_database_url();
+    let env: HashMap<&str, String> = HashMap::from([
+        ("DATABASE_URL", database_url.clone()),
+        ("LEPTOS_SITE_ADDR", "127.0.0.1:0".into()),
+    ]);
+    let settings = Settings::from_lookup(|k| env.get(k).cloned()).expect("test settings");
+    let app = Application::build(settings).await.expect("app builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let state = app.state().clone();
+    tokio::spawn(app.run_until(std::future::pending()));
+    TestApp {
+        address,
+        client: Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
+        state,
+        database_url,
+        _dir: dir,
+    }
+}
+
+pub fn unique_email() -> String {
+    format!("user-{}@example.com", uuid::Uuid::new_v4().simple())
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub fn origin(&self) -> String {
+        self.address.clone()
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> Response {
+        self.client.post(self.url(path)).json(body).send().await.unwrap()
+    }
+
+    pub async fn register(&self, email: &str, password: &str) -> Response {
+        self.post_json("/api/auth/register", &json!({"email": email, "password": password})).await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Response {
+        self.post_json("/api/auth/login", &json!({"email": email, "password": password})).await
+    }
+
+    /// Registers a new user and signs in, returning the session.
+    pub async fn signed_in(&self) -> Session {
+        let email = unique_email();
+        let r = self.register(&email, PASSWORD).await;
+        assert_eq!(r.status(), 201);
+        let user_id = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+        let r = self.login(&email, PASSWORD).await;
+        assert_eq!(r.status(), 200);
+        Session {
+            cookie: session_cookie(&r).expect("login sets the session cookie"),
+            user_id,
+        }
+    }
+
+    /// A request as the browser of `session` makes it: cookie, and Origin on writes.
+    pub fn as_browser(&self, method: reqwest::Method, path: &str, session: &Session) -> reqwest::RequestBuilder {
+        let writes = method != reqwest::Method::GET;
+        let mut req = self
+            .client
+            .request(method, self.url(path))
+            .header("cookie", format!("namaskah_session={}", session.cookie));
+        if writes {
+            req = req.header("origin", self.origin());
+        }
+        req
+    }
+
+    pub fn with_key(&self, method: reqwest::Method, path: &str, key: &str) -> reqwest::RequestBuilder {
+        self.client.request(method, self.url(path)).bearer_auth(key)
+    }
+
+    /// Creates an API key for `session` and returns the key itself.
+    pub async fn api_key(&self, session: &Session, name: &str) -> String {
+        let r = self
+            .as_browser(reqwest::Method::POST, "/api/keys", session)
+            .json(&json!({"name": name}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        r.json::<Value>().await.unwrap()["key"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn credit(&self, user_id: i64, amount: &str) {
+        let email: String = sqlx::query_scalar("select email from app_user where user_id = $1")
+            .bind(user_id)
+            .fetch_one(&self.state.db.pool)
+            .await
+            .unwrap();
+        namaskah::server::services::billing::credit(&self.state, &email, amount, "test credit")
+            .await
+            .unwrap();
+    }
+
+    pub async fn user_count(&self) -> i64 {
+        sqlx::query_scalar("select count(*) from app_user")
+            .fetch_one(&self.state.db.pool)
+            .await
+            .unwrap()
+    }
+}
+
+/// The session token from a response's `Set-Cookie`, if it set a non-empty one.
+pub fn session_cookie(r: &Response) -> Option<String> {
+    set_cookie(r, "namaskah_session")
+        .and_then(|c| c.split(';').next().map(str::to_owned))
+        .and_then(|kv| kv.split_once('=').map(|(_, v)| v.to_owned()))
+        .filter(|v| !v.is_empty())
+}
+
+/// The whole `Set-Cookie` header for cookie `name`.
+pub fn set_cookie(r: &Response, name: &str) -> Option<String> {
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(str::to_owned)
+}
+
+/// Asserts the standard JSON error shape and returns its `error` object.
+pub async fn error_body(r: Response, status: u16) -> Value {
+    assert_eq!(r.status(), status, "unexpected status");
+    let ct = r.headers().get("content-type").unwrap().to_str().unwrap().to_owned();
+    assert!(ct.starts_with("application/json"), "error content-type was {ct}");
+    let body: Value = r.json().await.unwrap();
+    let error = body["error"].clone();
+    assert!(error["code"].is_string(), "error has a code: {body}");
+    assert!(error["message"].is_string(), "error has a message: {body}");
+    error
+}

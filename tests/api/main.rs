@@ -1,0 +1,11 @@
+//! Integration tests: the real app on a random port, against a fresh SQLite file or a fresh
+//! PostgreSQL database per test (`TEST_DATABASE=postgres`).
+
+mod auth;
+mod billing;
+mod cli;
+mod errors;
+mod helpers;
+mod keys;
+mod pages;
+mod security;
