@@ -3,7 +3,9 @@
 async fn main() -> std::process::ExitCode {
     use clap::Parser;
     use namaskah::server::cli::{Cli, Command, UserCommand};
-    use namaskah::server::{config::Settings, services, startup::Application, storage::Db, telemetry};
+    use namaskah::server::{
+        config::Settings, services, startup::Application, storage::Db, telemetry,
+    };
     use std::process::ExitCode;
 
     telemetry::init();
@@ -36,7 +38,12 @@ async fn main() -> std::process::ExitCode {
                 println!("migrations applied");
             }
             Command::User {
-                command: UserCommand::Create { email, password, admin },
+                command:
+                    UserCommand::Create {
+                        email,
+                        password,
+                        admin,
+                    },
             } => {
                 let state = namaskah::server::startup::offline_state(settings).await?;
                 let role = if admin {
@@ -47,9 +54,18 @@ async fn main() -> std::process::ExitCode {
                 let user = services::accounts::create_user(&state, &email, &password, role)
                     .await
                     .map_err(|e| anyhow::anyhow!("{e}"))?;
-                println!("created {} account {} ({})", role.as_str(), user.id, user.email);
+                println!(
+                    "created {} account {} ({})",
+                    role.as_str(),
+                    user.id,
+                    user.email
+                );
             }
-            Command::Credit { email, amount, note } => {
+            Command::Credit {
+                email,
+                amount,
+                note,
+            } => {
                 let state = namaskah::server::startup::offline_state(settings).await?;
                 let balance = services::billing::credit(&state, &email, &amount, &note)
                     .await

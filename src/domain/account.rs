@@ -39,7 +39,9 @@ impl Email {
                 .all(|c| c.is_alphanumeric() || c == '-' || c == '.');
         let local_ok = !local.is_empty()
             && local.len() <= 64
-            && !local.chars().any(|c| c.is_whitespace() || c == '@' || c.is_control());
+            && !local
+                .chars()
+                .any(|c| c.is_whitespace() || c == '@' || c.is_control());
         if !domain_ok || !local_ok {
             return Err(InvalidEmail::Malformed);
         }
@@ -124,12 +126,26 @@ mod tests {
 
     #[test]
     fn emails_are_normalised() {
-        assert_eq!(Email::parse("  Ann@Example.COM ").unwrap().as_ref(), "ann@example.com");
+        assert_eq!(
+            Email::parse("  Ann@Example.COM ").unwrap().as_ref(),
+            "ann@example.com"
+        );
     }
 
     #[test]
     fn bad_emails_are_refused() {
-        for bad in ["", "ann", "ann@", "@example.com", "ann@example", "a b@example.com", "ann@exa mple.com", "ann@@example.com", "ann@.example.com", "ann@example..com"] {
+        for bad in [
+            "",
+            "ann",
+            "ann@",
+            "@example.com",
+            "ann@example",
+            "a b@example.com",
+            "ann@exa mple.com",
+            "ann@@example.com",
+            "ann@.example.com",
+            "ann@example..com",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad:?} should be refused");
         }
         assert_eq!(Email::parse(" "), Err(InvalidEmail::Empty));
@@ -137,11 +153,17 @@ mod tests {
 
     #[test]
     fn password_length_counts_characters_not_bytes() {
-        assert_eq!(Password::parse("short").unwrap_err(), InvalidPassword::TooShort);
+        assert_eq!(
+            Password::parse("short").unwrap_err(),
+            InvalidPassword::TooShort
+        );
         assert!(Password::parse("ééééééééé").is_err());
         assert!(Password::parse("éééééééééé").is_ok());
         assert!(Password::parse(&"x".repeat(257)).is_err());
-        assert_eq!(format!("{:?}", Password::parse("0123456789").unwrap()), "Password(**redacted**)");
+        assert_eq!(
+            format!("{:?}", Password::parse("0123456789").unwrap()),
+            "Password(**redacted**)"
+        );
     }
 
     #[test]

@@ -12,7 +12,9 @@ pub const CURRENCY: &str = "USD";
 pub const SCALE: u32 = 4;
 
 /// An amount of money. Serialises as a decimal string with four places, e.g. `"12.5000"`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(try_from = "Decimal", into = "Decimal")]
 pub struct Money(Decimal);
 
@@ -54,11 +56,15 @@ impl Money {
     }
 
     pub fn checked_add(self, other: Money) -> Option<Money> {
-        self.0.checked_add(other.0).and_then(|d| Money::try_from(d).ok())
+        self.0
+            .checked_add(other.0)
+            .and_then(|d| Money::try_from(d).ok())
     }
 
     pub fn checked_sub(self, other: Money) -> Option<Money> {
-        self.0.checked_sub(other.0).and_then(|d| Money::try_from(d).ok())
+        self.0
+            .checked_sub(other.0)
+            .and_then(|d| Money::try_from(d).ok())
     }
 
     /// `"12.50 USD"`: two places when the rest are zeros, all four otherwise.
@@ -151,7 +157,10 @@ mod tests {
     #[test]
     fn checked_arithmetic() {
         let a = Money::from_units(10);
-        assert_eq!(a.checked_sub(Money::from_units(15)), Some(Money::from_units(-5)));
+        assert_eq!(
+            a.checked_sub(Money::from_units(15)),
+            Some(Money::from_units(-5))
+        );
         assert!(Money::from_units(-5).is_negative());
         assert!(a.is_positive());
         assert!(!Money::ZERO.is_positive());

@@ -3,7 +3,11 @@
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "namaskah", version, about = "Temporary numbers and SMS verification codes")]
+#[command(
+    name = "namaskah",
+    version,
+    about = "Temporary numbers and SMS verification codes"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,

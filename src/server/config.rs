@@ -58,7 +58,11 @@ impl Settings {
 
     /// Reads settings through `lookup`, so tests can supply their own environment.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let get = |k: &str| lookup(k).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let get = |k: &str| {
+            lookup(k)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
         let database_url = get("DATABASE_URL").unwrap_or_else(|| "sqlite://namaskah.db".into());
         if !(database_url.starts_with("sqlite:")
             || database_url.starts_with("postgres://")
@@ -75,8 +79,15 @@ impl Settings {
         Ok(Settings {
             database_url,
             fivesim_api_key: get("FIVESIM_API_KEY").map(SecretString::new),
-            site_addr: parse(&get, "LEPTOS_SITE_ADDR", "127.0.0.1:3000", "an address like 127.0.0.1:3000")?,
-            site_root: PathBuf::from(get("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into())),
+            site_addr: parse(
+                &get,
+                "LEPTOS_SITE_ADDR",
+                "127.0.0.1:3000",
+                "an address like 127.0.0.1:3000",
+            )?,
+            site_root: PathBuf::from(
+                get("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
+            ),
             session_ttl_hours: parse(&get, "SESSION_TTL_HOURS", "720", "a whole number of hours")
                 .and_then(|h: u32| positive("SESSION_TTL_HOURS", h))?,
             cookie_secure: parse_bool(&get, "COOKIE_SECURE", true)?,
@@ -118,7 +129,11 @@ fn parse_bool(
     variable: &'static str,
     default: bool,
 ) -> Result<bool, ConfigError> {
-    match get(variable).as_deref().map(str::to_ascii_lowercase).as_deref() {
+    match get(variable)
+        .as_deref()
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
         None => Ok(default),
         Some("1" | "true" | "yes" | "on") => Ok(true),
         Some("0" | "false" | "no" | "off") => Ok(false),
@@ -135,8 +150,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn settings(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
-        let env: HashMap<String, String> =
-            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let env: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Settings::from_lookup(|k| env.get(k).cloned())
     }
 
@@ -161,9 +178,29 @@ mod tests {
         let e = settings(&[("SESSION_TTL_HOURS", "soon")]).unwrap_err();
         assert_eq!(e.variable, "SESSION_TTL_HOURS");
         assert!(e.to_string().starts_with("SESSION_TTL_HOURS: "));
-        assert_eq!(settings(&[("SESSION_TTL_HOURS", "0")]).unwrap_err().variable, "SESSION_TTL_HOURS");
-        assert_eq!(settings(&[("DATABASE_URL", "mysql://x")]).unwrap_err().variable, "DATABASE_URL");
-        assert_eq!(settings(&[("LEPTOS_SITE_ADDR", "here")]).unwrap_err().variable, "LEPTOS_SITE_ADDR");
-        assert_eq!(settings(&[("COOKIE_SECURE", "maybe")]).unwrap_err().variable, "COOKIE_SECURE");
+        assert_eq!(
+            settings(&[("SESSION_TTL_HOURS", "0")])
+                .unwrap_err()
+                .variable,
+            "SESSION_TTL_HOURS"
+        );
+        assert_eq!(
+            settings(&[("DATABASE_URL", "mysql://x")])
+                .unwrap_err()
+                .variable,
+            "DATABASE_URL"
+        );
+        assert_eq!(
+            settings(&[("LEPTOS_SITE_ADDR", "here")])
+                .unwrap_err()
+                .variable,
+            "LEPTOS_SITE_ADDR"
+        );
+        assert_eq!(
+            settings(&[("COOKIE_SECURE", "maybe")])
+                .unwrap_err()
+                .variable,
+            "COOKIE_SECURE"
+        );
     }
 }

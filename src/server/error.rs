@@ -9,7 +9,10 @@ use std::fmt;
 #[derive(thiserror::Error)]
 pub enum ServerError {
     #[error("{message}")]
-    Validation { field: &'static str, message: String },
+    Validation {
+        field: &'static str,
+        message: String,
+    },
     #[error("{0}")]
     Unauthorized(&'static str),
     #[error("{0}")]
@@ -87,17 +90,11 @@ impl From<ServerError> for AppError {
 
 /// Maps a unique-constraint violation to a `Conflict`, leaving other errors as they are.
 pub trait OnConstraint<T> {
-    fn on_unique_violation(
-        self,
-        map: impl FnOnce() -> ServerError,
-    ) -> Result<T, ServerError>;
+    fn on_unique_violation(self, map: impl FnOnce() -> ServerError) -> Result<T, ServerError>;
 }
 
 impl<T> OnConstraint<T> for Result<T, sqlx::Error> {
-    fn on_unique_violation(
-        self,
-        map: impl FnOnce() -> ServerError,
-    ) -> Result<T, ServerError> {
+    fn on_unique_violation(self, map: impl FnOnce() -> ServerError) -> Result<T, ServerError> {
         self.map_err(|e| match &e {
             sqlx::Error::Database(db) if db.is_unique_violation() => map(),
             _ => ServerError::Db(e),

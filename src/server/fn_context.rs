@@ -33,7 +33,11 @@ pub fn is_plain_form_post() -> bool {
 }
 
 pub fn start_session(state: &AppState, session: &NewSession) {
-    set_cookie(cookies::session(&state.settings, &session.token, session.max_age_secs));
+    set_cookie(cookies::session(
+        &state.settings,
+        &session.token,
+        session.max_age_secs,
+    ));
 }
 
 pub fn end_session(state: &AppState) {
@@ -47,8 +51,8 @@ pub fn set_flash(state: &AppState, name: &str, value: &str, path: &str) {
 
 /// Reads a flash cookie set by `set_flash` and clears it, so it is shown once.
 pub fn take_flash(state: &AppState, name: &str, path: &str) -> Option<String> {
-    let value = use_context::<Parts>()
-        .and_then(|p| cookies::read(&p.headers, name).map(str::to_owned))?;
+    let value =
+        use_context::<Parts>().and_then(|p| cookies::read(&p.headers, name).map(str::to_owned))?;
     set_cookie(cookies::clear_flash(&state.settings, name, path));
     Some(value)
 }

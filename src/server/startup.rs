@@ -3,9 +3,9 @@
 use super::clock::Clock;
 use super::config::Settings;
 use super::http::{self, security};
+use super::shell::shell;
 use super::state::AppState;
 use super::storage::Db;
-use super::shell::shell;
 use crate::app::App;
 use anyhow::Context;
 use axum::Router;
@@ -27,7 +27,12 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         let listener = TcpListener::bind(settings.site_addr)
             .await
-            .with_context(|| format!("Failed to listen on {} (LEPTOS_SITE_ADDR)", settings.site_addr))?;
+            .with_context(|| {
+                format!(
+                    "Failed to listen on {} (LEPTOS_SITE_ADDR)",
+                    settings.site_addr
+                )
+            })?;
         let mut settings = settings;
         settings.site_addr = listener.local_addr()?;
         let state = offline_state(settings).await?;
@@ -47,7 +52,10 @@ impl Application {
         &self.state
     }
 
-    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
         axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown)
             .await
@@ -91,7 +99,10 @@ fn router(state: AppState) -> Router {
             },
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), security::authenticate))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::authenticate,
+        ))
         .layer(axum::middleware::from_fn(security::headers))
         .layer(CompressionLayer::new())
         .with_state(state)

@@ -58,7 +58,8 @@ impl Db {
                 .await
                 .context("Failed to create the database named in DATABASE_URL")?;
         }
-        let options = AnyConnectOptions::from_str(&url).context("DATABASE_URL is not a valid URL")?;
+        let options =
+            AnyConnectOptions::from_str(&url).context("DATABASE_URL is not a valid URL")?;
         let pool = match backend {
             Backend::Sqlite => AnyPoolOptions::new()
                 .max_connections(8)

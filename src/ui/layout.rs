@@ -1,7 +1,7 @@
 //! The frame of every page: header with balance and account menu, navigation, sandbox banner.
 
-use crate::api::dto::SessionView;
 use crate::api::accounts::SignOut;
+use crate::api::dto::SessionView;
 use crate::app::{refresh_session_after, SessionResource};
 use leptos::prelude::*;
 use leptos_router::components::A;

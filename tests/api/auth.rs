@@ -16,7 +16,10 @@ async fn register_returns_201_with_the_account() {
 #[tokio::test]
 async fn a_duplicate_email_is_409_whatever_its_case() {
     let app = spawn_app().await;
-    assert_eq!(app.register("bob@example.com", PASSWORD).await.status(), 201);
+    assert_eq!(
+        app.register("bob@example.com", PASSWORD).await.status(),
+        201
+    );
     let e = error_body(app.register("BOB@example.com", PASSWORD).await, 409).await;
     assert_eq!(e["code"], "conflict");
     assert_eq!(e["field"], "email");
@@ -63,7 +66,11 @@ async fn login_sets_an_httponly_samesite_session_cookie() {
 async fn me_shows_id_email_role_and_balance() {
     let app = spawn_app().await;
     let s = app.signed_in().await;
-    let r = app.as_browser(Method::GET, "/api/auth/me", &s).send().await.unwrap();
+    let r = app
+        .as_browser(Method::GET, "/api/auth/me", &s)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     let me: Value = r.json().await.unwrap();
     assert_eq!(me["id"], s.user_id);
@@ -99,26 +106,42 @@ async fn unknown_email_takes_as_long_as_a_wrong_password() {
     let known = time("fay@example.com").await;
     let unknown = time("nobody@example.com").await;
     let ratio = unknown / known;
-    assert!((0.5..2.0).contains(&ratio), "known {known:.3}s vs unknown {unknown:.3}s");
+    assert!(
+        (0.5..2.0).contains(&ratio),
+        "known {known:.3}s vs unknown {unknown:.3}s"
+    );
 }
 
 #[tokio::test]
 async fn logout_revokes_the_session_on_the_server() {
     let app = spawn_app().await;
     let s = app.signed_in().await;
-    let r = app.as_browser(Method::POST, "/api/auth/logout", &s).send().await.unwrap();
+    let r = app
+        .as_browser(Method::POST, "/api/auth/logout", &s)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 204);
     let cleared = set_cookie(&r, "namaskah_session").unwrap();
     assert!(cleared.contains("Max-Age=0"));
     // The old cookie no longer works, even if a client kept it.
-    let r = app.as_browser(Method::GET, "/api/auth/me", &s).send().await.unwrap();
+    let r = app
+        .as_browser(Method::GET, "/api/auth/me", &s)
+        .send()
+        .await
+        .unwrap();
     error_body(r, 401).await;
 }
 
 #[tokio::test]
 async fn me_without_credentials_is_401() {
     let app = spawn_app().await;
-    let r = app.client.get(app.url("/api/auth/me")).send().await.unwrap();
+    let r = app
+        .client
+        .get(app.url("/api/auth/me"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(error_body(r, 401).await["code"], "unauthorized");
     let r = app
         .client

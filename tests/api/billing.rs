@@ -7,7 +7,9 @@ use reqwest::Method;
 use serde_json::Value;
 
 async fn assert_invariant(app: &TestApp, user_id: i64) {
-    let sum = ledger::sum_units(&app.state.db.pool, user_id).await.unwrap();
+    let sum = ledger::sum_units(&app.state.db.pool, user_id)
+        .await
+        .unwrap();
     let balance: i64 = sqlx::query_scalar("select balance_units from app_user where user_id = $1")
         .bind(user_id)
         .fetch_one(&app.state.db.pool)
@@ -21,11 +23,25 @@ async fn assert_invariant(app: &TestApp, user_id: i64) {
 async fn a_new_wallet_is_empty_and_money_is_a_decimal_string() {
     let app = spawn_app().await;
     let s = app.signed_in().await;
-    let r: Value = app.as_browser(Method::GET, "/api/billing/balance", &s).send().await.unwrap().json().await.unwrap();
+    let r: Value = app
+        .as_browser(Method::GET, "/api/billing/balance", &s)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(r["balance"], "0.0000");
     assert_eq!(r["currency"], "USD");
     app.credit(s.user_id, "12.5").await;
-    let r: Value = app.as_browser(Method::GET, "/api/billing/balance", &s).send().await.unwrap().json().await.unwrap();
+    let r: Value = app
+        .as_browser(Method::GET, "/api/billing/balance", &s)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(r["balance"], "12.5000");
     assert_invariant(&app, s.user_id).await;
 }
@@ -55,7 +71,11 @@ async fn transactions_are_newest_first_and_paginated() {
     assert_eq!(rows[0]["kind"], "credit");
     assert_eq!(rows[0]["note"], "test credit");
     let page2: Value = app
-        .as_browser(Method::GET, "/api/billing/transactions?per_page=2&page=2", &s)
+        .as_browser(
+            Method::GET,
+            "/api/billing/transactions?per_page=2&page=2",
+            &s,
+        )
         .send()
         .await
         .unwrap()
@@ -70,8 +90,21 @@ async fn transactions_are_newest_first_and_paginated() {
 async fn bad_paging_is_422_naming_the_parameter() {
     let app = spawn_app().await;
     let s = app.signed_in().await;
-    for (query, field) in [("per_page=0", "per_page"), ("per_page=101", "per_page"), ("page=0", "page"), ("page=abc", "page")] {
-        let r = app.as_browser(Method::GET, &format!("/api/billing/transactions?{query}"), &s).send().await.unwrap();
+    for (query, field) in [
+        ("per_page=0", "per_page"),
+        ("per_page=101", "per_page"),
+        ("page=0", "page"),
+        ("page=abc", "page"),
+    ] {
+        let r = app
+            .as_browser(
+                Method::GET,
+                &format!("/api/billing/transactions?{query}"),
+                &s,
+            )
+            .send()
+            .await
+            .unwrap();
         assert_eq!(error_body(r, 422).await["field"], field, "{query}");
     }
 }
@@ -82,9 +115,23 @@ async fn nobody_sees_another_users_money() {
     let alice = app.signed_in().await;
     let bob = app.signed_in().await;
     app.credit(alice.user_id, "50").await;
-    let r: Value = app.as_browser(Method::GET, "/api/billing/balance", &bob).send().await.unwrap().json().await.unwrap();
+    let r: Value = app
+        .as_browser(Method::GET, "/api/billing/balance", &bob)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(r["balance"], "0.0000");
-    let r: Value = app.as_browser(Method::GET, "/api/billing/transactions", &bob).send().await.unwrap().json().await.unwrap();
+    let r: Value = app
+        .as_browser(Method::GET, "/api/billing/transactions", &bob)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(r["total"], 0);
 }
 
@@ -98,9 +145,17 @@ async fn a_debit_beyond_the_balance_is_refused_and_writes_nothing() {
         .fetch_one(&app.state.db.pool)
         .await
         .unwrap();
-    let e = billing::credit(&app.state, &email, "-5.0001", "too much").await.unwrap_err();
-    assert!(matches!(e, ServerError::InsufficientBalance { .. }), "{e:?}");
-    assert_eq!(ledger::count(&app.state.db.pool, s.user_id).await.unwrap(), 1);
+    let e = billing::credit(&app.state, &email, "-5.0001", "too much")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, ServerError::InsufficientBalance { .. }),
+        "{e:?}"
+    );
+    assert_eq!(
+        ledger::count(&app.state.db.pool, s.user_id).await.unwrap(),
+        1
+    );
     assert_invariant(&app, s.user_id).await;
 }
 
@@ -118,7 +173,13 @@ async fn concurrent_debits_never_take_the_balance_below_zero() {
                 let posted = billing::post(
                     &mut tx,
                     state.clock.now_ms(),
-                    Posting { user_id, amount: Money::from_units(-10_000), kind: "charge", reference: None, note: "race" },
+                    Posting {
+                        user_id,
+                        amount: Money::from_units(-10_000),
+                        kind: "charge",
+                        reference: None,
+                        note: "race",
+                    },
                 )
                 .await;
                 match posted {
@@ -154,7 +215,13 @@ async fn a_reference_can_be_paid_only_once() {
             let r = billing::post(
                 &mut tx,
                 state.clock.now_ms(),
-                Posting { user_id, amount: Money::from_units(20_000), kind: "refund", reference: Some("refund:rental:1"), note: "" },
+                Posting {
+                    user_id,
+                    amount: Money::from_units(20_000),
+                    kind: "refund",
+                    reference: Some("refund:rental:1"),
+                    note: "",
+                },
             )
             .await;
             if r.is_ok() {
@@ -166,7 +233,14 @@ async fn a_reference_can_be_paid_only_once() {
     assert!(refund(&app).await.is_ok());
     let second = refund(&app).await.unwrap_err();
     assert!(matches!(second, ServerError::Conflict { .. }), "{second:?}");
-    let r: Value = app.as_browser(Method::GET, "/api/billing/balance", &s).send().await.unwrap().json().await.unwrap();
+    let r: Value = app
+        .as_browser(Method::GET, "/api/billing/balance", &s)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(r["balance"], "2.0000");
     assert_invariant(&app, s.user_id).await;
 }

@@ -15,34 +15,123 @@ fn namaskah(database_url: &str, args: &[&str]) -> std::process::Output {
 #[tokio::test]
 async fn operators_create_users_and_credit_them_from_the_command_line() {
     let app = spawn_app().await;
-    let out = namaskah(&app.database_url, &["user", "create", "--email", "ops@example.com", "--password", PASSWORD, "--admin"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let out = namaskah(&app.database_url, &["credit", "--email", "ops@example.com", "--amount", "25.5", "--note", "welcome"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = namaskah(
+        &app.database_url,
+        &[
+            "user",
+            "create",
+            "--email",
+            "ops@example.com",
+            "--password",
+            PASSWORD,
+            "--admin",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = namaskah(
+        &app.database_url,
+        &[
+            "credit",
+            "--email",
+            "ops@example.com",
+            "--amount",
+            "25.5",
+            "--note",
+            "welcome",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("25.50 USD"));
 
     let r = app.login("ops@example.com", PASSWORD).await;
-    let s = Session { cookie: session_cookie(&r).unwrap(), user_id: 0 };
-    let me: Value = app.as_browser(Method::GET, "/api/auth/me", &s).send().await.unwrap().json().await.unwrap();
+    let s = Session {
+        cookie: session_cookie(&r).unwrap(),
+        user_id: 0,
+    };
+    let me: Value = app
+        .as_browser(Method::GET, "/api/auth/me", &s)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(me["role"], "admin");
     assert_eq!(me["balance"], "25.5000");
-    let tx: Value = app.as_browser(Method::GET, "/api/billing/transactions", &s).send().await.unwrap().json().await.unwrap();
+    let tx: Value = app
+        .as_browser(Method::GET, "/api/billing/transactions", &s)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(tx["transactions"][0]["note"], "welcome");
 }
 
 #[tokio::test]
 async fn command_line_mistakes_are_explained_and_change_nothing() {
     let app = spawn_app().await;
-    let out = namaskah(&app.database_url, &["credit", "--email", "ghost@example.com", "--amount", "5", "--note", "x"]);
+    let out = namaskah(
+        &app.database_url,
+        &[
+            "credit",
+            "--email",
+            "ghost@example.com",
+            "--amount",
+            "5",
+            "--note",
+            "x",
+        ],
+    );
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("account not found"));
-    let out = namaskah(&app.database_url, &["user", "create", "--email", "x@example.com", "--password", "short"]);
+    let out = namaskah(
+        &app.database_url,
+        &[
+            "user",
+            "create",
+            "--email",
+            "x@example.com",
+            "--password",
+            "short",
+        ],
+    );
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("password"));
     assert_eq!(app.user_count().await, 0);
-    let out = namaskah(&app.database_url, &["user", "create", "--email", "y@example.com", "--password", PASSWORD]);
+    let out = namaskah(
+        &app.database_url,
+        &[
+            "user",
+            "create",
+            "--email",
+            "y@example.com",
+            "--password",
+            PASSWORD,
+        ],
+    );
     assert!(out.status.success());
-    let out = namaskah(&app.database_url, &["credit", "--email", "y@example.com", "--amount", "1.00001", "--note", "x"]);
+    let out = namaskah(
+        &app.database_url,
+        &[
+            "credit",
+            "--email",
+            "y@example.com",
+            "--amount",
+            "1.00001",
+            "--note",
+            "x",
+        ],
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("amount"));
 }
 
@@ -50,7 +139,11 @@ async fn command_line_mistakes_are_explained_and_change_nothing() {
 fn migrate_applies_and_bad_settings_name_the_variable() {
     let (url, _dir) = test_database_url();
     let out = namaskah(&url, &["migrate"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let again = namaskah(&url, &["migrate"]);
     assert!(again.status.success(), "migrate is idempotent");
 

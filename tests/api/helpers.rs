@@ -83,15 +83,28 @@ impl TestApp {
     }
 
     pub async fn post_json(&self, path: &str, body: &Value) -> Response {
-        self.client.post(self.url(path)).json(body).send().await.unwrap()
+        self.client
+            .post(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .unwrap()
     }
 
     pub async fn register(&self, email: &str, password: &str) -> Response {
-        self.post_json("/api/auth/register", &json!({"email": email, "password": password})).await
+        self.post_json(
+            "/api/auth/register",
+            &json!({"email": email, "password": password}),
+        )
+        .await
     }
 
     pub async fn login(&self, email: &str, password: &str) -> Response {
-        self.post_json("/api/auth/login", &json!({"email": email, "password": password})).await
+        self.post_json(
+            "/api/auth/login",
+            &json!({"email": email, "password": password}),
+        )
+        .await
     }
 
     /// Registers a new user and signs in, returning the session.
@@ -109,7 +122,12 @@ impl TestApp {
     }
 
     /// A request as the browser of `session` makes it: cookie, and Origin on writes.
-    pub fn as_browser(&self, method: reqwest::Method, path: &str, session: &Session) -> reqwest::RequestBuilder {
+    pub fn as_browser(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        session: &Session,
+    ) -> reqwest::RequestBuilder {
         let writes = method != reqwest::Method::GET;
         let mut req = self
             .client
@@ -121,7 +139,12 @@ impl TestApp {
         req
     }
 
-    pub fn with_key(&self, method: reqwest::Method, path: &str, key: &str) -> reqwest::RequestBuilder {
+    pub fn with_key(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        key: &str,
+    ) -> reqwest::RequestBuilder {
         self.client.request(method, self.url(path)).bearer_auth(key)
     }
 
@@ -134,7 +157,10 @@ impl TestApp {
             .await
             .unwrap();
         assert_eq!(r.status(), 201);
-        r.json::<Value>().await.unwrap()["key"].as_str().unwrap().to_owned()
+        r.json::<Value>().await.unwrap()["key"]
+            .as_str()
+            .unwrap()
+            .to_owned()
     }
 
     pub async fn credit(&self, user_id: i64, amount: &str) {
@@ -177,8 +203,17 @@ pub fn set_cookie(r: &Response, name: &str) -> Option<String> {
 /// Asserts the standard JSON error shape and returns its `error` object.
 pub async fn error_body(r: Response, status: u16) -> Value {
     assert_eq!(r.status(), status, "unexpected status");
-    let ct = r.headers().get("content-type").unwrap().to_str().unwrap().to_owned();
-    assert!(ct.starts_with("application/json"), "error content-type was {ct}");
+    let ct = r
+        .headers()
+        .get("content-type")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        ct.starts_with("application/json"),
+        "error content-type was {ct}"
+    );
     let body: Value = r.json().await.unwrap();
     let error = body["error"].clone();
     assert!(error["code"].is_string(), "error has a code: {body}");

@@ -21,17 +21,36 @@ async fn a_signed_in_page_shows_the_balance_and_the_account() {
     let app = spawn_app().await;
     let s = app.signed_in().await;
     app.credit(s.user_id, "7.25").await;
-    let html = app.as_browser(Method::GET, "/", &s).send().await.unwrap().text().await.unwrap();
+    let html = app
+        .as_browser(Method::GET, "/", &s)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(html.contains("7.25 USD"), "balance in the page");
     assert!(html.contains("Sign out"));
-    let html = app.as_browser(Method::GET, "/account", &s).send().await.unwrap().text().await.unwrap();
+    let html = app
+        .as_browser(Method::GET, "/account", &s)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(html.contains("test credit"), "the ledger row is listed");
 }
 
 #[tokio::test]
 async fn an_unknown_page_is_404() {
     let app = spawn_app().await;
-    let r = app.client.get(app.url("/no/such/page")).send().await.unwrap();
+    let r = app
+        .client
+        .get(app.url("/no/such/page"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 404);
     assert!(r.text().await.unwrap().contains("Page not found"));
 }

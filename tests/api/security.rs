@@ -3,7 +3,14 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 async fn key_count(app: &TestApp, s: &Session) -> usize {
-    let list: Value = app.as_browser(Method::GET, "/api/keys", s).send().await.unwrap().json().await.unwrap();
+    let list: Value = app
+        .as_browser(Method::GET, "/api/keys", s)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     list["keys"].as_array().unwrap().len()
 }
 
@@ -76,7 +83,11 @@ async fn cross_site_logout_and_login_are_refused() {
         .await
         .unwrap();
     error_body(r, 403).await;
-    let r = app.as_browser(Method::GET, "/api/auth/me", &s).send().await.unwrap();
+    let r = app
+        .as_browser(Method::GET, "/api/auth/me", &s)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200, "the session survived");
     // Login CSRF: a forged sign-in into the attacker's account.
     let r = app
@@ -120,10 +131,16 @@ async fn the_uis_own_requests_pass() {
         .unwrap();
     assert_eq!(r.status(), 302);
     let location = r.headers()["location"].to_str().unwrap();
-    assert!(location.starts_with(&app.url("/keys")), "back to the page: {location}");
+    assert!(
+        location.starts_with(&app.url("/keys")),
+        "back to the page: {location}"
+    );
     // The key goes back to the keys page once, in a short-lived cookie scoped to it.
     let flash = set_cookie(&r, "namaskah_new_key").unwrap();
-    assert!(flash.contains("Path=/keys") && flash.contains("HttpOnly"), "{flash}");
+    assert!(
+        flash.contains("Path=/keys") && flash.contains("HttpOnly"),
+        "{flash}"
+    );
     assert_eq!(key_count(&app, &s).await, 2);
 }
 
@@ -145,12 +162,26 @@ async fn every_response_carries_security_headers() {
 async fn pages_allow_only_their_own_nonce_scripts() {
     let app = spawn_app().await;
     let r = app.client.get(app.url("/login")).send().await.unwrap();
-    let csp = r.headers()["content-security-policy"].to_str().unwrap().to_owned();
-    let nonce = csp.split("'nonce-").nth(1).and_then(|s| s.split('\'').next()).expect("a nonce").to_owned();
+    let csp = r.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|s| s.split('\'').next())
+        .expect("a nonce")
+        .to_owned();
     assert!(!csp.contains("unsafe-inline"), "{csp}");
     let html = r.text().await.unwrap();
-    assert!(html.contains(&format!("nonce=\"{nonce}\"")), "the hydration script carries the nonce");
+    assert!(
+        html.contains(&format!("nonce=\"{nonce}\"")),
+        "the hydration script carries the nonce"
+    );
     // A fresh nonce per page.
     let again = app.client.get(app.url("/login")).send().await.unwrap();
-    assert!(!again.headers()["content-security-policy"].to_str().unwrap().contains(&nonce));
+    assert!(!again.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .contains(&nonce));
 }

@@ -37,7 +37,10 @@ async fn login(
     Ok(([(header::SET_COOKIE, cookie)], Json(me)))
 }
 
-async fn logout(State(state): State<AppState>, user: Option<AuthUser>) -> ApiResult<impl IntoResponse> {
+async fn logout(
+    State(state): State<AppState>,
+    user: Option<AuthUser>,
+) -> ApiResult<impl IntoResponse> {
     if let Some(session_id) = user.and_then(|AuthUser(p)| p.session_id) {
         accounts::logout(&state, &session_id).await?;
     }

@@ -15,7 +15,10 @@ pub fn router() -> Router<AppState> {
         .route("/api/billing/transactions", get(transactions))
 }
 
-async fn balance(State(state): State<AppState>, AuthUser(p): AuthUser) -> ApiResult<Json<BalanceView>> {
+async fn balance(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+) -> ApiResult<Json<BalanceView>> {
     Ok(Json(billing::balance(&state, p.user_id).await?))
 }
 
@@ -24,5 +27,7 @@ async fn transactions(
     AuthUser(p): AuthUser,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<TransactionPage>> {
-    Ok(Json(billing::transactions(&state, p.user_id, q.page, q.per_page).await?))
+    Ok(Json(
+        billing::transactions(&state, p.user_id, q.page, q.per_page).await?,
+    ))
 }

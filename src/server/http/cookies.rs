@@ -23,7 +23,11 @@ pub fn clear_flash(settings: &Settings, name: &str, path: &str) -> HeaderValue {
 }
 
 fn build(settings: &Settings, name: &str, value: &str, path: &str, max_age: i64) -> HeaderValue {
-    let secure = if settings.cookie_secure { "; Secure" } else { "" };
+    let secure = if settings.cookie_secure {
+        "; Secure"
+    } else {
+        ""
+    };
     HeaderValue::from_str(&format!(
         "{name}={value}; Path={path}; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}"
     ))
@@ -49,7 +53,10 @@ mod tests {
     #[test]
     fn reads_one_cookie_among_many() {
         let mut h = HeaderMap::new();
-        h.append(header::COOKIE, HeaderValue::from_static("a=1; namaskah_session=abc"));
+        h.append(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; namaskah_session=abc"),
+        );
         h.append(header::COOKIE, HeaderValue::from_static("b=2"));
         assert_eq!(read(&h, SESSION_COOKIE), Some("abc"));
         assert_eq!(read(&h, "b"), Some("2"));

@@ -14,7 +14,8 @@ struct ErrorBody<'a> {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        let status = StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let status =
+            StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         (status, Json(ErrorBody { error: &self })).into_response()
     }
 }
@@ -32,5 +33,8 @@ pub async fn api_not_found() -> AppError {
 }
 
 pub async fn method_not_allowed() -> AppError {
-    AppError::new(ErrorCode::MethodNotAllowed, "this endpoint does not accept that method")
+    AppError::new(
+        ErrorCode::MethodNotAllowed,
+        "this endpoint does not accept that method",
+    )
 }

@@ -110,7 +110,8 @@ mod tests {
     fn names_the_mistyped_field() {
         let e = shape_error("Failed to deserialize the JSON body into the target type: password: invalid type: integer `5`, expected a string at line 1 column 30");
         assert_eq!(e.field.as_deref(), Some("password"));
-        let q = shape_error("Failed to deserialize query string: page: invalid digit found in string");
+        let q =
+            shape_error("Failed to deserialize query string: page: invalid digit found in string");
         assert_eq!(q.field.as_deref(), Some("page"));
     }
 }

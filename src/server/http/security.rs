@@ -37,7 +37,9 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
                 req.extensions_mut().insert(principal);
                 next.run(req).await
             }
-            Ok(None) => AppError::new(ErrorCode::Unauthorized, "invalid or revoked API key").into_response(),
+            Ok(None) => {
+                AppError::new(ErrorCode::Unauthorized, "invalid or revoked API key").into_response()
+            }
             Err(e) => e.into_response(),
         };
     }
@@ -46,8 +48,11 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
     if is_state_changing(req.method()) {
         if let Err(refusal) = same_origin_check(req.headers(), has_cookie) {
             tracing::warn!(method = %req.method(), path = %req.uri().path(), refusal, "cross-site request refused");
-            return AppError::new(ErrorCode::Forbidden, format!("cross-site request refused: {refusal}"))
-                .into_response();
+            return AppError::new(
+                ErrorCode::Forbidden,
+                format!("cross-site request refused: {refusal}"),
+            )
+            .into_response();
         }
     }
     if let Some(token) = cookies::read(req.headers(), SESSION_COOKIE) {
@@ -78,7 +83,11 @@ fn same_origin_check(headers: &HeaderMap, has_cookie: bool) -> Result<(), &'stat
         let rest = url.split_once("://")?.1;
         Some(rest.split(['/', '?', '#']).next()?.to_ascii_lowercase())
     };
-    let header_str = |name| headers.get(name).and_then(|v: &HeaderValue| v.to_str().ok());
+    let header_str = |name| {
+        headers
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+    };
     if let Some(origin) = header_str(header::ORIGIN) {
         return match (authority_of(origin), &host) {
             (Some(a), Some(h)) if a == *h => Ok(()),
@@ -103,10 +112,19 @@ fn same_origin_check(headers: &HeaderMap, has_cookie: bool) -> Result<(), &'stat
 pub async fn headers(req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
-    h.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    h.insert(
+        "cross-origin-opener-policy",
+        HeaderValue::from_static("same-origin"),
+    );
     h.insert(
         "permissions-policy",
         HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=()"),
@@ -144,12 +162,28 @@ mod tests {
 
     #[test]
     fn same_origin_passes_and_cross_site_does_not() {
-        assert!(same_origin_check(&headers(&[(header::ORIGIN, "http://127.0.0.1:3000")]), true).is_ok());
-        assert!(same_origin_check(&headers(&[(header::ORIGIN, "https://evil.example")]), true).is_err());
+        assert!(
+            same_origin_check(&headers(&[(header::ORIGIN, "http://127.0.0.1:3000")]), true).is_ok()
+        );
+        assert!(
+            same_origin_check(&headers(&[(header::ORIGIN, "https://evil.example")]), true).is_err()
+        );
         assert!(same_origin_check(&headers(&[(header::ORIGIN, "null")]), true).is_err());
-        assert!(same_origin_check(&headers(&[(header::ORIGIN, "http://127.0.0.1:3000.evil.example")]), false).is_err());
-        assert!(same_origin_check(&headers(&[(header::REFERER, "http://127.0.0.1:3000/keys?x=1")]), true).is_ok());
-        assert!(same_origin_check(&headers(&[(header::REFERER, "http://evil.example/127.0.0.1:3000")]), true).is_err());
+        assert!(same_origin_check(
+            &headers(&[(header::ORIGIN, "http://127.0.0.1:3000.evil.example")]),
+            false
+        )
+        .is_err());
+        assert!(same_origin_check(
+            &headers(&[(header::REFERER, "http://127.0.0.1:3000/keys?x=1")]),
+            true
+        )
+        .is_ok());
+        assert!(same_origin_check(
+            &headers(&[(header::REFERER, "http://evil.example/127.0.0.1:3000")]),
+            true
+        )
+        .is_err());
     }
 
     #[test]

@@ -23,7 +23,11 @@ pub struct NewSession {
     pub max_age_secs: i64,
 }
 
-pub async fn register(state: &AppState, email: &str, password: &str) -> Result<UserView, ServerError> {
+pub async fn register(
+    state: &AppState,
+    email: &str,
+    password: &str,
+) -> Result<UserView, ServerError> {
     create_user(state, email, password, Role::Customer).await
 }
 
@@ -37,12 +41,18 @@ pub async fn create_user(
     let email = Email::parse(email).map_err(|e| ServerError::validation("email", e))?;
     let password = Password::parse(password).map_err(|e| ServerError::validation("password", e))?;
     let hash = secrets::hash_password(password.expose().to_owned()).await?;
-    let id = users::insert(&state.db.pool, email.as_ref(), &hash, role.as_str(), state.clock.now_ms())
-        .await
-        .on_unique_violation(|| ServerError::Conflict {
-            message: "an account with this email already exists".into(),
-            field: Some("email"),
-        })?;
+    let id = users::insert(
+        &state.db.pool,
+        email.as_ref(),
+        &hash,
+        role.as_str(),
+        state.clock.now_ms(),
+    )
+    .await
+    .on_unique_violation(|| ServerError::Conflict {
+        message: "an account with this email already exists".into(),
+        field: Some("email"),
+    })?;
     tracing::info!(user_id = id, "account created");
     Ok(UserView {
         id,
@@ -77,7 +87,14 @@ pub async fn login(
     let token = secrets::random_token("", 32);
     let now = state.clock.now_ms();
     let ttl_ms = i64::from(state.settings.session_ttl_hours) * 3_600_000;
-    sessions::insert(&state.db.pool, &secrets::digest(&token), user.user_id, now, now + ttl_ms).await?;
+    sessions::insert(
+        &state.db.pool,
+        &secrets::digest(&token),
+        user.user_id,
+        now,
+        now + ttl_ms,
+    )
+    .await?;
     let me = me_from_row(user)?;
     Ok((
         me,
@@ -94,7 +111,10 @@ pub async fn logout(state: &AppState, session_id: &str) -> Result<(), ServerErro
 }
 
 /// Resolves a session cookie's token to its owner, if the session is live.
-pub async fn authenticate_session(state: &AppState, token: &str) -> Result<Option<Principal>, ServerError> {
+pub async fn authenticate_session(
+    state: &AppState,
+    token: &str,
+) -> Result<Option<Principal>, ServerError> {
     let session_id = secrets::digest(token);
     let owner = sessions::find_owner(&state.db.pool, &session_id, state.clock.now_ms()).await?;
     Ok(owner.map(|o| Principal {

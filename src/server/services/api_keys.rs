@@ -15,7 +15,11 @@ const NAME_MAX_CHARS: usize = 64;
 /// How stale `last_used_at` may get before a request refreshes it (keeps writes off the hot path).
 const TOUCH_EVERY_MS: i64 = 60_000;
 
-pub async fn create(state: &AppState, user_id: i64, name: &str) -> Result<CreatedApiKey, ServerError> {
+pub async fn create(
+    state: &AppState,
+    user_id: i64,
+    name: &str,
+) -> Result<CreatedApiKey, ServerError> {
     let name = name.trim();
     if name.is_empty() {
         return Err(ServerError::validation("name", "is required"));
@@ -29,7 +33,15 @@ pub async fn create(state: &AppState, user_id: i64, name: &str) -> Result<Create
     let key = secrets::random_token(KEY_PREFIX, 24);
     let prefix = key[..SHOWN_PREFIX_LEN].to_owned();
     let now = state.clock.now_ms();
-    let id = api_keys::insert(&state.db.pool, user_id, name, &prefix, &secrets::digest(&key), now).await?;
+    let id = api_keys::insert(
+        &state.db.pool,
+        user_id,
+        name,
+        &prefix,
+        &secrets::digest(&key),
+        now,
+    )
+    .await?;
     tracing::info!(user_id, api_key_id = id, "api key created");
     Ok(CreatedApiKey {
         id,

@@ -26,7 +26,11 @@ pub struct Posting<'a> {
 /// Applies a posting on `conn` (inside a transaction). Returns the new balance. Refuses with
 /// `InsufficientBalance` when the balance would go negative, and with `Conflict` when the
 /// reference was already used: a second refund is impossible, not merely unlikely.
-pub async fn post(conn: &mut AnyConnection, now: i64, p: Posting<'_>) -> Result<Money, ServerError> {
+pub async fn post(
+    conn: &mut AnyConnection,
+    now: i64,
+    p: Posting<'_>,
+) -> Result<Money, ServerError> {
     let entry = ledger::NewEntry {
         user_id: p.user_id,
         amount_units: p.amount.units(),
@@ -104,9 +108,16 @@ pub async fn transactions(
 /// An operator's manual credit (or, with a negative amount, a correction), from the CLI.
 /// Returns the new balance.
 #[tracing::instrument(skip(state, note))]
-pub async fn credit(state: &AppState, email: &str, amount: &str, note: &str) -> Result<Money, ServerError> {
+pub async fn credit(
+    state: &AppState,
+    email: &str,
+    amount: &str,
+    note: &str,
+) -> Result<Money, ServerError> {
     let email = Email::parse(email).map_err(|e| ServerError::validation("email", e))?;
-    let amount: Money = amount.parse().map_err(|e| ServerError::validation("amount", e))?;
+    let amount: Money = amount
+        .parse()
+        .map_err(|e| ServerError::validation("amount", e))?;
     if amount == Money::ZERO {
         return Err(ServerError::validation("amount", "must not be zero"));
     }
@@ -117,7 +128,11 @@ pub async fn credit(state: &AppState, email: &str, amount: &str, note: &str) -> 
         .await?
         .ok_or(ServerError::NotFound("account"))?;
     let mut tx = state.db.begin_write().await?;
-    let kind = if amount.is_positive() { "credit" } else { "adjustment" };
+    let kind = if amount.is_positive() {
+        "credit"
+    } else {
+        "adjustment"
+    };
     let balance = post(
         &mut tx,
         state.clock.now_ms(),

@@ -75,8 +75,16 @@ mod tests {
     #[tokio::test]
     async fn passwords_verify() {
         let h = hash_password("correct horse battery".into()).await.unwrap();
-        assert!(verify_password("correct horse battery".into(), Some(h.clone())).await.unwrap());
-        assert!(!verify_password("wrong horse battery".into(), Some(h)).await.unwrap());
-        assert!(!verify_password("not a real password at all".into(), None).await.unwrap());
+        assert!(
+            verify_password("correct horse battery".into(), Some(h.clone()))
+                .await
+                .unwrap()
+        );
+        assert!(!verify_password("wrong horse battery".into(), Some(h))
+            .await
+            .unwrap());
+        assert!(!verify_password("not a real password at all".into(), None)
+            .await
+            .unwrap());
     }
 }

@@ -26,7 +26,10 @@ pub struct NewEntry<'a> {
 /// Moves the balance and writes the ledger row, on the caller's transaction. Returns the new
 /// balance, or `None` when the balance would go below zero (nothing is written then).
 /// A repeated `reference` fails with a unique violation.
-pub async fn post(conn: &mut AnyConnection, entry: NewEntry<'_>) -> Result<Option<i64>, sqlx::Error> {
+pub async fn post(
+    conn: &mut AnyConnection,
+    entry: NewEntry<'_>,
+) -> Result<Option<i64>, sqlx::Error> {
     let balance_after: Option<i64> = sqlx::query_scalar(
         "update app_user set balance_units = balance_units + $1, updated_at = $2 \
          where user_id = $3 and balance_units + $1 >= 0 returning balance_units",

@@ -46,10 +46,12 @@ pub async fn find<'e>(
     db: impl Executor<'e, Database = Any>,
     user_id: i64,
 ) -> Result<Option<UserRow>, sqlx::Error> {
-    sqlx::query_as(&format!("select {COLUMNS} from app_user where user_id = $1"))
-        .bind(user_id)
-        .fetch_optional(db)
-        .await
+    sqlx::query_as(&format!(
+        "select {COLUMNS} from app_user where user_id = $1"
+    ))
+    .bind(user_id)
+    .fetch_optional(db)
+    .await
 }
 
 pub async fn balance_units<'e>(

@@ -2,7 +2,10 @@ use leptos::prelude::*;
 
 /// Copies `text` to the clipboard and says so. Without JavaScript the text is still selectable.
 #[component]
-pub fn CopyButton(#[prop(into)] text: String, #[prop(into, optional)] label: Option<String>) -> impl IntoView {
+pub fn CopyButton(
+    #[prop(into)] text: String,
+    #[prop(into, optional)] label: Option<String>,
+) -> impl IntoView {
     let copied = RwSignal::new(false);
     let label = label.unwrap_or_else(|| "Copy".to_owned());
     let aria = format!("{label} to clipboard");
