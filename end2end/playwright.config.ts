@@ -5,8 +5,11 @@ import * as fs from 'fs';
 
 // One fresh SQLite database per run; the server is the binary `cargo leptos build` produced.
 const root = path.resolve(__dirname, '..');
-const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'namaskah-e2e-'));
-export const DATABASE_URL = `sqlite://${path.join(dataDir, 'e2e.db')}`;
+// The config is evaluated again in each worker; workers inherit the runner's environment, so
+// the first evaluation picks the database and the rest reuse it.
+export const DATABASE_URL =
+  process.env.E2E_DATABASE_URL ??
+  `sqlite://${path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'namaskah-e2e-')), 'e2e.db')}`;
 const port = Number(process.env.E2E_PORT ?? 3100);
 export const BASE_URL = `http://127.0.0.1:${port}`;
 process.env.E2E_DATABASE_URL = DATABASE_URL;

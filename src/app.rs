@@ -49,12 +49,14 @@ pub fn App() -> impl IntoView {
         <Title formatter=|page: String| format!("{page} · Namaskah SMS") />
         <Router>
             <Layout>
+                // Pages render whole before they are sent (`Async`): they read as complete
+                // documents without JavaScript, and nothing shifts when the client hydrates.
                 <Routes fallback=NotFound>
-                    <Route path=path!("") view=DashboardPage />
-                    <Route path=path!("login") view=LoginPage />
-                    <Route path=path!("register") view=RegisterPage />
+                    <Route path=path!("") view=DashboardPage ssr=SsrMode::Async />
+                    <Route path=path!("login") view=LoginPage ssr=SsrMode::Async />
+                    <Route path=path!("register") view=RegisterPage ssr=SsrMode::Async />
                     <Route path=path!("keys") view=ApiKeysPage ssr=SsrMode::Async />
-                    <Route path=path!("account") view=AccountPage />
+                    <Route path=path!("account") view=AccountPage ssr=SsrMode::Async />
                 </Routes>
             </Layout>
         </Router>

@@ -42,6 +42,7 @@ test('register, sign in, see the balance, create an API key and see it once', as
   await expect(page.getByTestId('new-key-value')).toHaveCount(0);
   await expect(page.getByTestId('keys')).toContainText(`${key.slice(0, 12)}…`);
   expect(await page.content()).not.toContain(key);
+  expect(app.errors).toEqual([]);
 });
 
 test('an email that is already registered is explained', async ({ page }, info) => {
@@ -63,4 +64,5 @@ test('a wrong password is explained', async ({ page }, info) => {
   await app.signOut();
   await app.signIn(email, 'not the password');
   await expect(page.getByRole('alert')).toContainText('wrong email or password');
+  expect(app.errors).toEqual([]);
 });

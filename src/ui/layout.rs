@@ -19,7 +19,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                         view! {
                             <div class="sandbox-banner" role="status">
                                 <strong>"Sandbox mode."</strong>
-                                " No real provider is connected: numbers and SMS come from the built-in 5SIM emulator, and no real money moves."
+                                " No real SMS provider is connected and no real money moves."
                             </div>
                         }
                     })

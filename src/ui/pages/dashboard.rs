@@ -34,7 +34,7 @@ fn Overview(user: MeView) -> impl IntoView {
             <section class="card stat">
                 <h2 class="stat-label">"Balance"</h2>
                 <p class="stat-value money" data-testid="balance">{user.balance.display()}</p>
-                <p class="muted">"Numbers are paid from this balance; unused verifications are refunded automatically."</p>
+                <p class="muted">"Numbers are paid from this balance; every change to it is listed below."</p>
             </section>
             <section class="card">
                 <h2>"Use the API"</h2>
