@@ -9,47 +9,57 @@ use leptos::prelude::*;
 #[server(prefix = "/api/fn", endpoint = "sign_up")]
 pub async fn sign_up(email: String, password: String) -> Result<MeView, AppError> {
     use crate::server::{fn_context as cx, services::accounts};
-    let state = cx::state()?;
-    accounts::register(&state, &email, &password).await?;
-    let (me, session) = accounts::login(&state, &email, &password).await?;
-    cx::start_session(&state, &session);
-    leptos_axum::redirect("/");
-    Ok(me)
+    cx::run(async {
+        let state = cx::state()?;
+        accounts::register(&state, &email, &password).await?;
+        let (me, session) = accounts::login(&state, &email, &password).await?;
+        cx::start_session(&state, &session);
+        leptos_axum::redirect("/");
+        Ok(me)
+    })
+    .await
 }
 
 #[server(prefix = "/api/fn", endpoint = "sign_in")]
 pub async fn sign_in(email: String, password: String) -> Result<MeView, AppError> {
     use crate::server::{fn_context as cx, services::accounts};
-    let state = cx::state()?;
-    let (me, session) = accounts::login(&state, &email, &password).await?;
-    cx::start_session(&state, &session);
-    leptos_axum::redirect("/");
-    Ok(me)
+    cx::run(async {
+        let state = cx::state()?;
+        let (me, session) = accounts::login(&state, &email, &password).await?;
+        cx::start_session(&state, &session);
+        leptos_axum::redirect("/");
+        Ok(me)
+    })
+    .await
 }
 
 #[server(prefix = "/api/fn", endpoint = "sign_out")]
 pub async fn sign_out() -> Result<(), AppError> {
     use crate::server::{fn_context as cx, services::accounts};
-    let state = cx::state()?;
-    if let Some(session_id) = cx::principal().ok().and_then(|p| p.session_id) {
-        accounts::logout(&state, &session_id).await?;
-    }
-    cx::end_session(&state);
-    leptos_axum::redirect("/login");
-    Ok(())
+    cx::run(async {
+        let state = cx::state()?;
+        if let Some(session_id) = cx::principal().ok().and_then(|p| p.session_id) {
+            accounts::logout(&state, &session_id).await?;
+        }
+        cx::end_session(&state);
+        leptos_axum::redirect("/login");
+        Ok(())
+    })
+    .await
 }
 
 /// Who is signed in (if anyone) and whether this instance runs in sandbox mode.
 #[server(prefix = "/api/fn", endpoint = "session")]
 pub async fn get_session() -> Result<SessionView, AppError> {
     use crate::server::{fn_context as cx, services::accounts};
-    let state = cx::state()?;
-    let user = match cx::principal() {
-        Ok(p) => Some(accounts::me(&state, p.user_id).await?),
-        Err(_) => None,
-    };
-    Ok(SessionView {
-        user,
-        sandbox: state.settings.sandbox(),
+    cx::run(async {
+        let state = cx::state()?;
+        let user = match cx::principal() {
+            Ok(p) => Some(accounts::me(&state, p.user_id).await?),
+            Err(_) => None,
+        };
+        let sandbox = state.settings.sandbox();
+        Ok(SessionView { user, sandbox })
     })
+    .await
 }

@@ -10,7 +10,9 @@ pub async fn list_transactions(
     per_page: Option<u32>,
 ) -> Result<TransactionPage, AppError> {
     use crate::server::{fn_context as cx, services::billing};
-    let state = cx::state()?;
-    let user = cx::principal()?;
-    Ok(billing::transactions(&state, user.user_id, page, per_page).await?)
+    cx::run(async {
+        let (state, user) = (cx::state()?, cx::principal()?);
+        Ok(billing::transactions(&state, user.user_id, page, per_page).await?)
+    })
+    .await
 }

@@ -10,6 +10,24 @@ use axum::http::{header, HeaderValue};
 use leptos::prelude::{expect_context, use_context};
 use leptos_axum::ResponseOptions;
 
+/// Runs a server function's body and gives a failure its proper HTTP status (401, 409, 422…)
+/// instead of the blanket 500 server functions answer with by default. A plain form post keeps
+/// its redirect back to the page, which shows the error.
+pub async fn run<T>(
+    body: impl std::future::Future<Output = Result<T, AppError>>,
+) -> Result<T, AppError> {
+    let result = body.await;
+    if let (Err(e), false) = (&result, is_plain_form_post()) {
+        if let (Some(res), Ok(status)) = (
+            use_context::<ResponseOptions>(),
+            axum::http::StatusCode::from_u16(e.status()),
+        ) {
+            res.set_status(status);
+        }
+    }
+    result
+}
+
 pub fn state() -> Result<AppState, AppError> {
     use_context::<AppState>().ok_or_else(|| {
         tracing::error!("server function ran without AppState in its context");

@@ -185,3 +185,48 @@ async fn pages_allow_only_their_own_nonce_scripts() {
         .unwrap()
         .contains(&nonce));
 }
+
+#[tokio::test]
+async fn server_functions_fail_with_the_right_status_and_error() {
+    let app = spawn_app().await;
+    app.register("gil@example.com", PASSWORD).await;
+    let r = app
+        .client
+        .post(app.url("/api/fn/sign_in"))
+        .header("origin", app.origin())
+        .form(&[
+            ("email", "gil@example.com"),
+            ("password", "wrong password!"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let e: Value = r.json().await.unwrap();
+    assert_eq!(e["code"], "unauthorized");
+    assert_eq!(e["message"], "wrong email or password");
+    let r = app
+        .client
+        .post(app.url("/api/fn/list_api_keys"))
+        .header("origin", app.origin())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    // A plain form post (JavaScript off) goes back to the page with the error in the address.
+    let r = app
+        .client
+        .post(app.url("/api/fn/sign_in"))
+        .header("origin", app.origin())
+        .header("referer", app.url("/login"))
+        .header("accept", "text/html")
+        .form(&[
+            ("email", "gil@example.com"),
+            ("password", "wrong password!"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 302);
+    assert!(r.headers()["location"].to_str().unwrap().contains("__err="));
+}
