@@ -1,13 +1,16 @@
 //! Namaskah SMS: temporary phone numbers and SMS verification codes.
 //!
 //! One crate, two targets. `domain`, `api`, `ui` and `app` compile for the server and for the
-//! browser (WASM); everything server-only sits behind the one `ssr` gate below.
+//! browser (WASM); everything server-only (`server`, and the provider emulators in `sandbox`) sits behind
+//! the `ssr` gate below.
 
 pub mod api;
 pub mod app;
 pub mod domain;
 pub mod ui;
 
+#[cfg(feature = "ssr")]
+pub mod sandbox;
 #[cfg(feature = "ssr")]
 pub mod server;
 

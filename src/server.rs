@@ -7,6 +7,7 @@ pub mod config;
 pub mod error;
 pub mod fn_context;
 pub mod http;
+pub mod providers;
 pub mod services;
 pub mod shell;
 pub mod startup;

@@ -17,6 +17,8 @@ pub enum ErrorCode {
     NotFound,
     MethodNotAllowed,
     Conflict,
+    /// The provider has no numbers for that service and country right now (409).
+    NoNumbers,
     PaymentRequired,
     PayloadTooLarge,
     UnsupportedMediaType,
@@ -35,7 +37,7 @@ impl ErrorCode {
             ErrorCode::Forbidden => 403,
             ErrorCode::NotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
-            ErrorCode::Conflict => 409,
+            ErrorCode::Conflict | ErrorCode::NoNumbers => 409,
             ErrorCode::PaymentRequired => 402,
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::UnsupportedMediaType => 415,

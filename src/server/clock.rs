@@ -19,6 +19,11 @@ impl Clock {
     pub fn now(&self) -> DateTime<Utc> {
         from_ms(self.now_ms())
     }
+
+    /// Moves "now" forward for everyone holding this clock (sandbox mode and tests only).
+    pub fn advance_ms(&self, ms: i64) {
+        self.offset_ms.fetch_add(ms, Ordering::Relaxed);
+    }
 }
 
 /// A stored timestamp (milliseconds since the epoch) as a `DateTime`.

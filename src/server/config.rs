@@ -1,8 +1,11 @@
 //! Settings, read once from the environment (and a `.env` file). A bad value stops start-up with
 //! a message that names the variable.
 
+use rust_decimal::Decimal;
 use std::fmt;
 use std::net::SocketAddr;
+
+const DEFAULT_FIVESIM_BASE_URL: &str = "https://5sim.net/v1";
 use std::path::PathBuf;
 
 /// A secret that never appears in logs or `Debug` output.
@@ -31,6 +34,20 @@ pub struct Settings {
     pub database_url: String,
     /// `FIVESIM_API_KEY`: unset means sandbox mode.
     pub fivesim_api_key: Option<SecretString>,
+    /// `FIVESIM_BASE_URL`: the 5SIM API (default `https://5sim.net/v1`; ignored in sandbox mode).
+    pub fivesim_base_url: String,
+    /// `FIVESIM_TIMEOUT_SECS`: the longest any 5SIM call may take (default 10).
+    pub fivesim_timeout_secs: u32,
+    /// `FIVESIM_RATE_LIMIT`: requests per second the client allows itself (default 50; 5SIM's
+    /// limit is 100 per key).
+    pub fivesim_rate_limit: u32,
+    /// `PRICE_MARKUP`: our price is the provider's price times this (default 1.5; at least 1).
+    pub price_markup: Decimal,
+    /// `SANDBOX_PORT`: the port of the embedded 5SIM emulator in sandbox mode (default 0: any free one).
+    pub sandbox_port: u16,
+    /// `SANDBOX_AUTO_SMS`: in sandbox mode, deliver a plausible SMS to each new activation and
+    /// now and then to rentals (default true; turn off for deterministic tests).
+    pub sandbox_auto_sms: bool,
     /// `LEPTOS_SITE_ADDR`: where the app listens (default 127.0.0.1:3000; port 0 picks one).
     pub site_addr: SocketAddr,
     /// `LEPTOS_SITE_ROOT`: the directory holding the built client (`pkg/`) and public assets.
@@ -76,9 +93,31 @@ impl Settings {
                 ),
             });
         }
+        let price_markup: Decimal =
+            parse(&get, "PRICE_MARKUP", "1.5", "a decimal number like 1.5")?;
+        if price_markup < Decimal::ONE {
+            return Err(ConfigError {
+                variable: "PRICE_MARKUP",
+                message: format!("must be at least 1 (we never sell below the provider's price), got {price_markup}"),
+            });
+        }
         Ok(Settings {
             database_url,
             fivesim_api_key: get("FIVESIM_API_KEY").map(SecretString::new),
+            fivesim_base_url: get("FIVESIM_BASE_URL")
+                .unwrap_or_else(|| DEFAULT_FIVESIM_BASE_URL.into()),
+            fivesim_timeout_secs: parse(
+                &get,
+                "FIVESIM_TIMEOUT_SECS",
+                "10",
+                "a whole number of seconds",
+            )
+            .and_then(|s: u32| positive("FIVESIM_TIMEOUT_SECS", s))?,
+            fivesim_rate_limit: parse(&get, "FIVESIM_RATE_LIMIT", "50", "requests per second")
+                .and_then(|r: u32| positive("FIVESIM_RATE_LIMIT", r))?,
+            price_markup,
+            sandbox_port: parse(&get, "SANDBOX_PORT", "0", "a port number")?,
+            sandbox_auto_sms: parse_bool(&get, "SANDBOX_AUTO_SMS", true)?,
             site_addr: parse(
                 &get,
                 "LEPTOS_SITE_ADDR",

@@ -4,6 +4,7 @@
 
 use crate::api::{AppError, ErrorCode};
 use crate::domain::Money;
+use crate::server::providers::ProviderError;
 use std::fmt;
 
 #[derive(thiserror::Error)]
@@ -26,6 +27,8 @@ pub enum ServerError {
     },
     #[error("insufficient balance: {needed} needed, {available} available")]
     InsufficientBalance { needed: Money, available: Money },
+    #[error(transparent)]
+    Provider(#[from] ProviderError),
     #[error("database error")]
     Db(#[from] sqlx::Error),
     #[error(transparent)]
@@ -80,11 +83,35 @@ impl From<ServerError> for AppError {
                     available.display()
                 ),
             ),
+            ServerError::Provider(p) => provider_error(p),
             ServerError::Db(_) | ServerError::Unexpected(_) => {
                 tracing::error!(error.cause_chain = ?e, "request failed");
                 AppError::internal()
             }
         }
+    }
+}
+
+/// What a customer is told when the provider could not do something. The provider's own
+/// words were logged where the call failed.
+fn provider_error(e: ProviderError) -> AppError {
+    match e {
+        ProviderError::NoNumbers => AppError::new(
+            ErrorCode::NoNumbers,
+            "no numbers are available for that right now; nothing was charged",
+        ),
+        ProviderError::BadRequest(msg) => AppError::new(ErrorCode::ValidationFailed, msg),
+        ProviderError::OrderState { message, .. } => AppError::new(
+            ErrorCode::Conflict,
+            format!("the provider refused: {message}"),
+        ),
+        ProviderError::NotFound => {
+            AppError::new(ErrorCode::NotFound, "the provider has no such order")
+        }
+        other => AppError::new(
+            ErrorCode::ServiceUnavailable,
+            format!("the SMS provider is not available right now ({other}); try again shortly"),
+        ),
     }
 }
 

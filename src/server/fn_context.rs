@@ -12,12 +12,13 @@ use leptos_axum::ResponseOptions;
 
 /// Runs a server function's body and gives a failure its proper HTTP status (401, 409, 422…)
 /// instead of the blanket 500 server functions answer with by default. A plain form post keeps
-/// its redirect back to the page, which shows the error.
+/// its redirect back to the page, which shows the error; a call made while rendering a page
+/// leaves the page's status alone.
 pub async fn run<T>(
     body: impl std::future::Future<Output = Result<T, AppError>>,
 ) -> Result<T, AppError> {
     let result = body.await;
-    if let (Err(e), false) = (&result, is_plain_form_post()) {
+    if let (Err(e), true) = (&result, is_server_fn_call() && !is_plain_form_post()) {
         if let (Some(res), Ok(status)) = (
             use_context::<ResponseOptions>(),
             axum::http::StatusCode::from_u16(e.status()),
@@ -40,6 +41,11 @@ pub fn principal() -> Result<Principal, AppError> {
     use_context::<Parts>()
         .and_then(|parts| parts.extensions.get::<Principal>().cloned())
         .ok_or_else(AppError::unauthorized)
+}
+
+/// Whether this is an HTTP call of a server function (not a page render calling one in-process).
+fn is_server_fn_call() -> bool {
+    use_context::<Parts>().is_some_and(|p| p.uri.path().starts_with(crate::api::SERVER_FN_PREFIX))
 }
 
 /// Whether the call came from a plain HTML form (JavaScript off) rather than the WASM client.

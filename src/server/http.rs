@@ -2,10 +2,13 @@
 
 pub mod auth;
 pub mod billing;
+pub mod catalog;
 pub mod cookies;
 pub mod error;
 pub mod extract;
 pub mod keys;
+pub mod provider;
+pub mod sandbox;
 pub mod security;
 
 use super::state::AppState;
@@ -18,6 +21,8 @@ pub fn api_router() -> Router<AppState> {
         .merge(auth::router())
         .merge(keys::router())
         .merge(billing::router())
+        .merge(catalog::router())
+        .merge(provider::router())
         .route("/api", any(error::api_not_found))
         .route("/api/{*path}", any(error::api_not_found))
         .method_not_allowed_fallback(error::method_not_allowed)

@@ -3,4 +3,6 @@
 pub mod accounts;
 pub mod api_keys;
 pub mod billing;
+pub mod catalog;
+pub mod provider_account;
 pub mod secrets;

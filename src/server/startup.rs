@@ -1,12 +1,17 @@
 //! Builds the application: database, state, router; binds the listener (port 0 works).
 
 use super::clock::Clock;
-use super::config::Settings;
+use super::config::{SecretString, Settings};
 use super::http::{self, security};
+use super::providers::five_sim::{FiveSimClient, FiveSimSettings};
+use super::providers::SmsProvider;
+use super::services::catalog::CatalogCache;
+use super::services::secrets::random_token;
 use super::shell::shell;
 use super::state::AppState;
 use super::storage::Db;
 use crate::app::App;
+use crate::sandbox::five_sim::FiveSimEmulator;
 use anyhow::Context;
 use axum::Router;
 use leptos::config::LeptosOptions;
@@ -14,6 +19,7 @@ use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
 
@@ -35,7 +41,21 @@ impl Application {
             })?;
         let mut settings = settings;
         settings.site_addr = listener.local_addr()?;
-        let state = offline_state(settings).await?;
+        let clock = Clock::default();
+        let (provider, sandbox) = if settings.sandbox() {
+            let (client, emulator) = start_sandbox(&settings, &clock).await?;
+            (client, Some(emulator))
+        } else {
+            let key = settings
+                .fivesim_api_key
+                .clone()
+                .expect("not sandbox mode, so a key is set");
+            (
+                five_sim_client(&settings, settings.fivesim_base_url.clone(), key)?,
+                None,
+            )
+        };
+        let state = assemble(settings, clock, provider, sandbox).await?;
         let router = router(state.clone());
         Ok(Application {
             listener,
@@ -62,17 +82,66 @@ impl Application {
     }
 }
 
-/// The shared state with a migrated database and no listener: for the server and for one-off
-/// commands (`user create`, `credit`).
+/// The state for one-off commands (`user create`, `credit`): a migrated database, and a
+/// provider client that is never called (no emulator is started for them).
 pub async fn offline_state(settings: Settings) -> anyhow::Result<AppState> {
+    let key = settings
+        .fivesim_api_key
+        .clone()
+        .unwrap_or_else(|| SecretString::new(String::new()));
+    let provider = five_sim_client(&settings, settings.fivesim_base_url.clone(), key)?;
+    assemble(settings, Clock::default(), provider, None).await
+}
+
+async fn assemble(
+    settings: Settings,
+    clock: Clock,
+    provider: Arc<dyn SmsProvider>,
+    sandbox: Option<FiveSimEmulator>,
+) -> anyhow::Result<AppState> {
     let db = Db::connect(&settings.database_url).await?;
     db.migrate().await?;
     Ok(AppState {
         leptos_options: leptos_options(&settings),
         db,
         settings: Arc::new(settings),
-        clock: Clock::default(),
+        clock,
+        provider,
+        sandbox,
+        catalog: Arc::new(CatalogCache::default()),
     })
+}
+
+fn five_sim_client(
+    settings: &Settings,
+    base_url: String,
+    api_key: SecretString,
+) -> anyhow::Result<Arc<dyn SmsProvider>> {
+    Ok(Arc::new(FiveSimClient::new(FiveSimSettings {
+        base_url,
+        api_key,
+        timeout: Duration::from_secs(u64::from(settings.fivesim_timeout_secs)),
+        rate_per_sec: settings.fivesim_rate_limit,
+    })?))
+}
+
+/// Sandbox mode: the 5SIM emulator on its own loopback port, sharing the app's clock, and the
+/// real 5SIM client pointed at it over HTTP.
+async fn start_sandbox(
+    settings: &Settings,
+    clock: &Clock,
+) -> anyhow::Result<(Arc<dyn SmsProvider>, FiveSimEmulator)> {
+    let key = random_token("sandbox_", 16);
+    let emulator = FiveSimEmulator::new(&key, clock.clone(), settings.sandbox_auto_sms);
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], settings.sandbox_port));
+    let base_url = crate::sandbox::five_sim::serve(emulator.clone(), addr)
+        .await
+        .with_context(|| format!("Failed to start the 5SIM emulator on {addr} (SANDBOX_PORT)"))?;
+    tracing::info!(%base_url, "sandbox mode: 5SIM emulator started");
+    Ok((
+        five_sim_client(settings, base_url, SecretString::new(key))?,
+        emulator,
+    ))
 }
 
 fn leptos_options(settings: &Settings) -> LeptosOptions {
@@ -87,8 +156,14 @@ fn leptos_options(settings: &Settings) -> LeptosOptions {
 fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let context_state = state.clone();
+    let sandbox_routes = state
+        .sandbox
+        .clone()
+        .map(http::sandbox::router)
+        .unwrap_or_default();
     Router::new()
         .merge(http::api_router())
+        .merge(sandbox_routes)
         .leptos_routes_with_context(
             &state,
             routes,

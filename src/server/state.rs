@@ -2,7 +2,10 @@
 
 use super::clock::Clock;
 use super::config::Settings;
+use super::providers::SmsProvider;
+use super::services::catalog::CatalogCache;
 use super::storage::Db;
+use crate::sandbox::five_sim::FiveSimEmulator;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use std::sync::Arc;
@@ -13,4 +16,9 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub clock: Clock,
     pub leptos_options: LeptosOptions,
+    /// The 5SIM client (talking to the embedded emulator in sandbox mode).
+    pub provider: Arc<dyn SmsProvider>,
+    /// The embedded emulator, in sandbox mode only.
+    pub sandbox: Option<FiveSimEmulator>,
+    pub catalog: Arc<CatalogCache>,
 }

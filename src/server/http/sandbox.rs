@@ -1,0 +1,39 @@
+//! Sandbox mode only: the emulator's control API on the app's own port, and the clock.
+
+use crate::sandbox::five_sim::{control, FiveSimEmulator, CONTROL_PATH};
+use crate::server::state::AppState;
+use axum::extract::State;
+use axum::routing::post;
+use axum::{Json, Router};
+use serde_json::{json, Value};
+
+use super::error::ApiResult;
+use super::extract::ApiJson;
+use crate::server::ServerError;
+
+/// The routes that exist only in sandbox mode.
+pub fn router(emulator: FiveSimEmulator) -> Router<AppState> {
+    Router::new()
+        .nest(CONTROL_PATH, control::router(emulator))
+        .route("/sandbox/control/clock", post(advance_clock))
+}
+
+/// Moves the app's and the emulator's clock forward (they share it), so expiry and timeouts
+/// can be shown and tested without waiting.
+async fn advance_clock(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<control::ClockBody>,
+) -> ApiResult<Json<Value>> {
+    if !(0..=366 * 86_400).contains(&body.advance_seconds) {
+        return Err(ServerError::validation(
+            "advance_seconds",
+            "must be between 0 and a year",
+        ));
+    }
+    state.clock.advance_ms(body.advance_seconds * 1000);
+    tracing::info!(
+        advance_seconds = body.advance_seconds,
+        "sandbox clock advanced"
+    );
+    Ok(Json(json!({"now": state.clock.now()})))
+}

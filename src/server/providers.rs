@@ -1,0 +1,266 @@
+//! Upstream SMS providers: what each can do (`Capabilities`), the operations every provider
+//! offers (`SmsProvider`), and the typed errors that decide failover.
+
+pub mod five_sim;
+pub mod rate_limit;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use std::fmt;
+use std::time::Duration;
+
+/// How a provider lets a rented number be kept longer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Extension {
+    /// The provider has its own extension call.
+    Native,
+    /// No extension call: a rental can only be kept until the end of the order already bought.
+    WithinHeldOrder,
+}
+
+/// How new SMS reach us.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Delivery {
+    Poll,
+    Push,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Capabilities {
+    pub activation: bool,
+    /// Rental lengths the provider sells, in hours, shortest first.
+    pub rental_hours: Vec<u32>,
+    pub extension: Extension,
+    /// Whether an order can be cancelled (and refunded upstream) before any SMS.
+    pub early_cancel: bool,
+    pub delivery: Delivery,
+}
+
+/// Where an order stands upstream, in the provider-neutral vocabulary.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OrderStatus {
+    /// Being prepared; no number yet.
+    Pending,
+    /// Number issued; SMS are collected as they arrive (5SIM `RECEIVED`, which does *not* mean
+    /// an SMS has arrived: look at `sms`).
+    Active,
+    Cancelled,
+    TimedOut,
+    Finished,
+    Banned,
+    /// A status this client does not know, kept verbatim.
+    Other(String),
+}
+
+impl OrderStatus {
+    pub fn is_terminal(&self) -> bool {
+        matches!(
+            self,
+            OrderStatus::Cancelled
+                | OrderStatus::TimedOut
+                | OrderStatus::Finished
+                | OrderStatus::Banned
+        )
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProviderSms {
+    /// The provider's id for the message, when it gives one.
+    pub id: Option<String>,
+    pub received_at: DateTime<Utc>,
+    pub sender: String,
+    pub text: String,
+    /// The code the provider extracted, if any (never an empty string).
+    pub code: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProviderOrder {
+    pub id: String,
+    /// E.164, with the leading `+`.
+    pub phone: String,
+    pub product: Option<String>,
+    pub operator: Option<String>,
+    pub country: Option<String>,
+    /// What the provider charged, in the provider account's currency.
+    pub price: Option<Decimal>,
+    pub status: OrderStatus,
+    pub created_at: Option<DateTime<Utc>>,
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Every SMS so far, oldest first.
+    pub sms: Vec<ProviderSms>,
+}
+
+impl ProviderOrder {
+    /// An SMS has arrived only when there is one: a status alone never says so.
+    pub fn has_sms(&self) -> bool {
+        !self.sms.is_empty()
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProviderBalance {
+    pub balance: Decimal,
+    /// The provider account's currency, as far as it is known.
+    pub currency: String,
+    /// 5SIM's rating (how many orders may be open at once), where the provider has one.
+    pub rating: Option<Decimal>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Country {
+    /// ISO 3166-1 alpha-2, upper case: our API's country code.
+    pub iso: String,
+    pub name: String,
+    /// The provider's own name for it (5SIM: `england`).
+    pub provider_name: String,
+    pub dial_prefix: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Category {
+    Activation,
+    Rental,
+}
+
+/// One thing the provider sells in a country: a service for activations, or a rental length.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Offer {
+    pub product: String,
+    pub category: Category,
+    pub price: Decimal,
+    pub stock: u64,
+}
+
+/// A price for one operator (`/guest/prices`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct OperatorPrice {
+    pub operator: String,
+    pub price: Decimal,
+    pub stock: u64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct BuyActivation {
+    pub country: String,
+    pub operator: Option<String>,
+    pub product: String,
+    pub max_price: Option<Decimal>,
+    /// Buy the number so that it can be reused later.
+    pub reusable: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct BuyRental {
+    pub country: String,
+    pub operator: Option<String>,
+    pub hours: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OrderStateError {
+    Expired,
+    HasSms,
+    HostingOrder,
+    NoSms,
+    TooEarly,
+    ReuseRefused,
+}
+
+/// What went wrong at the provider. Decides what the caller does next: `fails_over()` says
+/// whether another provider may be tried.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ProviderError {
+    #[error("no numbers available")]
+    NoNumbers,
+    #[error("the provider account's balance is too low")]
+    InsufficientProviderBalance,
+    #[error("the provider account's rating is too low")]
+    NotEnoughRating,
+    #[error("rate limited by the provider")]
+    RateLimited,
+    #[error("the provider did not answer within {0:?}")]
+    Timeout(Duration),
+    #[error("the provider refused the request: {0}")]
+    BadRequest(String),
+    #[error("the order cannot do that now ({state:?}): {message}")]
+    OrderState {
+        state: OrderStateError,
+        message: String,
+    },
+    #[error("no such order at the provider")]
+    NotFound,
+    #[error("the provider refused our credentials")]
+    Unauthorized,
+    #[error("the provider does not support {0}")]
+    Unsupported(&'static str),
+    #[error("the provider failed (HTTP {status}): {body}")]
+    Upstream { status: u16, body: String },
+    #[error("the provider's answer could not be read: {0}")]
+    Decode(String),
+}
+
+impl ProviderError {
+    /// "No numbers" and faults move to the next provider that can serve; bad requests and
+    /// order-state refusals do not (another provider would say the same, or has no such order).
+    pub fn fails_over(&self) -> bool {
+        matches!(
+            self,
+            ProviderError::NoNumbers
+                | ProviderError::InsufficientProviderBalance
+                | ProviderError::NotEnoughRating
+                | ProviderError::RateLimited
+                | ProviderError::Timeout(_)
+                | ProviderError::Unauthorized
+                | ProviderError::Upstream { .. }
+                | ProviderError::Decode(_)
+        )
+    }
+}
+
+/// A page of the account's orders, for reconciliation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OrderPage {
+    pub orders: Vec<ProviderOrder>,
+    pub total: u64,
+}
+
+pub type ProviderResult<T> = Result<T, ProviderError>;
+
+/// One upstream provider. Every call has a timeout and respects the provider's rate limit.
+#[async_trait]
+pub trait SmsProvider: Send + Sync + fmt::Debug {
+    /// A stable name, stored with each order (`5sim`).
+    fn name(&self) -> &'static str;
+    fn capabilities(&self) -> &Capabilities;
+
+    async fn balance(&self) -> ProviderResult<ProviderBalance>;
+    async fn countries(&self) -> ProviderResult<Vec<Country>>;
+    /// What is sold in `country` (ISO code), through `operator` or any.
+    async fn offers(&self, country: &str, operator: Option<&str>) -> ProviderResult<Vec<Offer>>;
+    /// Per-operator prices of `product` in `country`; empty when it is not offered there.
+    async fn prices(&self, country: &str, product: &str) -> ProviderResult<Vec<OperatorPrice>>;
+
+    async fn buy_activation(&self, req: &BuyActivation) -> ProviderResult<ProviderOrder>;
+    async fn buy_rental(&self, req: &BuyRental) -> ProviderResult<ProviderOrder>;
+    /// The order now, with every SMS so far.
+    async fn check(&self, order_id: &str) -> ProviderResult<ProviderOrder>;
+    /// The SMS a rented number has received.
+    async fn rental_messages(&self, order_id: &str) -> ProviderResult<Vec<ProviderSms>>;
+    async fn finish(&self, order_id: &str) -> ProviderResult<ProviderOrder>;
+    async fn cancel(&self, order_id: &str) -> ProviderResult<ProviderOrder>;
+    async fn ban(&self, order_id: &str) -> ProviderResult<ProviderOrder>;
+    /// Gives a rented number back before its end.
+    async fn release(&self, order_id: &str) -> ProviderResult<ProviderOrder>;
+    async fn extend(&self, order_id: &str, hours: u32) -> ProviderResult<ProviderOrder>;
+    /// A new activation on a number bought earlier with `reusable`.
+    async fn reuse(&self, product: &str, phone: &str) -> ProviderResult<ProviderOrder>;
+    async fn orders(
+        &self,
+        category: Category,
+        limit: u32,
+        offset: u32,
+    ) -> ProviderResult<OrderPage>;
+}
