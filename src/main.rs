@@ -32,6 +32,16 @@ async fn main() -> std::process::ExitCode {
                 })
                 .await?;
             }
+            Command::Sandbox { port, key } => {
+                use namaskah::sandbox::five_sim::{serve, FiveSimEmulator, CONTROL_PATH};
+                let emulator =
+                    FiveSimEmulator::new(&key, Default::default(), settings.sandbox_auto_sms);
+                let base_url =
+                    serve(emulator, std::net::SocketAddr::from(([127, 0, 0, 1], port))).await?;
+                println!("5SIM emulator: {base_url} (key: {key})");
+                println!("control API:   http://127.0.0.1:{port}{CONTROL_PATH}");
+                let _ = tokio::signal::ctrl_c().await;
+            }
             Command::Migrate => {
                 let db = Db::connect(&settings.database_url).await?;
                 db.migrate().await?;

@@ -233,7 +233,7 @@ impl State {
         // Pick the operator: the one asked for, or the cheapest in stock within maxPrice
         // (5SIM honours maxPrice only with operator `any`).
         let candidates: Vec<&str> = if operator == "any" {
-            c.operators.iter().copied().collect()
+            c.operators.to_vec()
         } else {
             vec![operator]
         };
@@ -457,6 +457,32 @@ impl Order {
         v["status"] = json!("PENDING");
         v
     }
+}
+
+/// The emulator's routes: 5SIM's API under `/sandbox/5sim/v1`, the control API under
+/// `/sandbox/5sim/control`.
+pub fn router(em: FiveSimEmulator) -> axum::Router {
+    axum::Router::new()
+        .nest("/sandbox/5sim/v1", api::router(em.clone()))
+        .nest(CONTROL_PATH, control::router(em))
+}
+
+/// Where the emulator's control API lives on any router that mounts it.
+pub const CONTROL_PATH: &str = "/sandbox/5sim/control";
+
+/// Serves the emulator on its own listener; returns the base URL the 5SIM client should use.
+pub async fn serve(em: FiveSimEmulator, addr: std::net::SocketAddr) -> std::io::Result<String> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let local = listener.local_addr()?;
+    if em.auto_sms {
+        control::spawn_rental_chatter(em.clone());
+    }
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, router(em)).await {
+            tracing::error!(error = %e, "the 5SIM emulator stopped");
+        }
+    });
+    Ok(format!("http://{local}/sandbox/5sim/v1"))
 }
 
 #[cfg(test)]
@@ -693,30 +719,4 @@ mod tests {
             "not enough rating"
         );
     }
-}
-
-/// The emulator's routes: 5SIM's API under `/sandbox/5sim/v1`, the control API under
-/// `/sandbox/5sim/control`.
-pub fn router(em: FiveSimEmulator) -> axum::Router {
-    axum::Router::new()
-        .nest("/sandbox/5sim/v1", api::router(em.clone()))
-        .nest(CONTROL_PATH, control::router(em))
-}
-
-/// Where the emulator's control API lives on any router that mounts it.
-pub const CONTROL_PATH: &str = "/sandbox/5sim/control";
-
-/// Serves the emulator on its own listener; returns the base URL the 5SIM client should use.
-pub async fn serve(em: FiveSimEmulator, addr: std::net::SocketAddr) -> std::io::Result<String> {
-    let listener = tokio::net::TcpListener::bind(addr).await?;
-    let local = listener.local_addr()?;
-    if em.auto_sms {
-        control::spawn_rental_chatter(em.clone());
-    }
-    tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, router(em)).await {
-            tracing::error!(error = %e, "the 5SIM emulator stopped");
-        }
-    });
-    Ok(format!("http://{local}/sandbox/5sim/v1"))
 }

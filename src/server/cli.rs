@@ -19,6 +19,15 @@ pub enum Command {
     Serve,
     /// Apply database migrations and exit.
     Migrate,
+    /// Run the 5SIM emulator alone (for trying the client or another app against it).
+    Sandbox {
+        /// The loopback port to listen on.
+        #[arg(long, default_value_t = 3010)]
+        port: u16,
+        /// The API key the emulator accepts as `Authorization: Bearer <key>`.
+        #[arg(long, default_value = "sandbox")]
+        key: String,
+    },
     /// Manage accounts.
     User {
         #[command(subcommand)]

@@ -156,3 +156,33 @@ fn migrate_applies_and_bad_settings_name_the_variable() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("SESSION_TTL_HOURS"));
 }
+
+#[tokio::test]
+async fn the_emulator_runs_alone() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_namaskah"))
+        .args(["sandbox", "--port", &port.to_string(), "--key", "k1"])
+        .env("SANDBOX_AUTO_SMS", "0")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let http = reqwest::Client::new();
+    let url = format!("http://127.0.0.1:{port}/sandbox/5sim/v1/user/profile");
+    let mut answer = None;
+    for _ in 0..100 {
+        if let Ok(r) = http.get(&url).bearer_auth("k1").send().await {
+            answer = Some(r);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let r = answer.expect("the emulator answers");
+    assert_eq!(r.status(), 200);
+    let profile: Value = r.json().await.unwrap();
+    assert_eq!(profile["rating"], 96);
+}

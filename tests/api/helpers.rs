@@ -41,6 +41,11 @@ pub fn test_database_url() -> (String, Option<tempfile::TempDir>) {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+/// The app with extra settings (e.g. a real-mode `FIVESIM_API_KEY`).
+pub async fn spawn_app_with(extra: &[(&'static str, String)]) -> TestApp {
     static TRACING: Once = Once::new();
     TRACING.call_once(|| {
         if std::env::var("TEST_LOG").is_ok() {
@@ -48,10 +53,12 @@ pub async fn spawn_app() -> TestApp {
         }
     });
     let (database_url, dir) = test_database_url();
-    let env: HashMap<&str, String> = HashMap::from([
+    let mut env: HashMap<&str, String> = HashMap::from([
         ("DATABASE_URL", database_url.clone()),
         ("LEPTOS_SITE_ADDR", "127.0.0.1:0".into()),
+        ("SANDBOX_AUTO_SMS", "0".into()),
     ]);
+    env.extend(extra.iter().cloned());
     let settings = Settings::from_lookup(|k| env.get(k).cloned()).expect("test settings");
     let app = Application::build(settings).await.expect("app builds");
     let address = format!("http://127.0.0.1:{}", app.port());
@@ -172,6 +179,40 @@ impl TestApp {
         namaskah::server::services::billing::credit(&self.state, &email, amount, "test credit")
             .await
             .unwrap();
+    }
+
+    /// The embedded emulator's control API, on the app's own port (sandbox mode).
+    pub async fn control(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Response {
+        let mut req = self
+            .client
+            .request(method, self.url(&format!("/sandbox/5sim/control{path}")));
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        req.send().await.unwrap()
+    }
+
+    /// Signs in a new operator account.
+    pub async fn signed_in_admin(&self) -> Session {
+        let email = unique_email();
+        namaskah::server::services::accounts::create_user(
+            &self.state,
+            &email,
+            PASSWORD,
+            namaskah::domain::Role::Admin,
+        )
+        .await
+        .unwrap();
+        let r = self.login(&email, PASSWORD).await;
+        Session {
+            cookie: session_cookie(&r).unwrap(),
+            user_id: r.json::<Value>().await.unwrap()["id"].as_i64().unwrap(),
+        }
     }
 
     pub async fn user_count(&self) -> i64 {

@@ -243,7 +243,7 @@ impl CountryDef {
     /// The default stock of `product` through `operator`: usually plenty, sometimes none.
     pub fn stock(&self, product: &str, operator: &str) -> u64 {
         let h = hash(&[self.name, product, operator]);
-        if h % 23 == 0 {
+        if h.is_multiple_of(23) {
             0
         } else {
             50 + h % 4_950

@@ -44,11 +44,13 @@ pub struct Fault {
 
 #[derive(Clone, Debug, Serialize)]
 pub struct LoggedRequest {
+    pub id: u64,
     pub at: String,
     pub method: String,
     pub path: String,
     pub query: String,
-    pub status: u16,
+    /// `None` while the request is still being answered (or never was: an injected timeout).
+    pub status: Option<u16>,
 }
 
 /// Applies injected faults to matching requests and logs every request.
@@ -58,15 +60,25 @@ pub async fn faults_and_log(
     next: Next,
 ) -> Response {
     let path = req.uri().path().to_owned();
-    let query = req.uri().query().unwrap_or_default().to_owned();
-    let method = req.method().to_string();
-    let fault = {
+    let (id, fault) = {
         let mut s = em.lock();
+        let id = s.requests.back().map_or(1, |r| r.id + 1);
+        if s.requests.len() >= super::REQUEST_LOG_CAP {
+            s.requests.pop_front();
+        }
+        s.requests.push_back(LoggedRequest {
+            id,
+            at: super::time(em.now_ms()),
+            method: req.method().to_string(),
+            path: path.clone(),
+            query: req.uri().query().unwrap_or_default().to_owned(),
+            status: None,
+        });
         let hit = s
             .faults
             .iter()
             .position(|f| f.path_prefix.as_deref().is_none_or(|p| path.starts_with(p)));
-        hit.map(|i| {
+        let fault = hit.map(|i| {
             let f = s.faults[i].clone();
             let left = f.count.unwrap_or(1).saturating_sub(1);
             if left == 0 {
@@ -75,7 +87,8 @@ pub async fn faults_and_log(
                 s.faults[i].count = Some(left);
             }
             f
-        })
+        });
+        (id, fault)
     };
     let response = match fault.as_ref().map(|f| (&f.kind, f)) {
         None => next.run(req).await,
@@ -104,18 +117,9 @@ pub async fn faults_and_log(
         )
             .into_response(),
     };
-    let mut s = em.lock();
-    if s.requests.len() >= super::REQUEST_LOG_CAP {
-        s.requests.pop_front();
+    if let Some(logged) = em.lock().requests.iter_mut().rev().find(|r| r.id == id) {
+        logged.status = Some(response.status().as_u16());
     }
-    let at = super::time(em.now_ms());
-    s.requests.push_back(LoggedRequest {
-        at,
-        method,
-        path,
-        query,
-        status: response.status().as_u16(),
-    });
     response
 }
 
@@ -265,7 +269,7 @@ pub fn spawn_rental_chatter(em: FiveSimEmulator) {
                 .collect();
             for id in live {
                 let h = catalog::hash(&[&id.to_string(), &(now / 45_000).to_string()]);
-                if h % 3 != 0 {
+                if !h.is_multiple_of(3) {
                     continue;
                 }
                 let (_, _, sender) =

@@ -232,11 +232,20 @@ mod tests {
         s.parse().unwrap()
     }
 
+    /// A 5SIM answer from the contract, kept in `tests/fixtures/five_sim/`.
+    macro_rules! fixture {
+        ($name:literal) => {
+            include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/five_sim/",
+                $name
+            ))
+        };
+    }
+
     #[test]
     fn decodes_the_docs_order_example() {
-        let body = r#"{"id":11631253,"phone":"+79000381454","operator":"beeline","product":"vkontakte",
-            "price":21,"status":"PENDING","expires":"2018-10-13T08:28:38.809469028Z","sms":null,
-            "created_at":"2018-10-13T08:13:38.809469028Z","forwarding":false,"forwarding_number":"","country":"russia"}"#;
+        let body = fixture!("order_docs_example.json");
         let order = serde_json::from_str::<Order>(body).unwrap().into_order();
         assert_eq!(order.id, "11631253");
         assert_eq!(order.status, OrderStatus::Pending);
@@ -250,7 +259,7 @@ mod tests {
 
     #[test]
     fn received_with_no_sms_is_still_waiting() {
-        let body = r#"{"id":1,"phone":"+441234","status":"RECEIVED","sms":[]}"#;
+        let body = fixture!("order_received_no_sms.json");
         let order = serde_json::from_str::<Order>(body).unwrap().into_order();
         assert_eq!(order.status, OrderStatus::Active);
         assert!(!order.has_sms());
@@ -259,9 +268,7 @@ mod tests {
 
     #[test]
     fn sms_are_oldest_first_and_empty_codes_are_none() {
-        let body = r#"{"id":1,"phone":"+44","status":"RECEIVED","sms":[
-            {"created_at":"2026-01-01T10:05:00Z","date":"2026-01-01T10:05:00.5Z","sender":"Telegram","text":"Welcome","code":""},
-            {"id":7,"created_at":"2026-01-01T10:01:00Z","date":"2026-01-01T10:01:00Z","sender":"Telegram","text":"Code 12345","code":"12345"}]}"#;
+        let body = fixture!("order_with_two_sms.json");
         let order = serde_json::from_str::<Order>(body).unwrap().into_order();
         assert_eq!(order.sms.len(), 2);
         assert_eq!(order.sms[0].code.as_deref(), Some("12345"));
@@ -272,29 +279,21 @@ mod tests {
 
     #[test]
     fn decodes_products_prices_and_countries() {
-        let products: Map<String, Value> = serde_json::from_str(
-            r#"{"telegram":{"Category":"activation","Qty":455354,"Price":0.32},"1day":{"Category":"hosting","Qty":12,"Price":1.5}}"#,
-        )
-        .unwrap();
+        let products: Map<String, Value> = serde_json::from_str(fixture!("products.json")).unwrap();
         let offers = offers(products);
         assert_eq!(offers[0].product, "1day");
         assert_eq!(offers[0].category, Category::Rental);
         assert_eq!(offers[1].price, dec("0.32"));
         assert_eq!(offers[1].stock, 455354);
 
-        let prices: Value = serde_json::from_str(
-            r#"{"england":{"telegram":{"virtual21":{"cost":0.5,"count":10},"three":{"cost":0.25,"count":0,"rate":99.5}}}}"#,
-        )
-        .unwrap();
+        let prices: Value = serde_json::from_str(fixture!("prices_country_product.json")).unwrap();
         let p = operator_prices(prices, "england", "telegram");
         assert_eq!(p[0].operator, "three");
         assert_eq!(p[0].price, dec("0.25"));
         assert!(operator_prices(Value::Null, "england", "telegram").is_empty());
 
-        let countries_body: Map<String, Value> = serde_json::from_str(
-            r#"{"england":{"iso":{"gb":1},"prefix":{"+44":1},"text_en":"England","text_ru":"Англия","virtual53":{"activation":1},"three":{"activation":1,"hosting":1}}}"#,
-        )
-        .unwrap();
+        let countries_body: Map<String, Value> =
+            serde_json::from_str(fixture!("countries.json")).unwrap();
         let c = &countries(countries_body)[0];
         assert_eq!(c.iso.as_deref(), Some("GB"));
         assert_eq!(c.prefix.as_deref(), Some("+44"));
@@ -303,21 +302,13 @@ mod tests {
 
     #[test]
     fn decodes_the_inbox_and_order_listing() {
-        let inbox: Listing<Sms> = serde_json::from_str(
-            r#"{"Data":[{"ID":844928,"created_at":"2026-01-01T10:00:00Z","date":"2026-01-01T10:00:00Z","sender":"+4477","text":"12345","code":"","is_wave":false,"wave_uuid":""}],"Total":1}"#,
-        )
-        .unwrap();
+        let inbox: Listing<Sms> = serde_json::from_str(fixture!("inbox.json")).unwrap();
         assert_eq!(inbox.total, 1);
         let sms = inbox.data.into_iter().next().unwrap().into_sms(Utc::now());
         assert_eq!(sms.id.as_deref(), Some("844928"));
-        let orders: Listing<Order> =
-            serde_json::from_str(r#"{"Data":null,"ProductNames":[],"Statuses":[],"Total":0}"#)
-                .unwrap();
+        let orders: Listing<Order> = serde_json::from_str(fixture!("orders_empty.json")).unwrap();
         assert!(orders.data.is_empty());
-        let profile: Profile = serde_json::from_str(
-            r#"{"id":1,"email":"a@b","balance":100.25,"rating":96,"frozen_balance":0}"#,
-        )
-        .unwrap();
+        let profile: Profile = serde_json::from_str(fixture!("profile.json")).unwrap();
         assert_eq!(profile.balance, Some(dec("100.25")));
     }
 }
