@@ -8,6 +8,7 @@ pub mod billing;
 pub mod dto;
 pub mod error;
 pub mod keys;
+pub mod rentals;
 
 pub use error::{AppError, ErrorCode};
 

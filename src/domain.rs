@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod money;
+pub mod rental;
 pub mod sms;
 
 pub use account::{Email, InvalidEmail, InvalidPassword, Password, Role};

@@ -27,6 +27,9 @@ async fn main() -> std::process::ExitCode {
                     "listening on http://{}",
                     app.state().settings.site_addr
                 );
+                tokio::spawn(namaskah::server::jobs::run_until_stopped(
+                    app.state().clone(),
+                ));
                 app.run_until(async {
                     let _ = tokio::signal::ctrl_c().await;
                 })

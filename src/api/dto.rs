@@ -142,3 +142,102 @@ pub struct ProviderBalanceView {
     #[serde(with = "rust_decimal::serde::str_option")]
     pub rating: Option<rust_decimal::Decimal>,
 }
+
+/// `POST /api/rentals/create`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NewRental {
+    pub service: String,
+    /// ISO 3166-1 alpha-2, e.g. `GB`.
+    pub country: String,
+    #[serde(default)]
+    pub duration_hours: Option<u32>,
+    #[serde(default)]
+    pub auto_renew: Option<bool>,
+    #[serde(default)]
+    pub operator: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RentalView {
+    pub id: i64,
+    pub phone_number: String,
+    pub service_name: String,
+    pub country_code: String,
+    pub status: crate::domain::rental::RentalStatus,
+    /// Everything paid for this rental so far.
+    pub cost: Money,
+    pub duration_hours: u32,
+    pub expires_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub provider: String,
+    pub operator: Option<String>,
+    pub auto_renew: bool,
+    /// Until when the number can be kept at most (the end of the upstream order).
+    pub keepable_until: DateTime<Utc>,
+    pub released_at: Option<DateTime<Utc>>,
+    pub seconds_remaining: i64,
+    pub message_count: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RentalList {
+    pub rentals: Vec<RentalView>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ExtendRental {
+    pub hours: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Extended {
+    pub rental: RentalView,
+    pub charged: Money,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Released {
+    pub rental: RentalView,
+    pub refund: Money,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MessageView {
+    pub id: i64,
+    pub sender: String,
+    /// Attacker-controlled text: render it as text, never as HTML.
+    pub text: String,
+    pub code: Option<String>,
+    pub received_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MessageList {
+    pub messages: Vec<MessageView>,
+}
+
+/// `GET /api/rentals` filters; dates are RFC 3339 or `YYYY-MM-DD`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RentalHistoryQuery {
+    pub status: Option<String>,
+    pub service: Option<String>,
+    pub country: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub q: Option<String>,
+    pub page: Option<u32>,
+    pub per_page: Option<u32>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RentalPage {
+    pub rentals: Vec<RentalView>,
+    pub page: u32,
+    pub per_page: u32,
+    pub total: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RentalPatch {
+    pub auto_renew: bool,
+}

@@ -43,6 +43,14 @@ pub struct Settings {
     pub fivesim_rate_limit: u32,
     /// `PRICE_MARKUP`: our price is the provider's price times this (default 1.5; at least 1).
     pub price_markup: Decimal,
+    /// `RENTAL_DEFAULT_DURATION`: hours, when a rental request names none (default 24).
+    pub rental_default_duration: u32,
+    /// `RENTAL_EXTENSION_RATE`: an extra hour costs this fraction of the rental's hourly price
+    /// (default 0.5).
+    pub rental_extension_rate: Decimal,
+    /// `RENTAL_RELEASE_REFUND_RATE`: an unused whole hour is refunded at this fraction of the
+    /// hourly price on early release (default 0.5; 0 to 1).
+    pub rental_release_refund_rate: Decimal,
     /// `SANDBOX_PORT`: the port of the embedded 5SIM emulator in sandbox mode (default 0: any free one).
     pub sandbox_port: u16,
     /// `SANDBOX_AUTO_SMS`: in sandbox mode, deliver a plausible SMS to each new activation and
@@ -67,6 +75,14 @@ pub struct ConfigError {
 }
 
 impl Settings {
+    pub fn rental_rates(&self) -> crate::domain::rental::RentalRates {
+        crate::domain::rental::RentalRates {
+            markup: self.price_markup,
+            extension: self.rental_extension_rate,
+            release_refund: self.rental_release_refund_rate,
+        }
+    }
+
     /// Reads the process environment, after loading `.env` if there is one.
     pub fn from_env() -> Result<Self, ConfigError> {
         let _ = dotenvy::dotenv();
@@ -116,6 +132,20 @@ impl Settings {
             fivesim_rate_limit: parse(&get, "FIVESIM_RATE_LIMIT", "50", "requests per second")
                 .and_then(|r: u32| positive("FIVESIM_RATE_LIMIT", r))?,
             price_markup,
+            rental_default_duration: parse(
+                &get,
+                "RENTAL_DEFAULT_DURATION",
+                "24",
+                "a whole number of hours",
+            )
+            .and_then(|h: u32| positive("RENTAL_DEFAULT_DURATION", h))?,
+            rental_extension_rate: fraction(&get, "RENTAL_EXTENSION_RATE", "0.5", None)?,
+            rental_release_refund_rate: fraction(
+                &get,
+                "RENTAL_RELEASE_REFUND_RATE",
+                "0.5",
+                Some(Decimal::ONE),
+            )?,
             sandbox_port: parse(&get, "SANDBOX_PORT", "0", "a port number")?,
             sandbox_auto_sms: parse_bool(&get, "SANDBOX_AUTO_SMS", true)?,
             site_addr: parse(
@@ -150,6 +180,26 @@ fn parse<T: std::str::FromStr>(
         variable,
         message: format!("expected {expected}, got {raw:?}"),
     })
+}
+
+/// A non-negative decimal, at most `max` when given.
+fn fraction(
+    get: &impl Fn(&str) -> Option<String>,
+    variable: &'static str,
+    default: &str,
+    max: Option<Decimal>,
+) -> Result<Decimal, ConfigError> {
+    let value: Decimal = parse(get, variable, default, "a decimal number like 0.5")?;
+    if value < Decimal::ZERO || max.is_some_and(|m| value > m) {
+        return Err(ConfigError {
+            variable,
+            message: match max {
+                Some(m) => format!("must be between 0 and {m}, got {value}"),
+                None => format!("cannot be negative, got {value}"),
+            },
+        });
+    }
+    Ok(value)
 }
 
 fn positive(variable: &'static str, value: u32) -> Result<u32, ConfigError> {

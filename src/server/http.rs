@@ -8,6 +8,7 @@ pub mod error;
 pub mod extract;
 pub mod keys;
 pub mod provider;
+pub mod rentals;
 pub mod sandbox;
 pub mod security;
 
@@ -23,6 +24,7 @@ pub fn api_router() -> Router<AppState> {
         .merge(billing::router())
         .merge(catalog::router())
         .merge(provider::router())
+        .merge(rentals::router())
         .route("/api", any(error::api_not_found))
         .route("/api/{*path}", any(error::api_not_found))
         .method_not_allowed_fallback(error::method_not_allowed)

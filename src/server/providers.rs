@@ -130,6 +130,8 @@ pub enum Category {
 pub struct Offer {
     pub product: String,
     pub category: Category,
+    /// For rentals: how many hours the product lasts.
+    pub hours: Option<u32>,
     pub price: Decimal,
     pub stock: u64,
 }

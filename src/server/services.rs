@@ -4,5 +4,7 @@ pub mod accounts;
 pub mod api_keys;
 pub mod billing;
 pub mod catalog;
+pub mod idempotency;
 pub mod provider_account;
+pub mod rentals;
 pub mod secrets;

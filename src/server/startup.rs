@@ -2,6 +2,7 @@
 
 use super::clock::Clock;
 use super::config::{SecretString, Settings};
+use super::events::LocalHub;
 use super::http::{self, security};
 use super::providers::five_sim::{FiveSimClient, FiveSimSettings};
 use super::providers::SmsProvider;
@@ -109,6 +110,7 @@ async fn assemble(
         provider,
         sandbox,
         catalog: Arc::new(CatalogCache::default()),
+        events: Arc::new(LocalHub::default()),
     })
 }
 

@@ -2,6 +2,7 @@
 
 use super::clock::Clock;
 use super::config::Settings;
+use super::events::EventHub;
 use super::providers::SmsProvider;
 use super::services::catalog::CatalogCache;
 use super::storage::Db;
@@ -21,4 +22,5 @@ pub struct AppState {
     /// The embedded emulator, in sandbox mode only.
     pub sandbox: Option<FiveSimEmulator>,
     pub catalog: Arc<CatalogCache>,
+    pub events: Arc<dyn EventHub>,
 }

@@ -4,7 +4,10 @@
 //! `$n` placeholders, integer money (1/10000 units) and integer timestamps (ms since epoch).
 
 pub mod api_keys;
+pub mod idempotency;
 pub mod ledger;
+pub mod notifications;
+pub mod rentals;
 pub mod sessions;
 pub mod users;
 

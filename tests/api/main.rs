@@ -10,4 +10,5 @@ mod helpers;
 mod keys;
 mod pages;
 mod provider;
+mod rentals;
 mod security;

@@ -148,13 +148,15 @@ struct SmsBody {
     phone: Option<String>,
     sender: Option<String>,
     text: String,
+    /// Stamp the SMS this many seconds in the past (e.g. a recycled number's old message).
+    age_seconds: Option<i64>,
 }
 
 async fn deliver_sms(State(em): State<FiveSimEmulator>, Json(b): Json<SmsBody>) -> Response {
     if b.order_id.is_none() && b.phone.is_none() {
         return bad("give order_id or phone");
     }
-    let now = em.now_ms();
+    let now = em.now_ms() - b.age_seconds.unwrap_or(0).max(0) * 1000;
     let sender = b.sender.unwrap_or_else(|| "Service".to_owned());
     match em.lock().deliver(now, b.order_id, b.phone.as_deref(), &sender, &b.text) {
         Some(order) => Json(order.json()).into_response(),

@@ -18,8 +18,8 @@ pub fn router(emulator: FiveSimEmulator) -> Router<AppState> {
         .route("/sandbox/control/clock", post(advance_clock))
 }
 
-/// Moves the app's and the emulator's clock forward (they share it), so expiry and timeouts
-/// can be shown and tested without waiting.
+/// Moves the app's and the emulator's clock forward (they share it) and runs the jobs that are
+/// then due, so expiry and timeouts can be shown and tested without waiting.
 async fn advance_clock(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<control::ClockBody>,
@@ -31,9 +31,14 @@ async fn advance_clock(
         ));
     }
     state.clock.advance_ms(body.advance_seconds * 1000);
+    let ran = crate::server::jobs::run_due(&state).await;
     tracing::info!(
         advance_seconds = body.advance_seconds,
+        ?ran,
         "sandbox clock advanced"
     );
-    Ok(Json(json!({"now": state.clock.now()})))
+    Ok(Json(json!({
+        "now": state.clock.now(),
+        "jobs": {"renewed": ran.renewed, "warned": ran.warned, "expired": ran.expired, "polled": ran.polled},
+    })))
 }

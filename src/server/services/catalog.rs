@@ -4,7 +4,7 @@
 
 use crate::api::dto::{CountryList, CountryView, RentalOfferView, ServiceList, ServiceOfferView};
 use crate::domain::{Money, CURRENCY};
-use crate::server::providers::{Category, ProviderError};
+use crate::server::providers::{Category, Offer, ProviderError};
 use crate::server::state::AppState;
 use crate::server::ServerError;
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -14,18 +14,39 @@ use std::time::{Duration, Instant};
 use tokio::sync::RwLock;
 
 const TTL: Duration = Duration::from_secs(60);
-/// Rental lengths the 5SIM hosting products are sold under.
-const HOSTING_HOURS: [(&str, u32); 4] = [
-    ("3hours", 3),
-    ("1day", 24),
-    ("10days", 240),
-    ("1month", 720),
-];
+
+/// A cached value and when it was fetched.
+type Cached<T> = (Instant, Arc<T>);
+/// Offers are cached by (country, operator).
+type OffersKey = (String, Option<String>);
 
 #[derive(Default)]
 pub struct CatalogCache {
-    countries: RwLock<Option<(Instant, Arc<CountryList>)>>,
-    services: RwLock<HashMap<String, (Instant, Arc<ServiceList>)>>,
+    countries: RwLock<Option<Cached<CountryList>>>,
+    /// The provider's offers by (country, operator).
+    offers: RwLock<HashMap<OffersKey, Cached<Vec<Offer>>>>,
+}
+
+/// What the provider sells in `country` (ISO) through `operator` (or any), cached briefly.
+pub async fn provider_offers(
+    state: &AppState,
+    country: &str,
+    operator: Option<&str>,
+) -> Result<Arc<Vec<Offer>>, ServerError> {
+    let key = (country.to_owned(), operator.map(str::to_owned));
+    if let Some((at, offers)) = state.catalog.offers.read().await.get(&key) {
+        if at.elapsed() < TTL {
+            return Ok(offers.clone());
+        }
+    }
+    let offers = Arc::new(state.provider.offers(country, operator).await?);
+    state
+        .catalog
+        .offers
+        .write()
+        .await
+        .insert(key, (Instant::now(), offers.clone()));
+    Ok(offers)
 }
 
 /// Our price for something the provider sells at `provider_price`: times the markup, rounded
@@ -58,8 +79,9 @@ pub async fn countries(state: &AppState) -> Result<CountryList, ServerError> {
     Ok(list)
 }
 
-pub async fn services(state: &AppState, country: &str) -> Result<ServiceList, ServerError> {
-    let code = country.trim().to_uppercase();
+/// A country code from a request: two letters (ISO 3166-1 alpha-2), upper-cased.
+pub fn country_code(raw: &str) -> Result<String, ServerError> {
+    let code = raw.trim().to_uppercase();
     if code.is_empty() {
         return Err(ServerError::validation(
             "country",
@@ -72,54 +94,48 @@ pub async fn services(state: &AppState, country: &str) -> Result<ServiceList, Se
             "must be a two-letter ISO code such as GB",
         ));
     }
-    if let Some((at, list)) = state.catalog.services.read().await.get(&code) {
-        if at.elapsed() < TTL {
-            return Ok((**list).clone());
+    Ok(code)
+}
+
+/// A provider refusal of the country itself, as a 422 on our `country` field.
+pub fn country_refused(code: &str, e: ServerError) -> ServerError {
+    match e {
+        ServerError::Provider(ProviderError::BadRequest(_)) => {
+            ServerError::validation("country", format!("{code} is not served"))
         }
+        other => other,
     }
-    let offers = state
-        .provider
-        .offers(&code, None)
+}
+
+pub async fn services(state: &AppState, country: &str) -> Result<ServiceList, ServerError> {
+    let code = country_code(country)?;
+    let offers = provider_offers(state, &code, None)
         .await
-        .map_err(|e| match e {
-            ProviderError::BadRequest(_) => {
-                ServerError::validation("country", format!("{code} is not served"))
-            }
-            other => other.into(),
-        })?;
+        .map_err(|e| country_refused(&code, e))?;
     let markup = state.settings.price_markup;
     let mut list = ServiceList {
-        country: code.clone(),
+        country: code,
         currency: CURRENCY.to_owned(),
         services: Vec::new(),
         rentals: Vec::new(),
     };
-    for offer in offers {
+    for offer in offers.iter() {
         let price = our_price(offer.price, markup)?;
-        match offer.category {
-            Category::Activation => list.services.push(ServiceOfferView {
-                service: offer.product,
+        match (offer.category, offer.hours) {
+            (Category::Activation, _) => list.services.push(ServiceOfferView {
+                service: offer.product.clone(),
                 price,
                 stock: offer.stock,
             }),
-            Category::Rental => {
-                if let Some((_, hours)) = HOSTING_HOURS.iter().find(|(p, _)| *p == offer.product) {
-                    list.rentals.push(RentalOfferView {
-                        hours: *hours,
-                        price,
-                        stock: offer.stock,
-                    });
-                }
-            }
+            (Category::Rental, Some(hours)) => list.rentals.push(RentalOfferView {
+                hours,
+                price,
+                stock: offer.stock,
+            }),
+            (Category::Rental, None) => {}
         }
     }
     list.rentals.sort_by_key(|r| r.hours);
-    state
-        .catalog
-        .services
-        .write()
-        .await
-        .insert(code, (Instant::now(), Arc::new(list.clone())));
     Ok(list)
 }
 

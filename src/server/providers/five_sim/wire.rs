@@ -189,6 +189,10 @@ pub fn offers(body: Map<String, Value>) -> Vec<Offer> {
                 _ => return None,
             };
             Some(Offer {
+                hours: super::HOSTING_PRODUCTS
+                    .iter()
+                    .find(|(_, name)| *name == product)
+                    .map(|(h, _)| *h),
                 product,
                 category,
                 price: number_to_decimal(v.get("Price")?)?,
@@ -283,6 +287,7 @@ mod tests {
         let offers = offers(products);
         assert_eq!(offers[0].product, "1day");
         assert_eq!(offers[0].category, Category::Rental);
+        assert_eq!(offers[0].hours, Some(24));
         assert_eq!(offers[1].price, dec("0.32"));
         assert_eq!(offers[1].stock, 455354);
 

@@ -1,0 +1,91 @@
+//! Rentals, as server functions for the UI. The REST routes in `server::http::rentals` call
+//! the same services.
+
+use super::dto::{
+    Extended, MessageList, NewRental, Released, RentalHistoryQuery, RentalList, RentalPage,
+    RentalView,
+};
+use super::AppError;
+use leptos::prelude::*;
+
+#[server(prefix = "/api/fn", endpoint = "create_rental")]
+pub async fn create_rental(rental: NewRental) -> Result<RentalView, AppError> {
+    use crate::server::{fn_context as cx, services::rentals};
+    cx::run(async {
+        let (state, user) = (cx::state()?, cx::principal()?);
+        Ok(rentals::create(&state, user.user_id, &rental).await?)
+    })
+    .await
+}
+
+#[server(prefix = "/api/fn", endpoint = "list_active_rentals")]
+pub async fn list_active_rentals() -> Result<RentalList, AppError> {
+    use crate::server::{fn_context as cx, services::rentals};
+    cx::run(async {
+        let (state, user) = (cx::state()?, cx::principal()?);
+        Ok(RentalList {
+            rentals: rentals::active(&state, user.user_id).await?,
+        })
+    })
+    .await
+}
+
+#[server(prefix = "/api/fn", endpoint = "list_rentals")]
+pub async fn list_rentals(query: RentalHistoryQuery) -> Result<RentalPage, AppError> {
+    use crate::server::{fn_context as cx, services::rentals};
+    cx::run(async {
+        let (state, user) = (cx::state()?, cx::principal()?);
+        Ok(rentals::history(&state, user.user_id, &query).await?)
+    })
+    .await
+}
+
+#[server(prefix = "/api/fn", endpoint = "get_rental")]
+pub async fn get_rental(id: i64) -> Result<RentalView, AppError> {
+    use crate::server::{fn_context as cx, services::rentals};
+    cx::run(async {
+        let (state, user) = (cx::state()?, cx::principal()?);
+        Ok(rentals::get(&state, user.user_id, id).await?)
+    })
+    .await
+}
+
+#[server(prefix = "/api/fn", endpoint = "list_rental_messages")]
+pub async fn list_rental_messages(id: i64) -> Result<MessageList, AppError> {
+    use crate::server::{fn_context as cx, services::rentals};
+    cx::run(async {
+        let (state, user) = (cx::state()?, cx::principal()?);
+        Ok(rentals::messages(&state, user.user_id, id).await?)
+    })
+    .await
+}
+
+#[server(prefix = "/api/fn", endpoint = "extend_rental")]
+pub async fn extend_rental(id: i64, hours: u32) -> Result<Extended, AppError> {
+    use crate::server::{fn_context as cx, services::rentals};
+    cx::run(async {
+        let (state, user) = (cx::state()?, cx::principal()?);
+        Ok(rentals::extend(&state, user.user_id, id, hours).await?)
+    })
+    .await
+}
+
+#[server(prefix = "/api/fn", endpoint = "release_rental")]
+pub async fn release_rental(id: i64) -> Result<Released, AppError> {
+    use crate::server::{fn_context as cx, services::rentals};
+    cx::run(async {
+        let (state, user) = (cx::state()?, cx::principal()?);
+        Ok(rentals::release(&state, user.user_id, id).await?)
+    })
+    .await
+}
+
+#[server(prefix = "/api/fn", endpoint = "set_rental_auto_renew")]
+pub async fn set_rental_auto_renew(id: i64, auto_renew: bool) -> Result<RentalView, AppError> {
+    use crate::server::{fn_context as cx, services::rentals};
+    cx::run(async {
+        let (state, user) = (cx::state()?, cx::principal()?);
+        Ok(rentals::set_auto_renew(&state, user.user_id, id, auto_renew).await?)
+    })
+    .await
+}

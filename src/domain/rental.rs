@@ -1,0 +1,222 @@
+//! Rental rules: what a rental costs, what extending it costs, what releasing it early gives
+//! back, and the states it moves through. Pure, so the UI can show the same numbers it will
+//! be charged.
+
+use crate::domain::Money;
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::{Deserialize, Serialize};
+
+pub const MS_PER_HOUR: i64 = 3_600_000;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RentalStatus {
+    Active,
+    Expired,
+    Released,
+    /// The provider never delivered a number; nothing was charged.
+    Failed,
+}
+
+impl RentalStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RentalStatus::Active => "active",
+            RentalStatus::Expired => "expired",
+            RentalStatus::Released => "released",
+            RentalStatus::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "active" => Some(RentalStatus::Active),
+            "expired" => Some(RentalStatus::Expired),
+            "released" => Some(RentalStatus::Released),
+            "failed" => Some(RentalStatus::Failed),
+            _ => None,
+        }
+    }
+}
+
+/// The rates that turn provider prices into ours (from the environment).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RentalRates {
+    /// `PRICE_MARKUP`: our price is the provider's times this (≥ 1).
+    pub markup: Decimal,
+    /// `RENTAL_EXTENSION_RATE`: an extra hour costs this fraction of the rental's hourly price.
+    pub extension: Decimal,
+    /// `RENTAL_RELEASE_REFUND_RATE`: an unused hour is refunded at this fraction of it.
+    pub release_refund: Decimal,
+}
+
+/// The upstream product a rental is bought as: its length and the provider's price for it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct UpstreamProduct {
+    pub hours: u32,
+    pub price: Decimal,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RentalQuote {
+    /// What the customer pays now.
+    pub price: Money,
+    /// The rental's own hourly price: what extensions and refunds are measured in.
+    pub hourly: Decimal,
+}
+
+fn money_up(d: Decimal) -> Money {
+    let rounded = d
+        .round_dp_with_strategy(4, RoundingStrategy::AwayFromZero)
+        .max(Decimal::ZERO);
+    Money::try_from(rounded).unwrap_or(Money::ZERO)
+}
+
+fn money_down(d: Decimal) -> Money {
+    let rounded = d
+        .round_dp_with_strategy(4, RoundingStrategy::ToZero)
+        .max(Decimal::ZERO);
+    Money::try_from(rounded).unwrap_or(Money::ZERO)
+}
+
+/// The price of renting for `hours` on an upstream product that covers them: the product's
+/// price times the markup, pro rata, but never below what the provider charges for the product.
+pub fn quote(hours: u32, product: UpstreamProduct, rates: RentalRates) -> RentalQuote {
+    let product_hours = Decimal::from(product.hours.max(1));
+    let hourly = product.price * rates.markup / product_hours;
+    let pro_rata = hourly * Decimal::from(hours.min(product.hours));
+    RentalQuote {
+        price: money_up(pro_rata.max(product.price)),
+        hourly,
+    }
+}
+
+/// The price of `hours` more: that many hours at the rental's hourly price times the extension
+/// rate, never below what the provider charges for them (`provider_cost`, zero when the time
+/// is already paid upstream).
+pub fn extension_price(
+    hours: u32,
+    hourly: Decimal,
+    rates: RentalRates,
+    provider_cost: Decimal,
+) -> Money {
+    let ours = hourly * rates.extension * Decimal::from(hours);
+    money_up(ours.max(provider_cost))
+}
+
+/// What releasing early gives back: the unused *whole* hours at the hourly price times the
+/// refund rate, never more than was paid and never negative.
+pub fn release_refund(
+    now_ms: i64,
+    expires_ms: i64,
+    hourly: Decimal,
+    rates: RentalRates,
+    paid: Money,
+) -> Money {
+    let unused_hours = ((expires_ms - now_ms).max(0) / MS_PER_HOUR) as u64;
+    let refund = money_down(hourly * rates.release_refund * Decimal::from(unused_hours));
+    refund.min(paid)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn rates() -> RentalRates {
+        RentalRates {
+            markup: Decimal::new(15, 1),
+            extension: Decimal::new(5, 1),
+            release_refund: Decimal::new(5, 1),
+        }
+    }
+
+    fn day(price: &str) -> UpstreamProduct {
+        UpstreamProduct {
+            hours: 24,
+            price: price.parse().unwrap(),
+        }
+    }
+
+    #[test]
+    fn a_whole_product_costs_its_price_times_the_markup() {
+        let q = quote(24, day("2.40"), rates());
+        assert_eq!(q.price.to_string(), "3.6000");
+        assert_eq!(q.hourly, "0.15".parse().unwrap());
+    }
+
+    #[test]
+    fn part_of_a_product_is_pro_rata_but_never_below_cost() {
+        assert_eq!(quote(20, day("2.40"), rates()).price.to_string(), "3.0000");
+        assert_eq!(
+            quote(4, day("2.40"), rates()).price.to_string(),
+            "2.4000",
+            "floored at the provider's price"
+        );
+    }
+
+    #[test]
+    fn extensions_and_refunds() {
+        let q = quote(20, day("2.40"), rates());
+        assert_eq!(
+            extension_price(4, q.hourly, rates(), Decimal::ZERO).to_string(),
+            "0.3000"
+        );
+        assert_eq!(
+            extension_price(4, q.hourly, rates(), Decimal::ONE).to_string(),
+            "1.0000"
+        );
+        // 10.5 hours left: 10 whole hours refunded at half the hourly price.
+        let r = release_refund(
+            0,
+            10 * MS_PER_HOUR + MS_PER_HOUR / 2,
+            q.hourly,
+            rates(),
+            q.price,
+        );
+        assert_eq!(r.to_string(), "0.7500");
+        assert_eq!(
+            release_refund(5, 0, q.hourly, rates(), q.price),
+            Money::ZERO
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn refunds_are_never_negative_nor_more_than_paid(
+            price_cents in 1i64..100_000,
+            hours in 1u32..=720,
+            product_hours in prop::sample::select(vec![3u32, 24, 240, 720]),
+            used_ms in 0i64..(800 * MS_PER_HOUR),
+            markup_pct in 100i64..400,
+            refund_pct in 0i64..=100,
+        ) {
+            let rates = RentalRates {
+                markup: Decimal::new(markup_pct, 2),
+                extension: Decimal::new(5, 1),
+                release_refund: Decimal::new(refund_pct, 2),
+            };
+            let product = UpstreamProduct { hours: product_hours.max(hours), price: Decimal::new(price_cents, 2) };
+            let q = quote(hours, product, rates);
+            prop_assert!(q.price.decimal() >= product.price, "never below the provider's price");
+            let expires = i64::from(hours) * MS_PER_HOUR;
+            let refund = release_refund(used_ms, expires, q.hourly, rates, q.price);
+            prop_assert!(!refund.is_negative());
+            prop_assert!(refund <= q.price);
+        }
+
+        #[test]
+        fn an_extension_is_never_quoted_below_its_cost(
+            hourly_units in 0i64..1_000_000,
+            hours in 1u32..=720,
+            cost_units in 0i64..10_000_000,
+            rate_pct in 0i64..=200,
+        ) {
+            let rates = RentalRates { markup: Decimal::ONE, extension: Decimal::new(rate_pct, 2), release_refund: Decimal::ONE };
+            let cost = Decimal::new(cost_units, 4);
+            let price = extension_price(hours, Decimal::new(hourly_units, 4), rates, cost);
+            prop_assert!(price.decimal() >= cost);
+            prop_assert!(!price.is_negative());
+        }
+    }
+}

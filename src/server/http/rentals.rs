@@ -1,0 +1,131 @@
+//! `/api/rentals/*`: the seed's rental endpoints and the rest of a rental's life.
+
+use super::error::ApiResult;
+use super::extract::{ApiJson, ApiQuery, AuthUser};
+use crate::api::dto::{
+    ExtendRental, Extended, MessageList, NewRental, Released, RentalHistoryQuery, RentalList,
+    RentalPage, RentalPatch, RentalView,
+};
+use crate::server::services::idempotency::{self, Replayable};
+use crate::server::services::rentals;
+use crate::server::state::AppState;
+use crate::server::ServerError;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/rentals", get(history))
+        .route("/api/rentals/active", get(active))
+        .route("/api/rentals/create", post(create))
+        .route("/api/rentals/{id}", get(one).patch(patch))
+        .route("/api/rentals/{id}/extend", post(extend))
+        .route("/api/rentals/{id}/release", post(release))
+        .route("/api/rentals/{id}/messages", get(messages))
+}
+
+/// A rental id from the path; anything else is "not found", like another user's rental.
+fn rental_id(raw: &str) -> Result<i64, ServerError> {
+    raw.parse().map_err(|_| ServerError::NotFound("rental"))
+}
+
+async fn create(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<NewRental>,
+) -> ApiResult<Response> {
+    let key = headers
+        .get(idempotency::HEADER)
+        .map(|v| v.to_str().unwrap_or("\u{0}"));
+    let outcome = idempotency::run(
+        &state,
+        p.user_id,
+        key,
+        &body,
+        201,
+        rentals::create(&state, p.user_id, &body),
+    )
+    .await?;
+    Ok(match outcome {
+        Replayable::Fresh(rental) => (StatusCode::CREATED, Json(rental)).into_response(),
+        Replayable::Replay { status, body } => (
+            StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
+            [(header::CONTENT_TYPE, "application/json")],
+            body,
+        )
+            .into_response(),
+    })
+}
+
+async fn active(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+) -> ApiResult<Json<RentalList>> {
+    Ok(Json(RentalList {
+        rentals: rentals::active(&state, p.user_id).await?,
+    }))
+}
+
+async fn history(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+    ApiQuery(q): ApiQuery<RentalHistoryQuery>,
+) -> ApiResult<Json<RentalPage>> {
+    Ok(Json(rentals::history(&state, p.user_id, &q).await?))
+}
+
+async fn one(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<RentalView>> {
+    Ok(Json(
+        rentals::get(&state, p.user_id, rental_id(&id)?).await?,
+    ))
+}
+
+async fn patch(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<RentalPatch>,
+) -> ApiResult<Json<RentalView>> {
+    Ok(Json(
+        rentals::set_auto_renew(&state, p.user_id, rental_id(&id)?, body.auto_renew).await?,
+    ))
+}
+
+async fn extend(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<ExtendRental>,
+) -> ApiResult<Json<Extended>> {
+    Ok(Json(
+        rentals::extend(&state, p.user_id, rental_id(&id)?, body.hours).await?,
+    ))
+}
+
+async fn release(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Released>> {
+    Ok(Json(
+        rentals::release(&state, p.user_id, rental_id(&id)?).await?,
+    ))
+}
+
+async fn messages(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<MessageList>> {
+    Ok(Json(
+        rentals::messages(&state, p.user_id, rental_id(&id)?).await?,
+    ))
+}

@@ -1,0 +1,45 @@
+//! Background work: each job has a `run_once` (what tests and the sandbox clock call) and runs
+//! in a loop in `serve`. Jobs claim rows with leases, so several instances never process the
+//! same rental at once.
+
+pub mod rentals;
+
+use super::state::AppState;
+use std::time::Duration;
+
+/// What one pass of every job did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Report {
+    pub renewed: usize,
+    pub warned: usize,
+    pub expired: usize,
+    pub polled: usize,
+}
+
+/// Runs every job once, in the order that keeps the rules: renew before warning, warn before
+/// expiring, and poll what is still active.
+pub async fn run_due(state: &AppState) -> Report {
+    Report {
+        renewed: log_failure("auto-renew", rentals::renew_once(state).await),
+        warned: log_failure("expiry warning", rentals::warn_once(state).await),
+        expired: log_failure("expiry", rentals::expire_once(state).await),
+        polled: log_failure("sms poller", rentals::poll_once(state).await),
+    }
+}
+
+fn log_failure(job: &str, outcome: Result<usize, super::ServerError>) -> usize {
+    outcome.unwrap_or_else(|e| {
+        tracing::error!(job, error.cause_chain = ?e, "job pass failed");
+        0
+    })
+}
+
+/// Runs the jobs every second until the process stops.
+pub async fn run_until_stopped(state: AppState) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        run_due(&state).await;
+    }
+}

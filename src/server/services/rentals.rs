@@ -1,0 +1,765 @@
+//! Rentals: a number kept for hours to months, its messages, extension, early release with a
+//! partial refund (exactly once), auto-renew, expiry warnings and expiry.
+//!
+//! Money follows the hold pattern: the price is taken (a ledger row) before the provider is
+//! asked for a number; if the provider fails, a reversal row gives it back in the same request.
+
+use super::billing::{self, Posting};
+use super::catalog;
+use crate::api::dto::{
+    Extended, MessageList, MessageView, NewRental, Released, RentalHistoryQuery, RentalPage,
+    RentalView,
+};
+use crate::domain::rental::{self, RentalStatus, UpstreamProduct, MS_PER_HOUR};
+use crate::domain::sms::extract_code;
+use crate::domain::Money;
+use crate::server::clock::from_ms;
+use crate::server::events::{Event, EventKind};
+use crate::server::providers::{BuyRental, Category, Extension, ProviderError};
+use crate::server::state::AppState;
+use crate::server::storage::notifications;
+use crate::server::storage::rentals::{self as store, HistoryFilter, NewRentalRow, RentalRow};
+use crate::server::ServerError;
+use rust_decimal::Decimal;
+use serde_json::json;
+use std::str::FromStr;
+
+/// The longest extension one request may ask for.
+pub const MAX_EXTENSION_HOURS: u32 = 720;
+/// Auto-renew runs this long before the end.
+pub const RENEW_BEFORE_MS: i64 = 10 * 60 * 1000;
+/// The expiry warning comes this long before the end.
+pub const WARN_BEFORE_MS: i64 = MS_PER_HOUR;
+/// Messages stamped this much before the rental began are taken to be the number's previous
+/// owner's (numbers are recycled) and ignored; the margin absorbs clock skew.
+const STALE_MESSAGE_MARGIN_MS: i64 = 60_000;
+
+fn name_field(field: &'static str, raw: &str) -> Result<String, ServerError> {
+    let v = raw.trim().to_lowercase();
+    if v.is_empty() {
+        return Err(ServerError::validation(field, "is required"));
+    }
+    if v.len() > 40
+        || !v
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        return Err(ServerError::validation(
+            field,
+            "must be a name such as telegram (letters, digits, - and _)",
+        ));
+    }
+    Ok(v)
+}
+
+pub fn view(row: RentalRow, now: i64) -> Result<RentalView, ServerError> {
+    let status = RentalStatus::parse(&row.status)
+        .ok_or_else(|| anyhow::anyhow!("rental {} has unknown status {:?}", row.id, row.status))?;
+    let seconds_remaining = if status == RentalStatus::Active {
+        ((row.expires_at - now) / 1000).max(0)
+    } else {
+        0
+    };
+    Ok(RentalView {
+        id: row.id,
+        phone_number: row.phone_number,
+        service_name: row.service_name,
+        country_code: row.country_code,
+        status,
+        cost: Money::from_units(row.cost),
+        duration_hours: u32::try_from(row.duration_hours).unwrap_or_default(),
+        expires_at: from_ms(row.expires_at),
+        created_at: from_ms(row.created_at),
+        provider: row.provider,
+        operator: row.operator,
+        auto_renew: row.auto_renew == 1,
+        keepable_until: from_ms(row.upstream_expires_at),
+        released_at: row.released_at.map(from_ms),
+        seconds_remaining,
+        message_count: u64::try_from(row.message_count).unwrap_or_default(),
+    })
+}
+
+fn hourly(row: &RentalRow) -> Result<Decimal, ServerError> {
+    Decimal::from_str(&row.hourly_price).map_err(|e| {
+        anyhow::anyhow!(
+            "rental {} has a bad hourly price {:?}: {e}",
+            row.id,
+            row.hourly_price
+        )
+        .into()
+    })
+}
+
+fn publish(state: &AppState, user_id: i64, kind: EventKind, data: serde_json::Value) {
+    state.events.publish(Event {
+        user_id,
+        kind,
+        data,
+    });
+}
+
+fn publish_rental(state: &AppState, rental: &RentalView, user_id: i64) {
+    publish(state, user_id, EventKind::RentalUpdated, json!(rental));
+}
+
+fn publish_balance(state: &AppState, user_id: i64, balance: Money) {
+    publish(
+        state,
+        user_id,
+        EventKind::BalanceChanged,
+        json!({ "balance": balance }),
+    );
+}
+
+/// Posts one money movement in its own transaction; returns the new balance.
+async fn post_alone(state: &AppState, posting: Posting<'_>) -> Result<Money, ServerError> {
+    let mut tx = state.db.begin_write().await?;
+    let balance = billing::post(&mut tx, state.clock.now_ms(), posting).await?;
+    tx.commit().await?;
+    Ok(balance)
+}
+
+/// The upstream product that covers `hours` in `country`, and the lengths on sale there.
+async fn covering_product(
+    state: &AppState,
+    country: &str,
+    operator: Option<&str>,
+    hours: u32,
+) -> Result<UpstreamProduct, ServerError> {
+    let offers = catalog::provider_offers(state, country, operator)
+        .await
+        .map_err(|e| match e {
+            ServerError::Provider(ProviderError::BadRequest(msg)) if msg.contains("operator") => {
+                ServerError::validation("operator", "is not an operator in that country")
+            }
+            other => catalog::country_refused(country, other),
+        })?;
+    let mut products: Vec<UpstreamProduct> = offers
+        .iter()
+        .filter(|o| o.category == Category::Rental)
+        .filter_map(|o| {
+            Some(UpstreamProduct {
+                hours: o.hours?,
+                price: o.price,
+            })
+        })
+        .collect();
+    products.sort_by_key(|p| p.hours);
+    if products.is_empty() {
+        return Err(ProviderError::NoNumbers.into());
+    }
+    products
+        .iter()
+        .copied()
+        .find(|p| p.hours >= hours)
+        .ok_or_else(|| {
+            let lengths: Vec<String> = products.iter().map(|p| p.hours.to_string()).collect();
+            ServerError::validation(
+                "duration_hours",
+                format!(
+                    "must be at most {} hours here (numbers are rented as {} hours)",
+                    products.last().map_or(0, |p| p.hours),
+                    lengths.join(", ")
+                ),
+            )
+        })
+}
+
+/// Rents a number: quote, hold the money, buy upstream, record. Any failure after the hold
+/// gives the money back before answering.
+#[tracing::instrument(skip_all, fields(user_id))]
+pub async fn create(
+    state: &AppState,
+    user_id: i64,
+    req: &NewRental,
+) -> Result<RentalView, ServerError> {
+    let service = name_field("service", &req.service)?;
+    let country = catalog::country_code(&req.country)?;
+    let operator = match req
+        .operator
+        .as_deref()
+        .map(str::trim)
+        .filter(|o| !o.is_empty())
+    {
+        Some(o) => Some(name_field("operator", o)?),
+        None => None,
+    };
+    let hours = req
+        .duration_hours
+        .unwrap_or(state.settings.rental_default_duration);
+    if hours == 0 {
+        return Err(ServerError::validation(
+            "duration_hours",
+            "must be at least 1",
+        ));
+    }
+    let product = covering_product(state, &country, operator.as_deref(), hours).await?;
+    let quote = rental::quote(hours, product, state.settings.rental_rates());
+
+    let hold = super::secrets::random_token("", 12);
+    let hold_ref = format!("rental-hold:{hold}");
+    let note = format!("Rental: {service} number in {country} for {hours} h");
+    let balance = post_alone(
+        state,
+        Posting {
+            user_id,
+            amount: Money::from_units(-quote.price.units()),
+            kind: "rental",
+            reference: Some(&hold_ref),
+            note: &note,
+        },
+    )
+    .await?;
+    publish_balance(state, user_id, balance);
+
+    let bought = state
+        .provider
+        .buy_rental(&BuyRental {
+            country: country.clone(),
+            operator: operator.clone(),
+            hours: product.hours,
+        })
+        .await;
+    let order = match bought {
+        Ok(order) => order,
+        Err(e) => {
+            release_hold(
+                state,
+                user_id,
+                quote.price,
+                &hold,
+                "the provider could not supply a number",
+            )
+            .await?;
+            return Err(e.into());
+        }
+    };
+
+    let now = state.clock.now_ms();
+    let upstream_expires = order
+        .expires_at
+        .map(|t| t.timestamp_millis())
+        .unwrap_or(now + i64::from(product.hours) * MS_PER_HOUR);
+    // Count the rental's hours from when the upstream order began, so its end and the room
+    // left in the upstream order line up to the millisecond.
+    let start = order
+        .created_at
+        .map(|t| t.timestamp_millis())
+        .filter(|t| (now - 300_000..=now).contains(t))
+        .unwrap_or(now);
+    let expires = (start + i64::from(hours) * MS_PER_HOUR).min(upstream_expires);
+    let hourly = quote.hourly.normalize().to_string();
+    let inserted = async {
+        let mut tx = state.db.begin_write().await?;
+        let id = store::insert(
+            &mut tx,
+            NewRentalRow {
+                user_id,
+                phone_number: &order.phone,
+                service_name: &service,
+                country_code: &country,
+                expires_at: expires,
+                now,
+                cost: quote.price.units(),
+                provider: state.provider.name(),
+                provider_order_id: &order.id,
+                operator: order.operator.as_deref().or(operator.as_deref()),
+                hours: i32::try_from(hours).unwrap_or(i32::MAX),
+                hourly_price: &hourly,
+                auto_renew: req.auto_renew.unwrap_or(false),
+                upstream_expires_at: upstream_expires,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok::<i64, ServerError>(id)
+    }
+    .await;
+    let id = match inserted {
+        Ok(id) => id,
+        Err(e) => {
+            tracing::error!(error.cause_chain = ?e, order_id = %order.id, "could not record a bought rental; releasing it");
+            if let Err(release) = state.provider.release(&order.id).await {
+                tracing::error!(error = %release, order_id = %order.id, "could not release the upstream order");
+            }
+            release_hold(
+                state,
+                user_id,
+                quote.price,
+                &hold,
+                "the rental could not be recorded",
+            )
+            .await?;
+            return Err(e);
+        }
+    };
+    let rental = view(
+        store::find(&state.db.pool, id)
+            .await?
+            .ok_or(ServerError::NotFound("rental"))?,
+        now,
+    )?;
+    tracing::info!(rental_id = id, order_id = %order.id, price = %quote.price, "rental created");
+    publish_rental(state, &rental, user_id);
+    Ok(rental)
+}
+
+async fn release_hold(
+    state: &AppState,
+    user_id: i64,
+    price: Money,
+    hold: &str,
+    why: &str,
+) -> Result<(), ServerError> {
+    let reference = format!("rental-reversal:{hold}");
+    let note = format!("Rental not made ({why}): hold returned");
+    let balance = post_alone(
+        state,
+        Posting {
+            user_id,
+            amount: price,
+            kind: "reversal",
+            reference: Some(&reference),
+            note: &note,
+        },
+    )
+    .await?;
+    publish_balance(state, user_id, balance);
+    Ok(())
+}
+
+async fn owned(state: &AppState, user_id: i64, id: i64) -> Result<RentalRow, ServerError> {
+    store::find_owned(&state.db.pool, user_id, id)
+        .await?
+        .ok_or(ServerError::NotFound("rental"))
+}
+
+pub async fn get(state: &AppState, user_id: i64, id: i64) -> Result<RentalView, ServerError> {
+    view(owned(state, user_id, id).await?, state.clock.now_ms())
+}
+
+pub async fn active(state: &AppState, user_id: i64) -> Result<Vec<RentalView>, ServerError> {
+    let now = state.clock.now_ms();
+    store::active_for(&state.db.pool, user_id)
+        .await?
+        .into_iter()
+        .map(|r| view(r, now))
+        .collect()
+}
+
+pub async fn messages(state: &AppState, user_id: i64, id: i64) -> Result<MessageList, ServerError> {
+    owned(state, user_id, id).await?;
+    let rows = store::messages(&state.db.pool, id).await?;
+    Ok(MessageList {
+        messages: rows
+            .into_iter()
+            .map(|m| MessageView {
+                id: m.id,
+                sender: m.sender,
+                text: m.text,
+                code: m.code,
+                received_at: from_ms(m.received_at),
+            })
+            .collect(),
+    })
+}
+
+fn date_ms(field: &'static str, raw: &str, end_of_day: bool) -> Result<i64, ServerError> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(raw) {
+        return Ok(t.timestamp_millis());
+    }
+    let day = chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| {
+        ServerError::validation(field, "must be a date (YYYY-MM-DD) or an RFC 3339 time")
+    })?;
+    let day = if end_of_day {
+        day.succ_opt().unwrap_or(day)
+    } else {
+        day
+    };
+    Ok(day
+        .and_hms_opt(0, 0, 0)
+        .unwrap_or_default()
+        .and_utc()
+        .timestamp_millis())
+}
+
+pub async fn history(
+    state: &AppState,
+    user_id: i64,
+    q: &RentalHistoryQuery,
+) -> Result<RentalPage, ServerError> {
+    let page = q.page.unwrap_or(1);
+    let per_page = q.per_page.unwrap_or(billing::DEFAULT_PER_PAGE);
+    if page == 0 {
+        return Err(ServerError::validation("page", "must be 1 or more"));
+    }
+    if per_page == 0 || per_page > billing::MAX_PER_PAGE {
+        return Err(ServerError::validation(
+            "per_page",
+            format!("must be between 1 and {}", billing::MAX_PER_PAGE),
+        ));
+    }
+    let nonempty = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
+    let status = match nonempty(&q.status) {
+        Some(s) => Some(
+            RentalStatus::parse(&s.to_lowercase())
+                .ok_or_else(|| {
+                    ServerError::validation("status", "must be active, expired, released or failed")
+                })?
+                .as_str()
+                .to_owned(),
+        ),
+        None => None,
+    };
+    let filter = HistoryFilter {
+        status,
+        service: nonempty(&q.service).map(|s| s.to_lowercase()),
+        country: match nonempty(&q.country) {
+            Some(c) => Some(catalog::country_code(&c)?),
+            None => None,
+        },
+        from: nonempty(&q.from)
+            .map(|f| date_ms("from", &f, false))
+            .transpose()?,
+        to: nonempty(&q.to)
+            .map(|t| date_ms("to", &t, true))
+            .transpose()?,
+        search: nonempty(&q.q),
+    };
+    let (rows, total) = store::history(
+        &state.db.pool,
+        user_id,
+        &filter,
+        i64::from(per_page),
+        i64::from(page - 1) * i64::from(per_page),
+    )
+    .await?;
+    let now = state.clock.now_ms();
+    Ok(RentalPage {
+        rentals: rows
+            .into_iter()
+            .map(|r| view(r, now))
+            .collect::<Result<_, _>>()?,
+        page,
+        per_page,
+        total: u64::try_from(total).unwrap_or_default(),
+    })
+}
+
+fn refuse_unless_active(row: &RentalRow, now: i64, doing: &str) -> Result<(), ServerError> {
+    match RentalStatus::parse(&row.status) {
+        Some(RentalStatus::Active) if row.expires_at > now => Ok(()),
+        Some(RentalStatus::Active) => Err(ServerError::conflict(format!(
+            "this rental has expired; it cannot be {doing}"
+        ))),
+        Some(s) => Err(ServerError::conflict(format!(
+            "this rental is {}; it cannot be {doing}",
+            s.as_str()
+        ))),
+        None => Err(ServerError::conflict(format!(
+            "this rental cannot be {doing}"
+        ))),
+    }
+}
+
+pub async fn extend(
+    state: &AppState,
+    user_id: i64,
+    id: i64,
+    hours: u32,
+) -> Result<Extended, ServerError> {
+    if hours == 0 || hours > MAX_EXTENSION_HOURS {
+        return Err(ServerError::validation(
+            "hours",
+            format!("must be between 1 and {MAX_EXTENSION_HOURS}"),
+        ));
+    }
+    let row = owned(state, user_id, id).await?;
+    let (rental, charged) = extend_row(state, row, hours, "Extension").await?;
+    Ok(Extended { rental, charged })
+}
+
+/// Adds `hours` to an active rental and charges for them; refuses (charging nothing) past what
+/// the provider lets us keep.
+async fn extend_row(
+    state: &AppState,
+    row: RentalRow,
+    hours: u32,
+    what: &str,
+) -> Result<(RentalView, Money), ServerError> {
+    let now = state.clock.now_ms();
+    refuse_unless_active(&row, now, "extended")?;
+    let new_expires = row.expires_at + i64::from(hours) * MS_PER_HOUR;
+    if state.provider.capabilities().extension == Extension::WithinHeldOrder
+        && new_expires > row.upstream_expires_at
+    {
+        let room = ((row.upstream_expires_at - row.expires_at).max(0) / MS_PER_HOUR) as u64;
+        return Err(ServerError::conflict(format!(
+            "this number can be kept until {} at most ({room} more whole hours); the provider cannot extend it further",
+            from_ms(row.upstream_expires_at).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        )));
+    }
+    let price = rental::extension_price(
+        hours,
+        hourly(&row)?,
+        state.settings.rental_rates(),
+        Decimal::ZERO,
+    );
+    let note = format!("{what} of rental #{} by {hours} h", row.id);
+    let mut tx = state.db.begin_write().await?;
+    let hours_i32 = i32::try_from(hours).unwrap_or(i32::MAX);
+    if !store::extend(
+        &mut tx,
+        row.id,
+        row.expires_at,
+        new_expires,
+        hours_i32,
+        price.units(),
+        now,
+    )
+    .await?
+    {
+        return Err(ServerError::conflict(
+            "this rental changed meanwhile; look at it again and retry",
+        ));
+    }
+    let balance = billing::post(
+        &mut tx,
+        now,
+        Posting {
+            user_id: row.user_id,
+            amount: Money::from_units(-price.units()),
+            kind: "rental_extension",
+            reference: None,
+            note: &note,
+        },
+    )
+    .await?;
+    if state.provider.capabilities().extension == Extension::Native {
+        // Ask the provider while the charge is still uncommitted: a refusal rolls it back.
+        state.provider.extend(&row.provider_order_id, hours).await?;
+    }
+    tx.commit().await?;
+    let rental = view(
+        store::find(&state.db.pool, row.id)
+            .await?
+            .ok_or(ServerError::NotFound("rental"))?,
+        now,
+    )?;
+    publish_rental(state, &rental, row.user_id);
+    publish_balance(state, row.user_id, balance);
+    Ok((rental, price))
+}
+
+pub async fn release(state: &AppState, user_id: i64, id: i64) -> Result<Released, ServerError> {
+    let row = owned(state, user_id, id).await?;
+    let now = state.clock.now_ms();
+    refuse_unless_active(&row, now, "released")?;
+    let refund = rental::release_refund(
+        now,
+        row.expires_at,
+        hourly(&row)?,
+        state.settings.rental_rates(),
+        Money::from_units(row.cost),
+    );
+    let mut tx = state.db.begin_write().await?;
+    if !store::mark_released(&mut tx, id, now).await? {
+        return Err(ServerError::conflict("this rental was already released"));
+    }
+    let mut balance = None;
+    if refund.is_positive() {
+        let reference = format!("refund:rental:{id}");
+        let hours_left = (row.expires_at - now) / MS_PER_HOUR;
+        let note = format!("Early release of rental #{id}: {hours_left} unused whole hours");
+        balance = Some(
+            billing::post(
+                &mut tx,
+                now,
+                Posting {
+                    user_id,
+                    amount: refund,
+                    kind: "refund",
+                    reference: Some(&reference),
+                    note: &note,
+                },
+            )
+            .await?,
+        );
+    }
+    tx.commit().await?;
+    release_upstream(state, &row).await;
+    let rental = view(
+        store::find(&state.db.pool, id)
+            .await?
+            .ok_or(ServerError::NotFound("rental"))?,
+        now,
+    )?;
+    tracing::info!(rental_id = id, %refund, "rental released early");
+    publish_rental(state, &rental, user_id);
+    if let Some(balance) = balance {
+        publish_balance(state, user_id, balance);
+    }
+    Ok(Released { rental, refund })
+}
+
+/// Gives the number back to the provider. Best effort: the upstream order ends by itself anyway.
+async fn release_upstream(state: &AppState, row: &RentalRow) {
+    if let Err(e) = state.provider.release(&row.provider_order_id).await {
+        tracing::warn!(rental_id = row.id, order_id = %row.provider_order_id, error = %e, "could not release the number upstream");
+    }
+}
+
+pub async fn set_auto_renew(
+    state: &AppState,
+    user_id: i64,
+    id: i64,
+    on: bool,
+) -> Result<RentalView, ServerError> {
+    let row = owned(state, user_id, id).await?;
+    if on {
+        refuse_unless_active(&row, state.clock.now_ms(), "set to auto-renew")?;
+    }
+    store::set_auto_renew(&state.db.pool, user_id, id, on, state.clock.now_ms()).await?;
+    let rental = get(state, user_id, id).await?;
+    publish_rental(state, &rental, user_id);
+    Ok(rental)
+}
+
+async fn notify(
+    state: &AppState,
+    row: &RentalRow,
+    kind: &str,
+    message: &str,
+) -> Result<(), ServerError> {
+    notifications::insert(
+        &state.db.pool,
+        row.user_id,
+        kind,
+        message,
+        Some(row.id),
+        state.clock.now_ms(),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Auto-renew, shortly before the end: extend by the original length if the balance covers it;
+/// otherwise turn auto-renew off and tell the user why.
+pub async fn auto_renew(state: &AppState, row: RentalRow) -> Result<(), ServerError> {
+    let hours = u32::try_from(row.original_hours).unwrap_or(0).max(1);
+    let (id, user_id, phone) = (row.id, row.user_id, row.phone_number.clone());
+    match extend_row(state, row.clone(), hours, "Auto-renewal").await {
+        Ok((rental, price)) => {
+            let msg = format!(
+                "{phone} was renewed for {hours} h ({}); it now ends at {}",
+                price.display(),
+                rental.expires_at.to_rfc3339()
+            );
+            notify(state, &row, "auto_renewed", &msg).await
+        }
+        Err(e @ (ServerError::InsufficientBalance { .. } | ServerError::Conflict { .. })) => {
+            store::turn_off_auto_renew(&state.db.pool, id, state.clock.now_ms()).await?;
+            let msg = format!("Auto-renew is off for {phone}: {e}.");
+            notify(state, &row, "auto_renew_off", &msg).await?;
+            let rental = get(state, user_id, id).await?;
+            publish_rental(state, &rental, user_id);
+            Ok(())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The expiry warning, once per term.
+pub async fn warn_expiring(state: &AppState, row: RentalRow) -> Result<(), ServerError> {
+    if store::mark_warned(&state.db.pool, row.id, state.clock.now_ms()).await? {
+        let msg = format!(
+            "{} expires at {}",
+            row.phone_number,
+            from_ms(row.expires_at).to_rfc3339()
+        );
+        notify(state, &row, "expiring", &msg).await?;
+        let rental = view(row.clone(), state.clock.now_ms())?;
+        publish(state, row.user_id, EventKind::RentalExpiring, json!(rental));
+    }
+    Ok(())
+}
+
+/// Ends a rental whose time is up and gives the number back upstream.
+pub async fn expire(state: &AppState, row: RentalRow) -> Result<(), ServerError> {
+    let now = state.clock.now_ms();
+    let mut tx = state.db.begin_write().await?;
+    let expired = store::mark_expired(&mut tx, row.id, now).await?;
+    tx.commit().await?;
+    if expired {
+        release_upstream(state, &row).await;
+        tracing::info!(rental_id = row.id, "rental expired");
+        let rental = get(state, row.user_id, row.id).await?;
+        publish_rental(state, &rental, row.user_id);
+    }
+    Ok(())
+}
+
+/// How long to wait before looking for messages again: often while a rental is new and a
+/// code is likely, less often as it ages.
+pub fn poll_interval_ms(age_ms: i64) -> i64 {
+    match age_ms {
+        a if a < 10 * 60_000 => 2_000,
+        a if a < MS_PER_HOUR => 5_000,
+        a if a < 24 * MS_PER_HOUR => 15_000,
+        _ => 30_000,
+    }
+}
+
+/// Fetches the rental's messages from the provider and stores the new ones (once each, by the
+/// provider's message id), ignoring any from before the rental began. Returns how many were new.
+pub async fn poll_messages(state: &AppState, row: &RentalRow) -> Result<usize, ServerError> {
+    let sms = state
+        .provider
+        .rental_messages(&row.provider_order_id)
+        .await?;
+    let mut new = 0;
+    for m in sms {
+        let at = m.received_at.timestamp_millis();
+        if at < row.created_at - STALE_MESSAGE_MARGIN_MS {
+            continue;
+        }
+        let message_id = m
+            .id
+            .clone()
+            .unwrap_or_else(|| super::secrets::digest(&format!("{at}|{}|{}", m.sender, m.text)));
+        let code = m.code.clone().or_else(|| extract_code(&m.text));
+        let stored = store::insert_message(
+            &state.db.pool,
+            row.id,
+            &message_id,
+            &m.sender,
+            &m.text,
+            code.as_deref(),
+            at,
+        )
+        .await?;
+        if let Some(id) = stored {
+            new += 1;
+            let message = MessageView {
+                id,
+                sender: m.sender,
+                text: m.text,
+                code,
+                received_at: m.received_at,
+            };
+            publish(
+                state,
+                row.user_id,
+                EventKind::SmsReceived,
+                json!({ "rental_id": row.id, "message": message }),
+            );
+        }
+    }
+    Ok(new)
+}

@@ -1,0 +1,420 @@
+//! The `rentals` and `rental_messages` tables.
+
+use super::Backend;
+use sqlx::{Any, AnyConnection, Executor, FromRow};
+
+#[derive(Debug, Clone, FromRow)]
+pub struct RentalRow {
+    pub id: i64,
+    pub user_id: i64,
+    pub phone_number: String,
+    pub service_name: String,
+    pub country_code: String,
+    pub expires_at: i64,
+    pub created_at: i64,
+    pub status: String,
+    pub cost: i64,
+    pub provider: String,
+    pub provider_order_id: String,
+    pub operator: Option<String>,
+    pub duration_hours: i32,
+    pub original_hours: i32,
+    pub hourly_price: String,
+    /// 1 or 0.
+    pub auto_renew: i32,
+    pub upstream_expires_at: i64,
+    pub released_at: Option<i64>,
+    pub updated_at: i64,
+    pub message_count: i64,
+}
+
+const COLUMNS: &str = "r.id, r.user_id, r.phone_number, r.service_name, r.country_code, r.expires_at, \
+    r.created_at, r.status, r.cost, r.provider, r.provider_order_id, r.operator, r.duration_hours, \
+    r.original_hours, r.hourly_price, r.auto_renew, r.upstream_expires_at, r.released_at, r.updated_at, \
+    (select count(*) from rental_messages m where m.rental_id = r.id) as message_count";
+
+pub struct NewRentalRow<'a> {
+    pub user_id: i64,
+    pub phone_number: &'a str,
+    pub service_name: &'a str,
+    pub country_code: &'a str,
+    pub expires_at: i64,
+    pub now: i64,
+    pub cost: i64,
+    pub provider: &'a str,
+    pub provider_order_id: &'a str,
+    pub operator: Option<&'a str>,
+    pub hours: i32,
+    pub hourly_price: &'a str,
+    pub auto_renew: bool,
+    pub upstream_expires_at: i64,
+}
+
+pub async fn insert(conn: &mut AnyConnection, r: NewRentalRow<'_>) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "insert into rentals (user_id, phone_number, service_name, country_code, expires_at, created_at, \
+         status, cost, provider, provider_order_id, operator, duration_hours, original_hours, hourly_price, \
+         auto_renew, upstream_expires_at, updated_at, next_poll_at) \
+         values ($1, $2, $3, $4, $5, $6, 'active', $7, $8, $9, $10, $11, $11, $12, $13, $14, $6, $6) \
+         returning id",
+    )
+    .bind(r.user_id)
+    .bind(r.phone_number)
+    .bind(r.service_name)
+    .bind(r.country_code)
+    .bind(r.expires_at)
+    .bind(r.now)
+    .bind(r.cost)
+    .bind(r.provider)
+    .bind(r.provider_order_id)
+    .bind(r.operator)
+    .bind(r.hours)
+    .bind(r.hourly_price)
+    .bind(i32::from(r.auto_renew))
+    .bind(r.upstream_expires_at)
+    .fetch_one(conn)
+    .await
+}
+
+/// One rental, only if it belongs to `user_id`.
+pub async fn find_owned<'e>(
+    db: impl Executor<'e, Database = Any>,
+    user_id: i64,
+    id: i64,
+) -> Result<Option<RentalRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "select {COLUMNS} from rentals r where r.id = $1 and r.user_id = $2"
+    ))
+    .bind(id)
+    .bind(user_id)
+    .fetch_optional(db)
+    .await
+}
+
+pub async fn find<'e>(
+    db: impl Executor<'e, Database = Any>,
+    id: i64,
+) -> Result<Option<RentalRow>, sqlx::Error> {
+    sqlx::query_as(&format!("select {COLUMNS} from rentals r where r.id = $1"))
+        .bind(id)
+        .fetch_optional(db)
+        .await
+}
+
+pub async fn active_for<'e>(
+    db: impl Executor<'e, Database = Any>,
+    user_id: i64,
+) -> Result<Vec<RentalRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "select {COLUMNS} from rentals r where r.user_id = $1 and r.status = 'active' order by r.expires_at, r.id"
+    ))
+    .bind(user_id)
+    .fetch_all(db)
+    .await
+}
+
+/// Filters for the rental history; every field optional.
+#[derive(Debug, Default, Clone)]
+pub struct HistoryFilter {
+    pub status: Option<String>,
+    pub service: Option<String>,
+    pub country: Option<String>,
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+    /// Matched, case-insensitively, against the number and the text of its messages.
+    pub search: Option<String>,
+}
+
+/// A page of the user's rentals, newest first, and how many match in all.
+pub async fn history(
+    db: &sqlx::AnyPool,
+    user_id: i64,
+    f: &HistoryFilter,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<RentalRow>, i64), sqlx::Error> {
+    let mut clauses = vec!["r.user_id = $1".to_owned()];
+    let mut args: Vec<String> = Vec::new();
+    let mut numbers: Vec<i64> = Vec::new();
+    // Text arguments first ($2…), then numeric ones, so placeholders stay in order.
+    let mut next = 2;
+    let mut text = |clause: &str, value: String, clauses: &mut Vec<String>| {
+        clauses.push(clause.replace('?', &format!("${next}")));
+        args.push(value);
+        next += 1;
+    };
+    if let Some(s) = &f.status {
+        text("r.status = ?", s.clone(), &mut clauses);
+    }
+    if let Some(s) = &f.service {
+        text("r.service_name = ?", s.clone(), &mut clauses);
+    }
+    if let Some(c) = &f.country {
+        text("r.country_code = ?", c.clone(), &mut clauses);
+    }
+    if let Some(q) = &f.search {
+        let pattern = format!(
+            "%{}%",
+            q.to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        text(
+            "(lower(r.phone_number) like ? escape '\\' or exists (select 1 from rental_messages m \
+             where m.rental_id = r.id and lower(m.text) like ? escape '\\'))",
+            pattern,
+            &mut clauses,
+        );
+    }
+    if let Some(from) = f.from {
+        clauses.push(format!("r.created_at >= ${next}"));
+        numbers.push(from);
+        next += 1;
+    }
+    if let Some(to) = f.to {
+        clauses.push(format!("r.created_at < ${next}"));
+        numbers.push(to);
+        next += 1;
+    }
+    let filter = clauses.join(" and ");
+    let page_sql = format!(
+        "select {COLUMNS} from rentals r where {filter} order by r.created_at desc, r.id desc limit ${next} offset ${}",
+        next + 1
+    );
+    let count_sql = format!("select count(*) from rentals r where {filter}");
+    let mut page = sqlx::query_as::<_, RentalRow>(&page_sql).bind(user_id);
+    let mut count = sqlx::query_scalar::<_, i64>(&count_sql).bind(user_id);
+    for a in &args {
+        page = page.bind(a.clone());
+        count = count.bind(a.clone());
+    }
+    for n in &numbers {
+        page = page.bind(*n);
+        count = count.bind(*n);
+    }
+    let rows = page.bind(limit).bind(offset).fetch_all(db).await?;
+    let total = count.fetch_one(db).await?;
+    Ok((rows, total))
+}
+
+/// Marks an active rental released; false when it was not active (someone else got there first).
+pub async fn mark_released(
+    conn: &mut AnyConnection,
+    id: i64,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "update rentals set status = 'released', released_at = $2, updated_at = $2, lease_until = null \
+         where id = $1 and status = 'active'",
+    )
+    .bind(id)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Marks an active rental expired once its time is up; false when it was not due or not active.
+pub async fn mark_expired(
+    conn: &mut AnyConnection,
+    id: i64,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "update rentals set status = 'expired', updated_at = $2, lease_until = null \
+         where id = $1 and status = 'active' and expires_at <= $2",
+    )
+    .bind(id)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Moves the end of an active rental, adding what was paid; false if it changed meanwhile.
+pub async fn extend(
+    conn: &mut AnyConnection,
+    id: i64,
+    old_expires_at: i64,
+    new_expires_at: i64,
+    hours: i32,
+    paid: i64,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "update rentals set expires_at = $3, duration_hours = duration_hours + $4, cost = cost + $5, \
+         warned_at = null, updated_at = $6 \
+         where id = $1 and status = 'active' and expires_at = $2",
+    )
+    .bind(id)
+    .bind(old_expires_at)
+    .bind(new_expires_at)
+    .bind(hours)
+    .bind(paid)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn set_auto_renew<'e>(
+    db: impl Executor<'e, Database = Any>,
+    user_id: i64,
+    id: i64,
+    on: bool,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "update rentals set auto_renew = $3, updated_at = $4 where id = $1 and user_id = $2",
+    )
+    .bind(id)
+    .bind(user_id)
+    .bind(i32::from(on))
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn mark_warned<'e>(
+    db: impl Executor<'e, Database = Any>,
+    id: i64,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("update rentals set warned_at = $2 where id = $1 and warned_at is null and status = 'active'")
+        .bind(id)
+        .bind(now)
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// What a job looks for.
+#[derive(Clone, Copy, Debug)]
+pub enum Due {
+    /// Active rentals whose next message poll is due.
+    Poll,
+    /// Active rentals past their end.
+    Expiry,
+    /// Active rentals with auto-renew on, ending within `ms`.
+    Renewal { within_ms: i64 },
+    /// Active rentals ending within `ms` that have not been warned.
+    Warning { within_ms: i64 },
+}
+
+/// Claims up to `limit` due rentals for `lease_ms`: a row claimed by one instance is not
+/// claimed by another until the lease runs out (`for update skip locked` on PostgreSQL; the
+/// conditional update does the same on SQLite, which has one writer at a time).
+pub async fn claim_due(
+    db: &super::Db,
+    due: Due,
+    now: i64,
+    lease_ms: i64,
+    limit: i64,
+) -> Result<Vec<RentalRow>, sqlx::Error> {
+    let (condition, horizon) = match due {
+        Due::Poll => ("next_poll_at <= $4", now),
+        Due::Expiry => ("expires_at <= $4", now),
+        Due::Renewal { within_ms } => ("auto_renew = 1 and expires_at <= $4", now + within_ms),
+        Due::Warning { within_ms } => ("warned_at is null and expires_at <= $4", now + within_ms),
+    };
+    let skip_locked = match db.backend {
+        Backend::Postgres => "for update skip locked",
+        Backend::Sqlite => "",
+    };
+    let free = "(lease_until is null or lease_until < $1)";
+    let sql = format!(
+        "update rentals set lease_until = $2 where id in (\
+           select id from rentals where status = 'active' and {condition} and {free} \
+           order by expires_at limit $3 {skip_locked}) \
+         and status = 'active' and {free} returning id"
+    );
+    let ids: Vec<i64> = sqlx::query_scalar(&sql)
+        .bind(now)
+        .bind(now + lease_ms)
+        .bind(limit)
+        .bind(horizon)
+        .fetch_all(&db.pool)
+        .await?;
+    let mut rows = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(row) = find(&db.pool, id).await? {
+            rows.push(row);
+        }
+    }
+    Ok(rows)
+}
+
+/// Gives a claimed row back, with when it should next be polled.
+pub async fn unlease<'e>(
+    db: impl Executor<'e, Database = Any>,
+    id: i64,
+    next_poll_at: Option<i64>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("update rentals set lease_until = null, next_poll_at = coalesce($2, next_poll_at) where id = $1")
+        .bind(id)
+        .bind(next_poll_at)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn turn_off_auto_renew<'e>(
+    db: impl Executor<'e, Database = Any>,
+    id: i64,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("update rentals set auto_renew = 0, updated_at = $2 where id = $1")
+        .bind(id)
+        .bind(now)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct MessageRow {
+    pub id: i64,
+    pub sender: String,
+    pub text: String,
+    pub code: Option<String>,
+    pub received_at: i64,
+}
+
+/// Stores a message unless it is already there; its id when it is new.
+pub async fn insert_message<'e>(
+    db: impl Executor<'e, Database = Any>,
+    rental_id: i64,
+    provider_message_id: &str,
+    sender: &str,
+    text: &str,
+    code: Option<&str>,
+    received_at: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "insert into rental_messages (rental_id, provider_message_id, sender, text, code, received_at) \
+         values ($1, $2, $3, $4, $5, $6) on conflict (rental_id, provider_message_id) do nothing returning id",
+    )
+    .bind(rental_id)
+    .bind(provider_message_id)
+    .bind(sender)
+    .bind(text)
+    .bind(code)
+    .bind(received_at)
+    .fetch_optional(db)
+    .await
+}
+
+pub async fn messages<'e>(
+    db: impl Executor<'e, Database = Any>,
+    rental_id: i64,
+) -> Result<Vec<MessageRow>, sqlx::Error> {
+    sqlx::query_as(
+        "select id, sender, text, code, received_at from rental_messages where rental_id = $1 \
+         order by received_at desc, id desc",
+    )
+    .bind(rental_id)
+    .fetch_all(db)
+    .await
+}
