@@ -1,23 +1,22 @@
-//! The live-update hub: services publish what changed for a user; the event stream delivers it.
-//! In-process here, behind a trait so a PostgreSQL LISTEN/NOTIFY hub can replace it.
+//! The live-update hub: services publish what changed for a user; each browser tab's event
+//! stream receives it. Events are stored for a day first, so a stream that reconnects with
+//! `Last-Event-ID` resumes without losing one. In-process fan-out here, behind a trait so a
+//! PostgreSQL LISTEN/NOTIFY hub can replace it for several instances.
 
-use serde::Serialize;
+use super::clock::Clock;
+use super::storage::{events as store, Db};
+use async_trait::async_trait;
 use serde_json::Value;
 use std::fmt;
 use std::sync::Arc;
 use tokio::sync::broadcast;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EventKind {
-    #[serde(rename = "rental.updated")]
     RentalUpdated,
-    #[serde(rename = "sms.received")]
     SmsReceived,
-    #[serde(rename = "verification.updated")]
     VerificationUpdated,
-    #[serde(rename = "balance.changed")]
     BalanceChanged,
-    #[serde(rename = "rental.expiring")]
     RentalExpiring,
 }
 
@@ -34,40 +33,90 @@ impl EventKind {
 }
 
 /// Something that changed for one user.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct Event {
     pub user_id: i64,
     pub kind: EventKind,
     pub data: Value,
 }
 
+/// An event as streams see it: with its id (`None` if it could not be stored).
+#[derive(Clone, Debug)]
+pub struct Published {
+    pub id: Option<i64>,
+    pub user_id: i64,
+    pub kind: String,
+    pub data: String,
+}
+
+#[async_trait]
 pub trait EventHub: Send + Sync + fmt::Debug {
-    fn publish(&self, event: Event);
-    /// Every event from now on (callers filter by user).
-    fn subscribe(&self) -> broadcast::Receiver<Arc<Event>>;
+    async fn publish(&self, event: Event);
+    /// Every event from now on; callers keep their user's.
+    fn subscribe(&self) -> broadcast::Receiver<Arc<Published>>;
+    /// Open subscriptions (a closed stream frees its own at once).
+    fn subscribers(&self) -> usize;
 }
 
-/// Fans events out to this instance's subscribers.
-#[derive(Debug)]
+/// Stores each event, then fans it out to this instance's streams.
 pub struct LocalHub {
-    tx: broadcast::Sender<Arc<Event>>,
+    db: Db,
+    clock: Clock,
+    tx: broadcast::Sender<Arc<Published>>,
 }
 
-impl Default for LocalHub {
-    fn default() -> Self {
+impl LocalHub {
+    pub fn new(db: Db, clock: Clock) -> Self {
         LocalHub {
+            db,
+            clock,
             tx: broadcast::channel(4096).0,
         }
     }
 }
 
+impl fmt::Debug for LocalHub {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LocalHub")
+            .field("subscribers", &self.tx.receiver_count())
+            .finish()
+    }
+}
+
+#[async_trait]
 impl EventHub for LocalHub {
-    fn publish(&self, event: Event) {
+    async fn publish(&self, event: Event) {
+        let data = event.data.to_string();
+        let kind = event.kind.as_str();
+        let id = match store::insert(
+            &self.db.pool,
+            event.user_id,
+            kind,
+            &data,
+            self.clock.now_ms(),
+        )
+        .await
+        {
+            Ok(id) => Some(id),
+            Err(e) => {
+                tracing::error!(error = %e, kind, "could not store an event; streams get it without an id");
+                None
+            }
+        };
         // No subscriber is not an error: nobody is watching right now.
-        let _ = self.tx.send(Arc::new(event));
+        let _ = self.tx.send(Arc::new(Published {
+            id,
+            user_id: event.user_id,
+            kind: kind.to_owned(),
+            data,
+        }));
     }
 
-    fn subscribe(&self) -> broadcast::Receiver<Arc<Event>> {
+    fn subscribe(&self) -> broadcast::Receiver<Arc<Published>> {
         self.tx.subscribe()
+    }
+
+    fn subscribers(&self) -> usize {
+        self.tx.receiver_count()
     }
 }

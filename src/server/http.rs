@@ -5,6 +5,7 @@ pub mod billing;
 pub mod catalog;
 pub mod cookies;
 pub mod error;
+pub mod events;
 pub mod extract;
 pub mod keys;
 pub mod provider;
@@ -25,6 +26,7 @@ pub fn api_router() -> Router<AppState> {
         .merge(catalog::router())
         .merge(provider::router())
         .merge(rentals::router())
+        .merge(events::router())
         .route("/api", any(error::api_not_found))
         .route("/api/{*path}", any(error::api_not_found))
         .method_not_allowed_fallback(error::method_not_allowed)

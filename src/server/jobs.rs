@@ -5,6 +5,7 @@
 pub mod rentals;
 
 use super::state::AppState;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 /// What one pass of every job did.
@@ -19,11 +20,25 @@ pub struct Report {
 /// Runs every job once, in the order that keeps the rules: renew before warning, warn before
 /// expiring, and poll what is still active.
 pub async fn run_due(state: &AppState) -> Report {
+    prune_events(state).await;
     Report {
         renewed: log_failure("auto-renew", rentals::renew_once(state).await),
         warned: log_failure("expiry warning", rentals::warn_once(state).await),
         expired: log_failure("expiry", rentals::expire_once(state).await),
         polled: log_failure("sms poller", rentals::poll_once(state).await),
+    }
+}
+
+/// Forgets stored events older than a day, at most once a minute.
+async fn prune_events(state: &AppState) {
+    static LAST: AtomicI64 = AtomicI64::new(0);
+    let now = state.clock.now_ms();
+    if now - LAST.load(Ordering::Relaxed) < 60_000 {
+        return;
+    }
+    LAST.store(now, Ordering::Relaxed);
+    if let Err(e) = super::storage::events::prune(&state.db.pool, now - 24 * 3_600_000).await {
+        tracing::warn!(error = %e, "could not prune old events");
     }
 }
 

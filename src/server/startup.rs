@@ -104,13 +104,13 @@ async fn assemble(
     db.migrate().await?;
     Ok(AppState {
         leptos_options: leptos_options(&settings),
+        events: Arc::new(LocalHub::new(db.clone(), clock.clone())),
         db,
         settings: Arc::new(settings),
         clock,
         provider,
         sandbox,
         catalog: Arc::new(CatalogCache::default()),
-        events: Arc::new(LocalHub::default()),
     })
 }
 

@@ -4,6 +4,7 @@
 //! `$n` placeholders, integer money (1/10000 units) and integer timestamps (ms since epoch).
 
 pub mod api_keys;
+pub mod events;
 pub mod idempotency;
 pub mod ledger;
 pub mod notifications;

@@ -6,19 +6,6 @@ use namaskah::server::ServerError;
 use reqwest::Method;
 use serde_json::Value;
 
-async fn assert_invariant(app: &TestApp, user_id: i64) {
-    let sum = ledger::sum_units(&app.state.db.pool, user_id)
-        .await
-        .unwrap();
-    let balance: i64 = sqlx::query_scalar("select balance_units from app_user where user_id = $1")
-        .bind(user_id)
-        .fetch_one(&app.state.db.pool)
-        .await
-        .unwrap();
-    assert_eq!(balance, sum, "balance equals the sum of the ledger");
-    assert!(balance >= 0, "balance is never negative");
-}
-
 #[tokio::test]
 async fn a_new_wallet_is_empty_and_money_is_a_decimal_string() {
     let app = spawn_app().await;
@@ -43,7 +30,7 @@ async fn a_new_wallet_is_empty_and_money_is_a_decimal_string() {
         .await
         .unwrap();
     assert_eq!(r["balance"], "12.5000");
-    assert_invariant(&app, s.user_id).await;
+    app.assert_ledger_invariant(s.user_id).await;
 }
 
 #[tokio::test]
@@ -156,7 +143,7 @@ async fn a_debit_beyond_the_balance_is_refused_and_writes_nothing() {
         ledger::count(&app.state.db.pool, s.user_id).await.unwrap(),
         1
     );
-    assert_invariant(&app, s.user_id).await;
+    app.assert_ledger_invariant(s.user_id).await;
 }
 
 #[tokio::test]
@@ -200,7 +187,7 @@ async fn concurrent_debits_never_take_the_balance_below_zero() {
         }
     }
     assert_eq!(succeeded, 5);
-    assert_invariant(&app, s.user_id).await;
+    app.assert_ledger_invariant(s.user_id).await;
 }
 
 #[tokio::test]
@@ -242,5 +229,5 @@ async fn a_reference_can_be_paid_only_once() {
         .await
         .unwrap();
     assert_eq!(r["balance"], "2.0000");
-    assert_invariant(&app, s.user_id).await;
+    app.assert_ledger_invariant(s.user_id).await;
 }

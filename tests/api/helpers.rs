@@ -215,6 +215,68 @@ impl TestApp {
         }
     }
 
+    /// How many requests the embedded 5SIM emulator saw under `prefix` (e.g. `/user/buy`).
+    pub async fn provider_requests_to(&self, prefix: &str) -> usize {
+        let log: Value = self
+            .control(reqwest::Method::GET, "/requests", None)
+            .await
+            .json()
+            .await
+            .unwrap();
+        log["requests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["path"].as_str().unwrap().starts_with(prefix))
+            .count()
+    }
+
+    /// A signed-in user with `amount` in their wallet.
+    pub async fn funded(&self, amount: &str) -> Session {
+        let s = self.signed_in().await;
+        self.credit(s.user_id, amount).await;
+        s
+    }
+
+    /// Rents a telegram number in GB for `hours`; panics unless it is created.
+    pub async fn rent(&self, s: &Session, hours: u32) -> Value {
+        let r = self
+            .as_browser(reqwest::Method::POST, "/api/rentals/create", s)
+            .json(&json!({"service": "telegram", "country": "GB", "duration_hours": hours}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+        r.json().await.unwrap()
+    }
+
+    /// A GET as `s`'s browser, expecting 200 and JSON.
+    pub async fn get_json(&self, path: &str, s: &Session) -> Value {
+        let r = self
+            .as_browser(reqwest::Method::GET, path, s)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "GET {path}");
+        r.json().await.unwrap()
+    }
+
+    /// The wallet invariant: a user's balance equals the sum of their ledger rows, and is never
+    /// negative.
+    pub async fn assert_ledger_invariant(&self, user_id: i64) {
+        let sum = namaskah::server::storage::ledger::sum_units(&self.state.db.pool, user_id)
+            .await
+            .unwrap();
+        let balance: i64 =
+            sqlx::query_scalar("select balance_units from app_user where user_id = $1")
+                .bind(user_id)
+                .fetch_one(&self.state.db.pool)
+                .await
+                .unwrap();
+        assert_eq!(balance, sum, "balance equals the sum of the ledger");
+        assert!(balance >= 0, "balance is never negative");
+    }
+
     pub async fn user_count(&self) -> i64 {
         sqlx::query_scalar("select count(*) from app_user")
             .fetch_one(&self.state.db.pool)

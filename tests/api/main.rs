@@ -5,6 +5,7 @@ mod auth;
 mod billing;
 mod cli;
 mod errors;
+mod events;
 mod five_sim;
 mod helpers;
 mod keys;

@@ -7,16 +7,6 @@ use rust_decimal::Decimal;
 use serde_json::{json, Value};
 use std::str::FromStr;
 
-async fn provider_requests(app: &TestApp) -> usize {
-    let log: Value = app
-        .control(Method::GET, "/requests", None)
-        .await
-        .json()
-        .await
-        .unwrap();
-    log["requests"].as_array().unwrap().len()
-}
-
 #[tokio::test]
 async fn the_catalogue_lists_countries_and_prices_with_the_markup() {
     let app = spawn_app().await;
@@ -82,7 +72,7 @@ async fn a_catalogue_page_view_costs_no_provider_call_when_cached() {
         .send()
         .await
         .unwrap();
-    let before = provider_requests(&app).await;
+    let before = app.provider_requests_to("/").await;
     for _ in 0..5 {
         let r = app
             .client
@@ -97,7 +87,7 @@ async fn a_catalogue_page_view_costs_no_provider_call_when_cached() {
             .await
             .unwrap();
     }
-    assert_eq!(provider_requests(&app).await, before);
+    assert_eq!(app.provider_requests_to("/").await, before);
 }
 
 #[tokio::test]

@@ -2,7 +2,7 @@
 
 use crate::helpers::*;
 use namaskah::server::jobs;
-use namaskah::server::storage::{ledger, notifications};
+use namaskah::server::storage::notifications;
 use reqwest::Method;
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
@@ -16,12 +16,6 @@ fn dec(v: &Value) -> Decimal {
             .unwrap_or_else(|| panic!("not a decimal string: {v}")),
     )
     .unwrap()
-}
-
-async fn funded(app: &TestApp, amount: &str) -> Session {
-    let s = app.signed_in().await;
-    app.credit(s.user_id, amount).await;
-    s
 }
 
 async fn balance(app: &TestApp, s: &Session) -> Decimal {
@@ -44,49 +38,10 @@ async fn create(app: &TestApp, s: &Session, body: Value) -> reqwest::Response {
         .unwrap()
 }
 
-async fn rent(app: &TestApp, s: &Session, hours: u32) -> Value {
-    let r = create(
-        app,
-        s,
-        json!({"service": "telegram", "country": "GB", "duration_hours": hours}),
-    )
-    .await;
-    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
-    r.json().await.unwrap()
-}
-
-async fn invariant(app: &TestApp, s: &Session) {
-    let sum = ledger::sum_units(&app.state.db.pool, s.user_id)
-        .await
-        .unwrap();
-    let units: i64 = sqlx::query_scalar("select balance_units from app_user where user_id = $1")
-        .bind(s.user_id)
-        .fetch_one(&app.state.db.pool)
-        .await
-        .unwrap();
-    assert_eq!(units, sum, "balance equals the sum of the ledger");
-    assert!(units >= 0);
-}
-
 /// The provider's price for its 1-day product in GB.
 async fn day_price(app: &TestApp) -> Decimal {
     let offers = app.state.provider.offers("GB", None).await.unwrap();
     offers.iter().find(|o| o.hours == Some(24)).unwrap().price
-}
-
-async fn requests_to(app: &TestApp, prefix: &str) -> usize {
-    let log: Value = app
-        .control(Method::GET, "/requests", None)
-        .await
-        .json()
-        .await
-        .unwrap();
-    log["requests"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|r| r["path"].as_str().unwrap().starts_with(prefix))
-        .count()
 }
 
 async fn upstream_status(app: &TestApp, rental: &Value) -> String {
@@ -128,8 +83,8 @@ async fn advance(app: &TestApp, seconds: i64) -> Value {
 #[tokio::test]
 async fn a_rental_is_created_charged_and_listed() {
     let app = spawn_app().await;
-    let s = funded(&app, "100").await;
-    let r = rent(&app, &s, 24).await;
+    let s = app.funded("100").await;
+    let r = app.rent(&s, 24).await;
     for field in [
         "id",
         "phone_number",
@@ -158,16 +113,9 @@ async fn a_rental_is_created_charged_and_listed() {
         "the provider's price times PRICE_MARKUP"
     );
     assert_eq!(balance(&app, &s).await, Decimal::from(100) - cost);
-    invariant(&app, &s).await;
+    app.assert_ledger_invariant(s.user_id).await;
 
-    let active: Value = app
-        .as_browser(Method::GET, "/api/rentals/active", &s)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let active: Value = app.get_json("/api/rentals/active", &s).await;
     let list = active["rentals"].as_array().unwrap();
     assert_eq!(list.len(), 1);
     let secs = list[0]["seconds_remaining"].as_i64().unwrap();
@@ -179,7 +127,7 @@ async fn a_rental_is_created_charged_and_listed() {
 #[tokio::test]
 async fn the_default_duration_applies_and_only_sellable_durations_are_accepted() {
     let app = spawn_app().await;
-    let s = funded(&app, "100").await;
+    let s = app.funded("100").await;
     let r = create(&app, &s, json!({"service": "whatsapp", "country": "us"})).await;
     assert_eq!(r.status(), 201);
     assert_eq!(r.json::<Value>().await.unwrap()["duration_hours"], 24);
@@ -221,13 +169,13 @@ async fn the_default_duration_applies_and_only_sellable_durations_are_accepted()
         assert_eq!(e["field"], field, "{body}");
     }
     assert_eq!(balance(&app, &s).await, before, "nothing charged");
-    invariant(&app, &s).await;
+    app.assert_ledger_invariant(s.user_id).await;
 }
 
 #[tokio::test]
 async fn a_short_balance_is_402_and_the_provider_is_never_asked() {
     let app = spawn_app().await;
-    let s = funded(&app, "0.01").await;
+    let s = app.funded("0.01").await;
     let e = error_body(
         create(&app, &s, json!({"service": "telegram", "country": "GB"})).await,
         402,
@@ -238,14 +186,14 @@ async fn a_short_balance_is_402_and_the_provider_is_never_asked() {
         .as_str()
         .unwrap()
         .contains("insufficient balance"));
-    assert_eq!(requests_to(&app, "/user/buy").await, 0);
+    assert_eq!(app.provider_requests_to("/user/buy").await, 0);
     assert_eq!(balance(&app, &s).await, Decimal::new(1, 2));
 }
 
 #[tokio::test]
 async fn a_provider_fault_during_create_charges_nothing_and_leaves_nothing_open() {
     let app = spawn_app().await;
-    let s = funded(&app, "100").await;
+    let s = app.funded("100").await;
     app.control(
         Method::POST,
         "/faults",
@@ -259,7 +207,7 @@ async fn a_provider_fault_during_create_charges_nothing_and_leaves_nothing_open(
     .await;
     assert_eq!(e["code"], "service_unavailable");
     assert_eq!(balance(&app, &s).await, Decimal::from(100));
-    invariant(&app, &s).await;
+    app.assert_ledger_invariant(s.user_id).await;
     let open = app
         .state
         .provider
@@ -267,14 +215,7 @@ async fn a_provider_fault_during_create_charges_nothing_and_leaves_nothing_open(
         .await
         .unwrap();
     assert_eq!(open.total, 0, "no upstream order left open");
-    let active: Value = app
-        .as_browser(Method::GET, "/api/rentals/active", &s)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let active: Value = app.get_json("/api/rentals/active", &s).await;
     assert!(active["rentals"].as_array().unwrap().is_empty());
 
     app.control(
@@ -295,7 +236,7 @@ async fn a_provider_fault_during_create_charges_nothing_and_leaves_nothing_open(
 #[tokio::test]
 async fn an_idempotency_key_makes_a_retry_return_the_first_answer() {
     let app = spawn_app().await;
-    let s = funded(&app, "100").await;
+    let s = app.funded("100").await;
     let body = json!({"service": "telegram", "country": "GB"});
     let send = |key: &'static str, body: Value| {
         app.as_browser(Method::POST, "/api/rentals/create", &s)
@@ -313,14 +254,7 @@ async fn an_idempotency_key_makes_a_retry_return_the_first_answer() {
         .await
         .unwrap();
     assert_eq!(error_body(other, 422).await["field"], "Idempotency-Key");
-    let active: Value = app
-        .as_browser(Method::GET, "/api/rentals/active", &s)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let active: Value = app.get_json("/api/rentals/active", &s).await;
     assert_eq!(active["rentals"].as_array().unwrap().len(), 1);
     assert_eq!(
         balance(&app, &s).await,
@@ -331,7 +265,7 @@ async fn an_idempotency_key_makes_a_retry_return_the_first_answer() {
 #[tokio::test]
 async fn fifty_concurrent_creates_with_one_key_make_one_rental_and_one_charge() {
     let app = spawn_app().await;
-    let s = funded(&app, "100").await;
+    let s = app.funded("100").await;
     let requests = (0..50).map(|_| {
         app.as_browser(Method::POST, "/api/rentals/create", &s)
             .header("Idempotency-Key", "same-key")
@@ -351,14 +285,7 @@ async fn fifty_concurrent_creates_with_one_key_make_one_rental_and_one_charge() 
         }
     }
     assert_eq!(ids.len(), 1, "every success is the same rental");
-    let active: Value = app
-        .as_browser(Method::GET, "/api/rentals/active", &s)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let active: Value = app.get_json("/api/rentals/active", &s).await;
     assert_eq!(active["rentals"].as_array().unwrap().len(), 1);
     let charges: i64 = sqlx::query_scalar(
         "select count(*) from ledger_entry where user_id = $1 and kind = 'rental'",
@@ -368,15 +295,15 @@ async fn fifty_concurrent_creates_with_one_key_make_one_rental_and_one_charge() 
     .await
     .unwrap();
     assert_eq!(charges, 1);
-    assert_eq!(requests_to(&app, "/user/buy").await, 1);
-    invariant(&app, &s).await;
+    assert_eq!(app.provider_requests_to("/user/buy").await, 1);
+    app.assert_ledger_invariant(s.user_id).await;
 }
 
 #[tokio::test]
 async fn messages_arrive_once_newest_first_with_codes_and_old_ones_are_ignored() {
     let app = spawn_app().await;
-    let s = funded(&app, "100").await;
-    let r = rent(&app, &s, 24).await;
+    let s = app.funded("100").await;
+    let r = app.rent(&s, 24).await;
     let mut events = app.state.events.subscribe();
     // A message from the number's previous owner, an hour before this rental.
     let old = app
@@ -397,14 +324,7 @@ async fn messages_arrive_once_newest_first_with_codes_and_old_ones_are_ignored()
     advance(&app, 5).await;
 
     let path = format!("/api/rentals/{}/messages", r["id"]);
-    let m: Value = app
-        .as_browser(Method::GET, &path, &s)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let m: Value = app.get_json(&path, &s).await;
     let list = m["messages"].as_array().unwrap();
     assert_eq!(list.len(), 2, "{m}");
     assert_eq!(list[0]["text"], "Welcome back to Telegram", "newest first");
@@ -416,28 +336,21 @@ async fn messages_arrive_once_newest_first_with_codes_and_old_ones_are_ignored()
     }
     let mut received = 0;
     while let Ok(e) = events.try_recv() {
-        if e.kind == namaskah::server::events::EventKind::SmsReceived && e.user_id == s.user_id {
+        if e.kind == "sms.received" && e.user_id == s.user_id {
             received += 1;
         }
     }
     assert_eq!(received, 2, "one event per new message");
-    let active: Value = app
-        .as_browser(Method::GET, "/api/rentals/active", &s)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let active: Value = app.get_json("/api/rentals/active", &s).await;
     assert_eq!(active["rentals"][0]["message_count"], 2);
 }
 
 #[tokio::test]
 async fn extension_is_charged_within_the_held_order_and_refused_beyond_it() {
     let app = spawn_app().await;
-    let s = funded(&app, "100").await;
+    let s = app.funded("100").await;
     // 20 hours are bought as 5SIM's 1-day product: 4 hours of room to extend.
-    let r = rent(&app, &s, 20).await;
+    let r = app.rent(&s, 20).await;
     let cost = dec(&r["cost"]);
     let hourly = day_price(&app).await * Decimal::new(15, 1) / Decimal::from(24);
     let path = format!("/api/rentals/{}/extend", r["id"]);
@@ -491,14 +404,14 @@ async fn extension_is_charged_within_the_held_order_and_refused_beyond_it() {
         before,
         "nothing charged on any refusal"
     );
-    invariant(&app, &s).await;
+    app.assert_ledger_invariant(s.user_id).await;
 }
 
 #[tokio::test]
 async fn release_refunds_unused_hours_exactly_once() {
     let app = spawn_app().await;
-    let s = funded(&app, "100").await;
-    let r = rent(&app, &s, 24).await;
+    let s = app.funded("100").await;
+    let r = app.rent(&s, 24).await;
     let cost = dec(&r["cost"]);
     advance(&app, 2 * HOUR + 600).await;
     let path = format!("/api/rentals/{}/release", r["id"]);
@@ -538,14 +451,14 @@ async fn release_refunds_unused_hours_exactly_once() {
         Decimal::from(100) - cost + refund,
         "no money moves twice"
     );
-    invariant(&app, &s).await;
+    app.assert_ledger_invariant(s.user_id).await;
 }
 
 #[tokio::test]
 async fn fifty_concurrent_releases_refund_once() {
     let app = spawn_app().await;
-    let s = funded(&app, "100").await;
-    let r = rent(&app, &s, 240).await;
+    let s = app.funded("100").await;
+    let r = app.rent(&s, 240).await;
     let path = format!("/api/rentals/{}/release", r["id"]);
     let answers = futures_util::future::join_all(
         (0..50).map(|_| app.as_browser(Method::POST, &path, &s).send()),
@@ -568,54 +481,34 @@ async fn fifty_concurrent_releases_refund_once() {
     .await
     .unwrap();
     assert_eq!(refunds, 1);
-    invariant(&app, &s).await;
+    app.assert_ledger_invariant(s.user_id).await;
 }
 
 #[tokio::test]
 async fn expiry_releases_upstream_and_stops_polling() {
     let app = spawn_app().await;
-    let s = funded(&app, "100").await;
-    let r = rent(&app, &s, 3).await;
+    let s = app.funded("100").await;
+    let r = app.rent(&s, 3).await;
     advance(&app, 2 * HOUR).await;
     assert_eq!(
-        app.as_browser(Method::GET, &format!("/api/rentals/{}", r["id"]), &s)
-            .send()
-            .await
-            .unwrap()
-            .json::<Value>()
-            .await
-            .unwrap()["status"],
+        app.get_json(&format!("/api/rentals/{}", r["id"]), &s).await["status"],
         "active"
     );
     let ran = advance(&app, HOUR + 1).await;
     assert_eq!(ran["jobs"]["expired"], 1);
-    let now: Value = app
-        .as_browser(Method::GET, &format!("/api/rentals/{}", r["id"]), &s)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let now: Value = app.get_json(&format!("/api/rentals/{}", r["id"]), &s).await;
     assert_eq!(now["status"], "expired");
     assert_eq!(now["seconds_remaining"], 0);
     assert_eq!(upstream_status(&app, &r).await, "Finished");
-    let inbox_calls = requests_to(&app, "/user/sms/inbox").await;
+    let inbox_calls = app.provider_requests_to("/user/sms/inbox").await;
     advance(&app, 60).await;
     advance(&app, 60).await;
     assert_eq!(
-        requests_to(&app, "/user/sms/inbox").await,
+        app.provider_requests_to("/user/sms/inbox").await,
         inbox_calls,
         "no polling after expiry"
     );
-    let active: Value = app
-        .as_browser(Method::GET, "/api/rentals/active", &s)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let active: Value = app.get_json("/api/rentals/active", &s).await;
     assert!(active["rentals"].as_array().unwrap().is_empty());
     let e = error_body(
         app.as_browser(
@@ -635,8 +528,8 @@ async fn expiry_releases_upstream_and_stops_polling() {
 #[tokio::test]
 async fn a_warning_comes_an_hour_before_the_end_once() {
     let app = spawn_app().await;
-    let s = funded(&app, "100").await;
-    let r = rent(&app, &s, 3).await;
+    let s = app.funded("100").await;
+    let r = app.rent(&s, 3).await;
     let mut events = app.state.events.subscribe();
     advance(&app, 2 * HOUR + 60).await;
     advance(&app, 60).await;
@@ -647,7 +540,7 @@ async fn a_warning_comes_an_hour_before_the_end_once() {
     assert_eq!(kinds, ["expiring"]);
     let mut expiring = 0;
     while let Ok(e) = events.try_recv() {
-        if e.kind == namaskah::server::events::EventKind::RentalExpiring {
+        if e.kind == "rental.expiring" {
             expiring += 1;
         }
     }
@@ -657,7 +550,7 @@ async fn a_warning_comes_an_hour_before_the_end_once() {
 #[tokio::test]
 async fn auto_renew_extends_while_it_can_then_turns_itself_off_and_says_why() {
     let app = spawn_app().await;
-    let s = funded(&app, "100").await;
+    let s = app.funded("100").await;
     let r = create(
         &app,
         &s,
@@ -669,14 +562,7 @@ async fn auto_renew_extends_while_it_can_then_turns_itself_off_and_says_why() {
     assert_eq!(r["auto_renew"], true);
     let id = r["id"].as_i64().unwrap();
     advance(&app, 10 * HOUR - 300).await;
-    let now: Value = app
-        .as_browser(Method::GET, &format!("/api/rentals/{id}"), &s)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let now: Value = app.get_json(&format!("/api/rentals/{id}"), &s).await;
     assert_eq!(
         now["duration_hours"], 20,
         "renewed by the original 10 hours"
@@ -684,14 +570,7 @@ async fn auto_renew_extends_while_it_can_then_turns_itself_off_and_says_why() {
     assert_eq!(now["status"], "active");
     // 4 hours of the upstream day are left: the next renewal cannot fit.
     advance(&app, 10 * HOUR).await;
-    let now: Value = app
-        .as_browser(Method::GET, &format!("/api/rentals/{id}"), &s)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let now: Value = app.get_json(&format!("/api/rentals/{id}"), &s).await;
     assert_eq!(now["auto_renew"], false);
     let kinds = notifications::kinds_for_rental(&app.state.db.pool, s.user_id, id)
         .await
@@ -700,7 +579,7 @@ async fn auto_renew_extends_while_it_can_then_turns_itself_off_and_says_why() {
         kinds.contains(&"auto_renewed".to_owned()) && kinds.contains(&"auto_renew_off".to_owned()),
         "{kinds:?}"
     );
-    invariant(&app, &s).await;
+    app.assert_ledger_invariant(s.user_id).await;
 }
 
 #[tokio::test]
@@ -722,29 +601,22 @@ async fn auto_renew_turns_off_when_the_balance_is_short() {
     let id = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
     assert_eq!(balance(&app, &s).await, Decimal::ZERO);
     advance(&app, 10 * HOUR - 300).await;
-    let now: Value = app
-        .as_browser(Method::GET, &format!("/api/rentals/{id}"), &s)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let now: Value = app.get_json(&format!("/api/rentals/{id}"), &s).await;
     assert_eq!(now["auto_renew"], false);
     assert_eq!(now["duration_hours"], 10);
     let kinds = notifications::kinds_for_rental(&app.state.db.pool, s.user_id, id)
         .await
         .unwrap();
     assert!(kinds.contains(&"auto_renew_off".to_owned()));
-    invariant(&app, &s).await;
+    app.assert_ledger_invariant(s.user_id).await;
 }
 
 #[tokio::test]
 async fn nobody_sees_or_touches_another_users_rental() {
     let app = spawn_app().await;
-    let alice = funded(&app, "100").await;
-    let mallory = funded(&app, "100").await;
-    let r = rent(&app, &alice, 24).await;
+    let alice = app.funded("100").await;
+    let mallory = app.funded("100").await;
+    let r = app.rent(&alice, 24).await;
     let id = r["id"].as_i64().unwrap();
     for (method, path, body) in [
         (Method::GET, format!("/api/rentals/{id}"), None),
@@ -770,14 +642,7 @@ async fn nobody_sees_or_touches_another_users_rental() {
         let e = error_body(req.send().await.unwrap(), 404).await;
         assert_eq!(e["message"], "rental not found", "{method} {path}");
     }
-    let mine: Value = app
-        .as_browser(Method::GET, &format!("/api/rentals/{id}"), &alice)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let mine: Value = app.get_json(&format!("/api/rentals/{id}"), &alice).await;
     assert_eq!(mine["status"], "active");
     assert_eq!(mine["auto_renew"], false);
     assert_eq!(balance(&app, &mallory).await, Decimal::from(100));
@@ -786,8 +651,8 @@ async fn nobody_sees_or_touches_another_users_rental() {
 #[tokio::test]
 async fn auto_renew_can_be_switched() {
     let app = spawn_app().await;
-    let s = funded(&app, "100").await;
-    let r = rent(&app, &s, 24).await;
+    let s = app.funded("100").await;
+    let r = app.rent(&s, 24).await;
     let path = format!("/api/rentals/{}", r["id"]);
     let on: Value = app
         .as_browser(Method::PATCH, &path, &s)
@@ -814,8 +679,8 @@ async fn auto_renew_can_be_switched() {
 #[tokio::test]
 async fn history_filters_searches_and_pages() {
     let app = spawn_app().await;
-    let s = funded(&app, "500").await;
-    let a = rent(&app, &s, 24).await;
+    let s = app.funded("500").await;
+    let a = app.rent(&s, 24).await;
     let b = create(
         &app,
         &s,
@@ -825,7 +690,7 @@ async fn history_filters_searches_and_pages() {
     .json::<Value>()
     .await
     .unwrap();
-    let c = rent(&app, &s, 3).await;
+    let c = app.rent(&s, 3).await;
     app.as_browser(
         Method::POST,
         &format!("/api/rentals/{}/release", c["id"]),
@@ -927,4 +792,24 @@ async fn history_filters_searches_and_pages() {
             .unwrap();
         assert_eq!(error_body(r, 422).await["field"], field, "{query}");
     }
+}
+
+#[tokio::test]
+async fn two_instances_never_poll_the_same_rental_at_once() {
+    let app = spawn_app().await;
+    let s = app.funded("500").await;
+    for _ in 0..8 {
+        app.rent(&s, 24).await;
+    }
+    // Two workers (as two instances would) race for the same due rows.
+    let (a, b) = tokio::join!(
+        namaskah::server::jobs::rentals::poll_once(&app.state),
+        namaskah::server::jobs::rentals::poll_once(&app.state)
+    );
+    assert_eq!(
+        a.unwrap() + b.unwrap(),
+        8,
+        "each rental claimed by exactly one worker"
+    );
+    assert_eq!(app.provider_requests_to("/user/sms/inbox").await, 8);
 }

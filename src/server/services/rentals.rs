@@ -91,25 +91,29 @@ fn hourly(row: &RentalRow) -> Result<Decimal, ServerError> {
     })
 }
 
-fn publish(state: &AppState, user_id: i64, kind: EventKind, data: serde_json::Value) {
-    state.events.publish(Event {
-        user_id,
-        kind,
-        data,
-    });
+async fn publish(state: &AppState, user_id: i64, kind: EventKind, data: serde_json::Value) {
+    state
+        .events
+        .publish(Event {
+            user_id,
+            kind,
+            data,
+        })
+        .await;
 }
 
-fn publish_rental(state: &AppState, rental: &RentalView, user_id: i64) {
-    publish(state, user_id, EventKind::RentalUpdated, json!(rental));
+async fn publish_rental(state: &AppState, rental: &RentalView, user_id: i64) {
+    publish(state, user_id, EventKind::RentalUpdated, json!(rental)).await;
 }
 
-fn publish_balance(state: &AppState, user_id: i64, balance: Money) {
+async fn publish_balance(state: &AppState, user_id: i64, balance: Money) {
     publish(
         state,
         user_id,
         EventKind::BalanceChanged,
         json!({ "balance": balance }),
-    );
+    )
+    .await;
 }
 
 /// Posts one money movement in its own transaction; returns the new balance.
@@ -211,7 +215,7 @@ pub async fn create(
         },
     )
     .await?;
-    publish_balance(state, user_id, balance);
+    publish_balance(state, user_id, balance).await;
 
     let bought = state
         .provider
@@ -294,14 +298,9 @@ pub async fn create(
             return Err(e);
         }
     };
-    let rental = view(
-        store::find(&state.db.pool, id)
-            .await?
-            .ok_or(ServerError::NotFound("rental"))?,
-        now,
-    )?;
+    let rental = reload(state, id).await?;
     tracing::info!(rental_id = id, order_id = %order.id, price = %quote.price, "rental created");
-    publish_rental(state, &rental, user_id);
+    publish_rental(state, &rental, user_id).await;
     Ok(rental)
 }
 
@@ -325,8 +324,16 @@ async fn release_hold(
         },
     )
     .await?;
-    publish_balance(state, user_id, balance);
+    publish_balance(state, user_id, balance).await;
     Ok(())
+}
+
+/// A rental as it is now, after a change.
+async fn reload(state: &AppState, id: i64) -> Result<RentalView, ServerError> {
+    let row = store::find(&state.db.pool, id)
+        .await?
+        .ok_or(ServerError::NotFound("rental"))?;
+    view(row, state.clock.now_ms())
 }
 
 async fn owned(state: &AppState, user_id: i64, id: i64) -> Result<RentalRow, ServerError> {
@@ -546,14 +553,9 @@ async fn extend_row(
         state.provider.extend(&row.provider_order_id, hours).await?;
     }
     tx.commit().await?;
-    let rental = view(
-        store::find(&state.db.pool, row.id)
-            .await?
-            .ok_or(ServerError::NotFound("rental"))?,
-        now,
-    )?;
-    publish_rental(state, &rental, row.user_id);
-    publish_balance(state, row.user_id, balance);
+    let rental = reload(state, row.id).await?;
+    publish_rental(state, &rental, row.user_id).await;
+    publish_balance(state, row.user_id, balance).await;
     Ok((rental, price))
 }
 
@@ -594,16 +596,11 @@ pub async fn release(state: &AppState, user_id: i64, id: i64) -> Result<Released
     }
     tx.commit().await?;
     release_upstream(state, &row).await;
-    let rental = view(
-        store::find(&state.db.pool, id)
-            .await?
-            .ok_or(ServerError::NotFound("rental"))?,
-        now,
-    )?;
+    let rental = reload(state, id).await?;
     tracing::info!(rental_id = id, %refund, "rental released early");
-    publish_rental(state, &rental, user_id);
+    publish_rental(state, &rental, user_id).await;
     if let Some(balance) = balance {
-        publish_balance(state, user_id, balance);
+        publish_balance(state, user_id, balance).await;
     }
     Ok(Released { rental, refund })
 }
@@ -627,7 +624,7 @@ pub async fn set_auto_renew(
     }
     store::set_auto_renew(&state.db.pool, user_id, id, on, state.clock.now_ms()).await?;
     let rental = get(state, user_id, id).await?;
-    publish_rental(state, &rental, user_id);
+    publish_rental(state, &rental, user_id).await;
     Ok(rental)
 }
 
@@ -668,7 +665,7 @@ pub async fn auto_renew(state: &AppState, row: RentalRow) -> Result<(), ServerEr
             let msg = format!("Auto-renew is off for {phone}: {e}.");
             notify(state, &row, "auto_renew_off", &msg).await?;
             let rental = get(state, user_id, id).await?;
-            publish_rental(state, &rental, user_id);
+            publish_rental(state, &rental, user_id).await;
             Ok(())
         }
         Err(e) => Err(e),
@@ -685,7 +682,7 @@ pub async fn warn_expiring(state: &AppState, row: RentalRow) -> Result<(), Serve
         );
         notify(state, &row, "expiring", &msg).await?;
         let rental = view(row.clone(), state.clock.now_ms())?;
-        publish(state, row.user_id, EventKind::RentalExpiring, json!(rental));
+        publish(state, row.user_id, EventKind::RentalExpiring, json!(rental)).await;
     }
     Ok(())
 }
@@ -700,7 +697,7 @@ pub async fn expire(state: &AppState, row: RentalRow) -> Result<(), ServerError>
         release_upstream(state, &row).await;
         tracing::info!(rental_id = row.id, "rental expired");
         let rental = get(state, row.user_id, row.id).await?;
-        publish_rental(state, &rental, row.user_id);
+        publish_rental(state, &rental, row.user_id).await;
     }
     Ok(())
 }
@@ -758,8 +755,25 @@ pub async fn poll_messages(state: &AppState, row: &RentalRow) -> Result<usize, S
                 row.user_id,
                 EventKind::SmsReceived,
                 json!({ "rental_id": row.id, "message": message }),
-            );
+            )
+            .await;
         }
     }
     Ok(new)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn polling_slows_down_as_a_rental_ages() {
+        let ages = [0, 11 * 60_000, 2 * MS_PER_HOUR, 30 * MS_PER_HOUR];
+        let intervals: Vec<i64> = ages.iter().map(|a| poll_interval_ms(*a)).collect();
+        assert!(intervals.windows(2).all(|w| w[0] < w[1]), "{intervals:?}");
+        assert!(
+            intervals[0] <= 2_000,
+            "a fresh rental's code shows within about two seconds"
+        );
+    }
 }

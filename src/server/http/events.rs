@@ -1,0 +1,93 @@
+//! `GET /api/events`: one Server-Sent Events stream per browser tab, for the signed-in user.
+//! Event ids let a reconnecting client resume (`Last-Event-ID`) without losing an SMS; keep-alive
+//! comments hold the connection open; a closed connection drops its subscription at once.
+
+use super::error::ApiResult;
+use super::extract::{ApiQuery, AuthUser};
+use crate::server::events::Published;
+use crate::server::state::AppState;
+use crate::server::storage::events as store;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use axum::routing::get;
+use axum::Router;
+use futures_util::stream::{self, Stream, StreamExt};
+use serde::Deserialize;
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::broadcast::error::RecvError;
+
+/// How many stored events a reconnecting stream catches up on at most.
+const BACKLOG_LIMIT: i64 = 1_000;
+const KEEP_ALIVE: Duration = Duration::from_secs(15);
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/events", get(stream_events))
+}
+
+#[derive(Deserialize)]
+struct EventsQuery {
+    /// For clients that cannot set headers (EventSource sets `Last-Event-ID` itself on retry).
+    last_event_id: Option<i64>,
+}
+
+fn to_sse(e: &Published) -> SseEvent {
+    let event = SseEvent::default()
+        .event(e.kind.clone())
+        .data(e.data.clone());
+    match e.id {
+        Some(id) => event.id(id.to_string()),
+        None => event,
+    }
+}
+
+async fn stream_events(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+    headers: HeaderMap,
+    ApiQuery(q): ApiQuery<EventsQuery>,
+) -> ApiResult<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>> {
+    let last_seen = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .or(q.last_event_id);
+    // Subscribe before reading the backlog, so nothing published in between is missed.
+    let rx = state.events.subscribe();
+    let backlog: Vec<Published> = match last_seen {
+        Some(after) => store::since(&state.db.pool, p.user_id, after, BACKLOG_LIMIT)
+            .await?
+            .into_iter()
+            .map(|r| Published {
+                id: Some(r.event_id),
+                user_id: r.user_id,
+                kind: r.kind,
+                data: r.data,
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    let after = backlog.last().and_then(|e| e.id).or(last_seen).unwrap_or(0);
+    let user_id = p.user_id;
+    let live = stream::unfold(rx, move |mut rx| async move {
+        loop {
+            match rx.recv().await {
+                Ok(e) if e.user_id == user_id && e.id.is_none_or(|id| id > after) => {
+                    return Some((e, rx))
+                }
+                Ok(_) => continue,
+                // Too slow to keep up: end the stream; the client reconnects with its last id
+                // and catches up from the store.
+                Err(RecvError::Lagged(_)) | Err(RecvError::Closed) => return None,
+            }
+        }
+    });
+    let hello = SseEvent::default().comment("connected");
+    let events = stream::once(async move { hello })
+        .chain(stream::iter(backlog.into_iter().map(|e| to_sse(&e))))
+        .chain(live.map(|e: Arc<Published>| to_sse(&e)))
+        .map(Ok);
+    Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(KEEP_ALIVE).text("keep-alive")))
+}
