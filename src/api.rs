@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod billing;
+pub mod catalog;
 pub mod dto;
 pub mod error;
 pub mod keys;

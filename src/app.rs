@@ -6,7 +6,7 @@ use crate::api::AppError;
 use crate::ui::layout::Layout;
 use crate::ui::pages::{
     account::AccountPage, auth::LoginPage, auth::RegisterPage, dashboard::DashboardPage,
-    keys::ApiKeysPage, not_found::NotFound,
+    keys::ApiKeysPage, not_found::NotFound, rentals::RentalPage, rentals::RentalsPage,
 };
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -19,7 +19,7 @@ pub type SessionResource = Resource<Result<SessionView, AppError>>;
 
 /// Bumped whenever who-is-signed-in may have changed; the session resource follows it.
 #[derive(Clone, Copy)]
-pub struct SessionVersion(RwSignal<u32>);
+pub struct SessionVersion(pub RwSignal<u32>);
 
 /// Refetches the session (header, balance, navigation) each time `action` completes.
 pub fn refresh_session_after<S>(action: ServerAction<S>)
@@ -43,6 +43,7 @@ pub fn App() -> impl IntoView {
     let session: SessionResource = Resource::new(move || version.get(), |_| get_session());
     provide_context(SessionVersion(version));
     provide_context(session);
+    crate::ui::live::provide_live_updates();
 
     view! {
         <Stylesheet id="leptos" href="/pkg/namaskah.css" />
@@ -57,6 +58,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("register") view=RegisterPage ssr=SsrMode::Async />
                     <Route path=path!("keys") view=ApiKeysPage ssr=SsrMode::Async />
                     <Route path=path!("account") view=AccountPage ssr=SsrMode::Async />
+                    <Route path=path!("rentals") view=RentalsPage ssr=SsrMode::Async />
+                    <Route path=path!("rentals/:id") view=RentalPage ssr=SsrMode::Async />
                 </Routes>
             </Layout>
         </Router>

@@ -177,6 +177,8 @@ pub struct RentalView {
     pub released_at: Option<DateTime<Utc>>,
     pub seconds_remaining: i64,
     pub message_count: u64,
+    /// The code in the newest message that has one.
+    pub last_code: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

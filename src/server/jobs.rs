@@ -49,9 +49,10 @@ fn log_failure(job: &str, outcome: Result<usize, super::ServerError>) -> usize {
     })
 }
 
-/// Runs the jobs every second until the process stops.
+/// Runs the jobs four times a second until the process stops (a pass with nothing due is one
+/// indexed query per job).
 pub async fn run_until_stopped(state: AppState) {
-    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    let mut tick = tokio::time::interval(Duration::from_millis(250));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;

@@ -5,3 +5,4 @@ pub mod auth;
 pub mod dashboard;
 pub mod keys;
 pub mod not_found;
+pub mod rentals;

@@ -323,3 +323,76 @@ pub async fn error_body(r: Response, status: u16) -> Value {
     assert!(error["message"].is_string(), "error has a message: {body}");
     error
 }
+
+/// A parsed SSE event.
+#[derive(Debug, Clone)]
+pub struct SseEvent {
+    pub id: Option<i64>,
+    pub event: String,
+    pub data: Value,
+}
+
+pub struct Stream {
+    response: reqwest::Response,
+    buffer: String,
+}
+
+impl Stream {
+    pub async fn open(app: &TestApp, s: &Session, last_event_id: Option<i64>) -> Stream {
+        let mut req = app.as_browser(reqwest::Method::GET, "/api/events", s);
+        if let Some(id) = last_event_id {
+            req = req.header("Last-Event-ID", id.to_string());
+        }
+        let response = req.send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        assert!(response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/event-stream"));
+        let mut stream = Stream {
+            response,
+            buffer: String::new(),
+        };
+        // The server says hello once the subscription is in place.
+        stream
+            .read_until(|block| block.contains(": connected"))
+            .await;
+        stream
+    }
+
+    async fn read_until(&mut self, done: impl Fn(&str) -> bool) -> String {
+        loop {
+            if let Some(end) = self.buffer.find("\n\n") {
+                let block: String = self.buffer.drain(..end + 2).collect();
+                if done(&block) {
+                    return block;
+                }
+                continue;
+            }
+            let chunk =
+                tokio::time::timeout(std::time::Duration::from_secs(5), self.response.chunk())
+                    .await
+                    .expect("an event within 5 s")
+                    .unwrap()
+                    .expect("the stream stays open");
+            self.buffer.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+
+    pub async fn next_event(&mut self) -> SseEvent {
+        let block = self
+            .read_until(|b| b.lines().any(|l| l.starts_with("event:")))
+            .await;
+        let field = |name: &str| {
+            block.lines().find_map(|l| {
+                l.strip_prefix(&format!("{name}:"))
+                    .map(|v| v.trim().to_owned())
+            })
+        };
+        SseEvent {
+            id: field("id").and_then(|v| v.parse().ok()),
+            event: field("event").unwrap(),
+            data: serde_json::from_str(&field("data").unwrap_or_default()).unwrap_or(Value::Null),
+        }
+    }
+}

@@ -77,6 +77,7 @@ pub fn view(row: RentalRow, now: i64) -> Result<RentalView, ServerError> {
         released_at: row.released_at.map(from_ms),
         seconds_remaining,
         message_count: u64::try_from(row.message_count).unwrap_or_default(),
+        last_code: row.last_code,
     })
 }
 
@@ -706,7 +707,7 @@ pub async fn expire(state: &AppState, row: RentalRow) -> Result<(), ServerError>
 /// code is likely, less often as it ages.
 pub fn poll_interval_ms(age_ms: i64) -> i64 {
     match age_ms {
-        a if a < 10 * 60_000 => 2_000,
+        a if a < 10 * 60_000 => 750,
         a if a < MS_PER_HOUR => 5_000,
         a if a < 24 * MS_PER_HOUR => 15_000,
         _ => 30_000,

@@ -26,12 +26,15 @@ pub struct RentalRow {
     pub released_at: Option<i64>,
     pub updated_at: i64,
     pub message_count: i64,
+    pub last_code: Option<String>,
 }
 
 const COLUMNS: &str = "r.id, r.user_id, r.phone_number, r.service_name, r.country_code, r.expires_at, \
     r.created_at, r.status, r.cost, r.provider, r.provider_order_id, r.operator, r.duration_hours, \
     r.original_hours, r.hourly_price, r.auto_renew, r.upstream_expires_at, r.released_at, r.updated_at, \
-    (select count(*) from rental_messages m where m.rental_id = r.id) as message_count";
+    (select count(*) from rental_messages m where m.rental_id = r.id) as message_count, \
+    (select m.code from rental_messages m where m.rental_id = r.id and m.code is not null \
+     order by m.received_at desc, m.id desc limit 1) as last_code";
 
 pub struct NewRentalRow<'a> {
     pub user_id: i64,
