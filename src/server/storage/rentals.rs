@@ -327,6 +327,20 @@ pub async fn claim_due(
         Backend::Sqlite => "",
     };
     let free = "(lease_until is null or lease_until < $1)";
+    // A read first: an idle pass costs no write (on SQLite every UPDATE takes the write lock,
+    // even one that changes nothing).
+    let probe = format!(
+        "select id from rentals where status = 'active' and {} and {free} limit 1",
+        condition.replace("$4", "$2")
+    );
+    let due_now: Option<i64> = sqlx::query_scalar(&probe)
+        .bind(now)
+        .bind(horizon)
+        .fetch_optional(&db.pool)
+        .await?;
+    if due_now.is_none() {
+        return Ok(Vec::new());
+    }
     let sql = format!(
         "update rentals set lease_until = $2 where id in (\
            select id from rentals where status = 'active' and {condition} and {free} \
