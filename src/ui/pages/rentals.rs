@@ -218,16 +218,24 @@ fn RentalCard(rental: RentalView, release: ServerAction<ReleaseRental>) -> impl 
             </p>
             <div class="actions">
                 <A href=format!("/rentals/{id}") attr:class="btn btn-small">"Messages and options"</A>
-                <details class="confirm">
-                    <summary class="btn btn-small">"Release…"</summary>
-                    <ActionForm action=release>
-                        <input type="hidden" name="id" value=id.to_string() />
-                        <p>"Give the number back now. Unused whole hours are partly refunded."</p>
-                        <button type="submit" class="btn btn-small btn-danger">"Release number"</button>
-                    </ActionForm>
-                </details>
+                <ReleaseForm id release />
             </div>
         </article>
+    }
+}
+
+/// Release, behind a confirmation that works without JavaScript.
+#[component]
+fn ReleaseForm(id: i64, release: ServerAction<ReleaseRental>) -> impl IntoView {
+    view! {
+        <details class="confirm">
+            <summary class="btn btn-small">"Release…"</summary>
+            <ActionForm action=release>
+                <input type="hidden" name="id" value=id.to_string() />
+                <p>"Give the number back now. Unused whole hours are partly refunded."</p>
+                <button type="submit" class="btn btn-small btn-danger">"Release number"</button>
+            </ActionForm>
+        </details>
     }
 }
 
@@ -361,14 +369,7 @@ fn RentalDetail(
                             {if rental.auto_renew { "Turn auto-renew off" } else { "Turn auto-renew on" }}
                         </button>
                     </ActionForm>
-                    <details class="confirm">
-                        <summary class="btn">"Release…"</summary>
-                        <ActionForm action=release>
-                            <input type="hidden" name="id" value=id.to_string() />
-                            <p>"Give the number back now. Unused whole hours are partly refunded."</p>
-                            <button type="submit" class="btn btn-danger">"Release number"</button>
-                        </ActionForm>
-                    </details>
+                    <ReleaseForm id release />
                 </div>
             })}
         </section>
