@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod dto;
 pub mod error;
 pub mod keys;
+pub mod presets;
 pub mod rentals;
 
 pub use error::{AppError, ErrorCode};

@@ -243,3 +243,76 @@ pub struct RentalPage {
 pub struct RentalPatch {
     pub auto_renew: bool,
 }
+
+/// `POST /api/presets`: a rental configuration saved by name.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NewPreset {
+    pub name: String,
+    pub service: String,
+    /// ISO 3166-1 alpha-2, e.g. `GB`.
+    pub country: String,
+    #[serde(default)]
+    pub duration_hours: Option<u32>,
+    #[serde(default)]
+    pub auto_renew: Option<bool>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PresetView {
+    pub id: i64,
+    pub name: String,
+    pub service: String,
+    pub country: String,
+    pub duration_hours: u32,
+    pub auto_renew: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PresetList {
+    pub presets: Vec<PresetView>,
+}
+
+/// What a bulk request does to each rental it names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BulkAction {
+    Extend,
+    Release,
+}
+
+/// `POST /api/rentals/bulk`: extend or release several rentals, each on its own.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BulkRequest {
+    pub action: BulkAction,
+    pub ids: Vec<i64>,
+    /// For `extend`: hours to add to each rental.
+    #[serde(default)]
+    pub hours: Option<u32>,
+}
+
+/// `POST /api/rentals/bulk-create`: `count` identical rentals.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NewRentals {
+    #[serde(flatten)]
+    pub rental: NewRental,
+    pub count: u32,
+}
+
+/// One item of a bulk request: what happened to it, on its own.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BulkOutcome {
+    /// The rental this is about: the one named in the request, or the one created.
+    pub id: Option<i64>,
+    pub ok: bool,
+    /// The rental after the operation, when it succeeded.
+    pub rental: Option<RentalView>,
+    /// Charged (extend, create) or refunded (release), when it succeeded.
+    pub amount: Option<Money>,
+    pub error: Option<super::AppError>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BulkResults {
+    pub results: Vec<BulkOutcome>,
+}

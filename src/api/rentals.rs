@@ -2,8 +2,8 @@
 //! the same services.
 
 use super::dto::{
-    Extended, MessageList, NewRental, Released, RentalHistoryQuery, RentalList, RentalPage,
-    RentalView,
+    BulkRequest, BulkResults, Extended, MessageList, NewRental, NewRentals, Released,
+    RentalHistoryQuery, RentalList, RentalPage, RentalView,
 };
 use super::AppError;
 use leptos::prelude::*;
@@ -86,6 +86,29 @@ pub async fn set_rental_auto_renew(id: i64, auto_renew: bool) -> Result<RentalVi
     cx::run(async {
         let (state, user) = (cx::state()?, cx::principal()?);
         Ok(rentals::set_auto_renew(&state, user.user_id, id, auto_renew).await?)
+    })
+    .await
+}
+
+/// Rents `count` identical numbers; each succeeds or fails on its own.
+#[server(prefix = "/api/fn", endpoint = "create_rentals")]
+pub async fn create_rentals(rental: NewRental, count: u32) -> Result<BulkResults, AppError> {
+    use crate::server::{fn_context as cx, services::rental_bulk};
+    cx::run(async {
+        let (state, user) = (cx::state()?, cx::principal()?);
+        let req = NewRentals { rental, count };
+        Ok(rental_bulk::create(&state, user.user_id, &req).await?)
+    })
+    .await
+}
+
+/// Extends or releases several rentals; each succeeds or fails on its own.
+#[server(prefix = "/api/fn", endpoint = "bulk_rentals")]
+pub async fn bulk_rentals(request: BulkRequest) -> Result<BulkResults, AppError> {
+    use crate::server::{fn_context as cx, services::rental_bulk};
+    cx::run(async {
+        let (state, user) = (cx::state()?, cx::principal()?);
+        Ok(rental_bulk::apply(&state, user.user_id, &request).await?)
     })
     .await
 }

@@ -78,9 +78,10 @@ impl From<ServerError> for AppError {
             ServerError::InsufficientBalance { needed, available } => AppError::new(
                 ErrorCode::PaymentRequired,
                 format!(
-                    "insufficient balance: this costs {}, your balance is {}",
+                    "insufficient balance: this costs {}, your balance is {}; add {} to continue",
                     needed.display(),
-                    available.display()
+                    available.display(),
+                    needed.checked_sub(available).unwrap_or(needed).display()
                 ),
             ),
             ServerError::Provider(p) => provider_error(p),

@@ -8,6 +8,7 @@ pub mod error;
 pub mod events;
 pub mod extract;
 pub mod keys;
+pub mod presets;
 pub mod provider;
 pub mod rentals;
 pub mod sandbox;
@@ -26,6 +27,7 @@ pub fn api_router() -> Router<AppState> {
         .merge(catalog::router())
         .merge(provider::router())
         .merge(rentals::router())
+        .merge(presets::router())
         .merge(events::router())
         .route("/api", any(error::api_not_found))
         .route("/api/{*path}", any(error::api_not_found))

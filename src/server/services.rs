@@ -5,6 +5,8 @@ pub mod api_keys;
 pub mod billing;
 pub mod catalog;
 pub mod idempotency;
+pub mod presets;
 pub mod provider_account;
+pub mod rental_bulk;
 pub mod rentals;
 pub mod secrets;

@@ -8,6 +8,7 @@ pub mod events;
 pub mod idempotency;
 pub mod ledger;
 pub mod notifications;
+pub mod presets;
 pub mod rentals;
 pub mod sessions;
 pub mod users;

@@ -250,6 +250,11 @@ impl TestApp {
         r.json().await.unwrap()
     }
 
+    /// `s`'s wallet balance, as the API reports it.
+    pub async fn balance(&self, s: &Session) -> rust_decimal::Decimal {
+        dec(&self.get_json("/api/billing/balance", s).await["balance"])
+    }
+
     /// A GET as `s`'s browser, expecting 200 and JSON.
     pub async fn get_json(&self, path: &str, s: &Session) -> Value {
         let r = self
@@ -301,6 +306,14 @@ pub fn set_cookie(r: &Response, name: &str) -> Option<String> {
         .filter_map(|v| v.to_str().ok())
         .find(|v| v.starts_with(&format!("{name}=")))
         .map(str::to_owned)
+}
+
+/// A money amount from the API (a decimal string).
+pub fn dec(v: &Value) -> rust_decimal::Decimal {
+    let text = v
+        .as_str()
+        .unwrap_or_else(|| panic!("not a decimal string: {v}"));
+    text.parse().unwrap()
 }
 
 /// Asserts the standard JSON error shape and returns its `error` object.

@@ -3,6 +3,7 @@
 
 mod auth;
 mod billing;
+mod bulk;
 mod cli;
 mod errors;
 mod events;
@@ -10,6 +11,7 @@ mod five_sim;
 mod helpers;
 mod keys;
 mod pages;
+mod presets;
 mod provider;
 mod rentals;
 mod security;

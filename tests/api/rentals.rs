@@ -6,28 +6,11 @@ use namaskah::server::storage::notifications;
 use reqwest::Method;
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
-use std::str::FromStr;
 
 const HOUR: i64 = 3600;
 
-fn dec(v: &Value) -> Decimal {
-    Decimal::from_str(
-        v.as_str()
-            .unwrap_or_else(|| panic!("not a decimal string: {v}")),
-    )
-    .unwrap()
-}
-
 async fn balance(app: &TestApp, s: &Session) -> Decimal {
-    let b: Value = app
-        .as_browser(Method::GET, "/api/billing/balance", s)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    dec(&b["balance"])
+    app.balance(s).await
 }
 
 async fn create(app: &TestApp, s: &Session, body: Value) -> reqwest::Response {

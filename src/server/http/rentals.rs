@@ -3,11 +3,11 @@
 use super::error::ApiResult;
 use super::extract::{ApiJson, ApiQuery, AuthUser};
 use crate::api::dto::{
-    ExtendRental, Extended, MessageList, NewRental, Released, RentalHistoryQuery, RentalList,
-    RentalPage, RentalPatch, RentalView,
+    BulkRequest, BulkResults, ExtendRental, Extended, MessageList, NewRental, NewRentals, Released,
+    RentalHistoryQuery, RentalList, RentalPage, RentalPatch, RentalView,
 };
 use crate::server::services::idempotency::{self, Replayable};
-use crate::server::services::rentals;
+use crate::server::services::{rental_bulk, rentals};
 use crate::server::state::AppState;
 use crate::server::ServerError;
 use axum::extract::{Path, State};
@@ -21,6 +21,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/rentals", get(history))
         .route("/api/rentals/active", get(active))
         .route("/api/rentals/create", post(create))
+        .route("/api/rentals/bulk", post(bulk))
+        .route("/api/rentals/bulk-create", post(bulk_create))
         .route("/api/rentals/{id}", get(one).patch(patch))
         .route("/api/rentals/{id}/extend", post(extend))
         .route("/api/rentals/{id}/release", post(release))
@@ -32,33 +34,59 @@ fn rental_id(raw: &str) -> Result<i64, ServerError> {
     raw.parse().map_err(|_| ServerError::NotFound("rental"))
 }
 
-async fn create(
-    State(state): State<AppState>,
-    AuthUser(p): AuthUser,
-    headers: HeaderMap,
-    ApiJson(body): ApiJson<NewRental>,
-) -> ApiResult<Response> {
-    let key = headers
+/// The request's `Idempotency-Key`, if it sent one (an unreadable one never matches).
+pub(super) fn idempotency_key(headers: &HeaderMap) -> Option<&str> {
+    headers
         .get(idempotency::HEADER)
-        .map(|v| v.to_str().unwrap_or("\u{0}"));
-    let outcome = idempotency::run(
-        &state,
-        p.user_id,
-        key,
-        &body,
-        201,
-        rentals::create(&state, p.user_id, &body),
-    )
-    .await?;
-    Ok(match outcome {
-        Replayable::Fresh(rental) => (StatusCode::CREATED, Json(rental)).into_response(),
+        .map(|v| v.to_str().unwrap_or("\u{0}"))
+}
+
+/// A paid POST's answer: fresh with `status`, or the first answer replayed as it was.
+pub(super) fn replayable<T: serde::Serialize>(
+    outcome: Replayable<T>,
+    status: StatusCode,
+) -> Response {
+    match outcome {
+        Replayable::Fresh(value) => (status, Json(value)).into_response(),
         Replayable::Replay { status, body } => (
             StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
             [(header::CONTENT_TYPE, "application/json")],
             body,
         )
             .into_response(),
-    })
+    }
+}
+
+async fn create(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<NewRental>,
+) -> ApiResult<Response> {
+    let work = rentals::create(&state, p.user_id, &body);
+    let key = idempotency_key(&headers);
+    let outcome = idempotency::run(&state, p.user_id, key, &body, 201, work).await?;
+    Ok(replayable(outcome, StatusCode::CREATED))
+}
+
+async fn bulk(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+    ApiJson(body): ApiJson<BulkRequest>,
+) -> ApiResult<Json<BulkResults>> {
+    Ok(Json(rental_bulk::apply(&state, p.user_id, &body).await?))
+}
+
+async fn bulk_create(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<NewRentals>,
+) -> ApiResult<Response> {
+    let work = rental_bulk::create(&state, p.user_id, &body);
+    let key = idempotency_key(&headers);
+    let outcome = idempotency::run(&state, p.user_id, key, &body, 200, work).await?;
+    Ok(replayable(outcome, StatusCode::OK))
 }
 
 async fn active(

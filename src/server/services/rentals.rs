@@ -34,7 +34,7 @@ pub const WARN_BEFORE_MS: i64 = MS_PER_HOUR;
 /// owner's (numbers are recycled) and ignored; the margin absorbs clock skew.
 const STALE_MESSAGE_MARGIN_MS: i64 = 60_000;
 
-fn name_field(field: &'static str, raw: &str) -> Result<String, ServerError> {
+pub(crate) fn name_field(field: &'static str, raw: &str) -> Result<String, ServerError> {
     let v = raw.trim().to_lowercase();
     if v.is_empty() {
         return Err(ServerError::validation(field, "is required"));

@@ -1,0 +1,47 @@
+//! Rental presets, as server functions for the UI. `server::http::presets` serves the same
+//! services over REST.
+
+use super::dto::{NewPreset, PresetList, PresetView, RentalView};
+use super::AppError;
+use leptos::prelude::*;
+
+#[server(prefix = "/api/fn", endpoint = "list_presets")]
+pub async fn list_presets() -> Result<PresetList, AppError> {
+    use crate::server::{fn_context as cx, services::presets};
+    cx::run(async {
+        let (state, user) = (cx::state()?, cx::principal()?);
+        Ok(presets::list(&state, user.user_id).await?)
+    })
+    .await
+}
+
+#[server(prefix = "/api/fn", endpoint = "save_preset")]
+pub async fn save_preset(preset: NewPreset) -> Result<PresetView, AppError> {
+    use crate::server::{fn_context as cx, services::presets};
+    cx::run(async {
+        let (state, user) = (cx::state()?, cx::principal()?);
+        Ok(presets::save(&state, user.user_id, &preset).await?)
+    })
+    .await
+}
+
+#[server(prefix = "/api/fn", endpoint = "delete_preset")]
+pub async fn delete_preset(id: i64) -> Result<(), AppError> {
+    use crate::server::{fn_context as cx, services::presets};
+    cx::run(async {
+        let (state, user) = (cx::state()?, cx::principal()?);
+        Ok(presets::delete(&state, user.user_id, id).await?)
+    })
+    .await
+}
+
+/// Rents a number as the preset says.
+#[server(prefix = "/api/fn", endpoint = "start_preset")]
+pub async fn start_preset(id: i64) -> Result<RentalView, AppError> {
+    use crate::server::{fn_context as cx, services::presets};
+    cx::run(async {
+        let (state, user) = (cx::state()?, cx::principal()?);
+        Ok(presets::start(&state, user.user_id, id).await?)
+    })
+    .await
+}
