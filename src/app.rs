@@ -6,7 +6,8 @@ use crate::api::AppError;
 use crate::ui::layout::Layout;
 use crate::ui::pages::{
     account::AccountPage, auth::LoginPage, auth::RegisterPage, dashboard::DashboardPage,
-    keys::ApiKeysPage, not_found::NotFound, rentals::RentalPage, rentals::RentalsPage,
+    keys::ApiKeysPage, not_found::NotFound, rental::RentalPage, rental_history::RentalHistoryPage,
+    rentals::RentalsPage,
 };
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -44,6 +45,7 @@ pub fn App() -> impl IntoView {
     provide_context(SessionVersion(version));
     provide_context(session);
     crate::ui::live::provide_live_updates();
+    crate::ui::components::countdown::provide_ticker();
 
     view! {
         <Stylesheet id="leptos" href="/pkg/namaskah.css" />
@@ -59,6 +61,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("keys") view=ApiKeysPage ssr=SsrMode::Async />
                     <Route path=path!("account") view=AccountPage ssr=SsrMode::Async />
                     <Route path=path!("rentals") view=RentalsPage ssr=SsrMode::Async />
+                    <Route path=path!("rentals/history") view=RentalHistoryPage ssr=SsrMode::Async />
                     <Route path=path!("rentals/:id") view=RentalPage ssr=SsrMode::Async />
                 </Routes>
             </Layout>

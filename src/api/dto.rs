@@ -177,8 +177,15 @@ pub struct RentalView {
     pub released_at: Option<DateTime<Utc>>,
     pub seconds_remaining: i64,
     pub message_count: u64,
+    /// Messages its owner has not looked at yet.
+    pub unread_count: u64,
     /// The code in the newest message that has one.
     pub last_code: Option<String>,
+    /// What one more hour costs (before rounding; see `domain::rental::extension_quote`).
+    #[serde(with = "rust_decimal::serde::str")]
+    pub extension_per_hour: rust_decimal::Decimal,
+    /// What releasing it now would refund.
+    pub refund_if_released: Money,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

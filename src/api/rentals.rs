@@ -2,8 +2,8 @@
 //! the same services.
 
 use super::dto::{
-    BulkRequest, BulkResults, Extended, MessageList, NewRental, NewRentals, Released,
-    RentalHistoryQuery, RentalList, RentalPage, RentalView,
+    BulkRequest, BulkResults, Extended, MessageList, NewRental, Released, RentalHistoryQuery,
+    RentalList, RentalPage, RentalView,
 };
 use super::AppError;
 use leptos::prelude::*;
@@ -50,12 +50,13 @@ pub async fn get_rental(id: i64) -> Result<RentalView, AppError> {
     .await
 }
 
+/// The rental's messages, newest first; the owner has now seen them.
 #[server(prefix = "/api/fn", endpoint = "list_rental_messages")]
 pub async fn list_rental_messages(id: i64) -> Result<MessageList, AppError> {
     use crate::server::{fn_context as cx, services::rentals};
     cx::run(async {
         let (state, user) = (cx::state()?, cx::principal()?);
-        Ok(rentals::messages(&state, user.user_id, id).await?)
+        Ok(rentals::read_messages(&state, user.user_id, id).await?)
     })
     .await
 }
@@ -96,7 +97,7 @@ pub async fn create_rentals(rental: NewRental, count: u32) -> Result<BulkResults
     use crate::server::{fn_context as cx, services::rental_bulk};
     cx::run(async {
         let (state, user) = (cx::state()?, cx::principal()?);
-        let req = NewRentals { rental, count };
+        let req = super::dto::NewRentals { rental, count };
         Ok(rental_bulk::create(&state, user.user_id, &req).await?)
     })
     .await

@@ -104,6 +104,12 @@ pub fn extension_price(
     money_up(ours.max(provider_cost))
 }
 
+/// What `hours` more cost at `per_hour` (a rental's hourly price times the extension rate),
+/// rounded as the server charges them; the UI shows it before the customer confirms.
+pub fn extension_quote(hours: u32, per_hour: Decimal) -> Money {
+    money_up(per_hour * Decimal::from(hours))
+}
+
 /// What releasing early gives back: the unused *whole* hours at the hourly price times the
 /// refund rate, never more than was paid and never negative.
 pub fn release_refund(
@@ -182,6 +188,20 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn the_quote_shown_before_extending_is_what_is_charged(
+            price_cents in 1i64..100_000,
+            hours in 1u32..=720,
+            extra in 1u32..=720,
+        ) {
+            let product = UpstreamProduct { hours: 720, price: Decimal::new(price_cents, 2) };
+            let q = quote(hours, product, rates());
+            prop_assert_eq!(
+                extension_quote(extra, q.hourly * rates().extension),
+                extension_price(extra, q.hourly, rates(), Decimal::ZERO)
+            );
+        }
+
         #[test]
         fn refunds_are_never_negative_nor_more_than_paid(
             price_cents in 1i64..100_000,

@@ -5,4 +5,6 @@ pub mod auth;
 pub mod dashboard;
 pub mod keys;
 pub mod not_found;
+pub mod rental;
+pub mod rental_history;
 pub mod rentals;

@@ -326,6 +326,19 @@ async fn messages_arrive_once_newest_first_with_codes_and_old_ones_are_ignored()
     assert_eq!(received, 2, "one event per new message");
     let active: Value = app.get_json("/api/rentals/active", &s).await;
     assert_eq!(active["rentals"][0]["message_count"], 2);
+    assert_eq!(active["rentals"][0]["unread_count"], 2, "the REST read marks nothing");
+
+    // The owner opens the rental in the browser: its messages are now seen.
+    let opened = app
+        .as_browser(Method::POST, "/api/fn/list_rental_messages", &s)
+        .form(&[("id", r["id"].to_string())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(opened.status(), 200);
+    let active: Value = app.get_json("/api/rentals/active", &s).await;
+    assert_eq!(active["rentals"][0]["unread_count"], 0);
+    assert_eq!(active["rentals"][0]["message_count"], 2);
 }
 
 #[tokio::test]
@@ -353,6 +366,11 @@ async fn extension_is_charged_within_the_held_order_and_refused_beyond_it() {
     );
     assert_eq!(x["rental"]["duration_hours"], 22);
     assert_eq!(dec(&x["rental"]["cost"]), cost + charged);
+    assert_eq!(
+        namaskah::domain::rental::extension_quote(2, dec(&r["extension_per_hour"])).decimal(),
+        charged,
+        "the price shown before extending is the price charged"
+    );
     let before = balance(&app, &s).await;
     assert_eq!(before, Decimal::from(100) - cost - charged);
 
@@ -397,6 +415,7 @@ async fn release_refunds_unused_hours_exactly_once() {
     let r = app.rent(&s, 24).await;
     let cost = dec(&r["cost"]);
     advance(&app, 2 * HOUR + 600).await;
+    let shown = app.get_json(&format!("/api/rentals/{}", r["id"]), &s).await;
     let path = format!("/api/rentals/{}/release", r["id"]);
     let x = app
         .as_browser(Method::POST, &path, &s)
@@ -412,6 +431,11 @@ async fn release_refunds_unused_hours_exactly_once() {
     assert_eq!(
         refund, expected,
         "21 unused whole hours at half the hourly price"
+    );
+    assert_eq!(
+        dec(&shown["refund_if_released"]),
+        refund,
+        "the refund shown before confirming is the refund paid"
     );
     assert_eq!(balance(&app, &s).await, Decimal::from(100) - cost + refund);
     assert_eq!(

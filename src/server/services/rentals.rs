@@ -52,7 +52,11 @@ pub(crate) fn name_field(field: &'static str, raw: &str) -> Result<String, Serve
     Ok(v)
 }
 
-pub fn view(row: RentalRow, now: i64) -> Result<RentalView, ServerError> {
+/// A rental as its owner sees it now, with what extending and releasing it would cost.
+pub fn view(state: &AppState, row: RentalRow) -> Result<RentalView, ServerError> {
+    let now = state.clock.now_ms();
+    let rates = state.settings.rental_rates();
+    let hourly = hourly(&row)?;
     let status = RentalStatus::parse(&row.status)
         .ok_or_else(|| anyhow::anyhow!("rental {} has unknown status {:?}", row.id, row.status))?;
     let seconds_remaining = if status == RentalStatus::Active {
@@ -77,7 +81,21 @@ pub fn view(row: RentalRow, now: i64) -> Result<RentalView, ServerError> {
         released_at: row.released_at.map(from_ms),
         seconds_remaining,
         message_count: u64::try_from(row.message_count).unwrap_or_default(),
+        unread_count: u64::try_from(row.message_count - i64::from(row.read_count))
+            .unwrap_or_default(),
         last_code: row.last_code,
+        extension_per_hour: hourly * rates.extension,
+        refund_if_released: if status == RentalStatus::Active {
+            rental::release_refund(
+                now,
+                row.expires_at,
+                hourly,
+                rates,
+                Money::from_units(row.cost),
+            )
+        } else {
+            Money::ZERO
+        },
     })
 }
 
@@ -334,7 +352,7 @@ async fn reload(state: &AppState, id: i64) -> Result<RentalView, ServerError> {
     let row = store::find(&state.db.pool, id)
         .await?
         .ok_or(ServerError::NotFound("rental"))?;
-    view(row, state.clock.now_ms())
+    view(state, row)
 }
 
 async fn owned(state: &AppState, user_id: i64, id: i64) -> Result<RentalRow, ServerError> {
@@ -344,16 +362,30 @@ async fn owned(state: &AppState, user_id: i64, id: i64) -> Result<RentalRow, Ser
 }
 
 pub async fn get(state: &AppState, user_id: i64, id: i64) -> Result<RentalView, ServerError> {
-    view(owned(state, user_id, id).await?, state.clock.now_ms())
+    view(state, owned(state, user_id, id).await?)
 }
 
 pub async fn active(state: &AppState, user_id: i64) -> Result<Vec<RentalView>, ServerError> {
-    let now = state.clock.now_ms();
     store::active_for(&state.db.pool, user_id)
         .await?
         .into_iter()
-        .map(|r| view(r, now))
+        .map(|r| view(state, r))
         .collect()
+}
+
+/// The rental's messages, newest first, marked as seen by its owner (their cards' unread
+/// counts follow in every tab).
+pub async fn read_messages(
+    state: &AppState,
+    user_id: i64,
+    id: i64,
+) -> Result<MessageList, ServerError> {
+    let list = messages(state, user_id, id).await?;
+    if store::mark_read(&state.db.pool, user_id, id).await? {
+        let rental = reload(state, id).await?;
+        publish_rental(state, &rental, user_id).await;
+    }
+    Ok(list)
 }
 
 pub async fn messages(state: &AppState, user_id: i64, id: i64) -> Result<MessageList, ServerError> {
@@ -448,11 +480,10 @@ pub async fn history(
         i64::from(page - 1) * i64::from(per_page),
     )
     .await?;
-    let now = state.clock.now_ms();
     Ok(RentalPage {
         rentals: rows
             .into_iter()
-            .map(|r| view(r, now))
+            .map(|r| view(state, r))
             .collect::<Result<_, _>>()?,
         page,
         per_page,
@@ -682,7 +713,7 @@ pub async fn warn_expiring(state: &AppState, row: RentalRow) -> Result<(), Serve
             from_ms(row.expires_at).to_rfc3339()
         );
         notify(state, &row, "expiring", &msg).await?;
-        let rental = view(row.clone(), state.clock.now_ms())?;
+        let rental = view(state, row.clone())?;
         publish(state, row.user_id, EventKind::RentalExpiring, json!(rental)).await;
     }
     Ok(())
@@ -707,7 +738,7 @@ pub async fn expire(state: &AppState, row: RentalRow) -> Result<(), ServerError>
 /// code is likely, less often as it ages.
 pub fn poll_interval_ms(age_ms: i64) -> i64 {
     match age_ms {
-        a if a < 10 * 60_000 => 750,
+        a if a < 10 * 60_000 => 600,
         a if a < MS_PER_HOUR => 5_000,
         a if a < 24 * MS_PER_HOUR => 15_000,
         _ => 30_000,

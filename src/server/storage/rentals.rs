@@ -26,12 +26,13 @@ pub struct RentalRow {
     pub released_at: Option<i64>,
     pub updated_at: i64,
     pub message_count: i64,
+    pub read_count: i32,
     pub last_code: Option<String>,
 }
 
 const COLUMNS: &str = "r.id, r.user_id, r.phone_number, r.service_name, r.country_code, r.expires_at, \
     r.created_at, r.status, r.cost, r.provider, r.provider_order_id, r.operator, r.duration_hours, \
-    r.original_hours, r.hourly_price, r.auto_renew, r.upstream_expires_at, r.released_at, r.updated_at, \
+    r.original_hours, r.hourly_price, r.auto_renew, r.upstream_expires_at, r.released_at, r.updated_at, r.read_count, \
     (select count(*) from rental_messages m where m.rental_id = r.id) as message_count, \
     (select m.code from rental_messages m where m.rental_id = r.id and m.code is not null \
      order by m.received_at desc, m.id desc limit 1) as last_code";
@@ -421,6 +422,24 @@ pub async fn insert_message<'e>(
     .bind(received_at)
     .fetch_optional(db)
     .await
+}
+
+/// Marks every message of the user's rental as seen; false if none was unseen.
+pub async fn mark_read<'e>(
+    db: impl Executor<'e, Database = Any>,
+    user_id: i64,
+    id: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "update rentals set read_count = (select count(*) from rental_messages m where m.rental_id = $1) \
+         where id = $1 and user_id = $2 \
+         and read_count <> (select count(*) from rental_messages m where m.rental_id = $1)",
+    )
+    .bind(id)
+    .bind(user_id)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() > 0)
 }
 
 pub async fn messages<'e>(

@@ -1,0 +1,192 @@
+//! One rental: its number, its messages (as text, live), extension with the price shown first,
+//! auto-renew, and release with the refund shown first. Works without JavaScript too.
+
+use crate::api::dto::{MessageView, RentalView};
+use crate::api::rentals::{
+    get_rental, list_rental_messages, ExtendRental, ReleaseRental, SetRentalAutoRenew,
+};
+use crate::app::refresh_session_after;
+use crate::domain::rental::{extension_quote, RentalStatus};
+use crate::ui::components::{format_time, CopyButton, Countdown, ErrorNotice};
+use crate::ui::live::RentalsVersion;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+
+#[component]
+pub fn RentalPage() -> impl IntoView {
+    let RentalsVersion(live) = expect_context();
+    let params = use_params_map();
+    let id = move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|v| v.parse::<i64>().ok())
+            .unwrap_or(0)
+    };
+    let extend = ServerAction::<ExtendRental>::new();
+    let auto = ServerAction::<SetRentalAutoRenew>::new();
+    let release = ServerAction::<ReleaseRental>::new();
+    refresh_session_after(extend);
+    refresh_session_after(release);
+    let changed = move || {
+        (
+            live.get(),
+            extend.version().get(),
+            auto.version().get(),
+            release.version().get(),
+        )
+    };
+    let rental = Resource::new(move || (id(), changed()), |(id, _)| get_rental(id));
+    let messages = Resource::new(
+        move || (id(), changed()),
+        |(id, _)| list_rental_messages(id),
+    );
+
+    view! {
+        <Title text="Rental" />
+        <p class="crumbs"><A href="/rentals">"← Active rentals"</A> " · " <A href="/rentals/history">"History"</A></p>
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match rental.await {
+                    Ok(r) => view! { <RentalDetail rental=r extend auto release /> }.into_any(),
+                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                }
+            })}
+        </Transition>
+        {move || {
+            let notice = |text: String| view! { <div class="notice notice-ok" role="status" data-testid="result">{text}</div> }.into_any();
+            match (extend.value().get(), release.value().get()) {
+                (_, Some(Ok(r))) => Some(notice(format!("Released · refunded {}", r.refund.display()))),
+                (_, Some(Err(error))) => Some(view! { <ErrorNotice error /> }.into_any()),
+                (Some(Ok(x)), _) => Some(notice(format!("Extended until {} · charged {}", format_time(&x.rental.expires_at), x.charged.display()))),
+                (Some(Err(error)), _) => Some(view! { <ErrorNotice error /> }.into_any()),
+                _ => None,
+            }
+        }}
+        <section class="card">
+            <h2>"Messages"</h2>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match messages.await {
+                        Ok(list) if list.messages.is_empty() => view! { <p class="muted empty">"No messages yet. They appear here as they arrive."</p> }.into_any(),
+                        Ok(list) => view! {
+                            <ul class="messages" data-testid="messages">
+                                {list.messages.into_iter().map(|m| view! { <Message message=m /> }).collect_view()}
+                            </ul>
+                        }
+                        .into_any(),
+                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn Message(message: MessageView) -> impl IntoView {
+    view! {
+        <li class="message">
+            <div class="message-head">
+                <strong>{message.sender}</strong>
+                <span class="muted">{format_time(&message.received_at)}</span>
+            </div>
+            // Attacker-controlled: rendered as text, never as HTML.
+            <p class="message-text">{message.text}</p>
+            {message.code.map(|code| view! { <p class="code-line">"Code " <span class="code">{code.clone()}</span> <CopyButton text=code label="Copy code" /></p> })}
+        </li>
+    }
+}
+
+#[component]
+fn RentalDetail(
+    rental: RentalView,
+    extend: ServerAction<ExtendRental>,
+    auto: ServerAction<SetRentalAutoRenew>,
+    release: ServerAction<ReleaseRental>,
+) -> impl IntoView {
+    let id = rental.id;
+    let active = rental.status == RentalStatus::Active && rental.seconds_remaining > 0;
+    let hours = RwSignal::new(1u32);
+    let per_hour = rental.extension_per_hour;
+    let price = move || extension_quote(hours.get().max(1), per_hour).display();
+    view! {
+        <section class="card">
+            <div class="rental-number">
+                <span class="phone big" data-testid="phone">{rental.phone_number.clone()}</span>
+                <CopyButton text=rental.phone_number.clone() label="Copy number" />
+            </div>
+            <dl class="facts">
+                <dt>"For"</dt>
+                <dd>{format!("{} · {}", rental.service_name, rental.country_code)}</dd>
+                <dt>"Status"</dt>
+                <dd data-testid="status">{rental.status.as_str()}</dd>
+                <dt>"Ends"</dt>
+                <dd>
+                    {if active {
+                        view! { <Countdown seconds=rental.seconds_remaining until=rental.expires_at /> }.into_any()
+                    } else {
+                        view! { <span>{format_time(&rental.expires_at)}</span> }.into_any()
+                    }}
+                </dd>
+                <dt>"Can be kept until"</dt>
+                <dd>{format_time(&rental.keepable_until)}</dd>
+                <dt>"Auto-renew"</dt>
+                <dd data-testid="auto-renew">{if rental.auto_renew { "on" } else { "off" }}</dd>
+                <dt>"Paid"</dt>
+                <dd class="money" data-testid="cost">{rental.cost.display()}</dd>
+            </dl>
+            {active.then(|| view! {
+                <div class="actions">
+                    <ActionForm action=extend attr:class="inline-form">
+                        <input type="hidden" name="id" value=id.to_string() />
+                        <div class="field">
+                            <label for="hours">"Extend by (hours)"</label>
+                            <input
+                                id="hours"
+                                name="hours"
+                                type="number"
+                                min="1"
+                                max="720"
+                                value="1"
+                                required
+                                on:input=move |ev| hours.set(event_target_value(&ev).parse().unwrap_or(1))
+                            />
+                        </div>
+                        <p class="muted quote" data-testid="extend-price">{move || format!("Costs {}", price())}</p>
+                        <button type="submit" class="btn" disabled=move || extend.pending().get()>
+                            {move || if extend.pending().get() { "Extending…" } else { "Extend" }}
+                        </button>
+                    </ActionForm>
+                    <ActionForm action=auto>
+                        <input type="hidden" name="id" value=id.to_string() />
+                        <input type="hidden" name="auto_renew" value=(!rental.auto_renew).to_string() />
+                        <button type="submit" class="btn">
+                            {if rental.auto_renew { "Turn auto-renew off" } else { "Turn auto-renew on" }}
+                        </button>
+                    </ActionForm>
+                    <ReleaseForm id refund=rental.refund_if_released.display() release />
+                </div>
+            })}
+        </section>
+    }
+}
+
+/// Release, behind a confirmation that shows the refund and works without JavaScript.
+#[component]
+pub fn ReleaseForm(id: i64, refund: String, release: ServerAction<ReleaseRental>) -> impl IntoView {
+    view! {
+        <details class="confirm">
+            <summary class="btn btn-small">"Release…"</summary>
+            <ActionForm action=release>
+                <input type="hidden" name="id" value=id.to_string() />
+                <p>{format!("Give the number back now and get {refund} back (unused whole hours, partly refunded).")}</p>
+                <button type="submit" class="btn btn-small btn-danger" disabled=move || release.pending().get()>
+                    "Release number"
+                </button>
+            </ActionForm>
+        </details>
+    }
+}
