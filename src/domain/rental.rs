@@ -65,6 +65,35 @@ pub struct RentalQuote {
     pub hourly: Decimal,
 }
 
+/// The rental lengths we sell, in hours, wherever an upstream product covers them. A length
+/// shorter than its product leaves room in the upstream order to extend into.
+pub const STANDARD_HOURS: [u32; 12] = [1, 2, 3, 6, 12, 24, 48, 72, 168, 240, 360, 720];
+
+/// The shortest product that covers `hours`.
+pub fn covering(products: &[UpstreamProduct], hours: u32) -> Option<UpstreamProduct> {
+    products
+        .iter()
+        .filter(|p| p.hours >= hours)
+        .min_by_key(|p| p.hours)
+        .copied()
+}
+
+/// The lengths on sale given the provider's products: each standard length some product
+/// covers, and each product's own length; shortest first, each with the product it is bought as.
+pub fn offered_lengths(products: &[UpstreamProduct]) -> Vec<(u32, UpstreamProduct)> {
+    let mut hours: Vec<u32> = STANDARD_HOURS
+        .iter()
+        .copied()
+        .chain(products.iter().map(|p| p.hours))
+        .collect();
+    hours.sort_unstable();
+    hours.dedup();
+    hours
+        .into_iter()
+        .filter_map(|h| covering(products, h).map(|p| (h, p)))
+        .collect()
+}
+
 fn money_up(d: Decimal) -> Money {
     let rounded = d
         .round_dp_with_strategy(4, RoundingStrategy::AwayFromZero)
@@ -159,6 +188,43 @@ mod tests {
             "2.4000",
             "floored at the provider's price"
         );
+    }
+
+    #[test]
+    fn lengths_on_sale_are_the_standard_ones_each_product_covers() {
+        let products = [
+            UpstreamProduct {
+                hours: 24,
+                price: Decimal::ONE,
+            },
+            UpstreamProduct {
+                hours: 3,
+                price: Decimal::ONE,
+            },
+            UpstreamProduct {
+                hours: 100,
+                price: Decimal::ONE,
+            },
+        ];
+        let lengths: Vec<(u32, u32)> = offered_lengths(&products)
+            .iter()
+            .map(|(h, p)| (*h, p.hours))
+            .collect();
+        assert_eq!(
+            lengths,
+            [
+                (1, 3),
+                (2, 3),
+                (3, 3),
+                (6, 24),
+                (12, 24),
+                (24, 24),
+                (48, 100),
+                (72, 100),
+                (100, 100)
+            ]
+        );
+        assert_eq!(covering(&products, 101), None);
     }
 
     #[test]

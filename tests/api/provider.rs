@@ -61,7 +61,28 @@ async fn the_catalogue_lists_countries_and_prices_with_the_markup() {
         .iter()
         .map(|x| x["hours"].as_u64().unwrap())
         .collect();
-    assert_eq!(hours, [3, 24, 240, 720]);
+    assert_eq!(
+        hours,
+        [1, 2, 3, 6, 12, 24, 48, 72, 168, 240, 360, 720],
+        "every standard length up to the longest upstream product"
+    );
+    let price_of = |h: u64| {
+        let offer = r["rentals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["hours"] == h)
+            .unwrap()
+            .clone();
+        Decimal::from_str(offer["price"].as_str().unwrap()).unwrap()
+    };
+    let day = upstream.iter().find(|o| o.hours == Some(24)).unwrap().price;
+    assert_eq!(price_of(24), day * Decimal::new(15, 1), "a whole product");
+    assert_eq!(
+        price_of(12),
+        (day * Decimal::new(15, 1) / Decimal::from(2)).max(day),
+        "half of it, pro rata, never below the provider's price"
+    );
 }
 
 #[tokio::test]

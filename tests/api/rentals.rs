@@ -326,7 +326,10 @@ async fn messages_arrive_once_newest_first_with_codes_and_old_ones_are_ignored()
     assert_eq!(received, 2, "one event per new message");
     let active: Value = app.get_json("/api/rentals/active", &s).await;
     assert_eq!(active["rentals"][0]["message_count"], 2);
-    assert_eq!(active["rentals"][0]["unread_count"], 2, "the REST read marks nothing");
+    assert_eq!(
+        active["rentals"][0]["unread_count"], 2,
+        "the REST read marks nothing"
+    );
 
     // The owner opens the rental in the browser: its messages are now seen.
     let opened = app

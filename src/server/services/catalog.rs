@@ -3,6 +3,7 @@
 //! costs no provider call.
 
 use crate::api::dto::{CountryList, CountryView, RentalOfferView, ServiceList, ServiceOfferView};
+use crate::domain::rental::{self, UpstreamProduct};
 use crate::domain::{Money, CURRENCY};
 use crate::server::providers::{Category, Offer, ProviderError};
 use crate::server::state::AppState;
@@ -119,23 +120,36 @@ pub async fn services(state: &AppState, country: &str) -> Result<ServiceList, Se
         services: Vec::new(),
         rentals: Vec::new(),
     };
+    let mut products = Vec::new();
     for offer in offers.iter() {
-        let price = our_price(offer.price, markup)?;
         match (offer.category, offer.hours) {
             (Category::Activation, _) => list.services.push(ServiceOfferView {
                 service: offer.product.clone(),
-                price,
+                price: our_price(offer.price, markup)?,
                 stock: offer.stock,
             }),
-            (Category::Rental, Some(hours)) => list.rentals.push(RentalOfferView {
-                hours,
-                price,
-                stock: offer.stock,
-            }),
+            (Category::Rental, Some(hours)) => products.push((
+                UpstreamProduct {
+                    hours,
+                    price: offer.price,
+                },
+                offer.stock,
+            )),
             (Category::Rental, None) => {}
         }
     }
-    list.rentals.sort_by_key(|r| r.hours);
+    let bare: Vec<UpstreamProduct> = products.iter().map(|(p, _)| *p).collect();
+    for (hours, product) in rental::offered_lengths(&bare) {
+        let stock = products
+            .iter()
+            .find(|(p, _)| *p == product)
+            .map_or(0, |(_, stock)| *stock);
+        list.rentals.push(RentalOfferView {
+            hours,
+            price: rental::quote(hours, product, state.settings.rental_rates()).price,
+            stock,
+        });
+    }
     Ok(list)
 }
 

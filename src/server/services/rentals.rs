@@ -172,21 +172,17 @@ async fn covering_product(
     if products.is_empty() {
         return Err(ProviderError::NoNumbers.into());
     }
-    products
-        .iter()
-        .copied()
-        .find(|p| p.hours >= hours)
-        .ok_or_else(|| {
-            let lengths: Vec<String> = products.iter().map(|p| p.hours.to_string()).collect();
-            ServerError::validation(
-                "duration_hours",
-                format!(
-                    "must be at most {} hours here (numbers are rented as {} hours)",
-                    products.last().map_or(0, |p| p.hours),
-                    lengths.join(", ")
-                ),
-            )
-        })
+    rental::covering(&products, hours).ok_or_else(|| {
+        let lengths: Vec<String> = products.iter().map(|p| p.hours.to_string()).collect();
+        ServerError::validation(
+            "duration_hours",
+            format!(
+                "must be at most {} hours here (numbers are rented as {} hours)",
+                products.last().map_or(0, |p| p.hours),
+                lengths.join(", ")
+            ),
+        )
+    })
 }
 
 /// Rents a number: quote, hold the money, buy upstream, record. Any failure after the hold

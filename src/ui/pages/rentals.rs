@@ -147,6 +147,7 @@ fn hours_label(hours: u32) -> String {
     match hours {
         h if h % 24 == 0 && h >= 48 => format!("{} days", h / 24),
         24 => "1 day".to_owned(),
+        1 => "1 hour".to_owned(),
         h => format!("{h} hours"),
     }
 }
