@@ -225,9 +225,10 @@ pub struct MessageList {
     pub messages: Vec<MessageView>,
 }
 
-/// `GET /api/rentals` filters; dates are RFC 3339 or `YYYY-MM-DD`.
+/// History filters (`GET /api/rentals`, `GET /api/verifications`); dates are RFC 3339 or
+/// `YYYY-MM-DD`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct RentalHistoryQuery {
+pub struct HistoryQuery {
     pub status: Option<String>,
     pub service: Option<String>,
     pub country: Option<String>,

@@ -2,8 +2,8 @@
 //! the same services.
 
 use super::dto::{
-    BulkRequest, BulkResults, Extended, MessageList, NewRental, Released, RentalHistoryQuery,
-    RentalList, RentalPage, RentalView,
+    BulkRequest, BulkResults, Extended, HistoryQuery, MessageList, NewRental, Released, RentalList,
+    RentalPage, RentalView,
 };
 use super::AppError;
 use leptos::prelude::*;
@@ -31,7 +31,7 @@ pub async fn list_active_rentals() -> Result<RentalList, AppError> {
 }
 
 #[server(prefix = "/api/fn", endpoint = "list_rentals")]
-pub async fn list_rentals(query: RentalHistoryQuery) -> Result<RentalPage, AppError> {
+pub async fn list_rentals(query: HistoryQuery) -> Result<RentalPage, AppError> {
     use crate::server::{fn_context as cx, services::rentals};
     cx::run(async {
         let (state, user) = (cx::state()?, cx::principal()?);

@@ -4,6 +4,8 @@ pub mod accounts;
 pub mod api_keys;
 pub mod billing;
 pub mod catalog;
+pub mod history;
+pub mod holds;
 pub mod idempotency;
 pub mod presets;
 pub mod provider_account;

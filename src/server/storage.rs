@@ -5,6 +5,7 @@
 
 pub mod api_keys;
 pub mod events;
+pub mod history;
 pub mod idempotency;
 pub mod ledger;
 pub mod notifications;

@@ -3,8 +3,8 @@
 use super::error::ApiResult;
 use super::extract::{ApiJson, ApiQuery, AuthUser};
 use crate::api::dto::{
-    BulkRequest, BulkResults, ExtendRental, Extended, MessageList, NewRental, NewRentals, Released,
-    RentalHistoryQuery, RentalList, RentalPage, RentalPatch, RentalView,
+    BulkRequest, BulkResults, ExtendRental, Extended, HistoryQuery, MessageList, NewRental,
+    NewRentals, Released, RentalList, RentalPage, RentalPatch, RentalView,
 };
 use crate::server::services::idempotency::{self, Replayable};
 use crate::server::services::{rental_bulk, rentals};
@@ -101,7 +101,7 @@ async fn active(
 async fn history(
     State(state): State<AppState>,
     AuthUser(p): AuthUser,
-    ApiQuery(q): ApiQuery<RentalHistoryQuery>,
+    ApiQuery(q): ApiQuery<HistoryQuery>,
 ) -> ApiResult<Json<RentalPage>> {
     Ok(Json(rentals::history(&state, p.user_id, &q).await?))
 }

@@ -6,9 +6,10 @@
 
 use super::billing::{self, Posting};
 use super::catalog;
+use super::history;
+use super::holds;
 use crate::api::dto::{
-    Extended, MessageList, MessageView, NewRental, Released, RentalHistoryQuery, RentalPage,
-    RentalView,
+    Extended, HistoryQuery, MessageList, MessageView, NewRental, Released, RentalPage, RentalView,
 };
 use crate::domain::rental::{self, RentalStatus, UpstreamProduct, MS_PER_HOUR};
 use crate::domain::sms::extract_code;
@@ -18,7 +19,7 @@ use crate::server::events::{Event, EventKind};
 use crate::server::providers::{BuyRental, Category, Extension, ProviderError};
 use crate::server::state::AppState;
 use crate::server::storage::notifications;
-use crate::server::storage::rentals::{self as store, HistoryFilter, NewRentalRow, RentalRow};
+use crate::server::storage::rentals::{self as store, NewRentalRow, RentalRow};
 use crate::server::ServerError;
 use rust_decimal::Decimal;
 use serde_json::json;
@@ -125,24 +126,6 @@ async fn publish_rental(state: &AppState, rental: &RentalView, user_id: i64) {
     publish(state, user_id, EventKind::RentalUpdated, json!(rental)).await;
 }
 
-async fn publish_balance(state: &AppState, user_id: i64, balance: Money) {
-    publish(
-        state,
-        user_id,
-        EventKind::BalanceChanged,
-        json!({ "balance": balance }),
-    )
-    .await;
-}
-
-/// Posts one money movement in its own transaction; returns the new balance.
-async fn post_alone(state: &AppState, posting: Posting<'_>) -> Result<Money, ServerError> {
-    let mut tx = state.db.begin_write().await?;
-    let balance = billing::post(&mut tx, state.clock.now_ms(), posting).await?;
-    tx.commit().await?;
-    Ok(balance)
-}
-
 /// The upstream product that covers `hours` in `country`, and the lengths on sale there.
 async fn covering_product(
     state: &AppState,
@@ -216,21 +199,8 @@ pub async fn create(
     let product = covering_product(state, &country, operator.as_deref(), hours).await?;
     let quote = rental::quote(hours, product, state.settings.rental_rates());
 
-    let hold = super::secrets::random_token("", 12);
-    let hold_ref = format!("rental-hold:{hold}");
     let note = format!("Rental: {service} number in {country} for {hours} h");
-    let balance = post_alone(
-        state,
-        Posting {
-            user_id,
-            amount: Money::from_units(-quote.price.units()),
-            kind: "rental",
-            reference: Some(&hold_ref),
-            note: &note,
-        },
-    )
-    .await?;
-    publish_balance(state, user_id, balance).await;
+    let hold = holds::take(state, user_id, quote.price, "rental", &note).await?;
 
     let bought = state
         .provider
@@ -243,14 +213,8 @@ pub async fn create(
     let order = match bought {
         Ok(order) => order,
         Err(e) => {
-            release_hold(
-                state,
-                user_id,
-                quote.price,
-                &hold,
-                "the provider could not supply a number",
-            )
-            .await?;
+            hold.give_back(state, "the provider could not supply a number")
+                .await?;
             return Err(e.into());
         }
     };
@@ -302,14 +266,8 @@ pub async fn create(
             if let Err(release) = state.provider.release(&order.id).await {
                 tracing::error!(error = %release, order_id = %order.id, "could not release the upstream order");
             }
-            release_hold(
-                state,
-                user_id,
-                quote.price,
-                &hold,
-                "the rental could not be recorded",
-            )
-            .await?;
+            hold.give_back(state, "the rental could not be recorded")
+                .await?;
             return Err(e);
         }
     };
@@ -317,30 +275,6 @@ pub async fn create(
     tracing::info!(rental_id = id, order_id = %order.id, price = %quote.price, "rental created");
     publish_rental(state, &rental, user_id).await;
     Ok(rental)
-}
-
-async fn release_hold(
-    state: &AppState,
-    user_id: i64,
-    price: Money,
-    hold: &str,
-    why: &str,
-) -> Result<(), ServerError> {
-    let reference = format!("rental-reversal:{hold}");
-    let note = format!("Rental not made ({why}): hold returned");
-    let balance = post_alone(
-        state,
-        Posting {
-            user_id,
-            amount: price,
-            kind: "reversal",
-            reference: Some(&reference),
-            note: &note,
-        },
-    )
-    .await?;
-    publish_balance(state, user_id, balance).await;
-    Ok(())
 }
 
 /// A rental as it is now, after a change.
@@ -401,79 +335,25 @@ pub async fn messages(state: &AppState, user_id: i64, id: i64) -> Result<Message
     })
 }
 
-fn date_ms(field: &'static str, raw: &str, end_of_day: bool) -> Result<i64, ServerError> {
-    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(raw) {
-        return Ok(t.timestamp_millis());
-    }
-    let day = chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| {
-        ServerError::validation(field, "must be a date (YYYY-MM-DD) or an RFC 3339 time")
-    })?;
-    let day = if end_of_day {
-        day.succ_opt().unwrap_or(day)
-    } else {
-        day
-    };
-    Ok(day
-        .and_hms_opt(0, 0, 0)
-        .unwrap_or_default()
-        .and_utc()
-        .timestamp_millis())
-}
-
 pub async fn history(
     state: &AppState,
     user_id: i64,
-    q: &RentalHistoryQuery,
+    q: &HistoryQuery,
 ) -> Result<RentalPage, ServerError> {
-    let page = q.page.unwrap_or(1);
-    let per_page = q.per_page.unwrap_or(billing::DEFAULT_PER_PAGE);
-    if page == 0 {
-        return Err(ServerError::validation("page", "must be 1 or more"));
-    }
-    if per_page == 0 || per_page > billing::MAX_PER_PAGE {
-        return Err(ServerError::validation(
-            "per_page",
-            format!("must be between 1 and {}", billing::MAX_PER_PAGE),
-        ));
-    }
-    let nonempty = |v: &Option<String>| {
-        v.as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-    };
-    let status = match nonempty(&q.status) {
-        Some(s) => Some(
-            RentalStatus::parse(&s.to_lowercase())
-                .ok_or_else(|| {
-                    ServerError::validation("status", "must be active, expired, released or failed")
-                })?
-                .as_str()
-                .to_owned(),
-        ),
-        None => None,
-    };
-    let filter = HistoryFilter {
-        status,
-        service: nonempty(&q.service).map(|s| s.to_lowercase()),
-        country: match nonempty(&q.country) {
-            Some(c) => Some(catalog::country_code(&c)?),
-            None => None,
-        },
-        from: nonempty(&q.from)
-            .map(|f| date_ms("from", &f, false))
-            .transpose()?,
-        to: nonempty(&q.to)
-            .map(|t| date_ms("to", &t, true))
-            .transpose()?,
-        search: nonempty(&q.q),
-    };
+    let statuses = [
+        RentalStatus::Active,
+        RentalStatus::Expired,
+        RentalStatus::Released,
+        RentalStatus::Failed,
+    ]
+    .map(RentalStatus::as_str);
+    let (filter, paging) = history::parse(q, &statuses)?;
     let (rows, total) = store::history(
         &state.db.pool,
         user_id,
         &filter,
-        i64::from(per_page),
-        i64::from(page - 1) * i64::from(per_page),
+        paging.limit(),
+        paging.offset(),
     )
     .await?;
     Ok(RentalPage {
@@ -481,8 +361,8 @@ pub async fn history(
             .into_iter()
             .map(|r| view(state, r))
             .collect::<Result<_, _>>()?,
-        page,
-        per_page,
+        page: paging.page,
+        per_page: paging.per_page,
         total: u64::try_from(total).unwrap_or_default(),
     })
 }
@@ -583,7 +463,7 @@ async fn extend_row(
     tx.commit().await?;
     let rental = reload(state, row.id).await?;
     publish_rental(state, &rental, row.user_id).await;
-    publish_balance(state, row.user_id, balance).await;
+    holds::announce_balance(state, row.user_id, balance).await;
     Ok((rental, price))
 }
 
@@ -628,7 +508,7 @@ pub async fn release(state: &AppState, user_id: i64, id: i64) -> Result<Released
     tracing::info!(rental_id = id, %refund, "rental released early");
     publish_rental(state, &rental, user_id).await;
     if let Some(balance) = balance {
-        publish_balance(state, user_id, balance).await;
+        holds::announce_balance(state, user_id, balance).await;
     }
     Ok(Released { rental, refund })
 }

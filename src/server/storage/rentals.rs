@@ -1,5 +1,6 @@
 //! The `rentals` and `rental_messages` tables.
 
+use super::history::{self, Columns, HistoryFilter};
 use super::Backend;
 use sqlx::{Any, AnyConnection, Executor, FromRow};
 
@@ -117,17 +118,19 @@ pub async fn active_for<'e>(
     .await
 }
 
-/// Filters for the rental history; every field optional.
-#[derive(Debug, Default, Clone)]
-pub struct HistoryFilter {
-    pub status: Option<String>,
-    pub service: Option<String>,
-    pub country: Option<String>,
-    pub from: Option<i64>,
-    pub to: Option<i64>,
-    /// Matched, case-insensitively, against the number and the text of its messages.
-    pub search: Option<String>,
-}
+/// Where the history filters look in `rentals`; the search covers the number and the text
+/// of its messages.
+const HISTORY: Columns = Columns {
+    from: "from rentals r",
+    owner: "r.user_id",
+    status: "r.status",
+    service: "r.service_name",
+    country: "r.country_code",
+    created: "r.created_at",
+    search: "lower(r.phone_number) like ? escape '\\' or exists (select 1 from rental_messages m \
+             where m.rental_id = r.id and lower(m.text) like ? escape '\\')",
+    order: "r.created_at desc, r.id desc",
+};
 
 /// A page of the user's rentals, newest first, and how many match in all.
 pub async fn history(
@@ -137,69 +140,7 @@ pub async fn history(
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<RentalRow>, i64), sqlx::Error> {
-    let mut clauses = vec!["r.user_id = $1".to_owned()];
-    let mut args: Vec<String> = Vec::new();
-    let mut numbers: Vec<i64> = Vec::new();
-    // Text arguments first ($2…), then numeric ones, so placeholders stay in order.
-    let mut next = 2;
-    let mut text = |clause: &str, value: String, clauses: &mut Vec<String>| {
-        clauses.push(clause.replace('?', &format!("${next}")));
-        args.push(value);
-        next += 1;
-    };
-    if let Some(s) = &f.status {
-        text("r.status = ?", s.clone(), &mut clauses);
-    }
-    if let Some(s) = &f.service {
-        text("r.service_name = ?", s.clone(), &mut clauses);
-    }
-    if let Some(c) = &f.country {
-        text("r.country_code = ?", c.clone(), &mut clauses);
-    }
-    if let Some(q) = &f.search {
-        let pattern = format!(
-            "%{}%",
-            q.to_lowercase()
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        );
-        text(
-            "(lower(r.phone_number) like ? escape '\\' or exists (select 1 from rental_messages m \
-             where m.rental_id = r.id and lower(m.text) like ? escape '\\'))",
-            pattern,
-            &mut clauses,
-        );
-    }
-    if let Some(from) = f.from {
-        clauses.push(format!("r.created_at >= ${next}"));
-        numbers.push(from);
-        next += 1;
-    }
-    if let Some(to) = f.to {
-        clauses.push(format!("r.created_at < ${next}"));
-        numbers.push(to);
-        next += 1;
-    }
-    let filter = clauses.join(" and ");
-    let page_sql = format!(
-        "select {COLUMNS} from rentals r where {filter} order by r.created_at desc, r.id desc limit ${next} offset ${}",
-        next + 1
-    );
-    let count_sql = format!("select count(*) from rentals r where {filter}");
-    let mut page = sqlx::query_as::<_, RentalRow>(&page_sql).bind(user_id);
-    let mut count = sqlx::query_scalar::<_, i64>(&count_sql).bind(user_id);
-    for a in &args {
-        page = page.bind(a.clone());
-        count = count.bind(a.clone());
-    }
-    for n in &numbers {
-        page = page.bind(*n);
-        count = count.bind(*n);
-    }
-    let rows = page.bind(limit).bind(offset).fetch_all(db).await?;
-    let total = count.fetch_one(db).await?;
-    Ok((rows, total))
+    history::page(db, &HISTORY, COLUMNS, user_id, f, limit, offset).await
 }
 
 /// Marks an active rental released; false when it was not active (someone else got there first).

@@ -2,7 +2,7 @@
 //! number and message text, pages. The filters are a plain GET form, so the page works the
 //! same without JavaScript, and a filtered view is a link that can be shared or bookmarked.
 
-use crate::api::dto::{RentalHistoryQuery, RentalPage};
+use crate::api::dto::{HistoryQuery, RentalPage};
 use crate::api::rentals::list_rentals;
 use crate::ui::components::{format_time, ErrorNotice};
 use crate::ui::live::RentalsVersion;
@@ -14,7 +14,7 @@ use leptos_router::hooks::use_query_map;
 const PER_PAGE: u32 = 20;
 const STATUSES: [&str; 4] = ["active", "expired", "released", "failed"];
 
-fn to_query(q: &RentalHistoryQuery) -> String {
+fn to_query(q: &HistoryQuery) -> String {
     let pairs = [
         ("status", &q.status),
         ("service", &q.service),
@@ -53,7 +53,7 @@ pub fn RentalHistoryPage() -> impl IntoView {
     let query = move || {
         let p = params.read();
         let get = |k: &str| p.get(k).filter(|v| !v.trim().is_empty());
-        RentalHistoryQuery {
+        HistoryQuery {
             status: get("status"),
             service: get("service"),
             country: get("country"),
@@ -80,11 +80,11 @@ pub fn RentalHistoryPage() -> impl IntoView {
                     <Form method="GET" action="/rentals/history" attr:class="filters" attr:role="search">
                         <div class="field grow">
                             <label for="q">"Search number or message text"</label>
-                            <input id="q" name="q" type="search" value=value(&q.q) placeholder="+44… or a word from an SMS" />
+                            <input id="q" name="q" type="search" value=value(&q.q) prop:value=value(&q.q) placeholder="+44… or a word from an SMS" />
                         </div>
                         <div class="field">
                             <label for="status">"Status"</label>
-                            <select id="status" name="status">
+                            <select id="status" name="status" prop:value=value(&q.status)>
                                 <option value="" selected=q.status.is_none()>"Any"</option>
                                 {STATUSES.iter().map(|s| {
                                     let chosen = q.status.as_deref() == Some(*s);
@@ -94,19 +94,19 @@ pub fn RentalHistoryPage() -> impl IntoView {
                         </div>
                         <div class="field">
                             <label for="service">"Service"</label>
-                            <input id="service" name="service" type="text" value=value(&q.service) placeholder="telegram" />
+                            <input id="service" name="service" type="text" value=value(&q.service) prop:value=value(&q.service) placeholder="telegram" />
                         </div>
                         <div class="field narrow">
                             <label for="country">"Country"</label>
-                            <input id="country" name="country" type="text" value=value(&q.country) placeholder="GB" maxlength="2" />
+                            <input id="country" name="country" type="text" value=value(&q.country) prop:value=value(&q.country) placeholder="GB" maxlength="2" />
                         </div>
                         <div class="field">
                             <label for="from">"From"</label>
-                            <input id="from" name="from" type="date" value=value(&q.from) />
+                            <input id="from" name="from" type="date" value=value(&q.from) prop:value=value(&q.from) />
                         </div>
                         <div class="field">
                             <label for="to">"To"</label>
-                            <input id="to" name="to" type="date" value=value(&q.to) />
+                            <input id="to" name="to" type="date" value=value(&q.to) prop:value=value(&q.to) />
                         </div>
                         <button type="submit" class="btn btn-primary">"Filter"</button>
                         <A href="/rentals/history" attr:class="btn">"Clear"</A>
@@ -127,7 +127,7 @@ pub fn RentalHistoryPage() -> impl IntoView {
 }
 
 #[component]
-fn HistoryTable(page: RentalPage, query: RentalHistoryQuery) -> impl IntoView {
+fn HistoryTable(page: RentalPage, query: HistoryQuery) -> impl IntoView {
     if page.rentals.is_empty() {
         return view! { <p class="muted empty" data-testid="history-empty">"No rentals match."</p> }.into_any();
     }
@@ -185,7 +185,7 @@ mod tests {
 
     #[test]
     fn filters_survive_paging() {
-        let q = RentalHistoryQuery {
+        let q = HistoryQuery {
             status: Some("released".into()),
             q: Some("code 12&x".into()),
             ..Default::default()

@@ -79,7 +79,7 @@ pub fn RentalsPage() -> impl IntoView {
                     }
                 })}
             </Transition>
-            {move || create.value().get().map(|outcome| view! { <Outcomes outcome verb="Rented" /> })}
+            {move || create.value().get().map(|outcome| view! { <Outcomes outcome verb="Rented" testid="create-outcomes" /> })}
         </section>
         <Presets presets start delete />
         <section>
@@ -93,7 +93,7 @@ pub fn RentalsPage() -> impl IntoView {
                 .into_any(),
                 Err(error) => view! { <ErrorNotice error /> }.into_any(),
             })}
-            {move || bulk.value().get().map(|outcome| view! { <Outcomes outcome verb="Done" /> })}
+            {move || bulk.value().get().map(|outcome| view! { <Outcomes outcome verb="Done" testid="bulk-outcomes" /> })}
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match rentals.await {
@@ -376,10 +376,11 @@ fn Presets(
 fn Outcomes(
     outcome: Result<crate::api::dto::BulkResults, AppError>,
     verb: &'static str,
+    testid: &'static str,
 ) -> impl IntoView {
     match outcome {
         Ok(results) => view! {
-            <ul class="outcomes" data-testid="outcomes">
+            <ul class="outcomes" data-testid=testid>
                 {results.results.into_iter().map(|r| view! { <OutcomeLine outcome=r verb /> }).collect_view()}
             </ul>
         }
