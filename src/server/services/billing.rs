@@ -72,19 +72,8 @@ pub async fn transactions(
     page: Option<u32>,
     per_page: Option<u32>,
 ) -> Result<TransactionPage, ServerError> {
-    let page = page.unwrap_or(1);
-    let per_page = per_page.unwrap_or(DEFAULT_PER_PAGE);
-    if page == 0 {
-        return Err(ServerError::validation("page", "must be 1 or more"));
-    }
-    if per_page == 0 || per_page > MAX_PER_PAGE {
-        return Err(ServerError::validation(
-            "per_page",
-            format!("must be between 1 and {MAX_PER_PAGE}"),
-        ));
-    }
-    let offset = i64::from(page - 1) * i64::from(per_page);
-    let rows = ledger::page(&state.db.pool, user_id, i64::from(per_page), offset).await?;
+    let paging = super::history::Paging::parse(page, per_page)?;
+    let rows = ledger::page(&state.db.pool, user_id, paging.limit(), paging.offset()).await?;
     let total = ledger::count(&state.db.pool, user_id).await?;
     Ok(TransactionPage {
         transactions: rows
@@ -99,8 +88,8 @@ pub async fn transactions(
                 created_at: from_ms(r.created_at),
             })
             .collect(),
-        page,
-        per_page,
+        page: paging.page,
+        per_page: paging.per_page,
         total: u64::try_from(total).unwrap_or_default(),
     })
 }

@@ -14,6 +14,22 @@ pub struct Paging {
 }
 
 impl Paging {
+    /// `?page=&per_page=`, checked: pages count from 1, at most `MAX_PER_PAGE` rows each.
+    pub fn parse(page: Option<u32>, per_page: Option<u32>) -> Result<Paging, ServerError> {
+        let page = page.unwrap_or(1);
+        let per_page = per_page.unwrap_or(DEFAULT_PER_PAGE);
+        if page == 0 {
+            return Err(ServerError::validation("page", "must be 1 or more"));
+        }
+        if per_page == 0 || per_page > MAX_PER_PAGE {
+            return Err(ServerError::validation(
+                "per_page",
+                format!("must be between 1 and {MAX_PER_PAGE}"),
+            ));
+        }
+        Ok(Paging { page, per_page })
+    }
+
     pub fn limit(&self) -> i64 {
         i64::from(self.per_page)
     }
@@ -25,17 +41,7 @@ impl Paging {
 
 /// The query as filters and a page; `statuses` are the ones this history knows.
 pub fn parse(q: &HistoryQuery, statuses: &[&str]) -> Result<(HistoryFilter, Paging), ServerError> {
-    let page = q.page.unwrap_or(1);
-    let per_page = q.per_page.unwrap_or(DEFAULT_PER_PAGE);
-    if page == 0 {
-        return Err(ServerError::validation("page", "must be 1 or more"));
-    }
-    if per_page == 0 || per_page > MAX_PER_PAGE {
-        return Err(ServerError::validation(
-            "per_page",
-            format!("must be between 1 and {MAX_PER_PAGE}"),
-        ));
-    }
+    let paging = Paging::parse(q.page, q.per_page)?;
     let status = match nonempty(&q.status).map(|s| s.to_lowercase()) {
         Some(s) if statuses.contains(&s.as_str()) => Some(s),
         Some(_) => {
@@ -61,7 +67,7 @@ pub fn parse(q: &HistoryQuery, statuses: &[&str]) -> Result<(HistoryFilter, Pagi
             .transpose()?,
         search: nonempty(&q.q),
     };
-    Ok((filter, Paging { page, per_page }))
+    Ok((filter, paging))
 }
 
 fn nonempty(v: &Option<String>) -> Option<String> {
