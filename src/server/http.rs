@@ -13,6 +13,7 @@ pub mod provider;
 pub mod rentals;
 pub mod sandbox;
 pub mod security;
+pub mod verifications;
 
 use super::state::AppState;
 use axum::routing::any;
@@ -28,6 +29,7 @@ pub fn api_router() -> Router<AppState> {
         .merge(provider::router())
         .merge(rentals::router())
         .merge(presets::router())
+        .merge(verifications::router())
         .merge(events::router())
         .route("/api", any(error::api_not_found))
         .route("/api/{*path}", any(error::api_not_found))

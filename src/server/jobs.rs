@@ -3,6 +3,7 @@
 //! same rental at once.
 
 pub mod rentals;
+pub mod verifications;
 
 use super::state::AppState;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -15,6 +16,8 @@ pub struct Report {
     pub warned: usize,
     pub expired: usize,
     pub polled: usize,
+    pub verifications_expired: usize,
+    pub verifications_polled: usize,
 }
 
 /// Runs every job once, in the order that keeps the rules: renew before warning, warn before
@@ -26,6 +29,14 @@ pub async fn run_due(state: &AppState) -> Report {
         warned: log_failure("expiry warning", rentals::warn_once(state).await),
         expired: log_failure("expiry", rentals::expire_once(state).await),
         polled: log_failure("sms poller", rentals::poll_once(state).await),
+        verifications_expired: log_failure(
+            "verification expiry",
+            verifications::expire_once(state).await,
+        ),
+        verifications_polled: log_failure(
+            "verification poller",
+            verifications::poll_once(state).await,
+        ),
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod five_sim;
 pub mod rate_limit;
+pub mod router;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};

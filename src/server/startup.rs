@@ -5,6 +5,7 @@ use super::config::{SecretString, Settings};
 use super::events::LocalHub;
 use super::http::{self, security};
 use super::providers::five_sim::{FiveSimClient, FiveSimSettings};
+use super::providers::router::ProviderRouter;
 use super::providers::SmsProvider;
 use super::services::catalog::CatalogCache;
 use super::services::secrets::random_token;
@@ -108,6 +109,7 @@ async fn assemble(
         db,
         settings: Arc::new(settings),
         clock,
+        router: Arc::new(ProviderRouter::new(vec![provider.clone()])),
         provider,
         sandbox,
         catalog: Arc::new(CatalogCache::default()),

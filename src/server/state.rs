@@ -3,6 +3,7 @@
 use super::clock::Clock;
 use super::config::Settings;
 use super::events::EventHub;
+use super::providers::router::ProviderRouter;
 use super::providers::SmsProvider;
 use super::services::catalog::CatalogCache;
 use super::storage::Db;
@@ -19,6 +20,8 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     /// The 5SIM client (talking to the embedded emulator in sandbox mode).
     pub provider: Arc<dyn SmsProvider>,
+    /// Every configured provider, in order of preference (5SIM alone for now).
+    pub router: Arc<ProviderRouter>,
     /// The embedded emulator, in sandbox mode only.
     pub sandbox: Option<FiveSimEmulator>,
     pub catalog: Arc<CatalogCache>,

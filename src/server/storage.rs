@@ -13,6 +13,7 @@ pub mod presets;
 pub mod rentals;
 pub mod sessions;
 pub mod users;
+pub mod verifications;
 
 use anyhow::Context;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};

@@ -15,3 +15,4 @@ mod presets;
 mod provider;
 mod rentals;
 mod security;
+mod verifications;

@@ -8,11 +8,11 @@ use super::billing::{self, Posting};
 use super::catalog;
 use super::history;
 use super::holds;
+use super::inbox;
 use crate::api::dto::{
     Extended, HistoryQuery, MessageList, MessageView, NewRental, Released, RentalPage, RentalView,
 };
 use crate::domain::rental::{self, RentalStatus, UpstreamProduct, MS_PER_HOUR};
-use crate::domain::sms::extract_code;
 use crate::domain::Money;
 use crate::server::clock::from_ms;
 use crate::server::events::{Event, EventKind};
@@ -31,9 +31,6 @@ pub const MAX_EXTENSION_HOURS: u32 = 720;
 pub const RENEW_BEFORE_MS: i64 = 10 * 60 * 1000;
 /// The expiry warning comes this long before the end.
 pub const WARN_BEFORE_MS: i64 = MS_PER_HOUR;
-/// Messages stamped this much before the rental began are taken to be the number's previous
-/// owner's (numbers are recycled) and ignored; the margin absorbs clock skew.
-const STALE_MESSAGE_MARGIN_MS: i64 = 60_000;
 
 pub(crate) fn name_field(field: &'static str, raw: &str) -> Result<String, ServerError> {
     let v = raw.trim().to_lowercase();
@@ -629,34 +626,25 @@ pub async fn poll_messages(state: &AppState, row: &RentalRow) -> Result<usize, S
         .rental_messages(&row.provider_order_id)
         .await?;
     let mut new = 0;
-    for m in sms {
-        let at = m.received_at.timestamp_millis();
-        if at < row.created_at - STALE_MESSAGE_MARGIN_MS {
-            continue;
-        }
-        let message_id = m
-            .id
-            .clone()
-            .unwrap_or_else(|| super::secrets::digest(&format!("{at}|{}|{}", m.sender, m.text)));
-        let code = m.code.clone().or_else(|| extract_code(&m.text));
+    for m in inbox::fresh(sms, row.created_at) {
         let stored = store::insert_message(
             &state.db.pool,
             row.id,
-            &message_id,
-            &m.sender,
-            &m.text,
-            code.as_deref(),
-            at,
+            &m.id,
+            &m.sms.sender,
+            &m.sms.text,
+            m.code.as_deref(),
+            m.received_at_ms,
         )
         .await?;
         if let Some(id) = stored {
             new += 1;
             let message = MessageView {
                 id,
-                sender: m.sender,
-                text: m.text,
-                code,
-                received_at: m.received_at,
+                sender: m.sms.sender,
+                text: m.sms.text,
+                code: m.code,
+                received_at: m.sms.received_at,
             };
             publish(
                 state,

@@ -1,0 +1,578 @@
+//! Verifications: a one-shot number for one service's code. Bought with the hold pattern,
+//! polled until a code arrives, then finished; cancelled before any SMS or timed out with no
+//! SMS, it is refunded in full, exactly once (the ledger's unique `refund:verification:{id}`),
+//! whichever of the customer, the poller and the expiry job gets there first.
+
+use super::billing::{self, Posting};
+use super::holds::{self, Hold};
+use super::rentals::name_field;
+use super::{catalog, history, inbox};
+use crate::api::dto::{
+    HistoryQuery, MessageView, NewVerification, VerificationDetail, VerificationList,
+    VerificationPage, VerificationView,
+};
+use crate::domain::verification::{self as rules, VerificationStatus};
+use crate::domain::Money;
+use crate::server::clock::from_ms;
+use crate::server::events::{Event, EventKind};
+use crate::server::providers::{
+    BuyActivation, Category, OrderStateError, OrderStatus, ProviderError, ProviderOrder,
+    SmsProvider,
+};
+use crate::server::state::AppState;
+use crate::server::storage::verifications::{self as store, NewVerificationRow, VerificationRow};
+use crate::server::ServerError;
+use rust_decimal::Decimal;
+use serde_json::json;
+use std::sync::Arc;
+
+/// How long a number waits for its SMS when the provider does not say.
+const DEFAULT_WAIT_MS: i64 = 20 * 60_000;
+
+fn status_of(row: &VerificationRow) -> Result<VerificationStatus, ServerError> {
+    VerificationStatus::parse(&row.status).ok_or_else(|| {
+        anyhow::anyhow!(
+            "verification {} has unknown status {:?}",
+            row.verification_id,
+            row.status
+        )
+        .into()
+    })
+}
+
+pub fn view(state: &AppState, row: VerificationRow) -> Result<VerificationView, ServerError> {
+    let status = status_of(&row)?;
+    let seconds_remaining = if status.is_terminal() {
+        0
+    } else {
+        ((row.expires_at - state.clock.now_ms()) / 1000).max(0)
+    };
+    Ok(VerificationView {
+        id: row.verification_id,
+        phone_number: row.phone_number,
+        service_name: row.service_name,
+        country_code: row.country_code,
+        operator: row.operator,
+        provider: row.provider,
+        status,
+        cost: Money::from_units(row.cost),
+        refunded: status.is_refunded(),
+        code: row.code,
+        created_at: from_ms(row.created_at),
+        expires_at: from_ms(row.expires_at),
+        finished_at: row.finished_at.map(from_ms),
+        seconds_remaining,
+        message_count: u64::try_from(row.message_count).unwrap_or_default(),
+        reused_from: row.reused_from,
+    })
+}
+
+async fn publish(state: &AppState, user_id: i64, v: &VerificationView) {
+    state
+        .events
+        .publish(Event {
+            user_id,
+            kind: EventKind::VerificationUpdated,
+            data: json!(v),
+        })
+        .await;
+}
+
+async fn reload(state: &AppState, id: i64) -> Result<VerificationView, ServerError> {
+    let row = store::find(&state.db.pool, id)
+        .await?
+        .ok_or(ServerError::NotFound("verification"))?;
+    view(state, row)
+}
+
+async fn owned(state: &AppState, user_id: i64, id: i64) -> Result<VerificationRow, ServerError> {
+    store::find_owned(&state.db.pool, user_id, id)
+        .await?
+        .ok_or(ServerError::NotFound("verification"))
+}
+
+/// What a verification of `service` in `country` costs here, and the provider's price.
+async fn quote(
+    state: &AppState,
+    service: &str,
+    country: &str,
+    operator: Option<&str>,
+) -> Result<(Money, Decimal), ServerError> {
+    let offers = catalog::provider_offers(state, country, operator)
+        .await
+        .map_err(|e| catalog::country_refused(country, e))?;
+    let offer = offers
+        .iter()
+        .find(|o| o.category == Category::Activation && o.product == service)
+        .ok_or_else(|| {
+            ServerError::validation("service", format!("is not offered in {country}"))
+        })?;
+    if offer.stock == 0 {
+        return Err(ProviderError::NoNumbers.into());
+    }
+    let ours = catalog::our_price(offer.price, state.settings.price_markup)?;
+    Ok((ours, offer.price))
+}
+
+fn parse_max_price(raw: Option<&str>) -> Result<Option<Money>, ServerError> {
+    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => match s.parse::<Money>() {
+            Ok(m) if m.is_positive() => Ok(Some(m)),
+            _ => Err(ServerError::validation(
+                "max_price",
+                "must be a positive amount such as 0.50",
+            )),
+        },
+    }
+}
+
+/// Buys a number for `req.service`: quote, check `max_price`, hold, buy through the router,
+/// record. Any failure after the hold gives the money back before answering.
+#[tracing::instrument(skip_all, fields(user_id))]
+pub async fn create(
+    state: &AppState,
+    user_id: i64,
+    req: &NewVerification,
+) -> Result<VerificationView, ServerError> {
+    let service = name_field("service", &req.service)?;
+    let country = catalog::country_code(&req.country)?;
+    let operator = match req.operator.as_deref().map(str::trim) {
+        Some(o) if !o.is_empty() => Some(name_field("operator", o)?),
+        _ => None,
+    };
+    let max_price = parse_max_price(req.max_price.as_deref())?;
+    let (price, provider_price) = quote(state, &service, &country, operator.as_deref()).await?;
+    if let Some(max) = max_price {
+        if price > max {
+            return Err(ServerError::Conflict {
+                message: format!(
+                    "a {service} number in {country} costs {}, above your max_price of {}; nothing was charged",
+                    price.display(),
+                    max.display()
+                ),
+                field: Some("max_price"),
+            });
+        }
+    }
+    let note = format!("Verification: {service} number in {country}");
+    let hold = holds::take(state, user_id, price, "verification", &note).await?;
+    let bought = state
+        .router
+        .buy_activation(&BuyActivation {
+            country: country.clone(),
+            operator: operator.clone(),
+            product: service.clone(),
+            // Never pay the provider more than the price quoted.
+            max_price: operator.is_none().then_some(provider_price),
+            reusable: true,
+        })
+        .await;
+    let (provider, order) = match bought {
+        Ok((p, order)) => (p.clone(), order),
+        Err(e) => {
+            hold.give_back(state, "the provider could not supply a number")
+                .await?;
+            return Err(e.into());
+        }
+    };
+    record(state, hold, provider, order, &service, &country, None).await
+}
+
+/// Stores a bought order as a waiting verification; on failure cancels it upstream and gives
+/// the hold back.
+async fn record(
+    state: &AppState,
+    hold: Hold,
+    provider: Arc<dyn SmsProvider>,
+    order: ProviderOrder,
+    service: &str,
+    country: &str,
+    reused_from: Option<i64>,
+) -> Result<VerificationView, ServerError> {
+    let now = state.clock.now_ms();
+    let expires = order
+        .expires_at
+        .map(|t| t.timestamp_millis())
+        .unwrap_or(now + DEFAULT_WAIT_MS);
+    let user_id = hold.user_id;
+    let inserted = store::insert(
+        &state.db.pool,
+        NewVerificationRow {
+            user_id,
+            provider: provider.name(),
+            provider_order_id: &order.id,
+            phone_number: &order.phone,
+            service_name: service,
+            country_code: country,
+            operator: order.operator.as_deref(),
+            cost: hold.price.units(),
+            now,
+            expires_at: expires,
+            reused_from,
+        },
+    )
+    .await;
+    let id = match inserted {
+        Ok(id) => id,
+        Err(e) => {
+            tracing::error!(error = %e, order_id = %order.id, "could not record a bought verification; cancelling it");
+            if let Err(cancel) = provider.cancel(&order.id).await {
+                tracing::error!(error = %cancel, order_id = %order.id, "could not cancel the upstream order");
+            }
+            hold.give_back(state, "the verification could not be recorded")
+                .await?;
+            return Err(e.into());
+        }
+    };
+    let v = reload(state, id).await?;
+    tracing::info!(verification_id = id, order_id = %order.id, price = %v.cost, "verification bought");
+    publish(state, user_id, &v).await;
+    Ok(v)
+}
+
+pub async fn get(
+    state: &AppState,
+    user_id: i64,
+    id: i64,
+) -> Result<VerificationDetail, ServerError> {
+    let row = owned(state, user_id, id).await?;
+    let messages = store::messages(&state.db.pool, id)
+        .await?
+        .into_iter()
+        .map(|m| MessageView {
+            id: m.verification_message_id,
+            sender: m.sender,
+            text: m.text,
+            code: m.code,
+            received_at: from_ms(m.received_at),
+        })
+        .collect();
+    Ok(VerificationDetail {
+        verification: view(state, row)?,
+        messages,
+    })
+}
+
+/// The user's verifications still waiting or showing a code.
+pub async fn open(state: &AppState, user_id: i64) -> Result<VerificationList, ServerError> {
+    let rows = store::open(&state.db.pool, user_id).await?;
+    Ok(VerificationList {
+        verifications: rows
+            .into_iter()
+            .map(|r| view(state, r))
+            .collect::<Result<_, _>>()?,
+    })
+}
+
+pub async fn history(
+    state: &AppState,
+    user_id: i64,
+    q: &HistoryQuery,
+) -> Result<VerificationPage, ServerError> {
+    let statuses = VerificationStatus::ALL.map(VerificationStatus::as_str);
+    let (filter, paging) = history::parse(q, &statuses)?;
+    let (rows, total) = store::history(
+        &state.db.pool,
+        user_id,
+        &filter,
+        paging.limit(),
+        paging.offset(),
+    )
+    .await?;
+    Ok(VerificationPage {
+        verifications: rows
+            .into_iter()
+            .map(|r| view(state, r))
+            .collect::<Result<_, _>>()?,
+        page: paging.page,
+        per_page: paging.per_page,
+        total: u64::try_from(total).unwrap_or_default(),
+    })
+}
+
+/// Closes a verification that never received an SMS as `to` (cancelled or timed out) and
+/// refunds it, in one transaction; false if it had already moved on (someone else closed it,
+/// or an SMS arrived), in which case nothing is refunded.
+async fn close_unused(
+    state: &AppState,
+    row: &VerificationRow,
+    to: VerificationStatus,
+) -> Result<bool, ServerError> {
+    let now = state.clock.now_ms();
+    let id = row.verification_id;
+    let mut tx = state.db.begin_write().await?;
+    if !store::cancel_if_unused(&mut *tx, id, now, to.as_str()).await? {
+        return Ok(false);
+    }
+    let reference = format!("refund:verification:{id}");
+    let note = match to {
+        VerificationStatus::TimedOut => format!("Verification #{id}: no SMS arrived in time"),
+        _ => format!("Verification #{id} cancelled before any SMS"),
+    };
+    let balance = billing::post(
+        &mut tx,
+        now,
+        Posting {
+            user_id: row.user_id,
+            amount: Money::from_units(row.cost),
+            kind: "refund",
+            reference: Some(&reference),
+            note: &note,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(
+        verification_id = id,
+        status = to.as_str(),
+        "verification refunded"
+    );
+    holds::announce_balance(state, row.user_id, balance).await;
+    let v = reload(state, id).await?;
+    publish(state, row.user_id, &v).await;
+    Ok(true)
+}
+
+fn refuse(status: VerificationStatus, doing: &str) -> ServerError {
+    let why = match status {
+        VerificationStatus::Received => {
+            "an SMS has arrived; it is paid for (finish it instead)".to_owned()
+        }
+        VerificationStatus::Waiting => "no code has arrived yet (cancel it instead)".to_owned(),
+        VerificationStatus::TimedOut => "it timed out and was refunded".to_owned(),
+        s => format!("it is {}", s.as_str()),
+    };
+    ServerError::conflict(format!("this verification cannot be {doing}: {why}"))
+}
+
+/// Cancels a verification that has received nothing: upstream first (the provider refuses
+/// once an SMS has arrived, and so do we), then the full refund.
+#[tracing::instrument(skip(state))]
+pub async fn cancel(
+    state: &AppState,
+    user_id: i64,
+    id: i64,
+) -> Result<VerificationView, ServerError> {
+    let row = owned(state, user_id, id).await?;
+    let status = status_of(&row)?;
+    if !status.can_cancel(u64::try_from(row.message_count).unwrap_or(1)) {
+        return Err(refuse(status, "cancelled"));
+    }
+    let provider = state.router.get(&row.provider)?;
+    match provider.cancel(&row.provider_order_id).await {
+        Ok(_) => {}
+        // Over upstream already (it timed out there): nothing to give back to the provider.
+        Err(ProviderError::NotFound)
+        | Err(ProviderError::OrderState {
+            state: OrderStateError::Expired,
+            ..
+        }) => {}
+        Err(ProviderError::OrderState {
+            state: OrderStateError::HasSms,
+            ..
+        }) => {
+            // The SMS is there upstream: take it in now, and refuse.
+            if let Err(e) = poll(state, &row).await {
+                tracing::warn!(verification_id = id, error.cause_chain = ?e, "could not fetch the SMS that blocked a cancel");
+            }
+            return Err(refuse(VerificationStatus::Received, "cancelled"));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    if !close_unused(state, &row, VerificationStatus::Cancelled).await? {
+        let now = owned(state, user_id, id).await?;
+        return Err(refuse(status_of(&now)?, "cancelled"));
+    }
+    reload(state, id).await
+}
+
+/// Finishes a verification whose code has arrived.
+#[tracing::instrument(skip(state))]
+pub async fn finish(
+    state: &AppState,
+    user_id: i64,
+    id: i64,
+) -> Result<VerificationView, ServerError> {
+    let row = owned(state, user_id, id).await?;
+    let status = status_of(&row)?;
+    if !status.can_finish() {
+        return Err(refuse(status, "finished"));
+    }
+    finish_row(state, &row).await?;
+    reload(state, id).await
+}
+
+/// Moves a received verification to finished and tells the provider; false if it was no
+/// longer received.
+async fn finish_row(state: &AppState, row: &VerificationRow) -> Result<bool, ServerError> {
+    let now = state.clock.now_ms();
+    let finished = store::transition(
+        &state.db.pool,
+        row.verification_id,
+        &["received"],
+        "finished",
+        now,
+    )
+    .await?;
+    if finished {
+        let provider = state.router.get(&row.provider)?;
+        if let Err(e) = provider.finish(&row.provider_order_id).await {
+            tracing::warn!(verification_id = row.verification_id, error = %e, "could not finish the order upstream");
+        }
+        let v = reload(state, row.verification_id).await?;
+        publish(state, row.user_id, &v).await;
+    }
+    Ok(finished)
+}
+
+/// "Verify again": a new verification on the same number, where the provider allows it;
+/// charged like a new one. Refused with 409 (nothing charged) where it does not.
+#[tracing::instrument(skip(state))]
+pub async fn reuse(
+    state: &AppState,
+    user_id: i64,
+    id: i64,
+) -> Result<VerificationView, ServerError> {
+    let row = owned(state, user_id, id).await?;
+    let status = status_of(&row)?;
+    if !matches!(
+        status,
+        VerificationStatus::Received | VerificationStatus::Finished
+    ) {
+        return Err(ServerError::conflict(format!(
+            "this number cannot be used again: only a number that received a code can be (this one is {})",
+            status.as_str()
+        )));
+    }
+    let (price, _) = quote(
+        state,
+        &row.service_name,
+        &row.country_code,
+        row.operator.as_deref(),
+    )
+    .await?;
+    let provider = state.router.get(&row.provider)?.clone();
+    // The provider reuses a number only once its last order is finished.
+    if status == VerificationStatus::Received {
+        finish_row(state, &row).await?;
+    }
+    let note = format!(
+        "Verification again: {} on {}",
+        row.service_name, row.phone_number
+    );
+    let hold = holds::take(state, user_id, price, "verification", &note).await?;
+    match provider.reuse(&row.service_name, &row.phone_number).await {
+        Ok(order) => {
+            record(
+                state,
+                hold,
+                provider,
+                order,
+                &row.service_name,
+                &row.country_code,
+                Some(id),
+            )
+            .await
+        }
+        Err(e) => {
+            hold.give_back(state, "the provider would not reuse the number")
+                .await?;
+            Err(match e {
+                ProviderError::OrderState { message, .. } | ProviderError::BadRequest(message) => {
+                    ServerError::conflict(format!(
+                        "this number cannot be used again: the provider refused ({message}); nothing was charged"
+                    ))
+                }
+                other => other.into(),
+            })
+        }
+    }
+}
+
+/// Looks for new SMS: stores each once, takes the newest code, and moves a waiting
+/// verification to received. An order the provider has closed with no SMS is timed out and
+/// refunded. Returns how many messages were new.
+pub async fn poll(state: &AppState, row: &VerificationRow) -> Result<usize, ServerError> {
+    let provider = state.router.get(&row.provider)?;
+    let order = provider.check(&row.provider_order_id).await?;
+    let id = row.verification_id;
+    let mut new = 0;
+    for m in inbox::fresh(order.sms.clone(), row.created_at) {
+        let stored = store::insert_message(
+            &state.db.pool,
+            id,
+            &m.id,
+            &m.sms.sender,
+            &m.sms.text,
+            m.code.as_deref(),
+            m.received_at_ms,
+        )
+        .await?;
+        if stored.is_some() {
+            new += 1;
+        }
+    }
+    if new > 0 {
+        // The newest stored message that has a code gives the code.
+        let code = store::messages(&state.db.pool, id)
+            .await?
+            .into_iter()
+            .find_map(|m| m.code);
+        let now = state.clock.now_ms();
+        if store::record_code(&state.db.pool, id, code.as_deref(), now).await? {
+            let v = reload(state, id).await?;
+            tracing::info!(
+                verification_id = id,
+                has_code = v.code.is_some(),
+                "verification received an SMS"
+            );
+            publish(state, row.user_id, &v).await;
+        }
+    } else if matches!(order.status, OrderStatus::TimedOut | OrderStatus::Cancelled)
+        && row.message_count == 0
+    {
+        // Closed upstream with nothing received: reconcile.
+        close_unused(state, row, VerificationStatus::TimedOut).await?;
+    }
+    Ok(new)
+}
+
+/// When to poll next, or `None` once the verification is closed.
+pub async fn next_poll(state: &AppState, id: i64) -> Result<Option<i64>, ServerError> {
+    let Some(row) = store::find(&state.db.pool, id).await? else {
+        return Ok(None);
+    };
+    let status = status_of(&row)?;
+    let now = state.clock.now_ms();
+    Ok(
+        (!status.is_terminal())
+            .then(|| now + rules::poll_interval_ms(now - row.created_at, status)),
+    )
+}
+
+/// The provider's deadline has passed. With no SMS: one last look (an SMS may have arrived at
+/// the end), then timed out, refunded, and the order closed upstream. With a code: finished.
+pub async fn expire(state: &AppState, row: VerificationRow) -> Result<(), ServerError> {
+    if let Err(e) = poll(state, &row).await {
+        tracing::warn!(verification_id = row.verification_id, error.cause_chain = ?e, "last poll before expiry failed");
+    }
+    let row = store::find(&state.db.pool, row.verification_id)
+        .await?
+        .ok_or(ServerError::NotFound("verification"))?;
+    match status_of(&row)? {
+        VerificationStatus::Waiting if row.message_count == 0 => {
+            if close_unused(state, &row, VerificationStatus::TimedOut).await? {
+                let provider = state.router.get(&row.provider)?;
+                if let Err(e) = provider.cancel(&row.provider_order_id).await {
+                    tracing::debug!(verification_id = row.verification_id, error = %e, "upstream order already closed");
+                }
+            }
+        }
+        VerificationStatus::Received => {
+            finish_row(state, &row).await?;
+        }
+        _ => {}
+    }
+    Ok(())
+}

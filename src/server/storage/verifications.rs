@@ -1,0 +1,334 @@
+//! The `verification` and `verification_message` tables.
+//!
+//! Every state change is one conditional UPDATE on the row's current status, so when the
+//! poller, the expiry job and a customer's cancel race, exactly one of them wins.
+
+use super::history::{self, Columns, HistoryFilter};
+use super::Backend;
+use sqlx::{Any, Executor, FromRow};
+
+#[derive(Debug, Clone, FromRow)]
+pub struct VerificationRow {
+    pub verification_id: i64,
+    pub user_id: i64,
+    pub provider: String,
+    pub provider_order_id: String,
+    pub phone_number: String,
+    pub service_name: String,
+    pub country_code: String,
+    pub operator: Option<String>,
+    pub status: String,
+    pub cost: i64,
+    pub code: Option<String>,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub updated_at: i64,
+    pub finished_at: Option<i64>,
+    pub reused_from: Option<i64>,
+    pub message_count: i64,
+}
+
+const COLUMNS: &str = "v.verification_id, v.user_id, v.provider, v.provider_order_id, v.phone_number, \
+    v.service_name, v.country_code, v.operator, v.status, v.cost, v.code, v.created_at, v.expires_at, \
+    v.updated_at, v.finished_at, v.reused_from, \
+    (select count(*) from verification_message m where m.verification_id = v.verification_id) as message_count";
+
+pub struct NewVerificationRow<'a> {
+    pub user_id: i64,
+    pub provider: &'a str,
+    pub provider_order_id: &'a str,
+    pub phone_number: &'a str,
+    pub service_name: &'a str,
+    pub country_code: &'a str,
+    pub operator: Option<&'a str>,
+    pub cost: i64,
+    pub now: i64,
+    pub expires_at: i64,
+    pub reused_from: Option<i64>,
+}
+
+pub async fn insert<'e>(
+    db: impl Executor<'e, Database = Any>,
+    v: NewVerificationRow<'_>,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "insert into verification (user_id, provider, provider_order_id, phone_number, service_name, \
+         country_code, operator, status, cost, created_at, expires_at, updated_at, reused_from, next_poll_at) \
+         values ($1, $2, $3, $4, $5, $6, $7, 'waiting', $8, $9, $10, $9, $11, $9) returning verification_id",
+    )
+    .bind(v.user_id)
+    .bind(v.provider)
+    .bind(v.provider_order_id)
+    .bind(v.phone_number)
+    .bind(v.service_name)
+    .bind(v.country_code)
+    .bind(v.operator)
+    .bind(v.cost)
+    .bind(v.now)
+    .bind(v.expires_at)
+    .bind(v.reused_from)
+    .fetch_one(db)
+    .await
+}
+
+pub async fn find<'e>(
+    db: impl Executor<'e, Database = Any>,
+    id: i64,
+) -> Result<Option<VerificationRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "select {COLUMNS} from verification v where v.verification_id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(db)
+    .await
+}
+
+pub async fn find_owned<'e>(
+    db: impl Executor<'e, Database = Any>,
+    user_id: i64,
+    id: i64,
+) -> Result<Option<VerificationRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "select {COLUMNS} from verification v where v.verification_id = $1 and v.user_id = $2"
+    ))
+    .bind(id)
+    .bind(user_id)
+    .fetch_optional(db)
+    .await
+}
+
+/// Where the history filters look in `verification`; the search covers the number, the code
+/// and the text of its messages.
+const HISTORY: Columns = Columns {
+    from: "from verification v",
+    owner: "v.user_id",
+    status: "v.status",
+    service: "v.service_name",
+    country: "v.country_code",
+    created: "v.created_at",
+    search: "lower(v.phone_number) like ? escape '\\' or lower(coalesce(v.code, '')) like ? escape '\\' \
+             or exists (select 1 from verification_message m where m.verification_id = v.verification_id \
+             and lower(m.text) like ? escape '\\')",
+    order: "v.verification_id desc",
+};
+
+/// A page of the user's verifications, newest first, and how many match in all.
+pub async fn history(
+    db: &sqlx::AnyPool,
+    user_id: i64,
+    f: &HistoryFilter,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<VerificationRow>, i64), sqlx::Error> {
+    history::page(db, &HISTORY, COLUMNS, user_id, f, limit, offset).await
+}
+
+/// The user's verifications that are still open (waiting or received), newest first.
+pub async fn open<'e>(
+    db: impl Executor<'e, Database = Any>,
+    user_id: i64,
+) -> Result<Vec<VerificationRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "select {COLUMNS} from verification v where v.user_id = $1 \
+         and v.status in ('waiting', 'received') order by v.verification_id desc"
+    ))
+    .bind(user_id)
+    .fetch_all(db)
+    .await
+}
+
+/// Moves the verification from one of `from` to `to`; false if it was no longer in any of
+/// them (another request or job got there first).
+pub async fn transition<'e>(
+    db: impl Executor<'e, Database = Any>,
+    id: i64,
+    from: &[&str],
+    to: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let from_list = from
+        .iter()
+        .map(|s| format!("'{s}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let finished = if matches!(to, "finished" | "cancelled" | "timed_out") {
+        "$2"
+    } else {
+        "finished_at"
+    };
+    let done = sqlx::query(&format!(
+        "update verification set status = $3, updated_at = $2, finished_at = {finished} \
+         where verification_id = $1 and status in ({from_list})"
+    ))
+    .bind(id)
+    .bind(now)
+    .bind(to)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Cancels a verification that is waiting and has no message; false otherwise.
+pub async fn cancel_if_unused<'e>(
+    db: impl Executor<'e, Database = Any>,
+    id: i64,
+    now: i64,
+    to: &str,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "update verification set status = $3, updated_at = $2, finished_at = $2 \
+         where verification_id = $1 and status = 'waiting' \
+         and not exists (select 1 from verification_message m where m.verification_id = $1)",
+    )
+    .bind(id)
+    .bind(now)
+    .bind(to)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Records a received message's code on a waiting or received verification, moving it to
+/// `received`; false if it is already closed.
+pub async fn record_code<'e>(
+    db: impl Executor<'e, Database = Any>,
+    id: i64,
+    code: Option<&str>,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "update verification set status = 'received', code = coalesce($2, code), updated_at = $3 \
+         where verification_id = $1 and status in ('waiting', 'received')",
+    )
+    .bind(id)
+    .bind(code)
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// What a job looks for.
+#[derive(Clone, Copy, Debug)]
+pub enum Due {
+    /// Open verifications whose next poll is due.
+    Poll,
+    /// Open verifications past the provider's deadline.
+    Expiry,
+}
+
+/// Claims up to `limit` due verifications for `lease_ms` (as `rentals::claim_due`).
+pub async fn claim_due(
+    db: &super::Db,
+    due: Due,
+    now: i64,
+    lease_ms: i64,
+    limit: i64,
+) -> Result<Vec<VerificationRow>, sqlx::Error> {
+    let condition = match due {
+        Due::Poll => "next_poll_at <= $2",
+        Due::Expiry => "expires_at <= $2",
+    };
+    let open = "status in ('waiting', 'received')";
+    let free = "(lease_until is null or lease_until < $1)";
+    let probe = format!(
+        "select verification_id from verification where {open} and {condition} and {free} limit 1"
+    );
+    let due_now: Option<i64> = sqlx::query_scalar(&probe)
+        .bind(now)
+        .bind(now)
+        .fetch_optional(&db.pool)
+        .await?;
+    if due_now.is_none() {
+        return Ok(Vec::new());
+    }
+    let skip_locked = match db.backend {
+        Backend::Postgres => "for update skip locked",
+        Backend::Sqlite => "",
+    };
+    let sql = format!(
+        "update verification set lease_until = $3 where verification_id in (\
+           select verification_id from verification where {open} and {condition} and {free} \
+           order by expires_at limit $4 {skip_locked}) \
+         and {open} and {free} returning verification_id"
+    );
+    let ids: Vec<i64> = sqlx::query_scalar(&sql)
+        .bind(now)
+        .bind(now)
+        .bind(now + lease_ms)
+        .bind(limit)
+        .fetch_all(&db.pool)
+        .await?;
+    let mut rows = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(row) = find(&db.pool, id).await? {
+            rows.push(row);
+        }
+    }
+    Ok(rows)
+}
+
+/// Gives a claimed row back, with when it should next be polled.
+pub async fn unlease<'e>(
+    db: impl Executor<'e, Database = Any>,
+    id: i64,
+    next_poll_at: Option<i64>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "update verification set lease_until = null, next_poll_at = coalesce($2, next_poll_at) \
+         where verification_id = $1",
+    )
+    .bind(id)
+    .bind(next_poll_at)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct MessageRow {
+    pub verification_message_id: i64,
+    pub sender: String,
+    pub text: String,
+    pub code: Option<String>,
+    pub received_at: i64,
+}
+
+/// Stores a message unless it is already there; its id when it is new.
+pub async fn insert_message<'e>(
+    db: impl Executor<'e, Database = Any>,
+    verification_id: i64,
+    provider_message_id: &str,
+    sender: &str,
+    text: &str,
+    code: Option<&str>,
+    received_at: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "insert into verification_message (verification_id, provider_message_id, sender, text, code, received_at) \
+         values ($1, $2, $3, $4, $5, $6) on conflict (verification_id, provider_message_id) do nothing \
+         returning verification_message_id",
+    )
+    .bind(verification_id)
+    .bind(provider_message_id)
+    .bind(sender)
+    .bind(text)
+    .bind(code)
+    .bind(received_at)
+    .fetch_optional(db)
+    .await
+}
+
+/// A verification's messages, newest first.
+pub async fn messages<'e>(
+    db: impl Executor<'e, Database = Any>,
+    verification_id: i64,
+) -> Result<Vec<MessageRow>, sqlx::Error> {
+    sqlx::query_as(
+        "select verification_message_id, sender, text, code, received_at from verification_message \
+         where verification_id = $1 order by received_at desc, verification_message_id desc",
+    )
+    .bind(verification_id)
+    .fetch_all(db)
+    .await
+}
