@@ -7,7 +7,7 @@ use crate::ui::layout::Layout;
 use crate::ui::pages::{
     account::AccountPage, auth::LoginPage, auth::RegisterPage, dashboard::DashboardPage,
     keys::ApiKeysPage, not_found::NotFound, rental::RentalPage, rental_history::RentalHistoryPage,
-    rentals::RentalsPage,
+    rentals::RentalsPage, verifications::VerificationsPage,
 };
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -61,6 +61,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("keys") view=ApiKeysPage ssr=SsrMode::Async />
                     <Route path=path!("account") view=AccountPage ssr=SsrMode::Async />
                     <Route path=path!("rentals") view=RentalsPage ssr=SsrMode::Async />
+                    <Route path=path!("verifications") view=VerificationsPage ssr=SsrMode::Async />
                     <Route path=path!("rentals/history") view=RentalHistoryPage ssr=SsrMode::Async />
                     <Route path=path!("rentals/:id") view=RentalPage ssr=SsrMode::Async />
                 </Routes>

@@ -47,6 +47,7 @@ fn Nav(session: SessionView) -> impl IntoView {
         Some(user) => view! {
             <nav class="nav" aria-label="Main">
                 <A href="/" exact=true>"Dashboard"</A>
+                <A href="/verifications">"Verifications"</A>
                 <A href="/rentals">"Rentals"</A>
                 <A href="/keys">"API keys"</A>
                 <A href="/account">"Account"</A>

@@ -8,3 +8,4 @@ pub mod not_found;
 pub mod rental;
 pub mod rental_history;
 pub mod rentals;
+pub mod verifications;

@@ -35,7 +35,7 @@ fn to_query(q: &HistoryQuery) -> String {
 }
 
 /// Percent-encodes a query value.
-fn encode(v: &str) -> String {
+pub fn encode(v: &str) -> String {
     v.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {

@@ -10,7 +10,9 @@ use crate::api::AppError;
 use crate::app::{refresh_session_after, SessionResource};
 use crate::domain::rental::extension_quote;
 use crate::domain::Money;
-use crate::ui::components::{format_time, use_hydrated, CopyButton, Countdown, ErrorNotice};
+use crate::ui::components::{
+    format_time, use_hydrated, CopyButton, Countdown, CountryPicker, ErrorNotice,
+};
 use crate::ui::live::RentalsVersion;
 use crate::ui::pages::rental::ReleaseForm;
 use leptos::prelude::*;
@@ -66,7 +68,7 @@ pub fn RentalsPage() -> impl IntoView {
             <Transition fallback=|| view! { <p class="muted">"Loading the catalogue…"</p> }>
                 {move || Suspend::new(async move {
                     let picker = match countries.await {
-                        Ok(list) => view! { <CountryPicker countries=list.countries selected=country() /> }.into_any(),
+                        Ok(list) => view! { <CountryPicker countries=list.countries selected=country() action="/rentals" /> }.into_any(),
                         Err(error) => view! { <ErrorNotice error /> }.into_any(),
                     };
                     let form = match catalog.await {
@@ -120,27 +122,6 @@ fn for_each_paid(
     refresh_session_after(release);
     refresh_session_after(bulk);
     refresh_session_after(start);
-}
-
-#[component]
-fn CountryPicker(countries: Vec<crate::api::dto::CountryView>, selected: String) -> impl IntoView {
-    view! {
-        <form method="get" action="/rentals" class="inline-form">
-            <div class="field grow">
-                <label for="country">"Country"</label>
-                <select id="country" name="country">
-                    {countries
-                        .into_iter()
-                        .map(|c| {
-                            let chosen = c.code == selected;
-                            view! { <option value=c.code.clone() selected=chosen>{format!("{} ({})", c.name, c.code)}</option> }
-                        })
-                        .collect_view()}
-                </select>
-            </div>
-            <button type="submit" class="btn">"Show prices"</button>
-        </form>
-    }
 }
 
 fn hours_label(hours: u32) -> String {

@@ -1,0 +1,321 @@
+//! Verifications: pick a country and a service (price and stock shown), get a number, watch
+//! the code arrive live, copy it, finish; cancel before any SMS for a full refund; verify
+//! again on the same number. Below, the history with search. Buying, cancelling, finishing
+//! and the history work without JavaScript.
+
+use crate::api::catalog::{list_countries, list_services};
+use crate::api::dto::{HistoryQuery, ServiceList, VerificationPage, VerificationView};
+use crate::api::verifications::{
+    list_open_verifications, list_verifications, CancelVerification, CreateVerification,
+    FinishVerification, ReuseVerification,
+};
+use crate::app::refresh_session_after;
+use crate::domain::verification::VerificationStatus;
+use crate::ui::components::{format_time, CopyButton, Countdown, CountryPicker, ErrorNotice};
+use crate::ui::live::VerificationsVersion;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::{Form, A};
+use leptos_router::hooks::use_query_map;
+
+/// The actions a verification card offers.
+#[derive(Clone, Copy)]
+struct Actions {
+    cancel: ServerAction<CancelVerification>,
+    finish: ServerAction<FinishVerification>,
+    reuse: ServerAction<ReuseVerification>,
+}
+
+#[component]
+pub fn VerificationsPage() -> impl IntoView {
+    let VerificationsVersion(live) = expect_context();
+    let create = ServerAction::<CreateVerification>::new();
+    let actions = Actions {
+        cancel: ServerAction::new(),
+        finish: ServerAction::new(),
+        reuse: ServerAction::new(),
+    };
+    refresh_session_after(create);
+    refresh_session_after(actions.cancel);
+    refresh_session_after(actions.reuse);
+    let changed = move || {
+        (
+            live.get(),
+            create.version().get(),
+            actions.cancel.version().get(),
+            actions.finish.version().get(),
+            actions.reuse.version().get(),
+        )
+    };
+    let open = Resource::new(changed, |_| list_open_verifications());
+    let params = use_query_map();
+    let country = move || {
+        params
+            .read()
+            .get("country")
+            .unwrap_or_else(|| "GB".to_owned())
+            .to_uppercase()
+    };
+    let query = move || {
+        let p = params.read();
+        let get = |k: &str| p.get(k).filter(|v| !v.trim().is_empty());
+        HistoryQuery {
+            status: get("status"),
+            q: get("q"),
+            page: get("page").and_then(|v| v.parse().ok()).filter(|p| *p > 0),
+            per_page: Some(10),
+            ..Default::default()
+        }
+    };
+    let history = Resource::new(move || (query(), changed()), |(q, _)| list_verifications(q));
+    let catalog = Resource::new(country, list_services);
+    let countries = Resource::new(|| (), |_| list_countries());
+
+    view! {
+        <Title text="Verifications" />
+        <h1>"Verifications"</h1>
+        <section class="card">
+            <h2>"Get a number for a code"</h2>
+            <p class="muted">"Pay once; if no SMS arrives in time, or you cancel before one does, the full price comes back."</p>
+            <Transition fallback=|| view! { <p class="muted">"Loading the catalogue…"</p> }>
+                {move || Suspend::new(async move {
+                    let picker = match countries.await {
+                        Ok(list) => view! { <CountryPicker countries=list.countries selected=country() action="/verifications" /> }.into_any(),
+                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                    };
+                    let form = match catalog.await {
+                        Ok(list) => view! { <BuyForm list create /> }.into_any(),
+                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                    };
+                    view! {
+                        {picker}
+                        {form}
+                    }
+                })}
+            </Transition>
+            {move || create.value().get().map(|outcome| match outcome {
+                Ok(v) => view! {
+                    <div class="notice notice-ok" role="status" data-testid="bought">
+                        {format!("Your number is {} · charged {}", v.phone_number, v.cost.display())}
+                    </div>
+                }
+                .into_any(),
+                Err(error) => view! { <ErrorNotice error /> }.into_any(),
+            })}
+        </section>
+        {move || {
+            let failed = [
+                actions.cancel.value().get().and_then(Result::err),
+                actions.finish.value().get().and_then(Result::err),
+                actions.reuse.value().get().and_then(Result::err),
+            ];
+            failed.into_iter().flatten().next().map(|error| view! { <ErrorNotice error /> })
+        }}
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match open.await {
+                    Ok(list) if list.verifications.is_empty() => view! {
+                        <p class="muted empty" data-testid="no-open">"No number is waiting for a code."</p>
+                    }
+                    .into_any(),
+                    Ok(list) => view! {
+                        <div class="rental-grid" data-testid="verifications">
+                            {list.verifications.into_iter().map(|v| view! { <VerificationCard verification=v actions /> }).collect_view()}
+                        </div>
+                    }
+                    .into_any(),
+                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                }
+            })}
+        </Transition>
+        <section class="card">
+            <h2>"History"</h2>
+            {move || {
+                let q = query();
+                let search = q.q.clone().unwrap_or_default();
+                let status = q.status.clone().unwrap_or_default();
+                view! {
+                    <Form method="GET" action="/verifications" attr:class="filters" attr:role="search">
+                        <div class="field grow">
+                            <label for="vq">"Search number, code or message"</label>
+                            <input id="vq" name="q" type="search" value=search.clone() prop:value=search />
+                        </div>
+                        <div class="field">
+                            <label for="vstatus">"Status"</label>
+                            <select id="vstatus" name="status" prop:value=status.clone()>
+                                <option value="" selected=status.is_empty()>"Any"</option>
+                                {VerificationStatus::ALL.iter().map(|s| {
+                                    let chosen = status == s.as_str();
+                                    view! { <option value=s.as_str() selected=chosen>{label(*s)}</option> }
+                                }).collect_view()}
+                            </select>
+                        </div>
+                        <button type="submit" class="btn">"Search"</button>
+                    </Form>
+                }
+            }}
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    let q = query();
+                    match history.await {
+                        Ok(page) => view! { <History page query=q /> }.into_any(),
+                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+fn label(s: VerificationStatus) -> &'static str {
+    match s {
+        VerificationStatus::Waiting => "waiting for SMS",
+        VerificationStatus::Received => "code received",
+        VerificationStatus::Finished => "finished",
+        VerificationStatus::Cancelled => "cancelled",
+        VerificationStatus::TimedOut => "timed out",
+    }
+}
+
+#[component]
+fn BuyForm(list: ServiceList, create: ServerAction<CreateVerification>) -> impl IntoView {
+    if list.services.is_empty() {
+        return view! { <p class="muted">"No numbers for codes in this country right now."</p> }
+            .into_any();
+    }
+    view! {
+        <ActionForm action=create attr:class="create-form">
+            <input type="hidden" name="verification[country]" value=list.country.clone() />
+            <div class="field grow">
+                <label for="vservice">"Service"</label>
+                <select id="vservice" name="verification[service]">
+                    {list
+                        .services
+                        .into_iter()
+                        .map(|s| {
+                            let stock = if s.stock == 0 { "none left".to_owned() } else { format!("{} left", s.stock) };
+                            let text = format!("{} · {} · {stock}", s.service, s.price.display());
+                            view! { <option value=s.service.clone() disabled=s.stock == 0>{text}</option> }
+                        })
+                        .collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="max-price">"Pay at most (optional)"</label>
+                <input id="max-price" name="verification[max_price]" type="text" inputmode="decimal" placeholder="0.50" />
+            </div>
+            <button type="submit" class="btn btn-primary" disabled=move || create.pending().get()>
+                {move || if create.pending().get() { "Getting a number…" } else { "Get number" }}
+            </button>
+        </ActionForm>
+    }
+    .into_any()
+}
+
+/// A hidden-id form for one of the card's actions.
+macro_rules! id_form {
+    ($action:expr, $id:expr, $class:literal, $label:literal) => {
+        view! {
+            <ActionForm action=$action>
+                <input type="hidden" name="id" value=$id.to_string() />
+                <button type="submit" class=$class>{$label}</button>
+            </ActionForm>
+        }
+    };
+}
+
+#[component]
+fn VerificationCard(verification: VerificationView, actions: Actions) -> impl IntoView {
+    let v = verification;
+    let id = v.id;
+    let waiting = v.status == VerificationStatus::Waiting;
+    view! {
+        <article class="card verification" data-testid=format!("verification-{id}")>
+            <div class="rental-number">
+                <span class="phone big" data-testid="phone">{v.phone_number.clone()}</span>
+                <CopyButton text=v.phone_number.clone() label="Copy number" />
+            </div>
+            <p class="muted">
+                {format!("{} · {} · ", v.service_name, v.country_code)}
+                <span data-testid="status">{label(v.status)}</span>
+            </p>
+            {match v.code.clone() {
+                Some(code) => view! {
+                    <div class="code-box">
+                        <span class="code big" data-testid="code">{code.clone()}</span>
+                        <CopyButton text=code label="Copy code" />
+                    </div>
+                }
+                .into_any(),
+                None => view! {
+                    <p class="waiting" aria-live="polite">
+                        "Waiting for the SMS · ends " <Countdown seconds=v.seconds_remaining until=v.expires_at />
+                    </p>
+                }
+                .into_any(),
+            }}
+            <p class="muted">{format!("Paid {} · {} message{}", v.cost.display(), v.message_count, if v.message_count == 1 { "" } else { "s" })}</p>
+            <div class="actions">
+                {(waiting && v.message_count == 0).then(|| id_form!(actions.cancel, id, "btn btn-small", "Cancel and refund"))}
+                {(v.status == VerificationStatus::Received).then(|| id_form!(actions.finish, id, "btn btn-small btn-primary", "Finish"))}
+                {(v.status == VerificationStatus::Received).then(|| id_form!(actions.reuse, id, "btn btn-small", "Verify again"))}
+            </div>
+        </article>
+    }
+}
+
+#[component]
+fn History(page: VerificationPage, query: HistoryQuery) -> impl IntoView {
+    if page.verifications.is_empty() {
+        return view! { <p class="muted empty" data-testid="verification-history-empty">"Nothing yet."</p> }.into_any();
+    }
+    let pages = page.total.div_ceil(u64::from(page.per_page)).max(1);
+    let current = page.page;
+    let mut base = String::new();
+    if let Some(q) = &query.q {
+        base.push_str(&format!(
+            "q={}&",
+            crate::ui::pages::rental_history::encode(q)
+        ));
+    }
+    if let Some(s) = &query.status {
+        base.push_str(&format!("status={s}&"));
+    }
+    let link = move |n: u32| format!("/verifications?{base}page={n}");
+    view! {
+        <div class="table-wrap">
+            <table class="table" data-testid="verification-history">
+                <thead>
+                    <tr>
+                        <th scope="col">"Number"</th>
+                        <th scope="col">"Service"</th>
+                        <th scope="col">"Status"</th>
+                        <th scope="col">"Code"</th>
+                        <th scope="col">"Bought"</th>
+                        <th scope="col" class="num">"Paid"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {page.verifications.into_iter().map(|v| view! {
+                        <tr data-testid="verification-row">
+                            <td><span class="phone small">{v.phone_number.clone()}</span></td>
+                            <td>{format!("{} · {}", v.service_name, v.country_code)}</td>
+                            <td><span class=format!("status status-{}", v.status.as_str())>{label(v.status)}</span></td>
+                            <td>{v.code.clone().map(|c| view! { <span class="code">{c}</span> })}</td>
+                            <td>{format_time(&v.created_at)}</td>
+                            <td class="num money">
+                                {if v.refunded { format!("{} refunded", v.cost.display()) } else { v.cost.display() }}
+                            </td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+        <nav class="pager" aria-label="Verification pages">
+            {(current > 1).then(|| view! { <A href=link(current - 1)>"Newer"</A> })}
+            <span class="muted">{format!("Page {current} of {pages} · {} verifications", page.total)}</span>
+            {(u64::from(current) < pages).then(|| view! { <A href=link(current + 1)>"Older"</A> })}
+        </nav>
+    }
+    .into_any()
+}
