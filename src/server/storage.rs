@@ -7,6 +7,7 @@ pub mod api_keys;
 pub mod events;
 pub mod history;
 pub mod idempotency;
+pub mod leases;
 pub mod ledger;
 pub mod notifications;
 pub mod presets;

@@ -27,7 +27,7 @@ async fn each(
                 Some(state.clock.now_ms() + LEASE_MS)
             }
         };
-        store::unlease(&state.db.pool, id, next_poll).await?;
+        store::unlease(&state.db, id, next_poll).await?;
     }
     Ok(count)
 }

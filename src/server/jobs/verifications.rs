@@ -24,7 +24,7 @@ pub async fn poll_once(state: &AppState) -> Result<usize, ServerError> {
                 Some(state.clock.now_ms() + 2_000)
             }
         };
-        store::unlease(&state.db.pool, id, next).await?;
+        store::unlease(&state.db, id, next).await?;
     }
     Ok(count)
 }
@@ -44,7 +44,7 @@ pub async fn expire_once(state: &AppState) -> Result<usize, ServerError> {
         if let Err(e) = service::expire(state, row).await {
             tracing::warn!(verification_id = id, error.cause_chain = ?e, "verification expiry failed; will retry");
         }
-        store::unlease(&state.db.pool, id, None).await?;
+        store::unlease(&state.db, id, None).await?;
     }
     Ok(count)
 }

@@ -1,7 +1,7 @@
 //! The `rentals` and `rental_messages` tables.
 
 use super::history::{self, Columns, HistoryFilter};
-use super::Backend;
+use super::leases::{self, Claimable};
 use sqlx::{Any, AnyConnection, Executor, FromRow};
 
 #[derive(Debug, Clone, FromRow)]
@@ -248,9 +248,7 @@ pub enum Due {
     Warning { within_ms: i64 },
 }
 
-/// Claims up to `limit` due rentals for `lease_ms`: a row claimed by one instance is not
-/// claimed by another until the lease runs out (`for update skip locked` on PostgreSQL; the
-/// conditional update does the same on SQLite, which has one writer at a time).
+/// Claims up to `limit` due rentals for `lease_ms` (see `leases`).
 pub async fn claim_due(
     db: &super::Db,
     due: Due,
@@ -259,43 +257,25 @@ pub async fn claim_due(
     limit: i64,
 ) -> Result<Vec<RentalRow>, sqlx::Error> {
     let (condition, horizon) = match due {
-        Due::Poll => ("next_poll_at <= $4", now),
-        Due::Expiry => ("expires_at <= $4", now),
-        Due::Renewal { within_ms } => ("auto_renew = 1 and expires_at <= $4", now + within_ms),
-        Due::Warning { within_ms } => ("warned_at is null and expires_at <= $4", now + within_ms),
+        Due::Poll => ("next_poll_at <= {horizon}", now),
+        Due::Expiry => ("expires_at <= {horizon}", now),
+        Due::Renewal { within_ms } => (
+            "auto_renew = 1 and expires_at <= {horizon}",
+            now + within_ms,
+        ),
+        Due::Warning { within_ms } => (
+            "warned_at is null and expires_at <= {horizon}",
+            now + within_ms,
+        ),
     };
-    let skip_locked = match db.backend {
-        Backend::Postgres => "for update skip locked",
-        Backend::Sqlite => "",
+    let claimable = Claimable {
+        table: "rentals",
+        id: "id",
+        open: "status = 'active'",
+        due: condition,
+        order: "expires_at",
     };
-    let free = "(lease_until is null or lease_until < $1)";
-    // A read first: an idle pass costs no write (on SQLite every UPDATE takes the write lock,
-    // even one that changes nothing).
-    let probe = format!(
-        "select id from rentals where status = 'active' and {} and {free} limit 1",
-        condition.replace("$4", "$2")
-    );
-    let due_now: Option<i64> = sqlx::query_scalar(&probe)
-        .bind(now)
-        .bind(horizon)
-        .fetch_optional(&db.pool)
-        .await?;
-    if due_now.is_none() {
-        return Ok(Vec::new());
-    }
-    let sql = format!(
-        "update rentals set lease_until = $2 where id in (\
-           select id from rentals where status = 'active' and {condition} and {free} \
-           order by expires_at limit $3 {skip_locked}) \
-         and status = 'active' and {free} returning id"
-    );
-    let ids: Vec<i64> = sqlx::query_scalar(&sql)
-        .bind(now)
-        .bind(now + lease_ms)
-        .bind(limit)
-        .bind(horizon)
-        .fetch_all(&db.pool)
-        .await?;
+    let ids = leases::claim(db, &claimable, now, horizon, lease_ms, limit).await?;
     let mut rows = Vec::with_capacity(ids.len());
     for id in ids {
         if let Some(row) = find(&db.pool, id).await? {
@@ -306,17 +286,12 @@ pub async fn claim_due(
 }
 
 /// Gives a claimed row back, with when it should next be polled.
-pub async fn unlease<'e>(
-    db: impl Executor<'e, Database = Any>,
+pub async fn unlease(
+    db: &super::Db,
     id: i64,
     next_poll_at: Option<i64>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("update rentals set lease_until = null, next_poll_at = coalesce($2, next_poll_at) where id = $1")
-        .bind(id)
-        .bind(next_poll_at)
-        .execute(db)
-        .await?;
-    Ok(())
+    leases::release(db, "rentals", "id", id, next_poll_at).await
 }
 
 pub async fn turn_off_auto_renew<'e>(

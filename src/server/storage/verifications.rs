@@ -4,7 +4,7 @@
 //! poller, the expiry job and a customer's cancel race, exactly one of them wins.
 
 use super::history::{self, Columns, HistoryFilter};
-use super::Backend;
+use super::leases::{self, Claimable};
 use sqlx::{Any, Executor, FromRow};
 
 #[derive(Debug, Clone, FromRow)]
@@ -217,7 +217,7 @@ pub enum Due {
     Expiry,
 }
 
-/// Claims up to `limit` due verifications for `lease_ms` (as `rentals::claim_due`).
+/// Claims up to `limit` due verifications for `lease_ms` (see `leases`).
 pub async fn claim_due(
     db: &super::Db,
     due: Due,
@@ -225,40 +225,17 @@ pub async fn claim_due(
     lease_ms: i64,
     limit: i64,
 ) -> Result<Vec<VerificationRow>, sqlx::Error> {
-    let condition = match due {
-        Due::Poll => "next_poll_at <= $2",
-        Due::Expiry => "expires_at <= $2",
+    let claimable = Claimable {
+        table: "verification",
+        id: "verification_id",
+        open: "status in ('waiting', 'received')",
+        due: match due {
+            Due::Poll => "next_poll_at <= {horizon}",
+            Due::Expiry => "expires_at <= {horizon}",
+        },
+        order: "expires_at",
     };
-    let open = "status in ('waiting', 'received')";
-    let free = "(lease_until is null or lease_until < $1)";
-    let probe = format!(
-        "select verification_id from verification where {open} and {condition} and {free} limit 1"
-    );
-    let due_now: Option<i64> = sqlx::query_scalar(&probe)
-        .bind(now)
-        .bind(now)
-        .fetch_optional(&db.pool)
-        .await?;
-    if due_now.is_none() {
-        return Ok(Vec::new());
-    }
-    let skip_locked = match db.backend {
-        Backend::Postgres => "for update skip locked",
-        Backend::Sqlite => "",
-    };
-    let sql = format!(
-        "update verification set lease_until = $3 where verification_id in (\
-           select verification_id from verification where {open} and {condition} and {free} \
-           order by expires_at limit $4 {skip_locked}) \
-         and {open} and {free} returning verification_id"
-    );
-    let ids: Vec<i64> = sqlx::query_scalar(&sql)
-        .bind(now)
-        .bind(now)
-        .bind(now + lease_ms)
-        .bind(limit)
-        .fetch_all(&db.pool)
-        .await?;
+    let ids = leases::claim(db, &claimable, now, now, lease_ms, limit).await?;
     let mut rows = Vec::with_capacity(ids.len());
     for id in ids {
         if let Some(row) = find(&db.pool, id).await? {
@@ -269,20 +246,12 @@ pub async fn claim_due(
 }
 
 /// Gives a claimed row back, with when it should next be polled.
-pub async fn unlease<'e>(
-    db: impl Executor<'e, Database = Any>,
+pub async fn unlease(
+    db: &super::Db,
     id: i64,
     next_poll_at: Option<i64>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "update verification set lease_until = null, next_poll_at = coalesce($2, next_poll_at) \
-         where verification_id = $1",
-    )
-    .bind(id)
-    .bind(next_poll_at)
-    .execute(db)
-    .await?;
-    Ok(())
+    leases::release(db, "verification", "verification_id", id, next_poll_at).await
 }
 
 #[derive(Debug, Clone, FromRow)]

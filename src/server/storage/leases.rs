@@ -1,0 +1,87 @@
+//! Work claims for background jobs: a row claimed by one instance is not claimed by another
+//! until its lease runs out (`for update skip locked` on PostgreSQL; on SQLite, which has one
+//! writer at a time, the conditional update does the same).
+
+use super::{Backend, Db};
+
+/// Which rows of a table a job may claim.
+pub struct Claimable<'a> {
+    pub table: &'static str,
+    pub id: &'static str,
+    /// Rows still in play, e.g. `status = 'active'`.
+    pub open: &'static str,
+    /// When a row is due, with `{horizon}` where the time goes, e.g. `expires_at <= {horizon}`.
+    pub due: &'a str,
+    /// Most urgent first, e.g. `expires_at`.
+    pub order: &'static str,
+}
+
+/// Claims up to `limit` rows due by `horizon` for `lease_ms`; their ids.
+pub async fn claim(
+    db: &Db,
+    c: &Claimable<'_>,
+    now: i64,
+    horizon: i64,
+    lease_ms: i64,
+    limit: i64,
+) -> Result<Vec<i64>, sqlx::Error> {
+    let Claimable {
+        table,
+        id,
+        open,
+        due,
+        order,
+    } = c;
+    let free = "(lease_until is null or lease_until < $1)";
+    // A read first: an idle pass costs no write (on SQLite every UPDATE takes the write lock,
+    // even one that changes nothing).
+    let probe = format!(
+        "select {id} from {table} where {open} and {} and {free} limit 1",
+        due.replace("{horizon}", "$2")
+    );
+    let due_now: Option<i64> = sqlx::query_scalar(&probe)
+        .bind(now)
+        .bind(horizon)
+        .fetch_optional(&db.pool)
+        .await?;
+    if due_now.is_none() {
+        return Ok(Vec::new());
+    }
+    let skip_locked = match db.backend {
+        Backend::Postgres => "for update skip locked",
+        Backend::Sqlite => "",
+    };
+    let sql = format!(
+        "update {table} set lease_until = $3 where {id} in (\
+           select {id} from {table} where {open} and {} and {free} \
+           order by {order} limit $4 {skip_locked}) \
+         and {open} and {free} returning {id}",
+        due.replace("{horizon}", "$2")
+    );
+    sqlx::query_scalar(&sql)
+        .bind(now)
+        .bind(horizon)
+        .bind(now + lease_ms)
+        .bind(limit)
+        .fetch_all(&db.pool)
+        .await
+}
+
+/// Gives a claimed row back, with when it should next be polled (unchanged if `None`).
+pub async fn release(
+    db: &Db,
+    table: &'static str,
+    id_column: &'static str,
+    id: i64,
+    next_poll_at: Option<i64>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(&format!(
+        "update {table} set lease_until = null, next_poll_at = coalesce($2, next_poll_at) \
+         where {id_column} = $1"
+    ))
+    .bind(id)
+    .bind(next_poll_at)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
