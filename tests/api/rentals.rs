@@ -823,3 +823,32 @@ async fn two_instances_never_poll_the_same_rental_at_once() {
     );
     assert_eq!(app.provider_requests_to("/user/sms/inbox").await, 8);
 }
+
+#[tokio::test]
+async fn the_card_shows_the_newest_code_whatever_order_messages_arrive_in() {
+    let app = spawn_app().await;
+    let s = app.funded("100").await;
+    let r = app.rent(&s, 24).await;
+    advance(&app, 120).await;
+    // Both reach the provider before the next poll; the second was sent earlier.
+    for (text, age) in [("Your code is 11111", 0), ("Your code is 22222", 60)] {
+        let sent = app
+            .control(
+                Method::POST,
+                "/sms",
+                Some(json!({"phone": r["phone_number"], "text": text, "age_seconds": age})),
+            )
+            .await;
+        assert_eq!(sent.status(), 200);
+    }
+    app.state.clock.advance_ms(1_000);
+    jobs::run_due(&app.state).await;
+    let active = app.get_json("/api/rentals/active", &s).await;
+    assert_eq!(active["rentals"][0]["message_count"], 2);
+    assert_eq!(
+        active["rentals"][0]["last_code"], "11111",
+        "the newest, not the last stored"
+    );
+    let one = app.get_json(&format!("/api/rentals/{}", r["id"]), &s).await;
+    assert_eq!(one["last_code"], "11111");
+}

@@ -79,7 +79,7 @@ pub fn view(state: &AppState, row: RentalRow) -> Result<RentalView, ServerError>
         released_at: row.released_at.map(from_ms),
         seconds_remaining,
         message_count: u64::try_from(row.message_count).unwrap_or_default(),
-        unread_count: u64::try_from(row.message_count - i64::from(row.read_count))
+        unread_count: u64::try_from(i64::from(row.message_count) - i64::from(row.read_count))
             .unwrap_or_default(),
         last_code: row.last_code,
         extension_per_hour: hourly * rates.extension,
@@ -627,8 +627,9 @@ pub async fn poll_messages(state: &AppState, row: &RentalRow) -> Result<usize, S
         .await?;
     let mut new = 0;
     for m in inbox::fresh(sms, row.created_at) {
+        let mut tx = state.db.begin_write().await?;
         let stored = store::insert_message(
-            &state.db.pool,
+            &mut tx,
             row.id,
             &m.id,
             &m.sms.sender,
@@ -637,6 +638,7 @@ pub async fn poll_messages(state: &AppState, row: &RentalRow) -> Result<usize, S
             m.received_at_ms,
         )
         .await?;
+        tx.commit().await?;
         if let Some(id) = stored {
             new += 1;
             let message = MessageView {

@@ -26,17 +26,15 @@ pub struct RentalRow {
     pub upstream_expires_at: i64,
     pub released_at: Option<i64>,
     pub updated_at: i64,
-    pub message_count: i64,
+    pub message_count: i32,
     pub read_count: i32,
     pub last_code: Option<String>,
 }
 
 const COLUMNS: &str = "r.id, r.user_id, r.phone_number, r.service_name, r.country_code, r.expires_at, \
     r.created_at, r.status, r.cost, r.provider, r.provider_order_id, r.operator, r.duration_hours, \
-    r.original_hours, r.hourly_price, r.auto_renew, r.upstream_expires_at, r.released_at, r.updated_at, r.read_count, \
-    (select count(*) from rental_messages m where m.rental_id = r.id) as message_count, \
-    (select m.code from rental_messages m where m.rental_id = r.id and m.code is not null \
-     order by m.received_at desc, m.id desc limit 1) as last_code";
+    r.original_hours, r.hourly_price, r.auto_renew, r.upstream_expires_at, r.released_at, r.updated_at, \
+    r.read_count, r.message_count, r.last_code";
 
 pub struct NewRentalRow<'a> {
     pub user_id: i64,
@@ -316,9 +314,10 @@ pub struct MessageRow {
     pub received_at: i64,
 }
 
-/// Stores a message unless it is already there; its id when it is new.
-pub async fn insert_message<'e>(
-    db: impl Executor<'e, Database = Any>,
+/// Stores a message unless it is already there, and keeps the rental's message count and
+/// newest code up to date in the same transaction; the message's id when it is new.
+pub async fn insert_message(
+    conn: &mut AnyConnection,
     rental_id: i64,
     provider_message_id: &str,
     sender: &str,
@@ -326,7 +325,7 @@ pub async fn insert_message<'e>(
     code: Option<&str>,
     received_at: i64,
 ) -> Result<Option<i64>, sqlx::Error> {
-    sqlx::query_scalar(
+    let id: Option<i64> = sqlx::query_scalar(
         "insert into rental_messages (rental_id, provider_message_id, sender, text, code, received_at) \
          values ($1, $2, $3, $4, $5, $6) on conflict (rental_id, provider_message_id) do nothing returning id",
     )
@@ -336,8 +335,22 @@ pub async fn insert_message<'e>(
     .bind(text)
     .bind(code)
     .bind(received_at)
-    .fetch_optional(db)
-    .await
+    .fetch_optional(&mut *conn)
+    .await?;
+    if id.is_some() {
+        sqlx::query(
+            "update rentals set message_count = message_count + 1, \
+             last_code = case when $2 is not null and $3 >= coalesce(last_code_at, 0) then $2 else last_code end, \
+             last_code_at = case when $2 is not null and $3 >= coalesce(last_code_at, 0) then $3 else last_code_at end \
+             where id = $1",
+        )
+        .bind(rental_id)
+        .bind(code)
+        .bind(received_at)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(id)
 }
 
 /// Marks every message of the user's rental as seen; false if none was unseen.
@@ -347,9 +360,8 @@ pub async fn mark_read<'e>(
     id: i64,
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
-        "update rentals set read_count = (select count(*) from rental_messages m where m.rental_id = $1) \
-         where id = $1 and user_id = $2 \
-         and read_count <> (select count(*) from rental_messages m where m.rental_id = $1)",
+        "update rentals set read_count = message_count \
+         where id = $1 and user_id = $2 and read_count <> message_count",
     )
     .bind(id)
     .bind(user_id)
