@@ -1,6 +1,7 @@
 //! Everything that only runs on the server: configuration, HTTP, use-cases, storage.
 //! Compiled only with the `ssr` feature (the one gate is in `lib.rs`).
 
+pub mod cache;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -113,6 +113,7 @@ async fn assemble(
         provider,
         sandbox,
         catalog: Arc::new(CatalogCache::default()),
+        caches: Arc::default(),
     })
 }
 

@@ -1,5 +1,6 @@
 //! The state every handler, server function and job shares.
 
+use super::cache::Caches;
 use super::clock::Clock;
 use super::config::Settings;
 use super::events::EventHub;
@@ -25,5 +26,7 @@ pub struct AppState {
     /// The embedded emulator, in sandbox mode only.
     pub sandbox: Option<FiveSimEmulator>,
     pub catalog: Arc<CatalogCache>,
+    /// Short-lived caches of the hottest reads, invalidated by every change.
+    pub caches: Arc<Caches>,
     pub events: Arc<dyn EventHub>,
 }

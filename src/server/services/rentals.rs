@@ -109,6 +109,8 @@ fn hourly(row: &RentalRow) -> Result<Decimal, ServerError> {
 }
 
 async fn publish(state: &AppState, user_id: i64, kind: EventKind, data: serde_json::Value) {
+    // Every change to a rental is published: the cached list is stale from here.
+    state.caches.active_rentals.invalidate(user_id);
     state
         .events
         .publish(Event {
@@ -293,11 +295,13 @@ pub async fn get(state: &AppState, user_id: i64, id: i64) -> Result<RentalView, 
 }
 
 pub async fn active(state: &AppState, user_id: i64) -> Result<Vec<RentalView>, ServerError> {
-    store::active_for(&state.db.pool, user_id)
-        .await?
-        .into_iter()
-        .map(|r| view(state, r))
-        .collect()
+    let load = store::active_for(&state.db.pool, user_id);
+    let rows = state
+        .caches
+        .active_rentals
+        .get_or_load(user_id, load)
+        .await?;
+    rows.iter().map(|r| view(state, r.clone())).collect()
 }
 
 /// The rental's messages, newest first, marked as seen by its owner (their cards' unread
@@ -316,16 +320,23 @@ pub async fn read_messages(
 }
 
 pub async fn messages(state: &AppState, user_id: i64, id: i64) -> Result<MessageList, ServerError> {
-    owned(state, user_id, id).await?;
-    let rows = store::messages(&state.db.pool, id).await?;
+    let load = async {
+        let owner = owned(state, user_id, id).await?.user_id;
+        Ok::<_, ServerError>((owner, store::messages(&state.db.pool, id).await?))
+    };
+    let cached = state.caches.rental_messages.get_or_load(id, load).await?;
+    let (owner, rows) = &*cached;
+    if *owner != user_id {
+        return Err(ServerError::NotFound("rental"));
+    }
     Ok(MessageList {
         messages: rows
-            .into_iter()
+            .iter()
             .map(|m| MessageView {
                 id: m.id,
-                sender: m.sender,
-                text: m.text,
-                code: m.code,
+                sender: m.sender.clone(),
+                text: m.text.clone(),
+                code: m.code.clone(),
                 received_at: from_ms(m.received_at),
             })
             .collect(),
@@ -640,6 +651,7 @@ pub async fn poll_messages(state: &AppState, row: &RentalRow) -> Result<usize, S
         .await?;
         tx.commit().await?;
         if let Some(id) = stored {
+            state.caches.rental_messages.invalidate(row.id);
             new += 1;
             let message = MessageView {
                 id,
