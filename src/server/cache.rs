@@ -4,6 +4,7 @@
 //! also expire after a second, which bounds staleness should an invalidation ever be missed
 //! (or come from another instance).
 
+use crate::server::services::accounts::Principal;
 use crate::server::storage::rentals::{MessageRow, RentalRow};
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -27,13 +28,15 @@ pub struct Caches {
     pub active_rentals: RowCache<i64, Vec<RentalRow>>,
     /// A rental's owner and messages, by rental id.
     pub rental_messages: RowCache<i64, (i64, Vec<MessageRow>)>,
+    /// API keys' owners (or that there is none), by key digest; cleared on every revocation.
+    pub api_keys: RowCache<String, Option<Principal>>,
 }
 
 pub struct RowCache<K, V> {
     slots: Mutex<HashMap<K, Slot<V>>>,
 }
 
-impl<K: Eq + Hash + Copy, V> Default for RowCache<K, V> {
+impl<K: Eq + Hash + Clone, V> Default for RowCache<K, V> {
     fn default() -> Self {
         RowCache {
             slots: Mutex::new(HashMap::new()),
@@ -41,7 +44,7 @@ impl<K: Eq + Hash + Copy, V> Default for RowCache<K, V> {
     }
 }
 
-impl<K: Eq + Hash + Copy, V> RowCache<K, V> {
+impl<K: Eq + Hash + Clone, V> RowCache<K, V> {
     fn slots(&self) -> std::sync::MutexGuard<'_, HashMap<K, Slot<V>>> {
         self.slots
             .lock()
@@ -77,6 +80,14 @@ impl<K: Eq + Hash + Copy, V> RowCache<K, V> {
             slot.value = Some((Instant::now(), value.clone()));
         }
         Ok(value)
+    }
+
+    /// Forgets every entry; loads already under way for a key seen before will not store.
+    pub fn clear(&self) {
+        for slot in self.slots().values_mut() {
+            slot.generation += 1;
+            slot.value = None;
+        }
     }
 
     /// Forgets `key`'s entry; a load already under way will not store its result.

@@ -71,6 +71,7 @@ pub async fn list(state: &AppState, user_id: i64) -> Result<ApiKeyList, ServerEr
 /// Revokes one of the caller's keys. Another user's key, or one already revoked, is "not found".
 pub async fn revoke(state: &AppState, user_id: i64, api_key_id: i64) -> Result<(), ServerError> {
     if api_keys::revoke(&state.db.pool, user_id, api_key_id, state.clock.now_ms()).await? {
+        state.caches.api_keys.clear();
         tracing::info!(user_id, api_key_id, "api key revoked");
         Ok(())
     } else {
@@ -83,16 +84,26 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Option<Princi
     if !token.starts_with(KEY_PREFIX) {
         return Ok(None);
     }
-    let Some(owner) = api_keys::find_owner(&state.db.pool, &secrets::digest(token)).await? else {
-        return Ok(None);
+    let digest = secrets::digest(token);
+    let load = async {
+        let Some(owner) = api_keys::find_owner(&state.db.pool, &digest).await? else {
+            return Ok::<_, ServerError>(None);
+        };
+        let now = state.clock.now_ms();
+        if owner.last_used_at.is_none_or(|t| now - t > TOUCH_EVERY_MS) {
+            api_keys::touch(&state.db.pool, owner.api_key_id, now).await?;
+        }
+        Ok(Some(Principal {
+            user_id: owner.user_id,
+            role: Role::parse(&owner.role).unwrap_or(Role::Customer),
+            session_id: None,
+        }))
     };
-    let now = state.clock.now_ms();
-    if owner.last_used_at.is_none_or(|t| now - t > TOUCH_EVERY_MS) {
-        api_keys::touch(&state.db.pool, owner.api_key_id, now).await?;
-    }
-    Ok(Some(Principal {
-        user_id: owner.user_id,
-        role: Role::parse(&owner.role).unwrap_or(Role::Customer),
-        session_id: None,
-    }))
+    // Looked up at most once a second per key; a revocation clears the cache at once.
+    let principal = state
+        .caches
+        .api_keys
+        .get_or_load(digest.clone(), load)
+        .await?;
+    Ok((*principal).clone())
 }
