@@ -20,23 +20,26 @@ pub struct Report {
     pub verifications_polled: usize,
 }
 
-/// Runs every job once, in the order that keeps the rules: renew before warning, warn before
-/// expiring, and poll what is still active.
+/// Runs every job once, in the order that keeps the rules: verifications (a customer is
+/// waiting on those), then rentals: renew before warning, warn before expiring, and poll what
+/// is still active.
 pub async fn run_due(state: &AppState) -> Report {
     prune_events(state).await;
+    // Verifications first: a code is awaited right now, and their polls must not queue
+    // behind a pass over many long rentals at the provider's request limit.
+    let verifications_expired = log_failure(
+        "verification expiry",
+        verifications::expire_once(state).await,
+    );
+    let verifications_polled =
+        log_failure("verification poller", verifications::poll_once(state).await);
     Report {
         renewed: log_failure("auto-renew", rentals::renew_once(state).await),
         warned: log_failure("expiry warning", rentals::warn_once(state).await),
         expired: log_failure("expiry", rentals::expire_once(state).await),
         polled: log_failure("sms poller", rentals::poll_once(state).await),
-        verifications_expired: log_failure(
-            "verification expiry",
-            verifications::expire_once(state).await,
-        ),
-        verifications_polled: log_failure(
-            "verification poller",
-            verifications::poll_once(state).await,
-        ),
+        verifications_expired,
+        verifications_polled,
     }
 }
 
