@@ -5,6 +5,7 @@ pub mod countdown;
 pub mod country_picker;
 pub mod hydrated;
 pub mod notices;
+pub mod query;
 pub mod time;
 pub mod transactions;
 

@@ -407,14 +407,7 @@ pub async fn finish(
 /// longer received.
 async fn finish_row(state: &AppState, row: &VerificationRow) -> Result<bool, ServerError> {
     let now = state.clock.now_ms();
-    let finished = store::transition(
-        &state.db.pool,
-        row.verification_id,
-        &["received"],
-        "finished",
-        now,
-    )
-    .await?;
+    let finished = store::mark_finished(&state.db.pool, row.verification_id, now).await?;
     if finished {
         let provider = state.router.get(&row.provider)?;
         if let Err(e) = provider.finish(&row.provider_order_id).await {

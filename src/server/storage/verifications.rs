@@ -137,32 +137,19 @@ pub async fn open<'e>(
     .await
 }
 
-/// Moves the verification from one of `from` to `to`; false if it was no longer in any of
-/// them (another request or job got there first).
-pub async fn transition<'e>(
+/// Finishes a verification that has received its code; false if it was no longer
+/// `received` (another request or job got there first).
+pub async fn mark_finished<'e>(
     db: impl Executor<'e, Database = Any>,
     id: i64,
-    from: &[&str],
-    to: &str,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
-    let from_list = from
-        .iter()
-        .map(|s| format!("'{s}'"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let finished = if matches!(to, "finished" | "cancelled" | "timed_out") {
-        "$2"
-    } else {
-        "finished_at"
-    };
-    let done = sqlx::query(&format!(
-        "update verification set status = $3, updated_at = $2, finished_at = {finished} \
-         where verification_id = $1 and status in ({from_list})"
-    ))
+    let done = sqlx::query(
+        "update verification set status = 'finished', updated_at = $2, finished_at = $2 \
+         where verification_id = $1 and status = 'received'",
+    )
     .bind(id)
     .bind(now)
-    .bind(to)
     .execute(db)
     .await?;
     Ok(done.rows_affected() > 0)

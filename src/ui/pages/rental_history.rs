@@ -4,7 +4,7 @@
 
 use crate::api::dto::{HistoryQuery, RentalPage};
 use crate::api::rentals::list_rentals;
-use crate::ui::components::{format_time, ErrorNotice};
+use crate::ui::components::{format_time, query::encode, ErrorNotice};
 use crate::ui::live::RentalsVersion;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -32,18 +32,6 @@ fn to_query(q: &HistoryQuery) -> String {
         })
         .collect::<Vec<_>>()
         .join("&")
-}
-
-/// Percent-encodes a query value.
-pub fn encode(v: &str) -> String {
-    v.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[component]

@@ -273,10 +273,7 @@ fn History(page: VerificationPage, query: HistoryQuery) -> impl IntoView {
     let current = page.page;
     let mut base = String::new();
     if let Some(q) = &query.q {
-        base.push_str(&format!(
-            "q={}&",
-            crate::ui::pages::rental_history::encode(q)
-        ));
+        base.push_str(&format!("q={}&", crate::ui::components::query::encode(q)));
     }
     if let Some(s) = &query.status {
         base.push_str(&format!("status={s}&"));
