@@ -4,7 +4,7 @@
 //! PostgreSQL LISTEN/NOTIFY hub can replace it for several instances.
 
 use super::clock::Clock;
-use super::storage::{events as store, Db};
+use super::storage::{events as store, Db, Tx};
 use async_trait::async_trait;
 use serde_json::Value;
 use std::fmt;
@@ -49,9 +49,34 @@ pub struct Published {
     pub data: String,
 }
 
+impl Event {
+    /// Stores the event inside `tx`, with the change it announces: it is in the store (for
+    /// streams that resume) exactly when the change is. Hand the result to
+    /// [`EventHub::deliver`] once `tx` has committed.
+    pub async fn stage(self, tx: &mut Tx, now: i64) -> Result<Staged, sqlx::Error> {
+        let data = self.data.to_string();
+        let kind = self.kind.as_str();
+        let id = store::insert(&mut **tx, self.user_id, kind, &data, now).await?;
+        Ok(Staged(Published {
+            id: Some(id),
+            user_id: self.user_id,
+            kind: kind.to_owned(),
+            data,
+        }))
+    }
+}
+
+/// An event stored in a transaction, waiting for it to commit before streams see it.
+#[must_use = "deliver a staged event once its transaction commits"]
+#[derive(Debug)]
+pub struct Staged(Published);
+
 #[async_trait]
 pub trait EventHub: Send + Sync + fmt::Debug {
+    /// Stores the event on its own, then sends it to the streams.
     async fn publish(&self, event: Event);
+    /// Sends an event stored with [`Event::stage`] to the streams.
+    fn deliver(&self, staged: Staged);
     /// Every event from now on; callers keep their user's.
     fn subscribe(&self) -> broadcast::Receiver<Arc<Published>>;
     /// Open subscriptions (a closed stream frees its own at once).
@@ -103,13 +128,17 @@ impl EventHub for LocalHub {
                 None
             }
         };
-        // No subscriber is not an error: nobody is watching right now.
-        let _ = self.tx.send(Arc::new(Published {
+        self.deliver(Staged(Published {
             id,
             user_id: event.user_id,
             kind: kind.to_owned(),
             data,
         }));
+    }
+
+    fn deliver(&self, staged: Staged) {
+        // No subscriber is not an error: nobody is watching right now.
+        let _ = self.tx.send(Arc::new(staged.0));
     }
 
     fn subscribe(&self) -> broadcast::Receiver<Arc<Published>> {

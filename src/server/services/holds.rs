@@ -1,6 +1,6 @@
 //! The hold pattern for paid provider calls: take the price (a ledger row) before asking the
 //! provider, and give it back (a reversal row) if the purchase does not happen. Each movement
-//! is its own transaction and is announced on the event stream.
+//! is its own transaction, which also stores the balance event that announces it.
 
 use super::billing::{self, Posting};
 use crate::domain::Money;
@@ -18,24 +18,31 @@ pub struct Hold {
     token: String,
 }
 
-/// Posts one movement in its own transaction; returns the new balance.
+/// Posts one movement in its own transaction, with the event that tells the user's open pages
+/// their new balance; returns the new balance.
 pub async fn post_alone(state: &AppState, posting: Posting<'_>) -> Result<Money, ServerError> {
+    let now = state.clock.now_ms();
+    let user_id = posting.user_id;
     let mut tx = state.db.begin_write().await?;
-    let balance = billing::post(&mut tx, state.clock.now_ms(), posting).await?;
+    let balance = billing::post(&mut tx, now, posting).await?;
+    let staged = balance_event(user_id, balance).stage(&mut tx, now).await?;
     tx.commit().await?;
+    state.events.deliver(staged);
     Ok(balance)
 }
 
-/// Tells the user's open pages their new balance.
+/// The event that tells the user's open pages their new balance.
+pub fn balance_event(user_id: i64, balance: Money) -> Event {
+    Event {
+        user_id,
+        kind: EventKind::BalanceChanged,
+        data: json!({ "balance": balance }),
+    }
+}
+
+/// Tells the user's open pages their new balance, after a change committed on its own.
 pub async fn announce_balance(state: &AppState, user_id: i64, balance: Money) {
-    state
-        .events
-        .publish(Event {
-            user_id,
-            kind: EventKind::BalanceChanged,
-            data: json!({ "balance": balance }),
-        })
-        .await;
+    state.events.publish(balance_event(user_id, balance)).await;
 }
 
 /// Takes `price` from the user's balance for a purchase of `kind`; `InsufficientBalance` if it
@@ -49,7 +56,7 @@ pub async fn take(
 ) -> Result<Hold, ServerError> {
     let token = super::secrets::random_token("", 12);
     let reference = format!("{kind}-hold:{token}");
-    let balance = post_alone(
+    post_alone(
         state,
         Posting {
             user_id,
@@ -60,7 +67,6 @@ pub async fn take(
         },
     )
     .await?;
-    announce_balance(state, user_id, balance).await;
     Ok(Hold {
         user_id,
         price,
@@ -78,7 +84,7 @@ impl Hold {
             first.make_ascii_uppercase();
         }
         let note = format!("{what} not made ({why}): hold returned");
-        let balance = post_alone(
+        post_alone(
             state,
             Posting {
                 user_id: self.user_id,
@@ -89,7 +95,6 @@ impl Hold {
             },
         )
         .await?;
-        announce_balance(state, self.user_id, balance).await;
         Ok(())
     }
 }

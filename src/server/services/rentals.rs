@@ -108,21 +108,26 @@ fn hourly(row: &RentalRow) -> Result<Decimal, ServerError> {
     })
 }
 
-async fn publish(state: &AppState, user_id: i64, kind: EventKind, data: serde_json::Value) {
+async fn publish(state: &AppState, event: Event) {
     // Every change to a rental is published: the cached list is stale from here.
-    state.caches.active_rentals.invalidate(user_id);
-    state
-        .events
-        .publish(Event {
-            user_id,
-            kind,
-            data,
-        })
-        .await;
+    state.caches.active_rentals.invalidate(event.user_id);
+    state.events.publish(event).await;
 }
 
 async fn publish_rental(state: &AppState, rental: &RentalView, user_id: i64) {
-    publish(state, user_id, EventKind::RentalUpdated, json!(rental)).await;
+    publish(
+        state,
+        rental_event(user_id, EventKind::RentalUpdated, rental),
+    )
+    .await;
+}
+
+fn rental_event(user_id: i64, kind: EventKind, rental: &RentalView) -> Event {
+    Event {
+        user_id,
+        kind,
+        data: json!(rental),
+    }
 }
 
 /// The upstream product that covers `hours` in `country`, and the lengths on sale there.
@@ -254,12 +259,22 @@ pub async fn create(
             },
         )
         .await?;
+        // The rental and the event that shows it on the user's pages, in one commit.
+        let rental = view(
+            state,
+            store::find(&mut *tx, id)
+                .await?
+                .ok_or(ServerError::NotFound("rental"))?,
+        )?;
+        let staged = rental_event(user_id, EventKind::RentalUpdated, &rental)
+            .stage(&mut tx, now)
+            .await?;
         tx.commit().await?;
-        Ok::<i64, ServerError>(id)
+        Ok::<_, ServerError>((rental, staged))
     }
     .await;
-    let id = match inserted {
-        Ok(id) => id,
+    let (rental, staged) = match inserted {
+        Ok(done) => done,
         Err(e) => {
             tracing::error!(error.cause_chain = ?e, order_id = %order.id, "could not record a bought rental; releasing it");
             if let Err(release) = state.provider.release(&order.id).await {
@@ -270,9 +285,9 @@ pub async fn create(
             return Err(e);
         }
     };
-    let rental = reload(state, id).await?;
-    tracing::info!(rental_id = id, order_id = %order.id, price = %quote.price, "rental created");
-    publish_rental(state, &rental, user_id).await;
+    tracing::info!(rental_id = rental.id, order_id = %order.id, price = %quote.price, "rental created");
+    state.caches.active_rentals.invalidate(user_id);
+    state.events.deliver(staged);
     Ok(rental)
 }
 
@@ -598,7 +613,11 @@ pub async fn warn_expiring(state: &AppState, row: RentalRow) -> Result<(), Serve
         );
         notify(state, &row, "expiring", &msg).await?;
         let rental = view(state, row.clone())?;
-        publish(state, row.user_id, EventKind::RentalExpiring, json!(rental)).await;
+        publish(
+            state,
+            rental_event(row.user_id, EventKind::RentalExpiring, &rental),
+        )
+        .await;
     }
     Ok(())
 }
@@ -649,25 +668,29 @@ pub async fn poll_messages(state: &AppState, row: &RentalRow) -> Result<usize, S
             m.received_at_ms,
         )
         .await?;
-        tx.commit().await?;
-        if let Some(id) = stored {
-            state.caches.rental_messages.invalidate(row.id);
-            new += 1;
-            let message = MessageView {
-                id,
-                sender: m.sms.sender,
-                text: m.sms.text,
-                code: m.code,
-                received_at: m.sms.received_at,
-            };
-            publish(
-                state,
-                row.user_id,
-                EventKind::SmsReceived,
-                json!({ "rental_id": row.id, "message": message }),
-            )
-            .await;
+        let Some(id) = stored else {
+            tx.commit().await?; // seen before: nothing was written
+            continue;
+        };
+        let message = MessageView {
+            id,
+            sender: m.sms.sender,
+            text: m.sms.text,
+            code: m.code,
+            received_at: m.sms.received_at,
+        };
+        let staged = Event {
+            user_id: row.user_id,
+            kind: EventKind::SmsReceived,
+            data: json!({ "rental_id": row.id, "message": message }),
         }
+        .stage(&mut tx, state.clock.now_ms())
+        .await?;
+        tx.commit().await?;
+        state.caches.rental_messages.invalidate(row.id);
+        state.caches.active_rentals.invalidate(row.user_id);
+        state.events.deliver(staged);
+        new += 1;
     }
     Ok(new)
 }
