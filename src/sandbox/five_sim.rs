@@ -478,7 +478,7 @@ pub async fn serve(em: FiveSimEmulator, addr: std::net::SocketAddr) -> std::io::
         control::spawn_rental_chatter(em.clone());
     }
     tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, router(em)).await {
+        if let Err(e) = axum::serve(listener, router(em).into_make_service()).await {
             tracing::error!(error = %e, "the 5SIM emulator stopped");
         }
     });
