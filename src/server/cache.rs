@@ -6,6 +6,7 @@
 
 use crate::server::services::accounts::Principal;
 use crate::server::storage::rentals::{MessageRow, RentalRow};
+use bytes::Bytes;
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::{Arc, Mutex};
@@ -25,11 +26,54 @@ struct Slot<V> {
 #[derive(Default)]
 pub struct Caches {
     /// A customer's active rentals, by user id.
-    pub active_rentals: RowCache<i64, Vec<RentalRow>>,
+    pub active_rentals: RowCache<i64, ActiveRentals>,
     /// A rental's owner and messages, by rental id.
     pub rental_messages: RowCache<i64, (i64, Vec<MessageRow>)>,
     /// API keys' owners (or that there is none), by key digest; cleared on every revocation.
     pub api_keys: RowCache<String, Option<Principal>>,
+}
+
+/// A customer's active rental rows, and their latest JSON rendering: rendered once per second
+/// at most, since what a rendering shows besides the rows (time left, refund) moves with the
+/// clock second by second. Invalidating the rows drops the rendering with them.
+pub struct ActiveRentals {
+    pub rows: Vec<RentalRow>,
+    rendered: Mutex<Option<(i64, Bytes)>>,
+}
+
+impl ActiveRentals {
+    pub fn new(rows: Vec<RentalRow>) -> Self {
+        ActiveRentals {
+            rows,
+            rendered: Mutex::new(None),
+        }
+    }
+
+    /// The rendering for clock second `second`: the kept one if it is for that second, else
+    /// `render`'s (kept for the next reader).
+    pub fn rendered<E>(
+        &self,
+        second: i64,
+        render: impl FnOnce(&[RentalRow]) -> Result<Bytes, E>,
+    ) -> Result<Bytes, E> {
+        let kept = |slot: &Option<(i64, Bytes)>| {
+            slot.as_ref()
+                .filter(|(at, _)| *at == second)
+                .map(|(_, body)| body.clone())
+        };
+        if let Some(body) = kept(&self.lock()) {
+            return Ok(body);
+        }
+        let body = render(&self.rows)?;
+        *self.lock() = Some((second, body.clone()));
+        Ok(body)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<(i64, Bytes)>> {
+        self.rendered
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
 }
 
 pub struct RowCache<K, V> {

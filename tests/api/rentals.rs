@@ -852,3 +852,41 @@ async fn the_card_shows_the_newest_code_whatever_order_messages_arrive_in() {
     let one = app.get_json(&format!("/api/rentals/{}", r["id"]), &s).await;
     assert_eq!(one["last_code"], "11111");
 }
+
+#[tokio::test]
+async fn an_api_client_reading_active_rentals_many_times_a_second_sees_each_change_at_once() {
+    let app = spawn_app().await;
+    let s = app.funded("100").await;
+    let key = app.api_key(&s, "poller").await;
+    let active = || async {
+        let r = app
+            .with_key(Method::GET, "/api/rentals/active", &key)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.headers()["content-type"], "application/json");
+        r.json::<Value>().await.unwrap()["rentals"]
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+    assert!(active().await.is_empty());
+    assert!(active().await.is_empty(), "read twice in the same second");
+    let r = app.rent(&s, 3).await;
+    let list = active().await;
+    assert_eq!(list.len(), 1, "the new rental, on the very next read");
+    assert_eq!(list[0]["id"], r["id"]);
+    assert_eq!(list[0]["cost"], r["cost"]);
+    let released = app
+        .with_key(
+            Method::POST,
+            &format!("/api/rentals/{}/release", r["id"]),
+            &key,
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(released.status(), 200);
+    assert!(active().await.is_empty(), "gone on the very next read");
+}

@@ -4,7 +4,7 @@ use super::error::ApiResult;
 use super::extract::{ApiJson, ApiQuery, AuthUser};
 use crate::api::dto::{
     BulkRequest, BulkResults, ExtendRental, Extended, HistoryQuery, MessageList, NewRental,
-    NewRentals, Released, RentalList, RentalPage, RentalPatch, RentalView,
+    NewRentals, Released, RentalPage, RentalPatch, RentalView,
 };
 use crate::server::services::idempotency::{self, Replayable};
 use crate::server::services::{rental_bulk, rentals};
@@ -89,13 +89,9 @@ async fn bulk_create(
     Ok(replayable(outcome, StatusCode::OK))
 }
 
-async fn active(
-    State(state): State<AppState>,
-    AuthUser(p): AuthUser,
-) -> ApiResult<Json<RentalList>> {
-    Ok(Json(RentalList {
-        rentals: rentals::active(&state, p.user_id).await?,
-    }))
+async fn active(State(state): State<AppState>, AuthUser(p): AuthUser) -> ApiResult<Response> {
+    let body = rentals::active_json(&state, p.user_id).await?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 async fn history(

@@ -10,10 +10,12 @@ use super::history;
 use super::holds;
 use super::inbox;
 use crate::api::dto::{
-    Extended, HistoryQuery, MessageList, MessageView, NewRental, Released, RentalPage, RentalView,
+    Extended, HistoryQuery, MessageList, MessageView, NewRental, Released, RentalList, RentalPage,
+    RentalView,
 };
 use crate::domain::rental::{self, RentalStatus, UpstreamProduct, MS_PER_HOUR};
 use crate::domain::Money;
+use crate::server::cache::ActiveRentals;
 use crate::server::clock::from_ms;
 use crate::server::events::{Event, EventKind};
 use crate::server::providers::{BuyRental, Category, Extension, ProviderError};
@@ -21,9 +23,11 @@ use crate::server::state::AppState;
 use crate::server::storage::notifications;
 use crate::server::storage::rentals::{self as store, NewRentalRow, RentalRow};
 use crate::server::ServerError;
+use bytes::Bytes;
 use rust_decimal::Decimal;
 use serde_json::json;
 use std::str::FromStr;
+use std::sync::Arc;
 
 /// The longest extension one request may ask for.
 pub const MAX_EXTENSION_HOURS: u32 = 720;
@@ -52,7 +56,11 @@ pub(crate) fn name_field(field: &'static str, raw: &str) -> Result<String, Serve
 
 /// A rental as its owner sees it now, with what extending and releasing it would cost.
 pub fn view(state: &AppState, row: RentalRow) -> Result<RentalView, ServerError> {
-    let now = state.clock.now_ms();
+    view_at(state, row, state.clock.now_ms())
+}
+
+/// [`view`] as of `now`.
+fn view_at(state: &AppState, row: RentalRow, now: i64) -> Result<RentalView, ServerError> {
     let rates = state.settings.rental_rates();
     let hourly = hourly(&row)?;
     let status = RentalStatus::parse(&row.status)
@@ -309,14 +317,39 @@ pub async fn get(state: &AppState, user_id: i64, id: i64) -> Result<RentalView, 
     view(state, owned(state, user_id, id).await?)
 }
 
+async fn active_rows(state: &AppState, user_id: i64) -> Result<Arc<ActiveRentals>, ServerError> {
+    let load = async {
+        let rows = store::active_for(&state.db.pool, user_id).await?;
+        Ok::<_, ServerError>(ActiveRentals::new(rows))
+    };
+    state.caches.active_rentals.get_or_load(user_id, load).await
+}
+
 pub async fn active(state: &AppState, user_id: i64) -> Result<Vec<RentalView>, ServerError> {
-    let load = store::active_for(&state.db.pool, user_id);
-    let rows = state
-        .caches
-        .active_rentals
-        .get_or_load(user_id, load)
-        .await?;
-    rows.iter().map(|r| view(state, r.clone())).collect()
+    let now = state.clock.now_ms();
+    let active = active_rows(state, user_id).await?;
+    active
+        .rows
+        .iter()
+        .map(|r| view_at(state, r.clone(), now))
+        .collect()
+}
+
+/// [`active`] as the JSON of a [`RentalList`], as of the current clock second: API clients
+/// that poll their rentals many times a second get one rendering per second.
+pub async fn active_json(state: &AppState, user_id: i64) -> Result<Bytes, ServerError> {
+    let second = state.clock.now_ms().div_euclid(1000);
+    let active = active_rows(state, user_id).await?;
+    active.rendered(second, |rows| {
+        let list = RentalList {
+            rentals: rows
+                .iter()
+                .map(|r| view_at(state, r.clone(), second * 1000))
+                .collect::<Result<_, _>>()?,
+        };
+        let json = serde_json::to_vec(&list).map_err(anyhow::Error::from)?;
+        Ok::<_, ServerError>(Bytes::from(json))
+    })
 }
 
 /// The rental's messages, newest first, marked as seen by its owner (their cards' unread
