@@ -91,6 +91,8 @@ pub struct State {
     pub balance: Decimal,
     pub rating: Decimal,
     pub orders: BTreeMap<i64, Order>,
+    /// No open order ends before this: settling is free until then (every request settles).
+    next_due_ms: i64,
     next_order_id: i64,
     next_sms_id: i64,
     /// Stock set through the control API, by (country, product); the catalogue's otherwise.
@@ -117,6 +119,7 @@ impl FiveSimEmulator {
                 balance: Decimal::new(100_0000, 4),
                 rating: Decimal::from(MAX_RATING),
                 orders: BTreeMap::new(),
+                next_due_ms: i64::MAX,
                 next_order_id: 500_000_001,
                 next_sms_id: 900_000_001,
                 stock: HashMap::new(),
@@ -150,10 +153,18 @@ impl State {
     /// Expires what is due: activations with no SMS time out and are refunded; those with an
     /// SMS finish; hosting orders finish at their end.
     fn settle(&mut self, now: i64) {
+        if now < self.next_due_ms {
+            return;
+        }
         let mut refunds = Decimal::ZERO;
         let mut timeouts = 0;
+        self.next_due_ms = i64::MAX;
         for o in self.orders.values_mut() {
-            if o.status != Status::Received || now < o.expires_ms {
+            if o.status != Status::Received {
+                continue;
+            }
+            if now < o.expires_ms {
+                self.next_due_ms = self.next_due_ms.min(o.expires_ms);
                 continue;
             }
             o.ended_ms = Some(o.expires_ms);
@@ -247,8 +258,10 @@ impl State {
         let Some((op, price)) = chosen else {
             return Err(no_phones);
         };
+        let limit: i64 = self.rating.floor().try_into().unwrap_or(0);
+        // Counting open orders walks them all: only when there could be enough to matter.
         if self.rating < Decimal::ONE
-            || self.open_orders() as i64 >= self.rating.floor().try_into().unwrap_or(0)
+            || (self.orders.len() as i64 >= limit && self.open_orders() as i64 >= limit)
         {
             return Err(refuse(400, "not enough rating"));
         }
@@ -276,6 +289,7 @@ impl State {
             reusable,
             sms: Vec::new(),
         };
+        self.next_due_ms = self.next_due_ms.min(order.expires_ms);
         self.orders.insert(id, order.clone());
         Ok(order)
     }
@@ -376,6 +390,7 @@ impl State {
             sms: Vec::new(),
             ..previous
         };
+        self.next_due_ms = self.next_due_ms.min(order.expires_ms);
         self.orders.insert(id, order.clone());
         Ok(order)
     }
