@@ -7,8 +7,9 @@ use super::clock::Clock;
 use super::storage::{events as store, Db, Tx};
 use async_trait::async_trait;
 use serde_json::Value;
+use std::collections::HashMap;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::broadcast;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,17 +78,25 @@ pub trait EventHub: Send + Sync + fmt::Debug {
     async fn publish(&self, event: Event);
     /// Sends an event stored with [`Event::stage`] to the streams.
     fn deliver(&self, staged: Staged);
-    /// Every event from now on; callers keep their user's.
-    fn subscribe(&self) -> broadcast::Receiver<Arc<Published>>;
+    /// Every event for `user_id` from now on.
+    fn subscribe(&self, user_id: i64) -> broadcast::Receiver<Arc<Published>>;
     /// Open subscriptions (a closed stream frees its own at once).
     fn subscribers(&self) -> usize;
 }
 
-/// Stores each event, then fans it out to this instance's streams.
+/// How many events one user's streams may fall behind by before they are ended (they then
+/// reconnect and catch up from the store).
+const PER_USER_BACKLOG: usize = 256;
+/// Past this many users' channels, those with no stream left are dropped on the next subscribe.
+const SWEEP_ABOVE: usize = 1_024;
+
+/// Stores each event, then fans it out to this instance's streams of that user: one channel
+/// per user with a stream open, so an event wakes only its own user's streams, however many
+/// other streams are open.
 pub struct LocalHub {
     db: Db,
     clock: Clock,
-    tx: broadcast::Sender<Arc<Published>>,
+    channels: Mutex<HashMap<i64, broadcast::Sender<Arc<Published>>>>,
 }
 
 impl LocalHub {
@@ -95,15 +104,21 @@ impl LocalHub {
         LocalHub {
             db,
             clock,
-            tx: broadcast::channel(4096).0,
+            channels: Mutex::new(HashMap::new()),
         }
+    }
+
+    fn channels(&self) -> MutexGuard<'_, HashMap<i64, broadcast::Sender<Arc<Published>>>> {
+        self.channels
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
 impl fmt::Debug for LocalHub {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("LocalHub")
-            .field("subscribers", &self.tx.receiver_count())
+            .field("subscribers", &self.subscribers())
             .finish()
     }
 }
@@ -137,15 +152,31 @@ impl EventHub for LocalHub {
     }
 
     fn deliver(&self, staged: Staged) {
-        // No subscriber is not an error: nobody is watching right now.
-        let _ = self.tx.send(Arc::new(staged.0));
+        let user_id = staged.0.user_id;
+        let mut channels = self.channels();
+        if let Some(tx) = channels.get(&user_id) {
+            // No receiver left: that user's last stream closed since; forget the channel.
+            if tx.send(Arc::new(staged.0)).is_err() {
+                channels.remove(&user_id);
+            }
+        }
     }
 
-    fn subscribe(&self) -> broadcast::Receiver<Arc<Published>> {
-        self.tx.subscribe()
+    fn subscribe(&self, user_id: i64) -> broadcast::Receiver<Arc<Published>> {
+        let mut channels = self.channels();
+        if channels.len() > SWEEP_ABOVE {
+            channels.retain(|_, tx| tx.receiver_count() > 0);
+        }
+        channels
+            .entry(user_id)
+            .or_insert_with(|| broadcast::channel(PER_USER_BACKLOG).0)
+            .subscribe()
     }
 
     fn subscribers(&self) -> usize {
-        self.tx.receiver_count()
+        self.channels()
+            .values()
+            .map(broadcast::Sender::receiver_count)
+            .sum()
     }
 }

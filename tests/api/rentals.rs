@@ -287,7 +287,7 @@ async fn messages_arrive_once_newest_first_with_codes_and_old_ones_are_ignored()
     let app = spawn_app().await;
     let s = app.funded("100").await;
     let r = app.rent(&s, 24).await;
-    let mut events = app.state.events.subscribe();
+    let mut events = app.state.events.subscribe(s.user_id);
     // A message from the number's previous owner, an hour before this rental.
     let old = app
         .control(
@@ -540,7 +540,7 @@ async fn a_warning_comes_an_hour_before_the_end_once() {
     let app = spawn_app().await;
     let s = app.funded("100").await;
     let r = app.rent(&s, 3).await;
-    let mut events = app.state.events.subscribe();
+    let mut events = app.state.events.subscribe(s.user_id);
     advance(&app, 2 * HOUR + 60).await;
     advance(&app, 60).await;
     let kinds =

@@ -74,7 +74,7 @@ async fn upstream_status(app: &TestApp, v: &Value) -> String {
 async fn a_code_arrives_then_the_verification_is_finished() {
     let app = spawn_app().await;
     let s = app.funded("10").await;
-    let mut events = app.state.events.subscribe();
+    let mut events = app.state.events.subscribe(s.user_id);
     let v = bought(&app, &s).await;
     for field in [
         "id",

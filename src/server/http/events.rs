@@ -55,7 +55,7 @@ async fn stream_events(
         .and_then(|v| v.trim().parse::<i64>().ok())
         .or(q.last_event_id);
     // Subscribe before reading the backlog, so nothing published in between is missed.
-    let rx = state.events.subscribe();
+    let rx = state.events.subscribe(p.user_id);
     let backlog: Vec<Published> = match last_seen {
         Some(after) => store::since(&state.db.pool, p.user_id, after, BACKLOG_LIMIT)
             .await?
@@ -70,13 +70,10 @@ async fn stream_events(
         None => Vec::new(),
     };
     let after = backlog.last().and_then(|e| e.id).or(last_seen).unwrap_or(0);
-    let user_id = p.user_id;
     let live = stream::unfold(rx, move |mut rx| async move {
         loop {
             match rx.recv().await {
-                Ok(e) if e.user_id == user_id && e.id.is_none_or(|id| id > after) => {
-                    return Some((e, rx))
-                }
+                Ok(e) if e.id.is_none_or(|id| id > after) => return Some((e, rx)),
                 Ok(_) => continue,
                 // Too slow to keep up: end the stream; the client reconnects with its last id
                 // and catches up from the store.
