@@ -85,8 +85,9 @@ pub trait EventHub: Send + Sync + fmt::Debug {
 }
 
 /// How many events one user's streams may fall behind by before they are ended (they then
-/// reconnect and catch up from the store).
-const PER_USER_BACKLOG: usize = 256;
+/// reconnect and catch up from the store). A channel's slots are allocated when it opens, so
+/// this is memory per watching user: 32 slots are about 1.5 KB.
+const PER_USER_BACKLOG: usize = 32;
 /// Past this many users' channels, those with no stream left are dropped on the next subscribe.
 const SWEEP_ABOVE: usize = 1_024;
 
