@@ -688,8 +688,15 @@ pub async fn poll_messages(state: &AppState, row: &RentalRow) -> Result<usize, S
         .provider
         .rental_messages(&row.provider_order_id)
         .await?;
+    let mut incoming = inbox::fresh(sms, row.created_at);
+    if incoming.is_empty() {
+        return Ok(0);
+    }
+    // Most polls bring back only messages stored before: one read, and no write at all.
+    let known = store::known_message_ids(&state.db.pool, row.id).await?;
+    incoming.retain(|m| !known.contains(&m.id));
     let mut new = 0;
-    for m in inbox::fresh(sms, row.created_at) {
+    for m in incoming {
         let mut tx = state.db.begin_write().await?;
         let stored = store::insert_message(
             &mut tx,

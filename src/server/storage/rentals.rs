@@ -316,6 +316,17 @@ pub struct MessageRow {
 
 /// Stores a message unless it is already there, and keeps the rental's message count and
 /// newest code up to date in the same transaction; the message's id when it is new.
+/// The provider's ids of the messages already stored for a rental.
+pub async fn known_message_ids<'e>(
+    db: impl Executor<'e, Database = Any>,
+    rental_id: i64,
+) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar("select provider_message_id from rental_messages where rental_id = $1")
+        .bind(rental_id)
+        .fetch_all(db)
+        .await
+}
+
 pub async fn insert_message(
     conn: &mut AnyConnection,
     rental_id: i64,
