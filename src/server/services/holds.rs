@@ -40,11 +40,6 @@ pub fn balance_event(user_id: i64, balance: Money) -> Event {
     }
 }
 
-/// Tells the user's open pages their new balance, after a change committed on its own.
-pub async fn announce_balance(state: &AppState, user_id: i64, balance: Money) {
-    state.events.publish(balance_event(user_id, balance)).await;
-}
-
 /// Takes `price` from the user's balance for a purchase of `kind`; `InsufficientBalance` if it
 /// is not there.
 pub async fn take(

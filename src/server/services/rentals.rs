@@ -516,10 +516,13 @@ async fn extend_row(
         // Ask the provider while the charge is still uncommitted: a refusal rolls it back.
         state.provider.extend(&row.provider_order_id, hours).await?;
     }
+    let balance_changed = holds::balance_event(row.user_id, balance)
+        .stage(&mut tx, now)
+        .await?;
     tx.commit().await?;
     let rental = reload(state, row.id).await?;
     publish_rental(state, &rental, row.user_id).await;
-    holds::announce_balance(state, row.user_id, balance).await;
+    state.events.deliver(balance_changed);
     Ok((rental, price))
 }
 
@@ -538,24 +541,27 @@ pub async fn release(state: &AppState, user_id: i64, id: i64) -> Result<Released
     if !store::mark_released(&mut tx, id, now).await? {
         return Err(ServerError::conflict("this rental was already released"));
     }
-    let mut balance = None;
+    let mut balance_changed = None;
     if refund.is_positive() {
         let reference = format!("refund:rental:{id}");
         let hours_left = (row.expires_at - now) / MS_PER_HOUR;
         let note = format!("Early release of rental #{id}: {hours_left} unused whole hours");
-        balance = Some(
-            billing::post(
-                &mut tx,
-                now,
-                Posting {
-                    user_id,
-                    amount: refund,
-                    kind: "refund",
-                    reference: Some(&reference),
-                    note: &note,
-                },
-            )
-            .await?,
+        let balance = billing::post(
+            &mut tx,
+            now,
+            Posting {
+                user_id,
+                amount: refund,
+                kind: "refund",
+                reference: Some(&reference),
+                note: &note,
+            },
+        )
+        .await?;
+        balance_changed = Some(
+            holds::balance_event(user_id, balance)
+                .stage(&mut tx, now)
+                .await?,
         );
     }
     tx.commit().await?;
@@ -563,8 +569,8 @@ pub async fn release(state: &AppState, user_id: i64, id: i64) -> Result<Released
     let rental = reload(state, id).await?;
     tracing::info!(rental_id = id, %refund, "rental released early");
     publish_rental(state, &rental, user_id).await;
-    if let Some(balance) = balance {
-        holds::announce_balance(state, user_id, balance).await;
+    if let Some(staged) = balance_changed {
+        state.events.deliver(staged);
     }
     Ok(Released { rental, refund })
 }

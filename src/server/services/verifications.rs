@@ -322,13 +322,16 @@ async fn close_unused(
         },
     )
     .await?;
+    let balance_changed = holds::balance_event(row.user_id, balance)
+        .stage(&mut tx, now)
+        .await?;
     tx.commit().await?;
     tracing::info!(
         verification_id = id,
         status = to.as_str(),
         "verification refunded"
     );
-    holds::announce_balance(state, row.user_id, balance).await;
+    state.events.deliver(balance_changed);
     let v = reload(state, id).await?;
     publish(state, row.user_id, &v).await;
     Ok(true)
