@@ -825,6 +825,39 @@ async fn two_instances_never_poll_the_same_rental_at_once() {
 }
 
 #[tokio::test]
+async fn a_poll_pass_asks_about_as_many_rentals_as_the_request_limit_allows_per_tick() {
+    // The test app keeps 5SIM's default limit, 50 requests/s: 5 per 100 ms tick.
+    let app = spawn_app().await;
+    let s = app.funded("500").await;
+    for _ in 0..12 {
+        app.rent(&s, 24).await;
+    }
+    let mut polled = Vec::new();
+    for _ in 0..4 {
+        polled.push(
+            namaskah::server::jobs::rentals::poll_once(&app.state)
+                .await
+                .unwrap(),
+        );
+        let leased: i64 =
+            sqlx::query_scalar("select count(*) from rentals where lease_until is not null")
+                .fetch_one(&app.state.db.pool)
+                .await
+                .unwrap();
+        assert_eq!(
+            leased, 0,
+            "every polled rental is given back after its pass"
+        );
+    }
+    assert_eq!(
+        polled,
+        [5, 5, 2, 0],
+        "then nothing is due until its next poll time"
+    );
+    assert_eq!(app.provider_requests_to("/user/sms/inbox").await, 12);
+}
+
+#[tokio::test]
 async fn the_card_shows_the_newest_code_whatever_order_messages_arrive_in() {
     let app = spawn_app().await;
     let s = app.funded("100").await;

@@ -47,17 +47,24 @@ pub async fn claim(
     if due_now.is_none() {
         return Ok(Vec::new());
     }
-    let skip_locked = match db.backend {
-        Backend::Postgres => "for update skip locked",
-        Backend::Sqlite => "",
-    };
-    let sql = format!(
-        "update {table} set lease_until = $3 where {id} in (\
-           select {id} from {table} where {open} and {} and {free} \
-           order by {order} limit $4 {skip_locked}) \
-         and {open} and {free} returning {id}",
+    let pick = format!(
+        "select {id} from {table} where {open} and {} and {free} order by {order} limit $4",
         due.replace("{horizon}", "$2")
     );
+    let sql = match db.backend {
+        // The pick runs once, as a materialized CTE: in `where id in (select … limit n for
+        // update skip locked)` PostgreSQL may plan a nested-loop semi-join that runs the
+        // subquery again for every outer row, and then claims every due row, not n.
+        Backend::Postgres => format!(
+            "with picked as materialized ({pick} for update skip locked) \
+             update {table} set lease_until = $3 from picked \
+             where {table}.{id} = picked.{id} and {open} and {free} returning {table}.{id}"
+        ),
+        Backend::Sqlite => format!(
+            "update {table} set lease_until = $3 where {id} in ({pick}) \
+             and {open} and {free} returning {id}"
+        ),
+    };
     sqlx::query_scalar(&sql)
         .bind(now)
         .bind(horizon)
@@ -84,4 +91,30 @@ pub async fn release(
     .execute(&db.pool)
     .await?;
     Ok(())
+}
+
+/// Gives back several claimed rows in one transaction (one commit for a whole pass), each with
+/// when it should next be polled (unchanged if `None`).
+pub async fn release_all(
+    db: &Db,
+    table: &'static str,
+    id_column: &'static str,
+    rows: &[(i64, Option<i64>)],
+) -> Result<(), sqlx::Error> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "update {table} set lease_until = null, next_poll_at = coalesce($2, next_poll_at) \
+         where {id_column} = $1"
+    );
+    let mut tx = db.begin_write().await?;
+    for (id, next_poll_at) in rows {
+        sqlx::query(&sql)
+            .bind(id)
+            .bind(next_poll_at)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await
 }

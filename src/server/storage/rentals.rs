@@ -283,13 +283,9 @@ pub async fn claim_due(
     Ok(rows)
 }
 
-/// Gives a claimed row back, with when it should next be polled.
-pub async fn unlease(
-    db: &super::Db,
-    id: i64,
-    next_poll_at: Option<i64>,
-) -> Result<(), sqlx::Error> {
-    leases::release(db, "rentals", "id", id, next_poll_at).await
+/// Gives back claimed rentals in one transaction, each with when it is next due.
+pub async fn unlease_all(db: &super::Db, rows: &[(i64, Option<i64>)]) -> Result<(), sqlx::Error> {
+    leases::release_all(db, "rentals", "id", rows).await
 }
 
 pub async fn turn_off_auto_renew<'e>(
