@@ -11,6 +11,7 @@ pub mod error;
 pub mod keys;
 pub mod presets;
 pub mod rentals;
+pub mod summaries;
 pub mod verifications;
 
 pub use error::{AppError, ErrorCode};

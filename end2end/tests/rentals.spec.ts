@@ -19,10 +19,16 @@ test('rent a number, see its SMS arrive live in two tabs, extend and release it'
   await expect(card.getByTestId('message-count')).toHaveText('0 messages');
 
   if (!app.hydrated) {
-    // Without JavaScript, releasing works by form too.
+    // Without JavaScript the page the form returns to says what it did, once.
+    const notice = page.getByTestId('notice');
+    await expect(notice).toHaveText(new RegExp(`^✓ Rented \\${phone} until .+ · charged \\d+\\.\\d{2,4} USD$`));
+    // Releasing works by form too.
     await card.locator('summary', { hasText: 'Release…' }).click();
     await card.getByRole('button', { name: 'Release number' }).click();
     await expect(page.getByText('No active numbers. Rent one above.')).toBeVisible();
+    await expect(notice).toHaveText(new RegExp(`^Released \\${phone} · refunded \\d+\\.\\d{2,4} USD$`));
+    await page.reload();
+    await expect(notice).toHaveCount(0);
     return;
   }
 
@@ -215,6 +221,7 @@ test('presets: save the form as a preset, rent from it, delete it (at phone widt
   await page.getByRole('button', { name: `Rent from ${name}` }).click();
   await expect(rentals.cards()).toHaveCount(1);
   if (app.hydrated) await expect(presets.getByTestId('rented')).toContainText('Rented +44');
+  else await expect(page.getByTestId('notice')).toContainText('Rented +44');
 
   // Nothing is wider than the phone's screen.
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);

@@ -48,6 +48,14 @@ pub async fn sign_out() -> Result<(), AppError> {
     .await
 }
 
+/// What the last form posted without JavaScript did, one line each, shown once on the page it
+/// returned to.
+#[server(prefix = "/api/fn", endpoint = "take_notice")]
+pub async fn take_notice() -> Result<Vec<String>, AppError> {
+    use crate::server::fn_context as cx;
+    cx::run(async { Ok(cx::take_notice(&cx::state()?)) }).await
+}
+
 /// Who is signed in (if anyone) and whether this instance runs in sandbox mode.
 #[server(prefix = "/api/fn", endpoint = "session")]
 pub async fn get_session() -> Result<SessionView, AppError> {

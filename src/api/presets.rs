@@ -41,7 +41,9 @@ pub async fn start_preset(id: i64) -> Result<RentalView, AppError> {
     use crate::server::{fn_context as cx, services::presets};
     cx::run(async {
         let (state, user) = (cx::state()?, cx::principal()?);
-        Ok(presets::start(&state, user.user_id, id).await?)
+        let rented = presets::start(&state, user.user_id, id).await?;
+        cx::notice_if_plain_form_post(&state, &[rented.rented_summary()]);
+        Ok(rented)
     })
     .await
 }

@@ -66,7 +66,9 @@ pub async fn extend_rental(id: i64, hours: u32) -> Result<Extended, AppError> {
     use crate::server::{fn_context as cx, services::rentals};
     cx::run(async {
         let (state, user) = (cx::state()?, cx::principal()?);
-        Ok(rentals::extend(&state, user.user_id, id, hours).await?)
+        let extended = rentals::extend(&state, user.user_id, id, hours).await?;
+        cx::notice_if_plain_form_post(&state, &[extended.summary()]);
+        Ok(extended)
     })
     .await
 }
@@ -76,7 +78,9 @@ pub async fn release_rental(id: i64) -> Result<Released, AppError> {
     use crate::server::{fn_context as cx, services::rentals};
     cx::run(async {
         let (state, user) = (cx::state()?, cx::principal()?);
-        Ok(rentals::release(&state, user.user_id, id).await?)
+        let released = rentals::release(&state, user.user_id, id).await?;
+        cx::notice_if_plain_form_post(&state, &[released.summary()]);
+        Ok(released)
     })
     .await
 }
@@ -98,7 +102,14 @@ pub async fn create_rentals(rental: NewRental, count: u32) -> Result<BulkResults
     cx::run(async {
         let (state, user) = (cx::state()?, cx::principal()?);
         let req = super::dto::NewRentals { rental, count };
-        Ok(rental_bulk::create(&state, user.user_id, &req).await?)
+        let results = rental_bulk::create(&state, user.user_id, &req).await?;
+        let lines: Vec<String> = results
+            .results
+            .iter()
+            .map(|r| format!("{} {}", if r.ok { "✓" } else { "✗" }, r.summary("Rented")))
+            .collect();
+        cx::notice_if_plain_form_post(&state, &lines);
+        Ok(results)
     })
     .await
 }

@@ -81,6 +81,40 @@ pub fn take_flash(state: &AppState, name: &str, path: &str) -> Option<String> {
     Some(value)
 }
 
+/// The cookie that carries what a plain form post did to the page it returns to.
+const NOTICE_FLASH: &str = "namaskah_notice";
+/// Cookies are kept under 4 KB; a notice of more lines than this says how many more.
+const NOTICE_MOST_LINES: usize = 8;
+
+/// Tells the next page load what this plain form post did, one line each (hex in the cookie:
+/// the text has spaces and `;`). Nothing for a call from the WASM client, which shows the
+/// answer itself.
+pub fn notice_if_plain_form_post(state: &AppState, lines: &[String]) {
+    if !is_plain_form_post() || lines.is_empty() {
+        return;
+    }
+    let mut shown: Vec<&str> = lines
+        .iter()
+        .take(NOTICE_MOST_LINES)
+        .map(String::as_str)
+        .collect();
+    let more = lines.len().saturating_sub(NOTICE_MOST_LINES);
+    let tail = format!("and {more} more");
+    if more > 0 {
+        shown.push(&tail);
+    }
+    set_flash(state, NOTICE_FLASH, &hex::encode(shown.join("\n")), "/");
+}
+
+/// The lines of the notice left by a plain form post, once.
+pub fn take_notice(state: &AppState) -> Vec<String> {
+    take_flash(state, NOTICE_FLASH, "/")
+        .and_then(|h| hex::decode(h).ok())
+        .and_then(|b| String::from_utf8(b).ok())
+        .map(|text| text.lines().map(str::to_owned).collect())
+        .unwrap_or_default()
+}
+
 fn set_cookie(value: HeaderValue) {
     expect_context::<ResponseOptions>().append_header(header::SET_COOKIE, value);
 }

@@ -1,10 +1,11 @@
 //! The frame of every page: header with balance and account menu, navigation, sandbox banner.
 
-use crate::api::accounts::SignOut;
+use crate::api::accounts::{take_notice, SignOut};
 use crate::api::dto::SessionView;
 use crate::app::{refresh_session_after, SessionResource};
 use leptos::prelude::*;
 use leptos_router::components::A;
+use leptos_router::hooks::use_location;
 
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
@@ -34,8 +35,37 @@ pub fn Layout(children: Children) -> impl IntoView {
                 <Transition fallback=|| ()>{move || current().map(|s| view! { <Nav session=s /> })}</Transition>
             </div>
         </header>
-        <main class="page">{children()}</main>
+        <main class="page">
+            <Notice />
+            {children()}
+        </main>
         <footer class="footer">"Namaskah SMS · temporary numbers and verification codes"</footer>
+    }
+}
+
+/// What a form posted without JavaScript did, on the page it returned to (with JavaScript the
+/// page shows the answer where the form is). Gone once the visitor moves to another page.
+#[component]
+fn Notice() -> impl IntoView {
+    let notice = Resource::new(|| (), |_| take_notice());
+    let path = use_location().pathname;
+    let landed_on = path.get_untracked();
+    view! {
+        <Transition fallback=|| ()>
+            {move || {
+                notice
+                    .get()
+                    .and_then(Result::ok)
+                    .filter(|lines| !lines.is_empty() && path.get() == landed_on)
+                    .map(|lines| {
+                        view! {
+                            <div class="notice notice-ok" role="status" data-testid="notice">
+                                {lines.into_iter().map(|line| view! { <p>{line}</p> }).collect_view()}
+                            </div>
+                        }
+                    })
+            }}
+        </Transition>
     }
 }
 

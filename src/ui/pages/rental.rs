@@ -60,7 +60,7 @@ pub fn RentalPage() -> impl IntoView {
             match (extend.value().get(), release.value().get()) {
                 (_, Some(Ok(r))) => Some(notice(format!("Released · refunded {}", r.refund.display()))),
                 (_, Some(Err(error))) => Some(view! { <ErrorNotice error /> }.into_any()),
-                (Some(Ok(x)), _) => Some(notice(format!("Extended until {} · charged {}", format_time(&x.rental.expires_at), x.charged.display()))),
+                (Some(Ok(x)), _) => Some(notice(x.summary())),
                 (Some(Err(error)), _) => Some(view! { <ErrorNotice error /> }.into_any()),
                 _ => None,
             }

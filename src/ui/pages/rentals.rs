@@ -10,9 +10,7 @@ use crate::api::AppError;
 use crate::app::{refresh_session_after, SessionResource};
 use crate::domain::rental::extension_quote;
 use crate::domain::Money;
-use crate::ui::components::{
-    format_time, use_hydrated, CopyButton, Countdown, CountryPicker, ErrorNotice,
-};
+use crate::ui::components::{use_hydrated, CopyButton, Countdown, CountryPicker, ErrorNotice};
 use crate::ui::live::RentalsVersion;
 use crate::ui::pages::rental::ReleaseForm;
 use leptos::prelude::*;
@@ -89,7 +87,7 @@ pub fn RentalsPage() -> impl IntoView {
             {move || release.value().get().map(|outcome| match outcome {
                 Ok(r) => view! {
                     <div class="notice notice-ok" role="status" data-testid="released">
-                        {format!("Released {} · refunded {}", r.rental.phone_number, r.refund.display())}
+                        {r.summary()}
                     </div>
                 }
                 .into_any(),
@@ -339,7 +337,7 @@ fn Presets(
                         {move || start.value().get().map(|outcome| match outcome {
                             Ok(r) => view! {
                                 <div class="notice notice-ok" role="status" data-testid="rented">
-                                    {format!("Rented {} until {} · charged {}", r.phone_number, format_time(&r.expires_at), r.cost.display())}
+                                    {r.rented_summary()}
                                 </div>
                             }
                             .into_any(),
@@ -372,40 +370,11 @@ fn Outcomes(
 
 #[component]
 fn OutcomeLine(outcome: BulkOutcome, verb: &'static str) -> impl IntoView {
-    let BulkOutcome {
-        id,
-        rental,
-        amount,
-        error,
-        ..
-    } = outcome;
-    match (rental, error) {
-        (Some(r), _) => {
-            let money = amount.map(|a| a.display()).unwrap_or_default();
-            let text = match (verb, r.status) {
-                ("Rented", _) => format!(
-                    "Rented {} until {} · charged {money}",
-                    r.phone_number,
-                    format_time(&r.expires_at)
-                ),
-                (_, crate::domain::rental::RentalStatus::Released) => {
-                    format!("{}: released · refunded {money}", r.phone_number)
-                }
-                _ => format!(
-                    "{}: extended until {} · charged {money}",
-                    r.phone_number,
-                    format_time(&r.expires_at)
-                ),
-            };
-            view! { <li class="outcome ok" data-testid="outcome-ok">"✓ " {text}</li> }.into_any()
-        }
-        (None, error) => {
-            let what = id.map(|id| format!("Rental {id}: ")).unwrap_or_default();
-            let why = error
-                .map(|e| e.message)
-                .unwrap_or_else(|| "failed".to_owned());
-            view! { <li class="outcome failed" data-testid="outcome-failed" role="alert">"✗ " {format!("{what}{why}")}</li> }.into_any()
-        }
+    let text = outcome.summary(verb);
+    if outcome.rental.is_some() {
+        view! { <li class="outcome ok" data-testid="outcome-ok">"✓ " {text}</li> }.into_any()
+    } else {
+        view! { <li class="outcome failed" data-testid="outcome-failed" role="alert">"✗ " {text}</li> }.into_any()
     }
 }
 
