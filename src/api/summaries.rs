@@ -2,7 +2,7 @@
 //! answer came back to the browser's script or, posted without JavaScript, through the notice
 //! cookie to the page the form returns to.
 
-use super::dto::{BulkOutcome, Extended, Released, RentalView};
+use super::dto::{BulkOutcome, Extended, Released, RentalView, VerificationView};
 use crate::domain::rental::RentalStatus;
 use crate::ui::components::format_time;
 
@@ -70,6 +70,30 @@ impl BulkOutcome {
                     .unwrap_or_else(|| "failed".to_owned());
                 format!("{what}{why}")
             }
+        }
+    }
+}
+
+impl VerificationView {
+    /// For a number just bought (or bought again) for a code.
+    pub fn bought_summary(&self) -> String {
+        format!(
+            "Your number is {} · charged {}",
+            self.phone_number,
+            self.cost.display()
+        )
+    }
+
+    /// For a verification cancelled (refunded in full) or finished.
+    pub fn closed_summary(&self) -> String {
+        match (self.refunded, self.code.as_deref()) {
+            (true, _) => format!(
+                "Cancelled {} · refunded {}",
+                self.phone_number,
+                self.cost.display()
+            ),
+            (false, Some(code)) => format!("Finished {} · code {code}", self.phone_number),
+            (false, None) => format!("Finished {}", self.phone_number),
         }
     }
 }

@@ -15,7 +15,9 @@ pub async fn create_verification(
     use crate::server::{fn_context as cx, services::verifications};
     cx::run(async {
         let (state, user) = (cx::state()?, cx::principal()?);
-        Ok(verifications::create(&state, user.user_id, &verification).await?)
+        let v = verifications::create(&state, user.user_id, &verification).await?;
+        cx::notice_if_plain_form_post(&state, &[v.bought_summary()]);
+        Ok(v)
     })
     .await
 }
@@ -55,7 +57,9 @@ pub async fn cancel_verification(id: i64) -> Result<VerificationView, AppError> 
     use crate::server::{fn_context as cx, services::verifications};
     cx::run(async {
         let (state, user) = (cx::state()?, cx::principal()?);
-        Ok(verifications::cancel(&state, user.user_id, id).await?)
+        let v = verifications::cancel(&state, user.user_id, id).await?;
+        cx::notice_if_plain_form_post(&state, &[v.closed_summary()]);
+        Ok(v)
     })
     .await
 }
@@ -65,7 +69,9 @@ pub async fn finish_verification(id: i64) -> Result<VerificationView, AppError> 
     use crate::server::{fn_context as cx, services::verifications};
     cx::run(async {
         let (state, user) = (cx::state()?, cx::principal()?);
-        Ok(verifications::finish(&state, user.user_id, id).await?)
+        let v = verifications::finish(&state, user.user_id, id).await?;
+        cx::notice_if_plain_form_post(&state, &[v.closed_summary()]);
+        Ok(v)
     })
     .await
 }
@@ -76,7 +82,9 @@ pub async fn reuse_verification(id: i64) -> Result<VerificationView, AppError> {
     use crate::server::{fn_context as cx, services::verifications};
     cx::run(async {
         let (state, user) = (cx::state()?, cx::principal()?);
-        Ok(verifications::reuse(&state, user.user_id, id).await?)
+        let v = verifications::reuse(&state, user.user_id, id).await?;
+        cx::notice_if_plain_form_post(&state, &[v.bought_summary()]);
+        Ok(v)
     })
     .await
 }

@@ -96,7 +96,7 @@ pub fn VerificationsPage() -> impl IntoView {
             {move || create.value().get().map(|outcome| match outcome {
                 Ok(v) => view! {
                     <div class="notice notice-ok" role="status" data-testid="bought">
-                        {format!("Your number is {} · charged {}", v.phone_number, v.cost.display())}
+                        {v.bought_summary()}
                     </div>
                 }
                 .into_any(),
