@@ -63,6 +63,17 @@ fn log_failure(job: &str, outcome: Result<usize, super::ServerError>) -> usize {
     })
 }
 
+/// The most rentals or verifications polled in one pass (and at once).
+const MOST_POLLED_PER_PASS: i64 = 32;
+
+/// How many to poll per pass, all at once: as many as the provider's request limit allows per
+/// tick (5 at 5SIM's 50/s), so a pass never queues on the limit and the next job's polls are
+/// not kept waiting; at most `MOST_POLLED_PER_PASS`.
+fn poll_budget(state: &AppState) -> i64 {
+    let per_tick = i64::from(state.settings.fivesim_rate_limit) * TICK_MS as i64 / 1000;
+    per_tick.clamp(1, MOST_POLLED_PER_PASS)
+}
+
 /// How often the jobs look for due work. With fresh rentals polled every 600 ms, a new SMS
 /// reaches the page within about 0.8 s of the provider having it.
 pub const TICK_MS: u64 = 100;

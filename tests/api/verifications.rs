@@ -183,6 +183,27 @@ async fn cancel_after_an_sms_is_refused_and_the_code_is_shown() {
 }
 
 #[tokio::test]
+async fn a_poll_pass_checks_as_many_verifications_as_the_request_limit_allows_per_tick() {
+    // 5SIM's default limit, 50 requests/s: 5 per 100 ms tick.
+    let app = spawn_app().await;
+    let s = app.funded("20").await;
+    for _ in 0..7 {
+        bought(&app, &s).await;
+    }
+    let before = app.provider_requests_to("/user/check").await;
+    let first = jobs::verifications::poll_once(&app.state).await.unwrap();
+    let second = jobs::verifications::poll_once(&app.state).await.unwrap();
+    assert_eq!((first, second), (5, 2));
+    assert_eq!(app.provider_requests_to("/user/check").await - before, 7);
+    let leased: i64 =
+        sqlx::query_scalar("select count(*) from verification where lease_until is not null")
+            .fetch_one(&app.state.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(leased, 0, "every polled verification is given back");
+}
+
+#[tokio::test]
 async fn timeout_refunds_once_while_the_poller_the_expiry_job_and_a_cancel_race() {
     let app = spawn_app().await;
     let s = app.funded("20").await;

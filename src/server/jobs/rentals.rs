@@ -10,17 +10,6 @@ use futures_util::stream::{self, StreamExt};
 const LEASE_MS: i64 = 30_000;
 /// Rentals handled per pass of one job.
 const BATCH: i64 = 100;
-/// The most rentals polled in one pass (and at once).
-const MOST_POLLED_PER_PASS: i64 = 32;
-
-/// Rentals polled per pass, all at once: as many as the provider's request limit allows per
-/// tick (5 at 5SIM's 50/s), so a pass never queues on the limit and the verifications' polls
-/// in the next pass are not kept waiting; at most `MOST_POLLED_PER_PASS`.
-fn poll_batch(state: &AppState) -> i64 {
-    let per_tick = i64::from(state.settings.fivesim_rate_limit) * super::TICK_MS as i64 / 1000;
-    per_tick.clamp(1, MOST_POLLED_PER_PASS)
-}
-
 /// Claims up to `batch` due rentals and runs `work` on them, `at_once` at a time; then gives
 /// them all back in one transaction, each with when it is next due (or, if `work` failed,
 /// retried after the lease).
@@ -88,7 +77,7 @@ pub async fn expire_once(state: &AppState) -> Result<usize, ServerError> {
 }
 
 pub async fn poll_once(state: &AppState) -> Result<usize, ServerError> {
-    let batch = poll_batch(state);
+    let batch = super::poll_budget(state);
     each(
         state,
         Due::Poll,

@@ -5,27 +5,37 @@ use crate::server::services::verifications as service;
 use crate::server::state::AppState;
 use crate::server::storage::verifications::{self as store, Due};
 use crate::server::ServerError;
+use futures_util::stream::{self, StreamExt};
 
 /// How long a claim lasts if its holder dies mid-way.
 const LEASE_MS: i64 = 30_000;
-/// Verifications handled per pass of one job.
+/// Verifications expired per pass.
 const BATCH: i64 = 100;
 
+/// Polls as many due verifications as the request limit allows per tick, all at once, and
+/// gives them back in one transaction, each with when it is next due.
 pub async fn poll_once(state: &AppState) -> Result<usize, ServerError> {
+    let batch = super::poll_budget(state);
     let rows =
-        store::claim_due(&state.db, Due::Poll, state.clock.now_ms(), LEASE_MS, BATCH).await?;
+        store::claim_due(&state.db, Due::Poll, state.clock.now_ms(), LEASE_MS, batch).await?;
     let count = rows.len();
-    for row in rows {
-        let id = row.verification_id;
-        let next = match service::poll(state, &row).await {
-            Ok(_) => service::next_poll(state, id).await?,
-            Err(e) => {
+    let done: Vec<(i64, Option<i64>)> = stream::iter(rows)
+        .map(|row| async move {
+            let id = row.verification_id;
+            let polled = match service::poll(state, &row).await {
+                Ok(_) => service::next_poll(state, id).await,
+                Err(e) => Err(e),
+            };
+            let next = polled.unwrap_or_else(|e| {
                 tracing::warn!(verification_id = id, error.cause_chain = ?e, "verification poll failed; will retry");
                 Some(state.clock.now_ms() + 2_000)
-            }
-        };
-        store::unlease(&state.db, id, next).await?;
-    }
+            });
+            (id, next)
+        })
+        .buffer_unordered(batch as usize)
+        .collect()
+        .await;
+    store::unlease_all(&state.db, &done).await?;
     Ok(count)
 }
 

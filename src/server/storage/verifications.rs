@@ -241,6 +241,11 @@ pub async fn unlease(
     leases::release(db, "verification", "verification_id", id, next_poll_at).await
 }
 
+/// Gives back claimed verifications in one transaction, each with when it is next due.
+pub async fn unlease_all(db: &super::Db, rows: &[(i64, Option<i64>)]) -> Result<(), sqlx::Error> {
+    leases::release_all(db, "verification", "verification_id", rows).await
+}
+
 #[derive(Debug, Clone, FromRow)]
 pub struct MessageRow {
     pub verification_message_id: i64,
