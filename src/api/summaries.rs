@@ -45,11 +45,7 @@ impl BulkOutcome {
         let money = self.amount.map(|a| a.display()).unwrap_or_default();
         match (&self.rental, &self.error) {
             (Some(r), _) => match (verb, r.status) {
-                ("Rented", _) => format!(
-                    "Rented {} until {} · charged {money}",
-                    r.phone_number,
-                    format_time(&r.expires_at)
-                ),
+                ("Rented", _) => r.rented_summary(),
                 (_, RentalStatus::Released) => {
                     format!("{}: released · refunded {money}", r.phone_number)
                 }
