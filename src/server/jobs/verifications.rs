@@ -22,11 +22,11 @@ pub async fn poll_once(state: &AppState) -> Result<usize, ServerError> {
     let done: Vec<(i64, Option<i64>)> = stream::iter(rows)
         .map(|row| async move {
             let id = row.verification_id;
-            let polled = match service::poll(state, &row).await {
-                Ok(_) => service::next_poll(state, id).await,
-                Err(e) => Err(e),
+            let polled = async {
+                service::poll(state, &row).await?;
+                service::next_poll(state, id).await
             };
-            let next = polled.unwrap_or_else(|e| {
+            let next = polled.await.unwrap_or_else(|e| {
                 tracing::warn!(verification_id = id, error.cause_chain = ?e, "verification poll failed; will retry");
                 Some(state.clock.now_ms() + 2_000)
             });

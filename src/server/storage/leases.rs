@@ -82,15 +82,7 @@ pub async fn release(
     id: i64,
     next_poll_at: Option<i64>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(&format!(
-        "update {table} set lease_until = null, next_poll_at = coalesce($2, next_poll_at) \
-         where {id_column} = $1"
-    ))
-    .bind(id)
-    .bind(next_poll_at)
-    .execute(&db.pool)
-    .await?;
-    Ok(())
+    release_all(db, table, id_column, &[(id, next_poll_at)]).await
 }
 
 /// Gives back several claimed rows in one transaction (one commit for a whole pass), each with

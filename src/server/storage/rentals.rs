@@ -310,8 +310,6 @@ pub struct MessageRow {
     pub received_at: i64,
 }
 
-/// Stores a message unless it is already there, and keeps the rental's message count and
-/// newest code up to date in the same transaction; the message's id when it is new.
 /// The provider's ids of the messages already stored for a rental.
 pub async fn known_message_ids<'e>(
     db: impl Executor<'e, Database = Any>,
@@ -323,6 +321,8 @@ pub async fn known_message_ids<'e>(
         .await
 }
 
+/// Stores a message unless it is already there, and keeps the rental's message count and
+/// newest code up to date in the same transaction; the message's id when it is new.
 pub async fn insert_message(
     conn: &mut AnyConnection,
     rental_id: i64,
