@@ -9,22 +9,22 @@ use leptos_router::hooks::use_location;
 
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
+    // Every boundary here awaits its resource inside `Suspend` rather than reading it with
+    // `.get()`: on the server, boundaries sharing a resource through `.get()` can keep
+    // re-checking forever and never finish the page (leptos-rs/leptos#4578).
     let session = expect_context::<SessionResource>();
-    let current = move || session.get().and_then(Result::ok);
     view! {
         <Transition fallback=|| ()>
-            {move || {
-                current()
-                    .filter(|s| s.sandbox)
-                    .map(|_| {
-                        view! {
-                            <div class="sandbox-banner" role="status">
-                                <strong>"Sandbox mode."</strong>
-                                " No real SMS provider is connected and no real money moves."
-                            </div>
-                        }
-                    })
-            }}
+            {move || Suspend::new(async move {
+                session.await.ok().filter(|s| s.sandbox).map(|_| {
+                    view! {
+                        <div class="sandbox-banner" role="status">
+                            <strong>"Sandbox mode."</strong>
+                            " No real SMS provider is connected and no real money moves."
+                        </div>
+                    }
+                })
+            })}
         </Transition>
         <header class="topbar">
             <div class="topbar-inner">
@@ -32,7 +32,11 @@ pub fn Layout(children: Children) -> impl IntoView {
                     <span class="brand-mark" aria-hidden="true">"N"</span>
                     <span>"Namaskah SMS"</span>
                 </A>
-                <Transition fallback=|| ()>{move || current().map(|s| view! { <Nav session=s /> })}</Transition>
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        session.await.ok().map(|s| view! { <Nav session=s /> })
+                    })}
+                </Transition>
             </div>
         </header>
         <main class="page">
@@ -53,17 +57,17 @@ fn Notice() -> impl IntoView {
     view! {
         <Transition fallback=|| ()>
             {move || {
-                notice
-                    .get()
-                    .and_then(Result::ok)
-                    .filter(|lines| !lines.is_empty() && path.get() == landed_on)
-                    .map(|lines| {
+                let still_there = path.with(|p| *p == landed_on);
+                Suspend::new(async move {
+                    let lines = notice.await.unwrap_or_default();
+                    (still_there && !lines.is_empty()).then(|| {
                         view! {
                             <div class="notice notice-ok" role="status" data-testid="notice">
                                 {lines.into_iter().map(|line| view! { <p>{line}</p> }).collect_view()}
                             </div>
                         }
                     })
+                })
             }}
         </Transition>
     }

@@ -68,6 +68,8 @@ pub async fn spawn_app_with(extra: &[(&'static str, String)]) -> TestApp {
         address,
         client: Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            // A request that never gets its answer fails its test instead of holding the run.
+            .timeout(std::time::Duration::from_secs(60))
             .build()
             .unwrap(),
         state,

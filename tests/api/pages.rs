@@ -54,3 +54,42 @@ async fn an_unknown_page_is_404() {
     assert_eq!(r.status(), 404);
     assert!(r.text().await.unwrap().contains("Page not found"));
 }
+
+/// Many pages rendered at once all finish: a page whose render never completes leaves the
+/// visitor with a blank tab and holds its connection for good.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_rendered_at_once_all_finish() {
+    use futures_util::stream::{self, StreamExt};
+    use std::time::Duration;
+
+    let app = spawn_app().await;
+    let s = app.signed_in().await;
+    let requests = (0..400).map(|i| {
+        let path = [
+            "/",
+            "/login",
+            "/account",
+            "/rentals",
+            "/verifications",
+            "/keys",
+        ][(i / 2) % 6];
+        let request = if i % 2 == 0 {
+            app.client.get(app.url(path))
+        } else {
+            app.as_browser(Method::GET, path, &s)
+        };
+        async move {
+            let page = async { request.send().await?.text().await };
+            match tokio::time::timeout(Duration::from_secs(20), page).await {
+                Ok(body) => body.map(|_| ()).map_err(|e| format!("{path}: {e}")),
+                Err(_) => Err(format!("{path}: no answer in 20 s")),
+            }
+        }
+    });
+    let stalled: Vec<String> = stream::iter(requests)
+        .buffer_unordered(32)
+        .filter_map(|r| async move { r.err() })
+        .collect()
+        .await;
+    assert!(stalled.is_empty(), "renders never finished: {stalled:?}");
+}
