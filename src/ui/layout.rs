@@ -9,9 +9,9 @@ use leptos_router::hooks::use_location;
 
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
-    // Every boundary here awaits its resource inside `Suspend` rather than reading it with
-    // `.get()`: on the server, boundaries sharing a resource through `.get()` can keep
-    // re-checking forever and never finish the page (leptos-rs/leptos#4578).
+    // Boundaries await their resources inside `Suspend`, as every page does: several
+    // boundaries reading one resource with `.get()` is the shape of an open Leptos bug where
+    // a server render never finishes (leptos-rs/leptos#4578).
     let session = expect_context::<SessionResource>();
     view! {
         <Transition fallback=|| ()>

@@ -79,17 +79,26 @@ async fn pages_rendered_at_once_all_finish() {
             app.as_browser(Method::GET, path, &s)
         };
         async move {
-            let page = async { request.send().await?.text().await };
+            let page = async {
+                let r = request.send().await?;
+                let status = r.status();
+                r.text().await.map(|_| status)
+            };
             match tokio::time::timeout(Duration::from_secs(20), page).await {
-                Ok(body) => body.map(|_| ()).map_err(|e| format!("{path}: {e}")),
+                Ok(Ok(status)) if status == 200 => Ok(()),
+                Ok(Ok(status)) => Err(format!("{path}: {status}")),
+                Ok(Err(e)) => Err(format!("{path}: {e}")),
                 Err(_) => Err(format!("{path}: no answer in 20 s")),
             }
         }
     });
-    let stalled: Vec<String> = stream::iter(requests)
+    let failed: Vec<String> = stream::iter(requests)
         .buffer_unordered(32)
         .filter_map(|r| async move { r.err() })
         .collect()
         .await;
-    assert!(stalled.is_empty(), "renders never finished: {stalled:?}");
+    assert!(
+        failed.is_empty(),
+        "pages that failed or never finished: {failed:?}"
+    );
 }
