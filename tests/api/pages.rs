@@ -60,7 +60,6 @@ async fn an_unknown_page_is_404() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_rendered_at_once_all_finish() {
     use futures_util::stream::{self, StreamExt};
-    use std::time::Duration;
 
     let app = spawn_app().await;
     let s = app.signed_in().await;
@@ -78,17 +77,16 @@ async fn pages_rendered_at_once_all_finish() {
         } else {
             app.as_browser(Method::GET, path, &s)
         };
+        // The test client gives up on a request after a minute: a page that never finishes
+        // comes back as its timeout error.
         async move {
-            let page = async {
-                let r = request.send().await?;
-                let status = r.status();
-                r.text().await.map(|_| status)
-            };
-            match tokio::time::timeout(Duration::from_secs(20), page).await {
-                Ok(Ok(status)) if status == 200 => Ok(()),
-                Ok(Ok(status)) => Err(format!("{path}: {status}")),
-                Ok(Err(e)) => Err(format!("{path}: {e}")),
-                Err(_) => Err(format!("{path}: no answer in 20 s")),
+            let r = request.send().await.map_err(|e| format!("{path}: {e}"))?;
+            let status = r.status();
+            r.text().await.map_err(|e| format!("{path}: {e}"))?;
+            if status == 200 {
+                Ok(())
+            } else {
+                Err(format!("{path}: {status}"))
             }
         }
     });
