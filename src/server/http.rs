@@ -13,6 +13,7 @@ pub mod provider;
 pub mod rentals;
 pub mod sandbox;
 pub mod security;
+pub mod stream_connections;
 pub mod verifications;
 
 use super::state::AppState;

@@ -78,11 +78,18 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
+        // Event streams are served beside hyper (see `stream_connections`); they end when
+        // `stop` turns true, as hyper's connections finish their requests.
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let listener = http::stream_connections::sort(self.listener, self.router.clone(), stopped)?;
         // Through `into_make_service`, each connection shares the router (an `Arc` clone).
         // Handing `serve` the router itself clones every route's boxed service for every
         // connection: about 200 KB each, which 10,000 open event streams multiply.
-        axum::serve(self.listener, self.router.into_make_service())
-            .with_graceful_shutdown(shutdown)
+        axum::serve(listener, self.router.into_make_service())
+            .with_graceful_shutdown(async move {
+                shutdown.await;
+                let _ = stop.send(true);
+            })
             .await
     }
 }
