@@ -30,10 +30,8 @@ async fn main() -> std::process::ExitCode {
                 tokio::spawn(namaskah::server::jobs::run_until_stopped(
                     app.state().clone(),
                 ));
-                app.run_until(async {
-                    let _ = tokio::signal::ctrl_c().await;
-                })
-                .await?;
+                app.run_until(namaskah::server::startup::stop_signal())
+                    .await?;
             }
             Command::Sandbox { port, key } => {
                 use namaskah::sandbox::five_sim::{serve, FiveSimEmulator, CONTROL_PATH};

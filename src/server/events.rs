@@ -9,6 +9,7 @@ use async_trait::async_trait;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::broadcast;
 
@@ -82,6 +83,9 @@ pub trait EventHub: Send + Sync + fmt::Debug {
     fn subscribe(&self, user_id: i64) -> broadcast::Receiver<Arc<Published>>;
     /// Open subscriptions (a closed stream frees its own at once).
     fn subscribers(&self) -> usize;
+    /// Ends every stream, and any opened from now on, when the server stops: a stream never
+    /// ends by itself, so the server would otherwise wait on its connection for ever.
+    fn close(&self);
 }
 
 /// How many events one user's streams may fall behind by before they are ended (they then
@@ -98,6 +102,7 @@ pub struct LocalHub {
     db: Db,
     clock: Clock,
     channels: Mutex<HashMap<i64, broadcast::Sender<Arc<Published>>>>,
+    closed: AtomicBool,
 }
 
 impl LocalHub {
@@ -106,6 +111,7 @@ impl LocalHub {
             db,
             clock,
             channels: Mutex::new(HashMap::new()),
+            closed: AtomicBool::new(false),
         }
     }
 
@@ -165,6 +171,10 @@ impl EventHub for LocalHub {
 
     fn subscribe(&self, user_id: i64) -> broadcast::Receiver<Arc<Published>> {
         let mut channels = self.channels();
+        if self.closed.load(Ordering::SeqCst) {
+            // Its sender is gone at once: the stream ends after its first read.
+            return broadcast::channel(1).1;
+        }
         if channels.len() > SWEEP_ABOVE {
             channels.retain(|_, tx| tx.receiver_count() > 0);
         }
@@ -179,5 +189,12 @@ impl EventHub for LocalHub {
             .values()
             .map(broadcast::Sender::receiver_count)
             .sum()
+    }
+
+    fn close(&self) {
+        let mut channels = self.channels();
+        self.closed.store(true, Ordering::SeqCst);
+        // Dropping the senders ends every receiver once it has read what was sent.
+        channels.clear();
     }
 }

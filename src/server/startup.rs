@@ -78,10 +78,12 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        // Event streams are served beside hyper (see `stream_connections`); they end when
-        // `stop` turns true, as hyper's connections finish their requests.
+        // Event-stream connections are served beside hyper (see `stream_connections`) until
+        // `stop` turns true. On shutdown the hub ends every stream, wherever it is served, so
+        // that hyper's connections can finish their responses and close.
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let listener = http::stream_connections::sort(self.listener, self.router.clone(), stopped)?;
+        let events = self.state.events.clone();
         // Through `into_make_service`, each connection shares the router (an `Arc` clone).
         // Handing `serve` the router itself clones every route's boxed service for every
         // connection: about 200 KB each, which 10,000 open event streams multiply.
@@ -89,8 +91,28 @@ impl Application {
             .with_graceful_shutdown(async move {
                 shutdown.await;
                 let _ = stop.send(true);
+                events.close();
             })
             .await
+    }
+}
+
+/// Resolves on Ctrl-C or on SIGTERM (what service managers and container runtimes send).
+pub async fn stop_signal() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM; Ctrl-C still stops the server");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate => {}
     }
 }
 

@@ -210,3 +210,44 @@ async fn a_stream_asked_for_on_a_kept_alive_connection_works_too() {
         "both answered: {read}"
     );
 }
+
+#[tokio::test]
+async fn stopping_the_server_ends_every_stream_and_the_server_stops() {
+    use tokio::io::AsyncReadExt;
+    let mut app = spawn_app().await;
+    let s = app.signed_in().await;
+    let key = app.api_key(&s, "shutdown").await;
+    let host = app.address.trim_start_matches("http://").to_owned();
+    // One stream on a connection of its own, one on a kept-alive connection (served by hyper).
+    let mut own = raw(
+        &app,
+        &format!("GET /api/events HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {key}\r\n\r\n"),
+    )
+    .await;
+    let mut kept_alive = raw(
+        &app,
+        &format!(
+            "GET /api/rentals/active HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {key}\r\n\r\n\
+             GET /api/events HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {key}\r\n\r\n"
+        ),
+    )
+    .await;
+    let (mut read_own, mut read_kept) = (String::new(), String::new());
+    read_until(&mut own, &mut read_own, ": connected").await;
+    read_until(&mut kept_alive, &mut read_kept, ": connected").await;
+
+    assert!(
+        app.stop(std::time::Duration::from_secs(10)).await,
+        "the server stops with streams open"
+    );
+    for socket in [&mut own, &mut kept_alive] {
+        let mut rest = Vec::new();
+        tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            socket.read_to_end(&mut rest),
+        )
+        .await
+        .expect("the stream ends")
+        .unwrap();
+    }
+}

@@ -14,6 +14,9 @@ pub struct TestApp {
     pub state: AppState,
     pub database_url: String,
     _dir: Option<tempfile::TempDir>,
+    /// Stops the server (as Ctrl-C does) when sent to or dropped.
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
 /// A signed-in browser: its session cookie, and the Origin a browser would send.
@@ -63,7 +66,10 @@ pub async fn spawn_app_with(extra: &[(&'static str, String)]) -> TestApp {
     let app = Application::build(settings).await.expect("app builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let state = app.state().clone();
-    tokio::spawn(app.run_until(std::future::pending()));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(app.run_until(async {
+        let _ = stopped.await;
+    }));
     TestApp {
         address,
         client: Client::builder()
@@ -75,6 +81,8 @@ pub async fn spawn_app_with(extra: &[(&'static str, String)]) -> TestApp {
         state,
         database_url,
         _dir: dir,
+        stop: Some(stop),
+        server,
     }
 }
 
@@ -83,6 +91,14 @@ pub fn unique_email() -> String {
 }
 
 impl TestApp {
+    /// Stops the server as Ctrl-C does; true if it has stopped within `within`.
+    pub async fn stop(&mut self, within: std::time::Duration) -> bool {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        tokio::time::timeout(within, &mut self.server).await.is_ok()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }

@@ -52,25 +52,25 @@ impl Listener for SortedListener {
 }
 
 /// Accepts on `listener` until `stop` turns true: event-stream connections are served on the
-/// spot with `router`; the rest come out of the returned listener.
+/// spot with `router`, each until its stream ends (the event hub ends them all on shutdown);
+/// the rest come out of the returned listener.
 pub fn sort(
     mut listener: TcpListener,
     router: Router,
-    stop: watch::Receiver<bool>,
+    mut stop: watch::Receiver<bool>,
 ) -> io::Result<SortedListener> {
     let local_addr = listener.local_addr()?;
     let (to_hyper, rest) = mpsc::channel(64);
-    let mut stop_accepting = stop.clone();
     tokio::spawn(async move {
         loop {
             let (socket, addr) = tokio::select! {
                 accepted = Listener::accept(&mut listener) => accepted,
-                _ = stopped(&mut stop_accepting) => return,
+                _ = stop.wait_for(|s| *s) => return,
             };
-            let (router, to_hyper, stop) = (router.clone(), to_hyper.clone(), stop.clone());
+            let (router, to_hyper) = (router.clone(), to_hyper.clone());
             tokio::spawn(async move {
                 match first_request(&socket).await {
-                    Some(first) => serve_stream(socket, first, router, stop).await,
+                    Some(first) => serve_stream(socket, first, router).await,
                     None => {
                         let _ = to_hyper.send((socket, addr)).await;
                     }
@@ -132,13 +132,8 @@ fn parse(bytes: &[u8]) -> Option<EventsRequest> {
 }
 
 /// Runs the request through the router and writes the response to the socket as its frames
-/// come, until the body ends, the client goes away or the server stops.
-async fn serve_stream(
-    mut socket: TcpStream,
-    first: EventsRequest,
-    router: Router,
-    mut stop: watch::Receiver<bool>,
-) {
+/// come, until the body ends or the client goes away.
+async fn serve_stream(mut socket: TcpStream, first: EventsRequest, router: Router) {
     // Consume the head that was only peeked at.
     let mut head = vec![0u8; first.head_len];
     if socket.read_exact(&mut head).await.is_err() {
@@ -155,7 +150,6 @@ async fn serve_stream(
     let mut probe = [0u8; 16];
     loop {
         let frame = tokio::select! {
-            _ = stopped(&mut stop) => return,
             // The client sends nothing more: a read ends only when it closes the connection.
             read = from_client.read(&mut probe) => match read {
                 Ok(n) if n > 0 => continue,
@@ -168,11 +162,6 @@ async fn serve_stream(
             return;
         }
     }
-}
-
-/// Resolves once the server stops (or the signal's sender is gone).
-async fn stopped(stop: &mut watch::Receiver<bool>) {
-    let _ = stop.wait_for(|s| *s).await;
 }
 
 /// The status line and headers, with `Connection: close` (the body runs until the connection
