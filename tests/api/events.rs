@@ -97,16 +97,23 @@ async fn the_stream_needs_a_signed_in_user() {
     assert_eq!(r.status(), 200);
 }
 
-/// A raw HTTP/1.1 connection, as a browser's fresh connection or a script opens one.
-async fn raw(app: &TestApp, request: &str) -> tokio::net::TcpStream {
+/// A raw HTTP/1.1 connection, as a browser or a script opens one, on which `paths` are asked
+/// for one after another (kept alive) with the API key `key`.
+async fn raw_gets(app: &TestApp, key: &str, paths: &[&str]) -> tokio::net::TcpStream {
     use tokio::io::AsyncWriteExt;
-    let addr = app.address.trim_start_matches("http://");
-    let mut socket = tokio::net::TcpStream::connect(addr).await.unwrap();
-    socket.write_all(request.as_bytes()).await.unwrap();
+    let host = app.address.trim_start_matches("http://");
+    let mut socket = tokio::net::TcpStream::connect(host).await.unwrap();
+    let requests: String = paths
+        .iter()
+        .map(|path| {
+            format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {key}\r\n\r\n")
+        })
+        .collect();
+    socket.write_all(requests.as_bytes()).await.unwrap();
     socket
 }
 
-/// Reads from `socket` until `text` has arrived (5 s at most); returns all read so far.
+/// Reads from `socket` until `text` has arrived (5 s at most), appending to `read`.
 async fn read_until(socket: &mut tokio::net::TcpStream, read: &mut String, text: &str) {
     use tokio::io::AsyncReadExt;
     let mut buf = [0u8; 4096];
@@ -120,21 +127,27 @@ async fn read_until(socket: &mut tokio::net::TcpStream, read: &mut String, text:
     }
 }
 
+/// Everything left on `socket` until the server closes it (5 s at most).
+async fn read_to_close(socket: &mut tokio::net::TcpStream) -> String {
+    use tokio::io::AsyncReadExt;
+    let mut read = Vec::new();
+    tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        socket.read_to_end(&mut read),
+    )
+    .await
+    .expect("the server closes the connection within 5 s")
+    .unwrap();
+    String::from_utf8(read).unwrap()
+}
+
 #[tokio::test]
 async fn a_stream_on_a_connection_of_its_own_gets_every_header_and_event_and_frees_at_close() {
     let app = spawn_app().await;
     let s = app.funded("100").await;
     let key = app.api_key(&s, "raw stream").await;
     let base = app.state.events.subscribers();
-    let mut socket = raw(
-        &app,
-        &format!(
-            "GET /api/events HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {key}\r\n\
-             Accept: text/event-stream\r\n\r\n",
-            app.address.trim_start_matches("http://")
-        ),
-    )
-    .await;
+    let mut socket = raw_gets(&app, &key, &["/api/events"]).await;
     let mut read = String::new();
     read_until(&mut socket, &mut read, ": connected").await;
     let head = read.split("\r\n\r\n").next().unwrap().to_ascii_lowercase();
@@ -166,22 +179,9 @@ async fn a_stream_on_a_connection_of_its_own_gets_every_header_and_event_and_fre
 
 #[tokio::test]
 async fn a_refused_stream_on_a_connection_of_its_own_gets_the_json_error_and_the_close() {
-    use tokio::io::AsyncReadExt;
     let app = spawn_app().await;
-    let mut socket = raw(
-        &app,
-        "GET /api/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer nmk_wrong\r\n\r\n",
-    )
-    .await;
-    let mut read = Vec::new();
-    tokio::time::timeout(
-        std::time::Duration::from_secs(5),
-        socket.read_to_end(&mut read),
-    )
-    .await
-    .expect("the server closes the connection after the error")
-    .unwrap();
-    let read = String::from_utf8(read).unwrap();
+    let mut socket = raw_gets(&app, "nmk_wrong", &["/api/events"]).await;
+    let read = read_to_close(&mut socket).await;
     let (head, body) = read.split_once("\r\n\r\n").unwrap();
     assert!(head.starts_with("HTTP/1.1 401 Unauthorized\r\n"), "{head}");
     let body: Value = serde_json::from_str(body).unwrap();
@@ -193,61 +193,33 @@ async fn a_stream_asked_for_on_a_kept_alive_connection_works_too() {
     let app = spawn_app().await;
     let s = app.signed_in().await;
     let key = app.api_key(&s, "kept alive").await;
-    let host = app.address.trim_start_matches("http://").to_owned();
-    let mut socket = raw(
-        &app,
-        &format!(
-            "GET /api/rentals/active HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {key}\r\n\r\n\
-             GET /api/events HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {key}\r\n\r\n"
-        ),
-    )
-    .await;
+    let mut socket = raw_gets(&app, &key, &["/api/rentals/active", "/api/events"]).await;
     let mut read = String::new();
     read_until(&mut socket, &mut read, ": connected").await;
-    assert!(read.starts_with("HTTP/1.1 200 OK\r\n"), "{read}");
-    assert!(
-        read.matches("HTTP/1.1 200 OK\r\n").count() == 2,
+    assert_eq!(
+        read.matches("HTTP/1.1 200 OK\r\n").count(),
+        2,
         "both answered: {read}"
     );
 }
 
 #[tokio::test]
 async fn stopping_the_server_ends_every_stream_and_the_server_stops() {
-    use tokio::io::AsyncReadExt;
     let mut app = spawn_app().await;
     let s = app.signed_in().await;
     let key = app.api_key(&s, "shutdown").await;
-    let host = app.address.trim_start_matches("http://").to_owned();
     // One stream on a connection of its own, one on a kept-alive connection (served by hyper).
-    let mut own = raw(
-        &app,
-        &format!("GET /api/events HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {key}\r\n\r\n"),
-    )
-    .await;
-    let mut kept_alive = raw(
-        &app,
-        &format!(
-            "GET /api/rentals/active HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {key}\r\n\r\n\
-             GET /api/events HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {key}\r\n\r\n"
-        ),
-    )
-    .await;
-    let (mut read_own, mut read_kept) = (String::new(), String::new());
-    read_until(&mut own, &mut read_own, ": connected").await;
-    read_until(&mut kept_alive, &mut read_kept, ": connected").await;
+    let mut own = raw_gets(&app, &key, &["/api/events"]).await;
+    let mut kept_alive = raw_gets(&app, &key, &["/api/rentals/active", "/api/events"]).await;
+    for socket in [&mut own, &mut kept_alive] {
+        read_until(socket, &mut String::new(), ": connected").await;
+    }
 
     assert!(
         app.stop(std::time::Duration::from_secs(10)).await,
         "the server stops with streams open"
     );
     for socket in [&mut own, &mut kept_alive] {
-        let mut rest = Vec::new();
-        tokio::time::timeout(
-            std::time::Duration::from_secs(5),
-            socket.read_to_end(&mut rest),
-        )
-        .await
-        .expect("the stream ends")
-        .unwrap();
+        read_to_close(socket).await;
     }
 }
