@@ -23,8 +23,11 @@ use tokio::sync::broadcast::error::RecvError;
 const BACKLOG_LIMIT: i64 = 1_000;
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
+/// The stream's path (also matched by `stream_connections`, which serves it beside hyper).
+pub const PATH: &str = "/api/events";
+
 pub fn router() -> Router<AppState> {
-    Router::new().route("/api/events", get(stream_events))
+    Router::new().route(PATH, get(stream_events))
 }
 
 #[derive(Deserialize)]

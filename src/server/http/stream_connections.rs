@@ -9,6 +9,7 @@
 //! straight to the socket, frame by frame, with `Connection: close`. Every other connection,
 //! and any request this does not fully understand, is handed to hyper untouched.
 
+use super::events::PATH as EVENTS_PATH;
 use axum::body::Body;
 use axum::http::{header, HeaderName, HeaderValue, Method, Request, Version};
 use axum::serve::Listener;
@@ -21,8 +22,6 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch};
 use tower::ServiceExt;
 
-/// The path whose connections are served here.
-const EVENTS_PATH: &str = "/api/events";
 /// A first request longer than this (or not complete in the first read) goes to hyper.
 const HEAD_LIMIT: usize = 4_096;
 const MAX_HEADERS: usize = 32;
