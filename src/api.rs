@@ -18,3 +18,6 @@ pub use error::{AppError, ErrorCode};
 
 /// Where the UI's server functions are mounted; the REST API lives beside them under `/api`.
 pub const SERVER_FN_PREFIX: &str = "/api/fn";
+
+/// The live event stream (server-sent events) the browser and API clients listen on.
+pub const EVENTS_PATH: &str = "/api/events";

@@ -1,4 +1,6 @@
-//! The application root and its route table.
+//! The application root and its route table. It renders on the server only: every page is
+//! complete HTML, forms post without JavaScript, and the islands (`ui::islands`) add what
+//! must happen in the browser (live updates, prices as you type, bulk selection).
 
 use crate::api::accounts::get_session;
 use crate::api::dto::SessionView;
@@ -10,7 +12,6 @@ use crate::ui::pages::{
     rentals::RentalsPage, verifications::VerificationsPage,
 };
 use leptos::prelude::*;
-use leptos::server_fn::ServerFn;
 use leptos_meta::{provide_meta_context, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
@@ -18,34 +19,11 @@ use leptos_router::{path, SsrMode};
 /// Who is signed in and whether this is the sandbox, for every page.
 pub type SessionResource = Resource<Result<SessionView, AppError>>;
 
-/// Bumped whenever who-is-signed-in may have changed; the session resource follows it.
-#[derive(Clone, Copy)]
-pub struct SessionVersion(pub RwSignal<u32>);
-
-/// Refetches the session (header, balance, navigation) each time `action` completes.
-pub fn refresh_session_after<S>(action: ServerAction<S>)
-where
-    S: ServerFn + Send + Sync + Clone + 'static,
-    S::Output: Send + Sync + 'static,
-    S::Error: Send + Sync + 'static,
-{
-    let SessionVersion(version) = expect_context();
-    Effect::new(move |_| {
-        if action.version().get() > 0 {
-            version.update(|v| *v += 1);
-        }
-    });
-}
-
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    let version = RwSignal::new(0u32);
-    let session: SessionResource = Resource::new(move || version.get(), |_| get_session());
-    provide_context(SessionVersion(version));
+    let session: SessionResource = Resource::new(|| (), |_| get_session());
     provide_context(session);
-    crate::ui::live::provide_live_updates();
-    crate::ui::components::countdown::provide_ticker();
 
     view! {
         <Stylesheet id="leptos" href="/pkg/namaskah.css" />

@@ -19,8 +19,8 @@ test('buy a number, see the code arrive live, copy it, finish', async ({ page, r
   expect(phone).toMatch(/^\+44\d+$/);
   await expect(card.getByTestId('status')).toHaveText('waiting for SMS');
   await expect(app.headerBalance()).not.toHaveText('10.00 USD');
-  // Shown where the form is with JavaScript, on the page the form returns to without.
-  await expect(page.getByTestId(app.hydrated ? 'bought' : 'notice')).toHaveText(
+  // Said on the page the form returns to.
+  await expect(page.getByTestId('notice')).toHaveText(
     new RegExp(`^Your number is \\${phone} · charged \\d+\\.\\d{2,4} USD$`),
   );
 
@@ -38,7 +38,7 @@ test('buy a number, see the code arrive live, copy it, finish', async ({ page, r
   const paid = (await app.headerBalance().textContent())!;
   await card.getByRole('button', { name: 'Finish' }).click();
   await expect(page.getByTestId('no-open')).toBeVisible();
-  if (!app.hydrated) await expect(page.getByTestId('notice')).toHaveText(`Finished ${phone} · code 70915`);
+  await expect(page.getByTestId('notice')).toHaveText(`Finished ${phone} · code 70915`);
   const row = page.getByTestId('verification-row').first();
   await expect(row).toContainText('finished');
   await expect(row).toContainText('70915');
@@ -70,7 +70,7 @@ test('cancel before any SMS refunds in full; history search finds codes', async 
   const card = await buyTelegram(app);
   await card.getByRole('button', { name: 'Cancel and refund' }).click();
   await expect(page.getByTestId('no-open')).toBeVisible();
-  if (!app.hydrated) await expect(page.getByTestId('notice')).toContainText('Cancelled +44');
+  await expect(page.getByTestId('notice')).toContainText('Cancelled +44');
   await expect(app.headerBalance()).toHaveText('10.00 USD');
   await expect(page.getByTestId('verification-row').first()).toContainText('cancelled');
 

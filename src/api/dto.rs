@@ -383,3 +383,33 @@ pub struct VerificationPage {
     pub per_page: u32,
     pub total: u64,
 }
+
+/// What an event on the live stream (`/api/events`) says changed; its name is the SSE event name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EventKind {
+    RentalUpdated,
+    SmsReceived,
+    VerificationUpdated,
+    BalanceChanged,
+    RentalExpiring,
+}
+
+impl EventKind {
+    pub const ALL: [EventKind; 5] = [
+        EventKind::RentalUpdated,
+        EventKind::SmsReceived,
+        EventKind::VerificationUpdated,
+        EventKind::BalanceChanged,
+        EventKind::RentalExpiring,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::RentalUpdated => "rental.updated",
+            EventKind::SmsReceived => "sms.received",
+            EventKind::VerificationUpdated => "verification.updated",
+            EventKind::BalanceChanged => "balance.changed",
+            EventKind::RentalExpiring => "rental.expiring",
+        }
+    }
+}

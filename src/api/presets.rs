@@ -1,7 +1,7 @@
 //! Rental presets, as server functions for the UI. `server::http::presets` serves the same
 //! services over REST.
 
-use super::dto::{NewPreset, PresetList, PresetView, RentalView};
+use super::dto::{NewRental, PresetList, PresetView, RentalView};
 use super::AppError;
 use leptos::prelude::*;
 
@@ -15,12 +15,24 @@ pub async fn list_presets() -> Result<PresetList, AppError> {
     .await
 }
 
+/// Saves the rent form's choices (`rental`) under `name`: the form's "Save preset" button posts
+/// the same fields here instead of renting.
 #[server(prefix = "/api/fn", endpoint = "save_preset")]
-pub async fn save_preset(preset: NewPreset) -> Result<PresetView, AppError> {
+pub async fn save_preset(name: String, rental: NewRental) -> Result<PresetView, AppError> {
+    use crate::api::dto::NewPreset;
     use crate::server::{fn_context as cx, services::presets};
     cx::run(async {
         let (state, user) = (cx::state()?, cx::principal()?);
-        Ok(presets::save(&state, user.user_id, &preset).await?)
+        let preset = NewPreset {
+            name,
+            service: rental.service,
+            country: rental.country,
+            duration_hours: rental.duration_hours,
+            auto_renew: rental.auto_renew,
+        };
+        let saved = presets::save(&state, user.user_id, &preset).await?;
+        cx::notice_if_plain_form_post(&state, &[saved.saved_summary()]);
+        Ok(saved)
     })
     .await
 }

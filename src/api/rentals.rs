@@ -103,12 +103,7 @@ pub async fn create_rentals(rental: NewRental, count: u32) -> Result<BulkResults
         let (state, user) = (cx::state()?, cx::principal()?);
         let req = super::dto::NewRentals { rental, count };
         let results = rental_bulk::create(&state, user.user_id, &req).await?;
-        let lines: Vec<String> = results
-            .results
-            .iter()
-            .map(|r| format!("{} {}", if r.ok { "✓" } else { "✗" }, r.summary("Rented")))
-            .collect();
-        cx::notice_if_plain_form_post(&state, &lines);
+        cx::notice_if_plain_form_post(&state, &results.lines("Rented"));
         Ok(results)
     })
     .await
@@ -120,7 +115,9 @@ pub async fn bulk_rentals(request: BulkRequest) -> Result<BulkResults, AppError>
     use crate::server::{fn_context as cx, services::rental_bulk};
     cx::run(async {
         let (state, user) = (cx::state()?, cx::principal()?);
-        Ok(rental_bulk::apply(&state, user.user_id, &request).await?)
+        let results = rental_bulk::apply(&state, user.user_id, &request).await?;
+        cx::notice_if_plain_form_post(&state, &results.lines("Done"));
+        Ok(results)
     })
     .await
 }

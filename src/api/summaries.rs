@@ -1,8 +1,9 @@
-//! Each outcome in one line of words. The page shows the same line after an action whether the
-//! answer came back to the browser's script or, posted without JavaScript, through the notice
-//! cookie to the page the form returns to.
+//! Each outcome in one line of words: what the API's callers can show, and the notice the
+//! page a form returns to shows (through the notice cookie).
 
-use super::dto::{BulkOutcome, Extended, Released, RentalView, VerificationView};
+use super::dto::{
+    BulkOutcome, BulkResults, Extended, PresetView, Released, RentalView, VerificationView,
+};
 use crate::domain::rental::RentalStatus;
 use crate::ui::components::format_time;
 
@@ -67,6 +68,22 @@ impl BulkOutcome {
                 format!("{what}{why}")
             }
         }
+    }
+}
+
+impl BulkResults {
+    /// One line per rental, marked ✓ or ✗.
+    pub fn lines(&self, verb: &str) -> Vec<String> {
+        self.results
+            .iter()
+            .map(|r| format!("{} {}", if r.ok { "✓" } else { "✗" }, r.summary(verb)))
+            .collect()
+    }
+}
+
+impl PresetView {
+    pub fn saved_summary(&self) -> String {
+        format!("Saved \u{201c}{}\u{201d}", self.name)
     }
 }
 

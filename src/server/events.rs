@@ -13,26 +13,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::broadcast;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum EventKind {
-    RentalUpdated,
-    SmsReceived,
-    VerificationUpdated,
-    BalanceChanged,
-    RentalExpiring,
-}
-
-impl EventKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EventKind::RentalUpdated => "rental.updated",
-            EventKind::SmsReceived => "sms.received",
-            EventKind::VerificationUpdated => "verification.updated",
-            EventKind::BalanceChanged => "balance.changed",
-            EventKind::RentalExpiring => "rental.expiring",
-        }
-    }
-}
+pub use crate::api::dto::EventKind;
 
 /// Something that changed for one user.
 #[derive(Clone, Debug)]

@@ -3,7 +3,6 @@
 pub mod copy_button;
 pub mod countdown;
 pub mod country_picker;
-pub mod hydrated;
 pub mod notices;
 pub mod query;
 pub mod time;
@@ -12,7 +11,6 @@ pub mod transactions;
 pub use copy_button::CopyButton;
 pub use countdown::{remaining, Countdown};
 pub use country_picker::CountryPicker;
-pub use hydrated::use_hydrated;
-pub use notices::{ErrorNotice, FieldError, SignInPrompt};
-pub use time::format_time;
+pub use notices::{action_error, ErrorNotice, FieldError, SignInPrompt};
+pub use time::{format_time, hours_label};
 pub use transactions::TransactionsTable;

@@ -1,11 +1,12 @@
-//! The frame of every page: header with balance and account menu, navigation, sandbox banner.
+//! The frame of every page: header with balance and account menu, navigation, sandbox banner,
+//! and the page script.
 
 use crate::api::accounts::{take_notice, SignOut};
 use crate::api::dto::SessionView;
-use crate::app::{refresh_session_after, SessionResource};
+use crate::app::SessionResource;
+use crate::ui::islands::PageScript;
 use leptos::prelude::*;
 use leptos_router::components::A;
-use leptos_router::hooks::use_location;
 
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
@@ -44,31 +45,32 @@ pub fn Layout(children: Children) -> impl IntoView {
             {children()}
         </main>
         <footer class="footer">"Namaskah SMS · temporary numbers and verification codes"</footer>
+        // Last, so the browser hydrates it after every other island on the page.
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let signed_in = session.await.ok().is_some_and(|s| s.user.is_some());
+                view! { <PageScript signed_in /> }
+            })}
+        </Transition>
     }
 }
 
-/// What a form posted without JavaScript did, on the page it returned to (with JavaScript the
-/// page shows the answer where the form is). Gone once the visitor moves to another page.
+/// What a posted form did, on the page it returned to. Gone once the visitor moves on.
 #[component]
 fn Notice() -> impl IntoView {
     let notice = Resource::new(|| (), |_| take_notice());
-    let path = use_location().pathname;
-    let landed_on = path.get_untracked();
     view! {
         <Transition fallback=|| ()>
-            {move || {
-                let still_there = path.with(|p| *p == landed_on);
-                Suspend::new(async move {
-                    let lines = notice.await.unwrap_or_default();
-                    (still_there && !lines.is_empty()).then(|| {
-                        view! {
-                            <div class="notice notice-ok" role="status" data-testid="notice">
-                                {lines.into_iter().map(|line| view! { <p>{line}</p> }).collect_view()}
-                            </div>
-                        }
-                    })
+            {move || Suspend::new(async move {
+                let lines = notice.await.unwrap_or_default();
+                (!lines.is_empty()).then(|| {
+                    view! {
+                        <div class="notice notice-ok" role="status" data-testid="notice">
+                            {lines.into_iter().map(|line| view! { <p>{line}</p> }).collect_view()}
+                        </div>
+                    }
                 })
-            }}
+            })}
         </Transition>
     }
 }
@@ -76,7 +78,6 @@ fn Notice() -> impl IntoView {
 #[component]
 fn Nav(session: SessionView) -> impl IntoView {
     let sign_out = ServerAction::<SignOut>::new();
-    refresh_session_after(sign_out);
     match session.user {
         Some(user) => view! {
             <nav class="nav" aria-label="Main">
@@ -89,7 +90,7 @@ fn Nav(session: SessionView) -> impl IntoView {
             <div class="account-menu">
                 <A href="/account" attr:class="balance-pill" attr:title="Your balance">
                     <span class="sr-only">"Balance: "</span>
-                    <span class="money" data-testid="header-balance">{user.balance.display()}</span>
+                    <span class="money" data-testid="header-balance" data-live="balance">{user.balance.display()}</span>
                 </A>
                 <details class="menu">
                     <summary aria-label="Account menu">{user.email.clone()}</summary>

@@ -8,6 +8,7 @@ mod cli;
 mod errors;
 mod events;
 mod five_sim;
+mod forms;
 mod helpers;
 mod keys;
 mod pages;

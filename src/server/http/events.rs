@@ -24,7 +24,7 @@ const BACKLOG_LIMIT: i64 = 1_000;
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
 /// The stream's path (also matched by `stream_connections`, which serves it beside hyper).
-pub const PATH: &str = "/api/events";
+pub const PATH: &str = crate::api::EVENTS_PATH;
 
 pub fn router() -> Router<AppState> {
     Router::new().route(PATH, get(stream_events))

@@ -1,24 +1,10 @@
-//! Time left, ticking in the browser: one one-second timer per tab drives every countdown, so
-//! nothing is fetched to keep them current.
+//! Time left. The server writes it; in the browser the page script (`ui::islands`) counts every
+//! countdown down once a second on one timer, so nothing is fetched to keep them current.
 
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
-use std::time::Duration;
 
 use super::format_time;
-
-/// Seconds since the page became interactive; bumped once a second in the browser only.
-#[derive(Clone, Copy)]
-pub struct Tick(pub RwSignal<i64>);
-
-/// Provides the tab's ticker. The timer starts in an effect, so the server never runs it.
-pub fn provide_ticker() {
-    let tick = RwSignal::new(0i64);
-    provide_context(Tick(tick));
-    Effect::new(move |_| {
-        set_interval(move || tick.update(|t| *t += 1), Duration::from_secs(1));
-    });
-}
 
 /// "in 3 h 12 min" for a number of seconds.
 pub fn remaining(seconds: i64) -> String {
@@ -43,12 +29,15 @@ pub fn remaining(seconds: i64) -> String {
 /// on hover.
 #[component]
 pub fn Countdown(seconds: i64, until: DateTime<Utc>) -> impl IntoView {
-    let Tick(tick) = expect_context();
-    let start = tick.get_untracked();
-    let left = move || seconds - (tick.get() - start);
     view! {
-        <time class="tabular" datetime=until.to_rfc3339() title=format_time(&until) data-testid="countdown">
-            {move || remaining(left())}
+        <time
+            class="tabular"
+            datetime=until.to_rfc3339()
+            title=format_time(&until)
+            data-testid="countdown"
+            data-countdown=seconds.to_string()
+        >
+            {remaining(seconds)}
         </time>
     }
 }

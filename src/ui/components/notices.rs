@@ -1,5 +1,6 @@
 use crate::api::{AppError, ErrorCode};
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_router::components::A;
 
 /// A server error as the user should read it; "not signed in" becomes a way to sign in.
@@ -49,4 +50,18 @@ pub fn FieldError(
                 }
             })
     }
+}
+
+/// The error a form posted to `action` came back with, if it failed (shown where the form is;
+/// what succeeded is told by the notice).
+pub fn action_error<S>(action: ServerAction<S>) -> impl IntoView
+where
+    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    action
+        .value()
+        .get_untracked()
+        .and_then(Result::err)
+        .map(|error| view! { <ErrorNotice error /> })
 }

@@ -36,7 +36,7 @@ pub fn AccountPage() -> impl IntoView {
                                 <dt>"Role"</dt>
                                 <dd>{user.role.as_str()}</dd>
                                 <dt>"Balance"</dt>
-                                <dd class="money" data-testid="account-balance">{user.balance.display()}</dd>
+                                <dd class="money" data-testid="account-balance" data-live="account-balance">{user.balance.display()}</dd>
                             </dl>
                         </section>
                     }

@@ -3,7 +3,6 @@
 
 use crate::api::accounts::{SignIn, SignUp};
 use crate::api::AppError;
-use crate::app::refresh_session_after;
 use crate::domain::account::PASSWORD_MIN_CHARS;
 use crate::ui::components::FieldError;
 use leptos::prelude::*;
@@ -13,7 +12,6 @@ use leptos_router::components::A;
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let action = ServerAction::<SignIn>::new();
-    refresh_session_after(action);
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
     view! {
         <Title text="Sign in" />
@@ -31,9 +29,7 @@ pub fn LoginPage() -> impl IntoView {
                     <input id="password" name="password" type="password" autocomplete="current-password" required />
                     <FieldError field="password" error />
                 </div>
-                <button type="submit" class="btn btn-primary btn-block" disabled=move || action.pending().get()>
-                    {move || if action.pending().get() { "Signing in…" } else { "Sign in" }}
-                </button>
+                <button type="submit" class="btn btn-primary btn-block">"Sign in"</button>
             </ActionForm>
             <p class="muted">"New here? " <A href="/register">"Create an account"</A></p>
         </section>
@@ -43,7 +39,6 @@ pub fn LoginPage() -> impl IntoView {
 #[component]
 pub fn RegisterPage() -> impl IntoView {
     let action = ServerAction::<SignUp>::new();
-    refresh_session_after(action);
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
     view! {
         <Title text="Create account" />
@@ -71,9 +66,7 @@ pub fn RegisterPage() -> impl IntoView {
                     <p class="hint" id="password-hint">{format!("At least {PASSWORD_MIN_CHARS} characters.")}</p>
                     <FieldError field="password" error />
                 </div>
-                <button type="submit" class="btn btn-primary btn-block" disabled=move || action.pending().get()>
-                    {move || if action.pending().get() { "Creating account…" } else { "Create account" }}
-                </button>
+                <button type="submit" class="btn btn-primary btn-block">"Create account"</button>
             </ActionForm>
             <p class="muted">"Already have an account? " <A href="/login">"Sign in"</A></p>
         </section>

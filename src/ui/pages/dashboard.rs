@@ -33,7 +33,7 @@ fn Overview(user: MeView) -> impl IntoView {
         <div class="grid">
             <section class="card stat">
                 <h2 class="stat-label">"Balance"</h2>
-                <p class="stat-value money" data-testid="balance">{user.balance.display()}</p>
+                <p class="stat-value money" data-testid="balance" data-live="dashboard-balance">{user.balance.display()}</p>
                 <p class="muted">"Numbers are paid from this balance; every change to it is listed below."</p>
             </section>
             <section class="card">
@@ -49,10 +49,11 @@ fn Overview(user: MeView) -> impl IntoView {
             </div>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
-                    match recent.await {
+                    let shown = match recent.await {
                         Ok(page) => view! { <TransactionsTable transactions=page.transactions /> }.into_any(),
                         Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                    }
+                    };
+                    view! { <div data-live="recent-transactions">{shown}</div> }
                 })}
             </Transition>
         </section>

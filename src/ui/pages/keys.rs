@@ -2,8 +2,7 @@
 
 use crate::api::dto::ApiKeyView;
 use crate::api::keys::{list_api_keys, take_new_api_key, CreateApiKey, RevokeApiKey};
-use crate::api::AppError;
-use crate::ui::components::{format_time, CopyButton, ErrorNotice, FieldError};
+use crate::ui::components::{action_error, format_time, CopyButton, ErrorNotice, FieldError};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -11,17 +10,10 @@ use leptos_meta::Title;
 pub fn ApiKeysPage() -> impl IntoView {
     let create = ServerAction::<CreateApiKey>::new();
     let revoke = ServerAction::<RevokeApiKey>::new();
-    let keys = Resource::new(
-        move || (create.version().get(), revoke.version().get()),
-        |_| list_api_keys(),
-    );
-    // Set when the form was posted without JavaScript: the key comes back once, by cookie.
-    let flashed = Resource::new(|| (), |_| take_new_api_key());
+    let keys = Resource::new(|| (), |_| list_api_keys());
+    // The key just created comes back once, by cookie, to the page the form returns to.
+    let new_key = Resource::new(|| (), |_| take_new_api_key());
     let create_error = Signal::derive(move || create.value().get().and_then(Result::err));
-    let new_key = move || match create.value().get() {
-        Some(Ok(created)) => Some(created.key),
-        _ => flashed.get().and_then(Result::ok).flatten(),
-    };
 
     view! {
         <Title text="API keys" />
@@ -31,7 +23,9 @@ pub fn ApiKeysPage() -> impl IntoView {
             <code>"Authorization: Bearer <key>"</code> "."
         </p>
         <Transition fallback=|| ()>
-            {move || new_key().map(|key| view! { <NewKey key /> })}
+            {move || Suspend::new(async move {
+                new_key.await.ok().flatten().map(|key| view! { <NewKey key /> })
+            })}
         </Transition>
         <section class="card">
             <h2>"Create a key"</h2>
@@ -41,9 +35,7 @@ pub fn ApiKeysPage() -> impl IntoView {
                     <input id="key-name" name="name" type="text" maxlength="64" placeholder="e.g. production server" required />
                     <FieldError field="name" error=create_error />
                 </div>
-                <button type="submit" class="btn btn-primary" disabled=move || create.pending().get()>
-                    {move || if create.pending().get() { "Creating…" } else { "Create key" }}
-                </button>
+                <button type="submit" class="btn btn-primary">"Create key"</button>
             </ActionForm>
             {move || {
                 create_error
@@ -54,7 +46,7 @@ pub fn ApiKeysPage() -> impl IntoView {
         </section>
         <section class="card">
             <h2>"Your keys"</h2>
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
                     match keys.await {
                         Ok(list) => view! { <KeyTable keys=list.keys revoke /> }.into_any(),
@@ -62,13 +54,7 @@ pub fn ApiKeysPage() -> impl IntoView {
                     }
                 })}
             </Transition>
-            {move || {
-                revoke
-                    .value()
-                    .get()
-                    .and_then(Result::err)
-                    .map(|error: AppError| view! { <ErrorNotice error /> })
-            }}
+            {action_error(revoke)}
         </section>
     }
 }

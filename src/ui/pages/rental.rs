@@ -1,14 +1,14 @@
 //! One rental: its number, its messages (as text, live), extension with the price shown first,
-//! auto-renew, and release with the refund shown first. Works without JavaScript too.
+//! auto-renew, and release with the refund shown first. The forms post without JavaScript;
+//! the facts and the messages follow live events.
 
 use crate::api::dto::{MessageView, RentalView};
 use crate::api::rentals::{
     get_rental, list_rental_messages, ExtendRental, ReleaseRental, SetRentalAutoRenew,
 };
-use crate::app::refresh_session_after;
-use crate::domain::rental::{extension_quote, RentalStatus};
-use crate::ui::components::{format_time, CopyButton, Countdown, ErrorNotice};
-use crate::ui::live::RentalsVersion;
+use crate::domain::rental::RentalStatus;
+use crate::ui::components::{action_error, format_time, CopyButton, Countdown, ErrorNotice};
+use crate::ui::islands::ExtendHours;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -16,38 +16,25 @@ use leptos_router::hooks::use_params_map;
 
 #[component]
 pub fn RentalPage() -> impl IntoView {
-    let RentalsVersion(live) = expect_context();
     let params = use_params_map();
-    let id = move || {
-        params
-            .read()
-            .get("id")
-            .and_then(|v| v.parse::<i64>().ok())
-            .unwrap_or(0)
-    };
+    let id = params
+        .read_untracked()
+        .get("id")
+        .and_then(|v| v.parse::<i64>().ok())
+        .unwrap_or(0);
     let extend = ServerAction::<ExtendRental>::new();
     let auto = ServerAction::<SetRentalAutoRenew>::new();
     let release = ServerAction::<ReleaseRental>::new();
-    refresh_session_after(extend);
-    refresh_session_after(release);
-    let changed = move || {
-        (
-            live.get(),
-            extend.version().get(),
-            auto.version().get(),
-            release.version().get(),
-        )
-    };
-    let rental = Resource::new(move || (id(), changed()), |(id, _)| get_rental(id));
-    let messages = Resource::new(
-        move || (id(), changed()),
-        |(id, _)| list_rental_messages(id),
-    );
+    let rental = Resource::new(move || id, get_rental);
+    let messages = Resource::new(move || id, list_rental_messages);
 
     view! {
         <Title text="Rental" />
         <p class="crumbs"><A href="/rentals">"← Active rentals"</A> " · " <A href="/rentals/history">"History"</A></p>
-        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+        {action_error(extend)}
+        {action_error(auto)}
+        {action_error(release)}
+        <Transition fallback=|| ()>
             {move || Suspend::new(async move {
                 match rental.await {
                     Ok(r) => view! { <RentalDetail rental=r extend auto release /> }.into_any(),
@@ -55,21 +42,11 @@ pub fn RentalPage() -> impl IntoView {
                 }
             })}
         </Transition>
-        {move || {
-            let notice = |text: String| view! { <div class="notice notice-ok" role="status" data-testid="result">{text}</div> }.into_any();
-            match (extend.value().get(), release.value().get()) {
-                (_, Some(Ok(r))) => Some(notice(format!("Released · refunded {}", r.refund.display()))),
-                (_, Some(Err(error))) => Some(view! { <ErrorNotice error /> }.into_any()),
-                (Some(Ok(x)), _) => Some(notice(x.summary())),
-                (Some(Err(error)), _) => Some(view! { <ErrorNotice error /> }.into_any()),
-                _ => None,
-            }
-        }}
         <section class="card">
             <h2>"Messages"</h2>
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
-                    match messages.await {
+                    let shown = match messages.await {
                         Ok(list) if list.messages.is_empty() => view! { <p class="muted empty">"No messages yet. They appear here as they arrive."</p> }.into_any(),
                         Ok(list) => view! {
                             <ul class="messages" data-testid="messages">
@@ -78,7 +55,8 @@ pub fn RentalPage() -> impl IntoView {
                         }
                         .into_any(),
                         Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                    }
+                    };
+                    view! { <div data-live="messages">{shown}</div> }
                 })}
             </Transition>
         </section>
@@ -109,16 +87,15 @@ fn RentalDetail(
 ) -> impl IntoView {
     let id = rental.id;
     let active = rental.status == RentalStatus::Active && rental.seconds_remaining > 0;
-    let hours = RwSignal::new(1u32);
-    let per_hour = rental.extension_per_hour;
-    let price = move || extension_quote(hours.get().max(1), per_hour).display();
     view! {
         <section class="card">
             <div class="rental-number">
                 <span class="phone big" data-testid="phone">{rental.phone_number.clone()}</span>
                 <CopyButton text=rental.phone_number.clone() label="Copy number" />
             </div>
-            <dl class="facts">
+            // Live: the status, the end and what was paid change with extensions, renewals and
+            // releases made elsewhere.
+            <dl class="facts" data-live="rental">
                 <dt>"For"</dt>
                 <dd>{format!("{} · {}", rental.service_name, rental.country_code)}</dd>
                 <dt>"Status"</dt>
@@ -142,23 +119,8 @@ fn RentalDetail(
                 <div class="actions">
                     <ActionForm action=extend attr:class="inline-form">
                         <input type="hidden" name="id" value=id.to_string() />
-                        <div class="field">
-                            <label for="hours">"Extend by (hours)"</label>
-                            <input
-                                id="hours"
-                                name="hours"
-                                type="number"
-                                min="1"
-                                max="720"
-                                value="1"
-                                required
-                                on:input=move |ev| hours.set(event_target_value(&ev).parse().unwrap_or(1))
-                            />
-                        </div>
-                        <p class="muted quote" data-testid="extend-price">{move || format!("Costs {}", price())}</p>
-                        <button type="submit" class="btn" disabled=move || extend.pending().get()>
-                            {move || if extend.pending().get() { "Extending…" } else { "Extend" }}
-                        </button>
+                        <ExtendHours per_hour=rental.extension_per_hour />
+                        <button type="submit" class="btn">"Extend"</button>
                     </ActionForm>
                     <ActionForm action=auto>
                         <input type="hidden" name="id" value=id.to_string() />
@@ -174,18 +136,16 @@ fn RentalDetail(
     }
 }
 
-/// Release, behind a confirmation that shows the refund and works without JavaScript.
+/// Release, behind a confirmation that shows the refund.
 #[component]
 pub fn ReleaseForm(id: i64, refund: String, release: ServerAction<ReleaseRental>) -> impl IntoView {
     view! {
-        <details class="confirm">
+        <details class="confirm" id=format!("release-{id}")>
             <summary class="btn btn-small">"Release…"</summary>
             <ActionForm action=release>
                 <input type="hidden" name="id" value=id.to_string() />
                 <p>{format!("Give the number back now and get {refund} back (unused whole hours, partly refunded).")}</p>
-                <button type="submit" class="btn btn-small btn-danger" disabled=move || release.pending().get()>
-                    "Release number"
-                </button>
+                <button type="submit" class="btn btn-small btn-danger">"Release number"</button>
             </ActionForm>
         </details>
     }

@@ -5,7 +5,6 @@
 use crate::api::dto::{HistoryQuery, RentalPage};
 use crate::api::rentals::list_rentals;
 use crate::ui::components::{format_time, query::encode, ErrorNotice};
-use crate::ui::live::RentalsVersion;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{Form, A};
@@ -36,7 +35,6 @@ fn to_query(q: &HistoryQuery) -> String {
 
 #[component]
 pub fn RentalHistoryPage() -> impl IntoView {
-    let RentalsVersion(live) = expect_context();
     let params = use_query_map();
     let query = move || {
         let p = params.read();
@@ -52,7 +50,7 @@ pub fn RentalHistoryPage() -> impl IntoView {
             per_page: Some(PER_PAGE),
         }
     };
-    let page = Resource::new(move || (query(), live.get()), |(q, _)| list_rentals(q));
+    let page = Resource::new(query, list_rentals);
     let current = move || query();
     view! {
         <Title text="Rental history" />
@@ -105,10 +103,11 @@ pub fn RentalHistoryPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 let q = current();
-                match page.await {
+                let shown = match page.await {
                     Ok(p) => view! { <HistoryTable page=p query=q /> }.into_any(),
                     Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                }
+                };
+                view! { <div data-live="rental-history">{shown}</div> }
             })}
         </Transition>
     }

@@ -1,7 +1,7 @@
 //! Verifications: pick a country and a service (price and stock shown), get a number, watch
 //! the code arrive live, copy it, finish; cancel before any SMS for a full refund; verify
-//! again on the same number. Below, the history with search. Buying, cancelling, finishing
-//! and the history work without JavaScript.
+//! again on the same number. Below, the history with search. Every form posts without
+//! JavaScript; the open numbers and the history follow live events.
 
 use crate::api::catalog::{list_countries, list_services};
 use crate::api::dto::{HistoryQuery, ServiceList, VerificationPage, VerificationView};
@@ -9,10 +9,10 @@ use crate::api::verifications::{
     list_open_verifications, list_verifications, CancelVerification, CreateVerification,
     FinishVerification, ReuseVerification,
 };
-use crate::app::refresh_session_after;
 use crate::domain::verification::VerificationStatus;
-use crate::ui::components::{format_time, CopyButton, Countdown, CountryPicker, ErrorNotice};
-use crate::ui::live::VerificationsVersion;
+use crate::ui::components::{
+    action_error, format_time, CopyButton, Countdown, CountryPicker, ErrorNotice,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{Form, A};
@@ -28,26 +28,13 @@ struct Actions {
 
 #[component]
 pub fn VerificationsPage() -> impl IntoView {
-    let VerificationsVersion(live) = expect_context();
     let create = ServerAction::<CreateVerification>::new();
     let actions = Actions {
         cancel: ServerAction::new(),
         finish: ServerAction::new(),
         reuse: ServerAction::new(),
     };
-    refresh_session_after(create);
-    refresh_session_after(actions.cancel);
-    refresh_session_after(actions.reuse);
-    let changed = move || {
-        (
-            live.get(),
-            create.version().get(),
-            actions.cancel.version().get(),
-            actions.finish.version().get(),
-            actions.reuse.version().get(),
-        )
-    };
-    let open = Resource::new(changed, |_| list_open_verifications());
+    let open = Resource::new(|| (), |_| list_open_verifications());
     let params = use_query_map();
     let country = move || {
         params
@@ -67,7 +54,7 @@ pub fn VerificationsPage() -> impl IntoView {
             ..Default::default()
         }
     };
-    let history = Resource::new(move || (query(), changed()), |(q, _)| list_verifications(q));
+    let history = Resource::new(query, list_verifications);
     let catalog = Resource::new(country, list_services);
     let countries = Resource::new(|| (), |_| list_countries());
 
@@ -93,27 +80,14 @@ pub fn VerificationsPage() -> impl IntoView {
                     }
                 })}
             </Transition>
-            {move || create.value().get().map(|outcome| match outcome {
-                Ok(v) => view! {
-                    <div class="notice notice-ok" role="status" data-testid="bought">
-                        {v.bought_summary()}
-                    </div>
-                }
-                .into_any(),
-                Err(error) => view! { <ErrorNotice error /> }.into_any(),
-            })}
+            {action_error(create)}
         </section>
-        {move || {
-            let failed = [
-                actions.cancel.value().get().and_then(Result::err),
-                actions.finish.value().get().and_then(Result::err),
-                actions.reuse.value().get().and_then(Result::err),
-            ];
-            failed.into_iter().flatten().next().map(|error| view! { <ErrorNotice error /> })
-        }}
-        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+        {action_error(actions.cancel)}
+        {action_error(actions.finish)}
+        {action_error(actions.reuse)}
+        <Transition fallback=|| ()>
             {move || Suspend::new(async move {
-                match open.await {
+                let shown = match open.await {
                     Ok(list) if list.verifications.is_empty() => view! {
                         <p class="muted empty" data-testid="no-open">"No number is waiting for a code."</p>
                     }
@@ -125,7 +99,8 @@ pub fn VerificationsPage() -> impl IntoView {
                     }
                     .into_any(),
                     Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                }
+                };
+                view! { <div data-live="verifications">{shown}</div> }
             })}
         </Transition>
         <section class="card">
@@ -154,13 +129,14 @@ pub fn VerificationsPage() -> impl IntoView {
                     </Form>
                 }
             }}
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
                     let q = query();
-                    match history.await {
+                    let shown = match history.await {
                         Ok(page) => view! { <History page query=q /> }.into_any(),
                         Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                    }
+                    };
+                    view! { <div data-live="verification-history">{shown}</div> }
                 })}
             </Transition>
         </section>
@@ -204,9 +180,7 @@ fn BuyForm(list: ServiceList, create: ServerAction<CreateVerification>) -> impl 
                 <label for="max-price">"Pay at most (optional)"</label>
                 <input id="max-price" name="verification[max_price]" type="text" inputmode="decimal" placeholder="0.50" />
             </div>
-            <button type="submit" class="btn btn-primary" disabled=move || create.pending().get()>
-                {move || if create.pending().get() { "Getting a number…" } else { "Get number" }}
-            </button>
+            <button type="submit" class="btn btn-primary">"Get number"</button>
         </ActionForm>
     }
     .into_any()

@@ -1,0 +1,126 @@
+//! Live updates in the browser: one `EventSource` on `/api/events` per tab while someone is
+//! signed in. On any event the page is fetched again from the server and each of its
+//! `data-live` regions is replaced by the fresh one, so a new SMS, a code, a charge or a refund
+//! shows without reload, rendered by the same code as the first load. Events that arrive
+//! during a refresh are folded into one more refresh.
+
+use super::dom::{document, elements};
+use crate::api::dto::EventKind;
+use crate::api::EVENTS_PATH;
+use std::cell::Cell;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Document, DomParser, Element, SupportedType};
+
+/// The document event fired after regions were replaced (the bulk bar recounts on it).
+pub const REFRESHED: &str = "live:refreshed";
+
+thread_local! {
+    /// A refresh is running; another is wanted after it.
+    static RUNNING: Cell<bool> = const { Cell::new(false) };
+    static AGAIN: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Opens the tab's stream. It closes with the tab; the server then frees its subscription.
+pub fn listen() {
+    let Ok(source) = web_sys::EventSource::new(EVENTS_PATH) else {
+        return;
+    };
+    let on_event = Closure::<dyn FnMut(web_sys::Event)>::new(|_| schedule());
+    for kind in EventKind::ALL {
+        let _ = source
+            .add_event_listener_with_callback(kind.as_str(), on_event.as_ref().unchecked_ref());
+    }
+    // After a dropped stream reconnects, catch up on whatever the page missed meanwhile.
+    let opened = Cell::new(false);
+    let on_open = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+        if opened.replace(true) {
+            schedule();
+        }
+    });
+    let _ = source.add_event_listener_with_callback("open", on_open.as_ref().unchecked_ref());
+    on_event.forget();
+    on_open.forget();
+}
+
+fn schedule() {
+    if RUNNING.with(|r| r.replace(true)) {
+        AGAIN.with(|a| a.set(true));
+        return;
+    }
+    leptos::task::spawn_local(async {
+        loop {
+            AGAIN.with(|a| a.set(false));
+            // A failed fetch leaves the page as it was; the next event tries again.
+            let _ = refresh().await;
+            if !AGAIN.with(Cell::get) {
+                break;
+            }
+        }
+        RUNNING.with(|r| r.set(false));
+    });
+}
+
+async fn refresh() -> Result<(), JsValue> {
+    let window = web_sys::window().ok_or("no window")?;
+    let document = document().ok_or("no document")?;
+    let response: web_sys::Response =
+        JsFuture::from(window.fetch_with_str(&window.location().href()?))
+            .await?
+            .dyn_into()?;
+    // Signed out meanwhile (redirected to sign in) or a server fault: keep what is shown.
+    if !response.ok() || response.redirected() {
+        return Ok(());
+    }
+    let html = JsFuture::from(response.text()?)
+        .await?
+        .as_string()
+        .unwrap_or_default();
+    let fresh = DomParser::new()?.parse_from_string(&html, SupportedType::TextHtml)?;
+    for old in elements(document.query_selector_all("[data-live]")) {
+        let name = old.get_attribute("data-live").unwrap_or_default();
+        let Some(new) = fresh.query_selector(&format!("[data-live=\"{name}\"]"))? else {
+            continue;
+        };
+        let new: Element = document.import_node_with_deep(&new, true)?.dyn_into()?;
+        let focus = keep_what_the_user_did(&document, &old, &new);
+        old.replace_with_with_node_1(&new)?;
+        if let Some(el) = focus {
+            let _ = el.focus();
+        }
+    }
+    document.dispatch_event(&web_sys::Event::new(REFRESHED)?)?;
+    Ok(())
+}
+
+/// Ticked boxes and opened confirmations survive the swap (matched by element id); returns
+/// what to focus once `new` is in place, if the focus was in `old`.
+fn keep_what_the_user_did(
+    document: &Document,
+    old: &Element,
+    new: &Element,
+) -> Option<web_sys::HtmlElement> {
+    for el in elements(old.query_selector_all("[id]")) {
+        let Ok(Some(twin)) = new.query_selector(&format!("#{}", el.id())) else {
+            continue;
+        };
+        if let (Some(was), Some(now)) = (
+            el.dyn_ref::<web_sys::HtmlInputElement>(),
+            twin.dyn_ref::<web_sys::HtmlInputElement>(),
+        ) {
+            now.set_checked(was.checked());
+        }
+        if el.has_attribute("open") {
+            let _ = twin.set_attribute("open", "");
+        }
+    }
+    let focused = document
+        .active_element()
+        .filter(|a| old.contains(Some(a)) && !a.id().is_empty())?;
+    new.query_selector(&format!("#{}", focused.id()))
+        .ok()
+        .flatten()?
+        .dyn_into()
+        .ok()
+}

@@ -1,0 +1,77 @@
+//! The page's own script: one island, last in every page's body, so the loader reaches it
+//! after every other island. The behaviours it adds are delegated from the document, so they
+//! also work on HTML the live updates swap in, with nothing to hydrate again.
+
+use super::dom::{document, elements, on_document, target_closest};
+use super::live;
+use crate::ui::components::countdown::remaining;
+use leptos::prelude::*;
+use std::time::Duration;
+
+#[island]
+pub fn PageScript(signed_in: bool) -> impl IntoView {
+    // Effects run in the browser only, once this island is hydrated.
+    Effect::new(move |_| {
+        let Some(document) = document() else { return };
+        copy_buttons(&document);
+        countdowns();
+        if signed_in {
+            live::listen();
+        }
+        // Lets people and end-to-end tests tell when the page has become interactive.
+        if let Some(body) = document.body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+}
+
+/// `<button data-copy="…">` copies its text to the clipboard and says so.
+fn copy_buttons(document: &web_sys::Document) {
+    on_document(document, "click", |event| {
+        let Some(button) = target_closest(&event, "[data-copy]") else {
+            return;
+        };
+        let (Some(window), Some(text)) = (web_sys::window(), button.get_attribute("data-copy"))
+        else {
+            return;
+        };
+        let _ = window.navigator().clipboard().write_text(&text);
+        button.set_text_content(Some("Copied"));
+    });
+}
+
+/// `<time data-countdown="SECONDS">` counts down from the seconds the server gave when it
+/// rendered the element, once a second, on one timer for the whole tab.
+fn countdowns() {
+    let clock = || {
+        web_sys::window()
+            .and_then(|w| w.performance())
+            .map(|p| p.now())
+    };
+    let tick = move || {
+        let (Some(document), Some(now)) = (document(), clock()) else {
+            return;
+        };
+        for el in elements(document.query_selector_all("[data-countdown]")) {
+            let seconds: i64 = el
+                .get_attribute("data-countdown")
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(0);
+            // When this element was first seen: it may have been swapped in since the last tick.
+            let seen = match el
+                .get_attribute("data-seen")
+                .and_then(|s| s.parse::<f64>().ok())
+            {
+                Some(seen) => seen,
+                None => {
+                    let _ = el.set_attribute("data-seen", &now.to_string());
+                    now
+                }
+            };
+            let elapsed = ((now - seen) / 1000.0) as i64;
+            el.set_text_content(Some(&remaining(seconds - elapsed)));
+        }
+    };
+    tick();
+    set_interval(tick, Duration::from_secs(1));
+}

@@ -1,0 +1,122 @@
+//! Prices shown as the customer chooses, before anything is bought. Each island renders the
+//! form fields it follows; the form around them is the server's, posted without JavaScript.
+
+use crate::api::dto::ServiceList;
+use crate::domain::rental::extension_quote;
+use crate::domain::Money;
+use crate::ui::components::hours_label;
+use leptos::prelude::*;
+use rust_decimal::Decimal;
+
+/// The rent form's choices, with the total, the stock and the balance after it.
+#[island]
+pub fn RentChoices(list: ServiceList, balance: Option<Money>) -> impl IntoView {
+    let first_hours = list
+        .rentals
+        .iter()
+        .find(|r| r.hours == 24)
+        .or(list.rentals.first())
+        .map_or(24, |r| r.hours);
+    let hours = RwSignal::new(first_hours);
+    let count = RwSignal::new(1u32);
+    let offers = StoredValue::new(list.rentals.clone());
+    let summary = move || {
+        let offer = offers.with_value(|o| o.iter().find(|o| o.hours == hours.get()).cloned())?;
+        let total = Money::from_units(offer.price.units() * i64::from(count.get().max(1)));
+        let stock = if offer.stock == 0 {
+            "none in stock".to_owned()
+        } else {
+            format!("{} in stock", offer.stock)
+        };
+        let after = balance.map(|b| match b.checked_sub(total).filter(|a| !a.is_negative()) {
+            Some(after) => view! { <span>{format!("balance after {}", after.display())}</span> }.into_any(),
+            None => view! {
+                <span class="shortfall" role="alert">
+                    {format!("your balance is {}: add {} to rent this", b.display(), total.checked_sub(b).unwrap_or(total).display())}
+                </span>
+            }
+            .into_any(),
+        });
+        Some(view! {
+            <p class="quote" data-testid="create-quote">
+                <strong class="money">{format!("Total {}", total.display())}</strong>
+                {format!(" · {stock} · ")}
+                {after}
+            </p>
+        })
+    };
+    view! {
+        <div class="field">
+            <label for="service">"For"</label>
+            <select id="service" name="rental[service]">
+                {list
+                    .services
+                    .into_iter()
+                    .map(|s| view! { <option value=s.service.clone()>{s.service.clone()}</option> })
+                    .collect_view()}
+            </select>
+        </div>
+        <div class="field">
+            <label for="duration">"For how long"</label>
+            <select
+                id="duration"
+                name="rental[duration_hours]"
+                on:change=move |ev| hours.set(event_target_value(&ev).parse().unwrap_or(first_hours))
+            >
+                {list
+                    .rentals
+                    .into_iter()
+                    .map(|r| {
+                        let chosen = r.hours == first_hours;
+                        let label = format!("{} · {}{}", hours_label(r.hours), r.price.display(), if r.stock == 0 { " · none left" } else { "" });
+                        view! { <option value=r.hours.to_string() selected=chosen>{label}</option> }
+                    })
+                    .collect_view()}
+            </select>
+        </div>
+        <div class="field narrow">
+            <label for="count">"How many"</label>
+            <input
+                id="count"
+                name="count"
+                type="number"
+                min="1"
+                max="20"
+                value="1"
+                required
+                on:input=move |ev| count.set(event_target_value(&ev).parse().unwrap_or(1))
+            />
+        </div>
+        <label class="check">
+            <input type="checkbox" name="rental[auto_renew]" value="true" />
+            " Renew automatically"
+        </label>
+        {summary}
+        <button type="submit" class="btn btn-primary">
+            {move || if count.get() > 1 { "Rent numbers" } else { "Rent number" }}
+        </button>
+    }
+}
+
+/// The hours to extend a rental by, with what they cost.
+#[island]
+pub fn ExtendHours(per_hour: Decimal) -> impl IntoView {
+    let hours = RwSignal::new(1u32);
+    let price = move || extension_quote(hours.get().max(1), per_hour).display();
+    view! {
+        <div class="field">
+            <label for="hours">"Extend by (hours)"</label>
+            <input
+                id="hours"
+                name="hours"
+                type="number"
+                min="1"
+                max="720"
+                value="1"
+                required
+                on:input=move |ev| hours.set(event_target_value(&ev).parse().unwrap_or(1))
+            />
+        </div>
+        <p class="muted quote" data-testid="extend-price">{move || format!("Costs {}", price())}</p>
+    }
+}
