@@ -5,7 +5,7 @@ use super::http::security::page_csp;
 use crate::app::App;
 use axum::http::{header, HeaderValue};
 use leptos::config::LeptosOptions;
-use leptos::hydration::{AutoReload, HydrationScripts};
+use leptos::hydration::AutoReload;
 use leptos::nonce::{provide_nonce, use_nonce};
 use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
@@ -27,12 +27,36 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="light dark" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <AutoReload options=options.clone() />
-                <HydrationScripts options islands=true />
+                <IslandScripts options />
                 <MetaTags />
             </head>
             <body>
                 <App />
             </body>
         </html>
+    }
+}
+
+/// Fetches the WASM client at once (preloads) and hydrates the page's islands when it is parsed
+/// (`load_islands.js`), with this page's nonce.
+#[component]
+fn IslandScripts(options: LeptosOptions) -> impl IntoView {
+    // Islands: nothing outside them is hydrated, so the render writes no hydration data for it.
+    if let Some(context) = Owner::current_shared_context() {
+        context.set_is_hydrating(false);
+    }
+    let nonce = use_nonce();
+    let pkg = format!("/{}", options.site_pkg_dir);
+    let name = options.output_name.to_string();
+    let script = format!(
+        "{}({pkg:?}, {name:?});",
+        include_str!("load_islands.js")
+            .trim_end()
+            .trim_end_matches(';')
+    );
+    view! {
+        <link rel="modulepreload" href=format!("{pkg}/{name}.js") />
+        <link rel="preload" href=format!("{pkg}/{name}.wasm") r#as="fetch" r#type="application/wasm" crossorigin="" />
+        <script type="module" async nonce=nonce>{script}</script>
     }
 }

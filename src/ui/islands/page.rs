@@ -7,6 +7,7 @@ use super::live;
 use crate::ui::components::countdown::remaining;
 use leptos::prelude::*;
 use std::time::Duration;
+use wasm_bindgen::JsCast;
 
 #[island]
 pub fn PageScript(signed_in: bool) -> impl IntoView {
@@ -14,6 +15,7 @@ pub fn PageScript(signed_in: bool) -> impl IntoView {
     Effect::new(move |_| {
         let Some(document) = document() else { return };
         copy_buttons(&document);
+        submit_once(&document);
         countdowns();
         if signed_in {
             live::listen();
@@ -38,6 +40,35 @@ fn copy_buttons(document: &web_sys::Document) {
         let _ = window.navigator().clipboard().write_text(&text);
         button.set_text_content(Some("Copied"));
     });
+}
+
+/// A form is sent once: a second click while the page is on its way (say, a double click on
+/// "Rent number") would otherwise buy twice. The buttons stay enabled until then, as a
+/// disabled submitter would drop its own name and value from what is posted.
+fn submit_once(document: &web_sys::Document) {
+    const SENT: &str = "data-sent";
+    on_document(document, "submit", |event| {
+        let Some(form) = target_closest(&event, "form") else {
+            return;
+        };
+        if form.has_attribute(SENT) {
+            event.prevent_default();
+        } else {
+            let _ = form.set_attribute(SENT, "");
+        }
+    });
+    // Back to this page from the browser's history: its forms can be sent again.
+    if let Some(window) = web_sys::window() {
+        let document = document.clone();
+        let on_show = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || {
+            for form in elements(document.query_selector_all("form[data-sent]")) {
+                let _ = form.remove_attribute(SENT);
+            }
+        });
+        let _ =
+            window.add_event_listener_with_callback("pageshow", on_show.as_ref().unchecked_ref());
+        on_show.forget();
+    }
 }
 
 /// `<time data-countdown="SECONDS">` counts down from the seconds the server gave when it
