@@ -21,3 +21,7 @@ pub const SERVER_FN_PREFIX: &str = "/api/fn";
 
 /// The live event stream (server-sent events) the browser and API clients listen on.
 pub const EVENTS_PATH: &str = "/api/events";
+
+/// Marks the browser's own re-fetch of the page it shows (live updates): such a request
+/// renders the page but leaves one-time notices for the page load they belong to.
+pub const LIVE_REFRESH_HEADER: &str = "x-live-refresh";

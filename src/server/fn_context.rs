@@ -73,10 +73,15 @@ pub fn set_flash(state: &AppState, name: &str, value: &str, path: &str) {
     set_cookie(cookies::flash(&state.settings, name, value, path));
 }
 
-/// Reads a flash cookie set by `set_flash` and clears it, so it is shown once.
+/// Reads a flash cookie set by `set_flash` and clears it, so it is shown once. A live refresh
+/// of the page leaves it alone: it may run while the browser is on its way to the page load
+/// the flash is for.
 pub fn take_flash(state: &AppState, name: &str, path: &str) -> Option<String> {
-    let value =
-        use_context::<Parts>().and_then(|p| cookies::read(&p.headers, name).map(str::to_owned))?;
+    let parts = use_context::<Parts>()?;
+    if parts.headers.contains_key(crate::api::LIVE_REFRESH_HEADER) {
+        return None;
+    }
+    let value = cookies::read(&parts.headers, name).map(str::to_owned)?;
     set_cookie(cookies::clear_flash(&state.settings, name, path));
     Some(value)
 }

@@ -163,3 +163,46 @@ async fn the_rentals_page_carries_its_islands_and_its_live_regions() {
     assert!(html.contains("data-per-hour="));
     assert!(html.contains("data-countdown="));
 }
+
+/// The page's own live refresh can run while the browser is on its way back from a form: it
+/// must leave the notice (and a new key) to the page load they are for.
+#[tokio::test]
+async fn a_live_refresh_leaves_the_notice_for_the_page_the_form_returns_to() {
+    let app = spawn_app().await;
+    let s = app.funded("10").await;
+    let r = form_post(&app, &s, "save_preset", "/rentals", &rent_form("Kept")).await;
+    let flash = set_cookie(&r, "namaskah_notice").unwrap();
+    let flash = flash.split(';').next().unwrap().to_owned();
+    let page = |live: bool| {
+        let req = app
+            .client
+            .get(app.url("/rentals"))
+            .header("cookie", format!("namaskah_session={}; {flash}", s.cookie));
+        if live {
+            req.header(namaskah::api::LIVE_REFRESH_HEADER, "1")
+        } else {
+            req
+        }
+    };
+    let refreshed = page(true).send().await.unwrap();
+    assert!(
+        set_cookie(&refreshed, "namaskah_notice").is_none(),
+        "not cleared"
+    );
+    let html = refreshed.text().await.unwrap();
+    assert!(
+        !html.contains("data-testid=\"notice\""),
+        "not shown by the refresh"
+    );
+
+    let landed = page(false).send().await.unwrap();
+    assert!(
+        set_cookie(&landed, "namaskah_notice").is_some(),
+        "cleared once shown"
+    );
+    let html = landed.text().await.unwrap();
+    assert!(
+        html.contains("Saved \u{201c}Kept\u{201d}"),
+        "shown on the page load"
+    );
+}

@@ -5,8 +5,9 @@
 //! during a refresh are folded into one more refresh.
 
 use super::dom::{document, elements};
+use super::page::SEEN;
 use crate::api::dto::EventKind;
-use crate::api::EVENTS_PATH;
+use crate::api::{EVENTS_PATH, LIVE_REFRESH_HEADER};
 use std::cell::Cell;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
@@ -32,13 +33,10 @@ pub fn listen() {
         let _ = source
             .add_event_listener_with_callback(kind.as_str(), on_event.as_ref().unchecked_ref());
     }
-    // After a dropped stream reconnects, catch up on whatever the page missed meanwhile.
-    let opened = Cell::new(false);
-    let on_open = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
-        if opened.replace(true) {
-            schedule();
-        }
-    });
+    // Each time the stream (re)opens, catch up on whatever changed while it was not open: since
+    // the page was rendered (the stream opens only once the client has loaded), or while it
+    // was dropped. Events from then on arrive on the stream.
+    let on_open = Closure::<dyn FnMut(web_sys::Event)>::new(|_| schedule());
     let _ = source.add_event_listener_with_callback("open", on_open.as_ref().unchecked_ref());
     on_event.forget();
     on_open.forget();
@@ -65,14 +63,20 @@ fn schedule() {
 async fn refresh() -> Result<(), JsValue> {
     let window = web_sys::window().ok_or("no window")?;
     let document = document().ok_or("no document")?;
-    let response: web_sys::Response =
-        JsFuture::from(window.fetch_with_str(&window.location().href()?))
-            .await?
-            .dyn_into()?;
+    let headers = web_sys::Headers::new()?;
+    headers.set(LIVE_REFRESH_HEADER, "1")?;
+    let init = web_sys::RequestInit::new();
+    init.set_headers(&headers);
+    let href = window.location().href()?;
+    let response: web_sys::Response = JsFuture::from(window.fetch_with_str_and_init(&href, &init))
+        .await?
+        .dyn_into()?;
     // Signed out meanwhile (redirected to sign in) or a server fault: keep what is shown.
     if !response.ok() || response.redirected() {
         return Ok(());
     }
+    // The countdowns in the answer count from now.
+    let answered = window.performance().map(|p| p.now()).unwrap_or_default();
     let html = JsFuture::from(response.text()?)
         .await?
         .as_string()
@@ -84,6 +88,9 @@ async fn refresh() -> Result<(), JsValue> {
             continue;
         };
         let new: Element = document.import_node_with_deep(&new, true)?.dyn_into()?;
+        for countdown in elements(new.query_selector_all("[data-countdown]")) {
+            countdown.set_attribute(SEEN, &answered.to_string())?;
+        }
         let focus = keep_what_the_user_did(&document, &old, &new);
         old.replace_with_with_node_1(&new)?;
         if let Some(el) = focus {

@@ -72,7 +72,8 @@ fn submit_once(document: &web_sys::Document) {
 }
 
 /// `<time data-countdown="SECONDS">` counts down from the seconds the server gave when it
-/// rendered the element, once a second, on one timer for the whole tab.
+/// rendered the element, once a second, on one timer for the whole tab. The seconds are as of
+/// `data-seen` (when the live updates swapped the element in), or else as of the page load.
 fn countdowns() {
     let clock = || {
         web_sys::window()
@@ -84,25 +85,15 @@ fn countdowns() {
             return;
         };
         for el in elements(document.query_selector_all("[data-countdown]")) {
-            let seconds: i64 = el
-                .get_attribute("data-countdown")
-                .and_then(|s| s.parse().ok())
-                .unwrap_or(0);
-            // When this element was first seen: it may have been swapped in since the last tick.
-            let seen = match el
-                .get_attribute("data-seen")
-                .and_then(|s| s.parse::<f64>().ok())
-            {
-                Some(seen) => seen,
-                None => {
-                    let _ = el.set_attribute("data-seen", &now.to_string());
-                    now
-                }
-            };
-            let elapsed = ((now - seen) / 1000.0) as i64;
-            el.set_text_content(Some(&remaining(seconds - elapsed)));
+            let number = |name: &str| el.get_attribute(name).and_then(|s| s.parse::<f64>().ok());
+            let seconds = number("data-countdown").unwrap_or(0.0);
+            let elapsed = (now - number(SEEN).unwrap_or(0.0)) / 1000.0;
+            el.set_text_content(Some(&remaining((seconds - elapsed).floor() as i64)));
         }
     };
     tick();
     set_interval(tick, Duration::from_secs(1));
 }
+
+/// When a countdown's seconds were given, in `performance.now()` milliseconds.
+pub const SEEN: &str = "data-seen";
