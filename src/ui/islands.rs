@@ -1,9 +1,9 @@
 //! What runs in the browser. Pages render on the server as complete HTML whose forms post
 //! without JavaScript; these islands are all the WASM client holds:
 //!
-//! - `PageScript`, last on every page: copy buttons, ticking countdowns, live updates (the
-//!   page's `data-live` regions are refreshed from the server when an event arrives), and the
-//!   `data-hydrated` mark;
+//! - `PageScript`, last on every page: copy buttons, ticking countdowns, forms sent only once,
+//!   live updates (the page's `data-live` regions are refreshed from the server when an event
+//!   arrives), and the `data-hydrated` mark;
 //! - `RentChoices` and `ExtendHours`: the price (and the balance after it) as you choose;
 //! - `BulkBar`: selecting several rentals, their total price or refund, and acting on them.
 

@@ -144,14 +144,7 @@ async fn the_rentals_page_carries_its_islands_and_its_live_regions() {
     let app = spawn_app().await;
     let s = app.funded("10").await;
     let rental = app.rent(&s, 2).await;
-    let html = app
-        .as_browser(Method::GET, "/rentals", &s)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.page_html("/rentals", &s).await;
     for island in ["RentChoices", "BulkBar", "PageScript"] {
         let marker = format!("<leptos-island data-component=\"{island}_");
         assert!(html.contains(&marker), "the {island} island is on the page");

@@ -164,6 +164,12 @@ impl TestApp {
         req
     }
 
+    /// A page as the browser of `session` gets it.
+    pub async fn page_html(&self, path: &str, session: &Session) -> String {
+        let r = self.as_browser(reqwest::Method::GET, path, session);
+        r.send().await.unwrap().text().await.unwrap()
+    }
+
     pub fn with_key(
         &self,
         method: reqwest::Method,

@@ -21,24 +21,10 @@ async fn a_signed_in_page_shows_the_balance_and_the_account() {
     let app = spawn_app().await;
     let s = app.signed_in().await;
     app.credit(s.user_id, "7.25").await;
-    let html = app
-        .as_browser(Method::GET, "/", &s)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.page_html("/", &s).await;
     assert!(html.contains("7.25 USD"), "balance in the page");
     assert!(html.contains("Sign out"));
-    let html = app
-        .as_browser(Method::GET, "/account", &s)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.page_html("/account", &s).await;
     assert!(html.contains("test credit"), "the ledger row is listed");
 }
 
