@@ -19,7 +19,7 @@ pub mod verifications;
 use anyhow::Context;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::{MigrateDatabase, Migrator};
-use sqlx::{Any, AnyPool, Executor};
+use sqlx::{Any, AnyPool, Connection, Executor};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -40,6 +40,26 @@ pub struct Db {
 }
 
 pub type Tx = sqlx::Transaction<'static, Any>;
+
+/// Whether a connection going back to the pool may be kept: only outside any transaction. A
+/// request abandoned while its transaction was beginning (the client hung up; sqlx 0.8's
+/// SQLite `begin_with` has an await between starting the transaction and handing it over)
+/// leaves one open that nothing will ever end, and on SQLite it holds the write lock: every
+/// write after it would wait, then fail. Such a connection is closed instead, which ends it.
+async fn leaves_no_transaction(conn: &mut sqlx::AnyConnection) -> Result<bool, sqlx::Error> {
+    if !conn.is_in_transaction() {
+        return Ok(true);
+    }
+    // A dropped `Transaction` has queued its rollback; let it run first.
+    conn.ping().await?;
+    if conn.is_in_transaction() {
+        tracing::warn!(
+            "closing a database connection left inside a transaction by an abandoned request"
+        );
+        return Ok(false);
+    }
+    Ok(true)
+}
 
 impl Db {
     /// Connects to `url`, creating the SQLite file or PostgreSQL database if it does not exist.
@@ -85,6 +105,7 @@ impl Db {
             Backend::Postgres => AnyPoolOptions::new().max_connections(16),
         }
         .acquire_timeout(Duration::from_secs(10))
+        .after_release(|conn, _| Box::pin(leaves_no_transaction(conn)))
         .connect_with(options)
         .await
         .context("Failed to connect to the database in DATABASE_URL")?;

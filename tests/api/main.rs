@@ -5,6 +5,7 @@ mod auth;
 mod billing;
 mod bulk;
 mod cli;
+mod database;
 mod errors;
 mod events;
 mod five_sim;
