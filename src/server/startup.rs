@@ -217,5 +217,9 @@ fn router(state: AppState) -> Router {
         ))
         .layer(axum::middleware::from_fn(security::headers))
         .layer(CompressionLayer::new())
+        // Outermost, so nothing can drop a change midway.
+        .layer(axum::middleware::from_fn(
+            http::completion::run_to_completion,
+        ))
         .with_state(state)
 }

@@ -6,6 +6,7 @@ use namaskah::server::storage::notifications;
 use reqwest::Method;
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
+use std::time::Duration;
 
 const HOUR: i64 = 3600;
 
@@ -214,6 +215,46 @@ async fn a_provider_fault_during_create_charges_nothing_and_leaves_nothing_open(
     .await;
     assert_eq!(e["code"], "no_numbers");
     assert_eq!(balance(&app, &s).await, Decimal::from(100));
+}
+
+#[tokio::test]
+async fn a_purchase_whose_client_hangs_up_is_still_carried_out_whole() {
+    let app = spawn_app().await;
+    let s = app.funded("100").await;
+    // The provider takes its time to sell the number; the client gives up before it answers.
+    app.control(
+        Method::POST,
+        "/faults",
+        Some(json!({"kind": "latency", "latency_ms": 600, "path_prefix": "/user/buy"})),
+    )
+    .await;
+    let hung_up = app
+        .as_browser(Method::POST, "/api/rentals/create", &s)
+        .json(&json!({"service": "telegram", "country": "GB"}))
+        .timeout(Duration::from_millis(150))
+        .send()
+        .await;
+    assert!(hung_up.is_err_and(|e| e.is_timeout()));
+    // The purchase went on without it: the number bought is the customer's, paid for once.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let rentals = loop {
+        let active = app.get_json("/api/rentals/active", &s).await;
+        let rentals = active["rentals"].as_array().unwrap().clone();
+        if !rentals.is_empty() || std::time::Instant::now() > deadline {
+            break rentals;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(
+        rentals.len(),
+        1,
+        "the number bought upstream is the customer's"
+    );
+    assert_eq!(
+        balance(&app, &s).await,
+        Decimal::from(100) - dec(&rentals[0]["cost"])
+    );
+    app.assert_ledger_invariant(s.user_id).await;
 }
 
 #[tokio::test]
