@@ -4,12 +4,12 @@
 //! PostgreSQL LISTEN/NOTIFY hub can replace it for several instances.
 
 use super::clock::Clock;
-use super::storage::{events as store, Db, Tx};
+use super::storage::{events as store, Backend, Db, Tx};
 use async_trait::async_trait;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::broadcast;
 
@@ -62,6 +62,13 @@ pub trait EventHub: Send + Sync + fmt::Debug {
     fn deliver(&self, staged: Staged);
     /// Every event for `user_id` from now on.
     fn subscribe(&self, user_id: i64) -> broadcast::Receiver<Arc<Published>>;
+    /// Where a page's live updates start: an event id such that every event at or below it
+    /// had committed, with the change it announces, before this call returned. A page whose
+    /// data is read after this call shows them all; its stream, opened from this id
+    /// (`?last_event_id=`), is replayed everything after it. `None` where event ids are not
+    /// in commit order (PostgreSQL sequences), so no id can promise that: the page then
+    /// catches up each time its stream opens.
+    fn cursor(&self) -> Option<i64>;
     /// Open subscriptions (a closed stream frees its own at once).
     fn subscribers(&self) -> usize;
     /// Ends every stream, and any opened from now on, when the server stops: a stream never
@@ -84,15 +91,19 @@ pub struct LocalHub {
     clock: Clock,
     channels: Mutex<HashMap<i64, broadcast::Sender<Arc<Published>>>>,
     closed: AtomicBool,
+    /// The newest event id delivered (so committed), or stored when the hub started.
+    delivered: AtomicI64,
 }
 
 impl LocalHub {
-    pub fn new(db: Db, clock: Clock) -> Self {
+    /// A hub for `db`, whose newest stored event id is `latest`.
+    pub fn new(db: Db, clock: Clock, latest: i64) -> Self {
         LocalHub {
             db,
             clock,
             channels: Mutex::new(HashMap::new()),
             closed: AtomicBool::new(false),
+            delivered: AtomicI64::new(latest),
         }
     }
 
@@ -140,6 +151,9 @@ impl EventHub for LocalHub {
     }
 
     fn deliver(&self, staged: Staged) {
+        if let Some(id) = staged.0.id {
+            self.delivered.fetch_max(id, Ordering::SeqCst);
+        }
         let user_id = staged.0.user_id;
         let mut channels = self.channels();
         if let Some(tx) = channels.get(&user_id) {
@@ -163,6 +177,12 @@ impl EventHub for LocalHub {
             .entry(user_id)
             .or_insert_with(|| broadcast::channel(PER_USER_BACKLOG).0)
             .subscribe()
+    }
+
+    fn cursor(&self) -> Option<i64> {
+        // SQLite has one writer at a time, so ids are taken in commit order: every id below a
+        // delivered one belongs to a transaction that had ended before it began.
+        (self.db.backend == Backend::Sqlite).then(|| self.delivered.load(Ordering::SeqCst))
     }
 
     fn subscribers(&self) -> usize {

@@ -14,6 +14,7 @@ use super::state::AppState;
 use super::storage::Db;
 use crate::app::App;
 use crate::sandbox::five_sim::FiveSimEmulator;
+use crate::ui::islands::LiveCursor;
 use anyhow::Context;
 use axum::Router;
 use leptos::config::LeptosOptions;
@@ -23,6 +24,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
+use tokio_util::task::TaskTracker;
 use tower_http::compression::CompressionLayer;
 
 pub struct Application {
@@ -87,15 +89,31 @@ impl Application {
         // Through `into_make_service`, each connection shares the router (an `Arc` clone).
         // Handing `serve` the router itself clones every route's boxed service for every
         // connection: about 200 KB each, which 10,000 open event streams multiply.
-        axum::serve(listener, self.router.into_make_service())
+        let served = axum::serve(listener, self.router.into_make_service())
             .with_graceful_shutdown(async move {
                 shutdown.await;
                 let _ = stop.send(true);
                 events.close();
             })
+            .await;
+        // Every connection is closed; changes whose clients hung up may still be running.
+        let changes = &self.state.changes;
+        changes.close();
+        if tokio::time::timeout(CHANGES_GRACE, changes.wait())
             .await
+            .is_err()
+        {
+            tracing::warn!(
+                running = changes.len(),
+                "stopping with changes still running"
+            );
+        }
+        served
     }
 }
+
+/// How long a stopping server waits for changes still being carried out.
+const CHANGES_GRACE: Duration = Duration::from_secs(30);
 
 /// Resolves on Ctrl-C or on SIGTERM (what service managers and container runtimes send).
 pub async fn stop_signal() {
@@ -135,9 +153,10 @@ async fn assemble(
 ) -> anyhow::Result<AppState> {
     let db = Db::connect(&settings.database_url).await?;
     db.migrate().await?;
+    let latest_event = super::storage::events::latest_id(&db.pool).await?;
     Ok(AppState {
         leptos_options: leptos_options(&settings),
-        events: Arc::new(LocalHub::new(db.clone(), clock.clone())),
+        events: Arc::new(LocalHub::new(db.clone(), clock.clone(), latest_event)),
         db,
         settings: Arc::new(settings),
         clock,
@@ -146,6 +165,7 @@ async fn assemble(
         sandbox,
         catalog: Arc::new(CatalogCache::default()),
         caches: Arc::default(),
+        changes: TaskTracker::new(),
     })
 }
 
@@ -204,7 +224,11 @@ fn router(state: AppState) -> Router {
         .leptos_routes_with_context(
             &state,
             routes,
-            move || provide_context(context_state.clone()),
+            // The cursor first, before anything on the page is read: the page is as of it.
+            move || {
+                provide_context(LiveCursor(context_state.events.cursor()));
+                provide_context(context_state.clone());
+            },
             {
                 let options = state.leptos_options.clone();
                 move || shell(options.clone())
@@ -218,7 +242,8 @@ fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(security::headers))
         .layer(CompressionLayer::new())
         // Outermost, so nothing can drop a change midway.
-        .layer(axum::middleware::from_fn(
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
             http::completion::run_to_completion,
         ))
         .with_state(state)

@@ -12,6 +12,7 @@ use crate::sandbox::five_sim::FiveSimEmulator;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use std::sync::Arc;
+use tokio_util::task::TaskTracker;
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
@@ -29,4 +30,7 @@ pub struct AppState {
     /// Short-lived caches of the hottest reads, invalidated by every change.
     pub caches: Arc<Caches>,
     pub events: Arc<dyn EventHub>,
+    /// Changes being carried out, their clients still waiting or not (`http::completion`);
+    /// a stopping server lets them end first.
+    pub changes: TaskTracker,
 }

@@ -13,6 +13,11 @@ mod live;
 mod page;
 mod quotes;
 
+/// Where a page's live updates start: the event id its data is as of, taken by the server
+/// before it reads anything for the page (`EventHub::cursor`); `None` where it cannot say.
+#[derive(Clone, Copy, Debug)]
+pub struct LiveCursor(pub Option<i64>);
+
 pub use bulk::BulkBar;
 pub use page::PageScript;
 pub use quotes::{ExtendHours, RentChoices};

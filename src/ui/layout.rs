@@ -4,7 +4,7 @@
 use crate::api::accounts::{take_notice, SignOut};
 use crate::api::dto::SessionView;
 use crate::app::SessionResource;
-use crate::ui::islands::PageScript;
+use crate::ui::islands::{LiveCursor, PageScript};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -14,6 +14,7 @@ pub fn Layout(children: Children) -> impl IntoView {
     // boundaries reading one resource with `.get()` is the shape of an open Leptos bug where
     // a server render never finishes (leptos-rs/leptos#4578).
     let session = expect_context::<SessionResource>();
+    let events_after = use_context::<LiveCursor>().and_then(|c| c.0);
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
@@ -49,7 +50,7 @@ pub fn Layout(children: Children) -> impl IntoView {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
                 let signed_in = session.await.ok().is_some_and(|s| s.user.is_some());
-                view! { <PageScript signed_in /> }
+                view! { <PageScript signed_in events_after /> }
             })}
         </Transition>
     }

@@ -380,6 +380,16 @@ impl Stream {
         if let Some(id) = last_event_id {
             req = req.header("Last-Event-ID", id.to_string());
         }
+        Stream::connect(req).await
+    }
+
+    /// The stream as a page's script opens it: from the event the page is as of.
+    pub async fn open_from(app: &TestApp, s: &Session, after: i64) -> Stream {
+        let path = format!("/api/events?last_event_id={after}");
+        Stream::connect(app.as_browser(reqwest::Method::GET, &path, s)).await
+    }
+
+    async fn connect(req: reqwest::RequestBuilder) -> Stream {
         let response = req.send().await.unwrap();
         assert_eq!(response.status(), 200);
         assert!(response.headers()["content-type"]

@@ -217,11 +217,8 @@ async fn a_provider_fault_during_create_charges_nothing_and_leaves_nothing_open(
     assert_eq!(balance(&app, &s).await, Decimal::from(100));
 }
 
-#[tokio::test]
-async fn a_purchase_whose_client_hangs_up_is_still_carried_out_whole() {
-    let app = spawn_app().await;
-    let s = app.funded("100").await;
-    // The provider takes its time to sell the number; the client gives up before it answers.
+/// Asks for a number the provider takes its time to sell, and gives up before it answers.
+async fn rent_and_hang_up(app: &TestApp, s: &Session) {
     app.control(
         Method::POST,
         "/faults",
@@ -229,12 +226,19 @@ async fn a_purchase_whose_client_hangs_up_is_still_carried_out_whole() {
     )
     .await;
     let hung_up = app
-        .as_browser(Method::POST, "/api/rentals/create", &s)
+        .as_browser(Method::POST, "/api/rentals/create", s)
         .json(&json!({"service": "telegram", "country": "GB"}))
         .timeout(Duration::from_millis(150))
         .send()
         .await;
     assert!(hung_up.is_err_and(|e| e.is_timeout()));
+}
+
+#[tokio::test]
+async fn a_purchase_whose_client_hangs_up_is_still_carried_out_whole() {
+    let app = spawn_app().await;
+    let s = app.funded("100").await;
+    rent_and_hang_up(&app, &s).await;
     // The purchase went on without it: the number bought is the customer's, paid for once.
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     let rentals = loop {
@@ -253,6 +257,25 @@ async fn a_purchase_whose_client_hangs_up_is_still_carried_out_whole() {
     assert_eq!(
         balance(&app, &s).await,
         Decimal::from(100) - dec(&rentals[0]["cost"])
+    );
+    app.assert_ledger_invariant(s.user_id).await;
+}
+
+#[tokio::test]
+async fn a_stopping_server_finishes_the_purchases_whose_clients_hung_up() {
+    let mut app = spawn_app().await;
+    let s = app.funded("100").await;
+    rent_and_hang_up(&app, &s).await;
+    // Stopped (a deploy, say) while the purchase is still on its way.
+    assert!(app.stop(Duration::from_secs(10)).await, "the server stops");
+    let rentals: i64 = sqlx::query_scalar("select count(*) from rentals where user_id = $1")
+        .bind(s.user_id)
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        rentals, 1,
+        "the number bought upstream was recorded before the server stopped"
     );
     app.assert_ledger_invariant(s.user_id).await;
 }

@@ -3,6 +3,11 @@
 //! `data-live` regions is replaced by the fresh one, so a new SMS, a code, a charge or a refund
 //! shows without reload, rendered by the same code as the first load. Events that arrive
 //! during a refresh are folded into one more refresh.
+//!
+//! The stream opens from the event the page's data is as of (`LiveCursor`), so the server
+//! replays whatever changed between the render and the stream opening, and on a reconnect
+//! whatever came after the last event received: a page load costs one render, not two. Where
+//! the server cannot name that event, the page refreshes each time its stream opens instead.
 
 use super::dom::{document, elements};
 use super::page::SEEN;
@@ -23,9 +28,14 @@ thread_local! {
     static AGAIN: Cell<bool> = const { Cell::new(false) };
 }
 
-/// Opens the tab's stream. It closes with the tab; the server then frees its subscription.
-pub fn listen() {
-    let Ok(source) = web_sys::EventSource::new(EVENTS_PATH) else {
+/// Opens the tab's stream, from event `after` if the page names it. It closes with the tab;
+/// the server then frees its subscription.
+pub fn listen(after: Option<i64>) {
+    let url = match after {
+        Some(id) => format!("{EVENTS_PATH}?last_event_id={id}"),
+        None => EVENTS_PATH.to_owned(),
+    };
+    let Ok(source) = web_sys::EventSource::new(&url) else {
         return;
     };
     let on_event = Closure::<dyn FnMut(web_sys::Event)>::new(|_| schedule());
@@ -33,13 +43,14 @@ pub fn listen() {
         let _ = source
             .add_event_listener_with_callback(kind.as_str(), on_event.as_ref().unchecked_ref());
     }
-    // Each time the stream (re)opens, catch up on whatever changed while it was not open: since
-    // the page was rendered (the stream opens only once the client has loaded), or while it
-    // was dropped. Events from then on arrive on the stream.
-    let on_open = Closure::<dyn FnMut(web_sys::Event)>::new(|_| schedule());
-    let _ = source.add_event_listener_with_callback("open", on_open.as_ref().unchecked_ref());
     on_event.forget();
-    on_open.forget();
+    if after.is_none() {
+        // No replay to rely on: each time the stream (re)opens, catch up on whatever changed
+        // while it was not open (since the render, or while it was dropped).
+        let on_open = Closure::<dyn FnMut(web_sys::Event)>::new(|_| schedule());
+        let _ = source.add_event_listener_with_callback("open", on_open.as_ref().unchecked_ref());
+        on_open.forget();
+    }
 }
 
 fn schedule() {

@@ -9,8 +9,9 @@ use leptos::prelude::*;
 use std::time::Duration;
 use wasm_bindgen::JsCast;
 
+/// `events_after`: the event id the page's data is as of (see `LiveCursor`).
 #[island]
-pub fn PageScript(signed_in: bool) -> impl IntoView {
+pub fn PageScript(signed_in: bool, events_after: Option<i64>) -> impl IntoView {
     // Effects run in the browser only, once this island is hydrated.
     Effect::new(move |_| {
         let Some(document) = document() else { return };
@@ -18,7 +19,7 @@ pub fn PageScript(signed_in: bool) -> impl IntoView {
         submit_once(&document);
         countdowns();
         if signed_in {
-            live::listen();
+            live::listen(events_after);
         }
         // Lets people and end-to-end tests tell when the page has become interactive.
         if let Some(body) = document.body() {
