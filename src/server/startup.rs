@@ -242,9 +242,8 @@ fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(security::headers))
         .layer(CompressionLayer::new())
         // Outermost, so nothing can drop a change midway.
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            http::completion::run_to_completion,
-        ))
+        .layer(http::completion::RunToCompletionLayer {
+            changes: state.changes.clone(),
+        })
         .with_state(state)
 }
