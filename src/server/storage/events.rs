@@ -26,7 +26,6 @@ pub async fn insert<'e>(
         .await
 }
 
-/// A user's events after `after`, oldest first.
 /// The newest event id stored (0 if none).
 pub async fn latest_id<'e>(db: impl Executor<'e, Database = Any>) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("select coalesce(max(event_id), 0) from event")
@@ -34,6 +33,7 @@ pub async fn latest_id<'e>(db: impl Executor<'e, Database = Any>) -> Result<i64,
         .await
 }
 
+/// A user's events after `after`, oldest first.
 pub async fn since<'e>(
     db: impl Executor<'e, Database = Any>,
     user_id: i64,
