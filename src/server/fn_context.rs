@@ -7,7 +7,7 @@ use super::state::AppState;
 use crate::api::AppError;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderValue};
-use leptos::prelude::{expect_context, use_context};
+use leptos::prelude::{expect_context, use_context, with_context};
 use leptos_axum::ResponseOptions;
 
 /// Runs a server function's body and gives a failure its proper HTTP status (401, 409, 422…)
@@ -36,24 +36,29 @@ pub fn state() -> Result<AppState, AppError> {
     })
 }
 
+/// Reads the request this runs in, in place (`use_context` would clone all of it).
+fn with_request<R>(read: impl FnOnce(&Parts) -> Option<R>) -> Option<R> {
+    with_context::<Parts, _>(read).flatten()
+}
+
 /// The signed-in caller, as resolved by the auth layer; 401 when there is none.
 pub fn principal() -> Result<Principal, AppError> {
-    use_context::<Parts>()
-        .and_then(|parts| parts.extensions.get::<Principal>().cloned())
+    with_request(|parts| parts.extensions.get::<Principal>().cloned())
         .ok_or_else(AppError::unauthorized)
 }
 
 /// Whether this is an HTTP call of a server function (not a page render calling one in-process).
 fn is_server_fn_call() -> bool {
-    use_context::<Parts>().is_some_and(|p| p.uri.path().starts_with(crate::api::SERVER_FN_PREFIX))
+    with_request(|p| Some(p.uri.path().starts_with(crate::api::SERVER_FN_PREFIX))).unwrap_or(false)
 }
 
 /// Whether the call came from a plain HTML form (JavaScript off) rather than the WASM client.
 pub fn is_plain_form_post() -> bool {
-    use_context::<Parts>()
-        .and_then(|p| p.headers.get(header::ACCEPT).cloned())
-        .and_then(|v| v.to_str().ok().map(|s| s.contains("text/html")))
-        .unwrap_or(false)
+    with_request(|p| {
+        let accept = p.headers.get(header::ACCEPT)?.to_str().ok()?;
+        Some(accept.contains("text/html"))
+    })
+    .unwrap_or(false)
 }
 
 pub fn start_session(state: &AppState, session: &NewSession) {
@@ -77,11 +82,12 @@ pub fn set_flash(state: &AppState, name: &str, value: &str, path: &str) {
 /// of the page leaves it alone: it may run while the browser is on its way to the page load
 /// the flash is for.
 pub fn take_flash(state: &AppState, name: &str, path: &str) -> Option<String> {
-    let parts = use_context::<Parts>()?;
-    if parts.headers.contains_key(crate::api::LIVE_REFRESH_HEADER) {
-        return None;
-    }
-    let value = cookies::read(&parts.headers, name).map(str::to_owned)?;
+    let value = with_request(|parts| {
+        if parts.headers.contains_key(crate::api::LIVE_REFRESH_HEADER) {
+            return None;
+        }
+        cookies::read(&parts.headers, name).map(str::to_owned)
+    })?;
     set_cookie(cookies::clear_flash(&state.settings, name, path));
     Some(value)
 }
