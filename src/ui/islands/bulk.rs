@@ -2,7 +2,7 @@
 //! (`input.select`, carrying that rental's hourly price and refund); this bar counts the
 //! ticked ones, shows the total price or refund first, and posts their ids as a plain form.
 
-use super::dom::{document, elements, on_document, target_closest};
+use super::dom::{document, elements, on, target_closest};
 use super::live::REFRESHED;
 use crate::api::rentals::BulkRentals;
 use crate::domain::rental::extension_quote;
@@ -40,13 +40,13 @@ pub fn BulkBar() -> impl IntoView {
     };
     Effect::new(move |_| {
         let Some(document) = document() else { return };
-        on_document(&document, "change", move |event| {
+        on(&document, "change", move |event| {
             if target_closest(&event, BOXES).is_some() {
                 recount();
             }
         });
         // The live updates replaced the cards (keeping the ticks): count again.
-        on_document(&document, REFRESHED, move |_| recount());
+        on(&document, REFRESHED, move |_| recount());
         recount();
     });
     let tick_all = move |on: bool| {

@@ -3,7 +3,7 @@
 
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
-use web_sys::{Document, Element};
+use web_sys::{Document, Element, EventTarget};
 
 pub fn document() -> Option<Document> {
     web_sys::window().and_then(|w| w.document())
@@ -20,10 +20,11 @@ pub fn elements(list: Result<web_sys::NodeList, wasm_bindgen::JsValue>) -> Vec<E
         .collect()
 }
 
-/// Calls `handler` for every `kind` event anywhere in the document, for the page's life.
-pub fn on_document(document: &Document, kind: &str, handler: impl FnMut(web_sys::Event) + 'static) {
+/// Calls `handler` for every `kind` event on `target` (the document: anywhere in it), for the
+/// page's life.
+pub fn on(target: &EventTarget, kind: &str, handler: impl FnMut(web_sys::Event) + 'static) {
     let closure = Closure::<dyn FnMut(web_sys::Event)>::new(handler);
-    let _ = document.add_event_listener_with_callback(kind, closure.as_ref().unchecked_ref());
+    let _ = target.add_event_listener_with_callback(kind, closure.as_ref().unchecked_ref());
     closure.forget();
 }
 

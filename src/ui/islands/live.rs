@@ -9,12 +9,11 @@
 //! whatever came after the last event received: a page load costs one render, not two. Where
 //! the server cannot name that event, the page refreshes each time its stream opens instead.
 
-use super::dom::{document, elements};
+use super::dom::{document, elements, on};
 use super::page::SEEN;
 use crate::api::dto::EventKind;
 use crate::api::{EVENTS_PATH, LIVE_REFRESH_HEADER};
 use std::cell::Cell;
-use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Document, DomParser, Element, SupportedType};
@@ -38,18 +37,13 @@ pub fn listen(after: Option<i64>) {
     let Ok(source) = web_sys::EventSource::new(&url) else {
         return;
     };
-    let on_event = Closure::<dyn FnMut(web_sys::Event)>::new(|_| schedule());
     for kind in EventKind::ALL {
-        let _ = source
-            .add_event_listener_with_callback(kind.as_str(), on_event.as_ref().unchecked_ref());
+        on(&source, kind.as_str(), |_| schedule());
     }
-    on_event.forget();
     if after.is_none() {
         // No replay to rely on: each time the stream (re)opens, catch up on whatever changed
         // while it was not open (since the render, or while it was dropped).
-        let on_open = Closure::<dyn FnMut(web_sys::Event)>::new(|_| schedule());
-        let _ = source.add_event_listener_with_callback("open", on_open.as_ref().unchecked_ref());
-        on_open.forget();
+        on(&source, "open", |_| schedule());
     }
 }
 

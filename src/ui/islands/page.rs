@@ -2,12 +2,11 @@
 //! after every other island. The behaviours it adds are delegated from the document, so they
 //! also work on HTML the live updates swap in, with nothing to hydrate again.
 
-use super::dom::{document, elements, on_document, target_closest};
+use super::dom::{document, elements, on, target_closest};
 use super::live;
 use crate::ui::components::countdown::remaining;
 use leptos::prelude::*;
 use std::time::Duration;
-use wasm_bindgen::JsCast;
 
 /// `events_after`: the event id the page's data is as of (see `LiveCursor`).
 #[island]
@@ -30,7 +29,7 @@ pub fn PageScript(signed_in: bool, events_after: Option<i64>) -> impl IntoView {
 
 /// `<button data-copy="…">` copies its text to the clipboard and says so.
 fn copy_buttons(document: &web_sys::Document) {
-    on_document(document, "click", |event| {
+    on(document, "click", |event| {
         let Some(button) = target_closest(&event, "[data-copy]") else {
             return;
         };
@@ -48,7 +47,7 @@ fn copy_buttons(document: &web_sys::Document) {
 /// disabled submitter would drop its own name and value from what is posted.
 fn submit_once(document: &web_sys::Document) {
     const SENT: &str = "data-sent";
-    on_document(document, "submit", |event| {
+    on(document, "submit", |event| {
         let Some(form) = target_closest(&event, "form") else {
             return;
         };
@@ -61,14 +60,11 @@ fn submit_once(document: &web_sys::Document) {
     // Back to this page from the browser's history: its forms can be sent again.
     if let Some(window) = web_sys::window() {
         let document = document.clone();
-        let on_show = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || {
+        on(&window, "pageshow", move |_| {
             for form in elements(document.query_selector_all("form[data-sent]")) {
                 let _ = form.remove_attribute(SENT);
             }
         });
-        let _ =
-            window.add_event_listener_with_callback("pageshow", on_show.as_ref().unchecked_ref());
-        on_show.forget();
     }
 }
 
