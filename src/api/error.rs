@@ -55,6 +55,10 @@ pub struct AppError {
     pub message: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// Seconds to wait before trying again (429 and 503 when the server is busy); also sent
+    /// as the `Retry-After` header.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u64>,
 }
 
 impl AppError {
@@ -63,6 +67,7 @@ impl AppError {
             code,
             message: message.into(),
             field: None,
+            retry_after: None,
         }
     }
 
@@ -72,6 +77,7 @@ impl AppError {
             code: ErrorCode::ValidationFailed,
             message: message.into(),
             field: Some(field.to_owned()),
+            retry_after: None,
         }
     }
 
@@ -88,6 +94,12 @@ impl AppError {
             ErrorCode::Internal,
             "something went wrong on our side; it has been logged",
         )
+    }
+
+    /// Come back in `seconds`: `Retry-After` on the response.
+    pub fn retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds);
+        self
     }
 
     pub fn status(&self) -> u16 {

@@ -65,6 +65,12 @@ pub struct Settings {
     /// `COOKIE_SECURE`: mark the session cookie `Secure` (default true; browsers accept Secure
     /// cookies from http://localhost and http://127.0.0.1).
     pub cookie_secure: bool,
+    /// `PASSWORD_HASH_THREADS`: how many passwords are hashed at once, each on its own thread
+    /// holding 19 MiB (default: the number of cores).
+    pub password_hash_threads: usize,
+    /// `PASSWORD_HASH_WAIT_MS`: how long a sign-in or sign-up waits for a hashing thread before
+    /// it is answered 503 with `Retry-After` (default 2000).
+    pub password_hash_wait_ms: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -160,6 +166,21 @@ impl Settings {
             session_ttl_hours: parse(&get, "SESSION_TTL_HOURS", "720", "a whole number of hours")
                 .and_then(|h: u32| positive("SESSION_TTL_HOURS", h))?,
             cookie_secure: parse_bool(&get, "COOKIE_SECURE", true)?,
+            password_hash_threads: parse(
+                &get,
+                "PASSWORD_HASH_THREADS",
+                &std::thread::available_parallelism()
+                    .map_or(1, |n| n.get())
+                    .to_string(),
+                "a whole number of threads",
+            )
+            .and_then(|n: usize| positive("PASSWORD_HASH_THREADS", n))?,
+            password_hash_wait_ms: parse(
+                &get,
+                "PASSWORD_HASH_WAIT_MS",
+                "2000",
+                "a whole number of milliseconds",
+            )?,
         })
     }
 
@@ -202,8 +223,8 @@ fn fraction(
     Ok(value)
 }
 
-fn positive(variable: &'static str, value: u32) -> Result<u32, ConfigError> {
-    if value == 0 {
+fn positive<N: Default + PartialEq>(variable: &'static str, value: N) -> Result<N, ConfigError> {
+    if value == N::default() {
         Err(ConfigError {
             variable,
             message: "must be greater than zero".into(),

@@ -27,6 +27,18 @@ pub enum ServerError {
     },
     #[error("insufficient balance: {needed} needed, {available} available")]
     InsufficientBalance { needed: Money, available: Money },
+    /// The server cannot take this on now (503); the client may retry after the given time.
+    #[error("{message}")]
+    Busy {
+        message: &'static str,
+        retry_after_secs: u64,
+    },
+    /// The caller has sent too much (429); it may retry after the given time.
+    #[error("{message}")]
+    RateLimited {
+        message: String,
+        retry_after_secs: u64,
+    },
     #[error(transparent)]
     Provider(#[from] ProviderError),
     #[error("database error")]
@@ -74,7 +86,18 @@ impl From<ServerError> for AppError {
                 code: ErrorCode::Conflict,
                 message,
                 field: field.map(str::to_owned),
+                retry_after: None,
             },
+            ServerError::Busy {
+                message,
+                retry_after_secs,
+            } => {
+                AppError::new(ErrorCode::ServiceUnavailable, message).retry_after(retry_after_secs)
+            }
+            ServerError::RateLimited {
+                message,
+                retry_after_secs,
+            } => AppError::new(ErrorCode::RateLimited, message).retry_after(retry_after_secs),
             ServerError::InsufficientBalance { needed, available } => AppError::new(
                 ErrorCode::PaymentRequired,
                 format!(

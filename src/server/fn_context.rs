@@ -24,6 +24,9 @@ pub async fn run<T>(
             axum::http::StatusCode::from_u16(e.status()),
         ) {
             res.set_status(status);
+            if let Some(seconds) = e.retry_after {
+                res.insert_header(header::RETRY_AFTER, HeaderValue::from(seconds));
+            }
         }
     }
     result

@@ -8,6 +8,7 @@ pub mod history;
 pub mod holds;
 pub mod idempotency;
 pub mod inbox;
+pub mod passwords;
 pub mod presets;
 pub mod provider_account;
 pub mod rental_bulk;

@@ -8,6 +8,7 @@ use super::providers::five_sim::{FiveSimClient, FiveSimSettings};
 use super::providers::router::ProviderRouter;
 use super::providers::SmsProvider;
 use super::services::catalog::CatalogCache;
+use super::services::passwords::PasswordPool;
 use super::services::secrets::random_token;
 use super::shell::shell;
 use super::state::AppState;
@@ -154,7 +155,12 @@ async fn assemble(
     let db = Db::connect(&settings.database_url).await?;
     db.migrate().await?;
     let latest_event = super::storage::events::latest_id(&db.pool).await?;
+    let passwords = PasswordPool::start(
+        settings.password_hash_threads,
+        Duration::from_millis(settings.password_hash_wait_ms),
+    )?;
     Ok(AppState {
+        passwords,
         leptos_options: leptos_options(&settings),
         events: Arc::new(LocalHub::new(db.clone(), clock.clone(), latest_event)),
         db,

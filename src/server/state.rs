@@ -7,6 +7,7 @@ use super::events::EventHub;
 use super::providers::router::ProviderRouter;
 use super::providers::SmsProvider;
 use super::services::catalog::CatalogCache;
+use super::services::passwords::PasswordPool;
 use super::storage::Db;
 use crate::sandbox::five_sim::FiveSimEmulator;
 use axum::extract::FromRef;
@@ -30,6 +31,8 @@ pub struct AppState {
     /// Short-lived caches of the hottest reads, invalidated by every change.
     pub caches: Arc<Caches>,
     pub events: Arc<dyn EventHub>,
+    /// The threads that hash passwords, and the bounded wait for them.
+    pub passwords: PasswordPool,
     /// Changes being carried out, their clients still waiting or not (`http::completion`);
     /// a stopping server lets them end first.
     pub changes: TaskTracker,

@@ -10,6 +10,7 @@ mod errors;
 mod events;
 mod five_sim;
 mod forms;
+mod hardening;
 mod helpers;
 mod keys;
 mod pages;

@@ -86,6 +86,7 @@ fn shape_error(text: &str) -> AppError {
         code: ErrorCode::ValidationFailed,
         message: detail,
         field,
+        retry_after: None,
     }
 }
 

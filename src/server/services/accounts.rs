@@ -40,7 +40,12 @@ pub async fn create_user(
 ) -> Result<UserView, ServerError> {
     let email = Email::parse(email).map_err(|e| ServerError::validation("email", e))?;
     let password = Password::parse(password).map_err(|e| ServerError::validation("password", e))?;
-    let hash = secrets::hash_password(password.expose().to_owned()).await?;
+    let hash = state
+        .passwords
+        .slot()
+        .await?
+        .hash(password.expose().to_owned())
+        .await?;
     let id = users::insert(
         &state.db.pool,
         email.as_ref(),
@@ -74,12 +79,14 @@ pub async fn login(
         return Err(ServerError::validation("password", "is required"));
     }
     let normalized = email.trim().to_lowercase();
+    let slot = state.passwords.slot().await?;
     let user = users::find_by_email(&state.db.pool, &normalized).await?;
-    let ok = secrets::verify_password(
-        password.to_owned(),
-        user.as_ref().map(|u| u.password_hash.clone()),
-    )
-    .await?;
+    let ok = slot
+        .verify(
+            password.to_owned(),
+            user.as_ref().map(|u| u.password_hash.clone()),
+        )
+        .await?;
     let user = match user {
         Some(user) if ok => user,
         _ => return Err(ServerError::Unauthorized("wrong email or password")),
