@@ -52,7 +52,7 @@ test('an email that is already registered is explained', async ({ page }, info) 
   await expect(page).toHaveURL(/\/$/);
   await app.signOut();
   await app.register(email);
-  await expect(page.locator('#email-error')).toContainText('already exists');
+  await expect(page.locator('#email-error')).toContainText('already has an account');
   await expect(app.headerBalance()).toHaveCount(0);
 });
 

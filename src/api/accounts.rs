@@ -5,14 +5,24 @@ use super::dto::{MeView, SessionView};
 use super::AppError;
 use leptos::prelude::*;
 
-/// Creates an account and signs it in.
+/// Creates an account and signs it in. Sign-up itself answers the same for an address that
+/// already has an account; signing in with the new password then fails for it, and says so.
 #[server(prefix = "/api/fn", endpoint = "sign_up")]
 pub async fn sign_up(email: String, password: String) -> Result<MeView, AppError> {
-    use crate::server::{fn_context as cx, services::accounts};
+    use crate::server::{fn_context as cx, services::accounts, ServerError};
     cx::run(async {
         let state = cx::state()?;
         accounts::register(&state, &email, &password).await?;
-        let (me, session) = accounts::login(&state, &email, &password).await?;
+        let (me, session) =
+            accounts::login(&state, &email, &password)
+                .await
+                .map_err(|e| match e {
+                    ServerError::Unauthorized(_) => AppError::validation(
+                        "email",
+                        "this address already has an account: sign in with its password",
+                    ),
+                    other => other.into(),
+                })?;
         cx::start_session(&state, &session);
         leptos_axum::redirect("/");
         Ok(me)

@@ -16,6 +16,14 @@ pub struct UserView {
     pub email: String,
 }
 
+/// The answer to a sign-up: the same whether or not the address already had an account, so
+/// that sign-up does not tell who is a customer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SignUpView {
+    pub email: String,
+    pub message: String,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MeView {
     pub id: i64,

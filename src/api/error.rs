@@ -16,9 +16,13 @@ pub enum ErrorCode {
     Forbidden,
     NotFound,
     MethodNotAllowed,
+    /// The request named a host this server does not answer for (421).
+    MisdirectedRequest,
     Conflict,
     /// The provider has no numbers for that service and country right now (409).
     NoNumbers,
+    /// The provider declined the request as asked (502); nothing was charged.
+    ProviderRefused,
     PaymentRequired,
     PayloadTooLarge,
     UnsupportedMediaType,
@@ -37,10 +41,12 @@ impl ErrorCode {
             ErrorCode::Forbidden => 403,
             ErrorCode::NotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
+            ErrorCode::MisdirectedRequest => 421,
             ErrorCode::Conflict | ErrorCode::NoNumbers => 409,
             ErrorCode::PaymentRequired => 402,
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::UnsupportedMediaType => 415,
+            ErrorCode::ProviderRefused => 502,
             ErrorCode::RateLimited => 429,
             ErrorCode::ServiceUnavailable => 503,
             ErrorCode::Internal | ErrorCode::Network => 500,
@@ -116,6 +122,12 @@ impl FromServerFnError for AppError {
                 ErrorCode::Network,
                 format!("could not reach the server: {msg}"),
             ),
+            // The body was cut off at the size limit (axum's `LengthLimitError`).
+            ServerFnErrorErr::Args(msg) | ServerFnErrorErr::Deserialization(msg)
+                if msg.contains("length limit exceeded") =>
+            {
+                AppError::new(ErrorCode::PayloadTooLarge, "the request body is too large")
+            }
             ServerFnErrorErr::Args(msg) | ServerFnErrorErr::Deserialization(msg) => {
                 AppError::new(ErrorCode::BadRequest, format!("malformed request: {msg}"))
             }

@@ -50,13 +50,25 @@ pub async fn get_rental(id: i64) -> Result<RentalView, AppError> {
     .await
 }
 
-/// The rental's messages, newest first; the owner has now seen them.
+/// The rental's messages, newest first.
 #[server(prefix = "/api/fn", endpoint = "list_rental_messages")]
 pub async fn list_rental_messages(id: i64) -> Result<MessageList, AppError> {
     use crate::server::{fn_context as cx, services::rentals};
     cx::run(async {
         let (state, user) = (cx::state()?, cx::principal()?);
-        Ok(rentals::read_messages(&state, user.user_id, id).await?)
+        Ok(rentals::messages(&state, user.user_id, id).await?)
+    })
+    .await
+}
+
+/// The owner has seen the rental's messages (its cards' unread counts follow in every tab).
+/// A POST, made by the page once it is shown: opening a page never changes anything.
+#[server(prefix = "/api/fn", endpoint = "mark_rental_read")]
+pub async fn mark_rental_read(id: i64) -> Result<(), AppError> {
+    use crate::server::{fn_context as cx, services::rentals};
+    cx::run(async {
+        let (state, user) = (cx::state()?, cx::principal()?);
+        Ok(rentals::mark_read(&state, user.user_id, id).await?)
     })
     .await
 }

@@ -1,6 +1,7 @@
 //! Settings, read once from the environment (and a `.env` file). A bad value stops start-up with
 //! a message that names the variable.
 
+use super::http::origin::{self, Origin};
 use rust_decimal::Decimal;
 use std::fmt;
 use std::net::SocketAddr;
@@ -71,6 +72,19 @@ pub struct Settings {
     /// `PASSWORD_HASH_WAIT_MS`: how long a sign-in or sign-up waits for a hashing thread before
     /// it is answered 503 with `Retry-After` (default 2000).
     pub password_hash_wait_ms: u64,
+    /// `PUBLIC_ORIGIN`: the origins (`https://sms.example.com`, comma-separated) the app is
+    /// reached at. Requests for any other `Host` are refused, cookie-authenticated changes must
+    /// come from one of them, and HTTPS ones turn on HSTS. Empty until start-up fills in the
+    /// default: plain HTTP on the listening address and the loopback names.
+    pub public_origins: Vec<Origin>,
+    /// `SANDBOX_CONTROL_TOKEN`: when set, the sandbox control API answers only requests that
+    /// carry it in `X-Sandbox-Token`; when unset, only loopback callers that name a loopback host.
+    pub sandbox_control_token: Option<SecretString>,
+    /// `SANDBOX_PUBLIC`: allow sandbox mode on a non-loopback address (default false).
+    pub sandbox_public: bool,
+    /// `EVENT_STREAMS_PER_USER`: live update streams one user may hold open on one instance
+    /// (default 20: a browser tab holds one); the next is answered 429.
+    pub event_streams_per_user: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -123,7 +137,7 @@ impl Settings {
                 message: format!("must be at least 1 (we never sell below the provider's price), got {price_markup}"),
             });
         }
-        Ok(Settings {
+        Settings {
             database_url,
             fivesim_api_key: get("FIVESIM_API_KEY").map(SecretString::new),
             fivesim_base_url: get("FIVESIM_BASE_URL")
@@ -181,7 +195,41 @@ impl Settings {
                 "2000",
                 "a whole number of milliseconds",
             )?,
-        })
+            public_origins: origin::parse_list(&get("PUBLIC_ORIGIN").unwrap_or_default()).map_err(
+                |message| ConfigError {
+                    variable: "PUBLIC_ORIGIN",
+                    message,
+                },
+            )?,
+            sandbox_control_token: get("SANDBOX_CONTROL_TOKEN").map(SecretString::new),
+            sandbox_public: parse_bool(&get, "SANDBOX_PUBLIC", false)?,
+            event_streams_per_user: parse(
+                &get,
+                "EVENT_STREAMS_PER_USER",
+                "20",
+                "a whole number of streams",
+            )
+            .and_then(|n: usize| positive("EVENT_STREAMS_PER_USER", n))?,
+        }
+        .refuse_public_sandbox()
+    }
+
+    /// Sandbox mode lets anyone who can reach it deliver SMS and move the clock; it is meant
+    /// for one machine. On any other address it must be asked for by name.
+    fn refuse_public_sandbox(self) -> Result<Self, ConfigError> {
+        if self.sandbox() && !self.site_addr.ip().is_loopback() && !self.sandbox_public {
+            return Err(ConfigError {
+                variable: "SANDBOX_PUBLIC",
+                message: format!(
+                    "FIVESIM_API_KEY is unset, so this is sandbox mode, which is for trying the app \
+                     on this machine; it would listen on {} (LEPTOS_SITE_ADDR), where others could \
+                     reach it. Listen on 127.0.0.1, set a provider key, or set SANDBOX_PUBLIC=1 to \
+                     serve the sandbox beyond this machine on purpose",
+                    self.site_addr
+                ),
+            });
+        }
+        Ok(self)
     }
 
     /// Sandbox mode: no real provider key, so the embedded emulators stand in for the providers.
@@ -311,6 +359,36 @@ mod tests {
                 .unwrap_err()
                 .variable,
             "COOKIE_SECURE"
+        );
+    }
+
+    #[test]
+    fn sandbox_mode_stays_on_this_machine_unless_asked_for_by_name() {
+        let e = settings(&[("LEPTOS_SITE_ADDR", "0.0.0.0:3000")]).unwrap_err();
+        assert_eq!(e.variable, "SANDBOX_PUBLIC");
+        assert!(e.message.contains("sandbox mode"), "{e}");
+        assert!(settings(&[
+            ("LEPTOS_SITE_ADDR", "0.0.0.0:3000"),
+            ("SANDBOX_PUBLIC", "1")
+        ])
+        .is_ok());
+        assert!(settings(&[
+            ("LEPTOS_SITE_ADDR", "0.0.0.0:3000"),
+            ("FIVESIM_API_KEY", "k")
+        ])
+        .is_ok());
+        assert!(settings(&[("LEPTOS_SITE_ADDR", "[::1]:3000")]).is_ok());
+    }
+
+    #[test]
+    fn public_origins_are_checked_at_start_up() {
+        let s = settings(&[("PUBLIC_ORIGIN", "https://sms.example.com")]).unwrap();
+        assert_eq!(s.public_origins.len(), 1);
+        assert_eq!(
+            settings(&[("PUBLIC_ORIGIN", "sms.example.com")])
+                .unwrap_err()
+                .variable,
+            "PUBLIC_ORIGIN"
         );
     }
 }

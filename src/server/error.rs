@@ -4,7 +4,7 @@
 
 use crate::api::{AppError, ErrorCode};
 use crate::domain::Money;
-use crate::server::providers::ProviderError;
+use crate::server::providers::{OrderStateError, ProviderError};
 use std::fmt;
 
 #[derive(thiserror::Error)]
@@ -116,26 +116,56 @@ impl From<ServerError> for AppError {
     }
 }
 
-/// What a customer is told when the provider could not do something. The provider's own
-/// words were logged where the call failed.
+/// What a customer is told when the provider could not do something: a stable code and plain
+/// words, never the provider's own (its bodies, its balance, its view of our credentials).
+/// Operators get the detail in the log here.
 fn provider_error(e: ProviderError) -> AppError {
+    tracing::warn!(error = %e, "a provider failure reached a customer");
     match e {
         ProviderError::NoNumbers => AppError::new(
             ErrorCode::NoNumbers,
             "no numbers are available for that right now; nothing was charged",
         ),
-        ProviderError::BadRequest(msg) => AppError::new(ErrorCode::ValidationFailed, msg),
-        ProviderError::OrderState { message, .. } => AppError::new(
-            ErrorCode::Conflict,
-            format!("the provider refused: {message}"),
-        ),
-        ProviderError::NotFound => {
-            AppError::new(ErrorCode::NotFound, "the provider has no such order")
+        ProviderError::OrderState { state, .. } => {
+            AppError::new(ErrorCode::Conflict, order_state_words(state))
         }
-        other => AppError::new(
-            ErrorCode::ServiceUnavailable,
-            format!("the SMS provider is not available right now ({other}); try again shortly"),
+        ProviderError::NotFound => AppError::new(
+            ErrorCode::NotFound,
+            "this number's order no longer exists at the provider",
         ),
+        ProviderError::BadRequest(_) => AppError::new(
+            ErrorCode::ProviderRefused,
+            "the provider declined this request; nothing was charged. Try another service or country",
+        ),
+        ProviderError::InsufficientProviderBalance
+        | ProviderError::NotEnoughRating
+        | ProviderError::RateLimited
+        | ProviderError::Timeout(_)
+        | ProviderError::Unauthorized
+        | ProviderError::Unsupported(_)
+        | ProviderError::Upstream { .. }
+        | ProviderError::Decode(_) => AppError::new(
+            ErrorCode::ServiceUnavailable,
+            "numbers for this service are unavailable right now; try again shortly",
+        )
+        .retry_after(PROVIDER_RETRY_AFTER_SECS),
+    }
+}
+
+/// When a customer is told to come back after a provider fault.
+const PROVIDER_RETRY_AFTER_SECS: u64 = 30;
+
+/// Plain words for an order the provider says cannot do what was asked now.
+fn order_state_words(state: OrderStateError) -> &'static str {
+    match state {
+        OrderStateError::Expired => "this number's time at the provider is over",
+        OrderStateError::HasSms => "this number has already received a message",
+        OrderStateError::HostingOrder => "a rented number cannot be cancelled; release it instead",
+        OrderStateError::NoSms => "no message has arrived on this number yet",
+        OrderStateError::TooEarly => {
+            "this cannot be done so soon after buying; try again in a minute"
+        }
+        OrderStateError::ReuseRefused => "the provider does not allow this number to be used again",
     }
 }
 

@@ -60,8 +60,18 @@ pub trait EventHub: Send + Sync + fmt::Debug {
     async fn publish(&self, event: Event);
     /// Sends an event stored with [`Event::stage`] to the streams.
     fn deliver(&self, staged: Staged);
+    /// Every event for `user_id` from now on, unless that user already has `most` streams open
+    /// on this instance (`None`).
+    fn subscribe_at_most(
+        &self,
+        user_id: i64,
+        most: usize,
+    ) -> Option<broadcast::Receiver<Arc<Published>>>;
     /// Every event for `user_id` from now on.
-    fn subscribe(&self, user_id: i64) -> broadcast::Receiver<Arc<Published>>;
+    fn subscribe(&self, user_id: i64) -> broadcast::Receiver<Arc<Published>> {
+        self.subscribe_at_most(user_id, usize::MAX)
+            .expect("no user has usize::MAX streams")
+    }
     /// Where a page's live updates start: an event id such that every event at or below it
     /// had committed, with the change it announces, before this call returned. A page whose
     /// data is read after this call shows them all; its stream, opened from this id
@@ -164,19 +174,24 @@ impl EventHub for LocalHub {
         }
     }
 
-    fn subscribe(&self, user_id: i64) -> broadcast::Receiver<Arc<Published>> {
+    fn subscribe_at_most(
+        &self,
+        user_id: i64,
+        most: usize,
+    ) -> Option<broadcast::Receiver<Arc<Published>>> {
         let mut channels = self.channels();
         if self.closed.load(Ordering::SeqCst) {
             // Its sender is gone at once: the stream ends after its first read.
-            return broadcast::channel(1).1;
+            return Some(broadcast::channel(1).1);
         }
         if channels.len() > SWEEP_ABOVE {
             channels.retain(|_, tx| tx.receiver_count() > 0);
         }
-        channels
+        let channel = channels
             .entry(user_id)
-            .or_insert_with(|| broadcast::channel(PER_USER_BACKLOG).0)
-            .subscribe()
+            .or_insert_with(|| broadcast::channel(PER_USER_BACKLOG).0);
+        // Counted and taken under the one lock, so simultaneous opens cannot pass the limit.
+        (channel.receiver_count() < most).then(|| channel.subscribe())
     }
 
     fn cursor(&self) -> Option<i64> {

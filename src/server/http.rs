@@ -9,6 +9,7 @@ pub mod error;
 pub mod events;
 pub mod extract;
 pub mod keys;
+pub mod origin;
 pub mod presets;
 pub mod provider;
 pub mod rentals;

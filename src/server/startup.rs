@@ -3,6 +3,7 @@
 use super::clock::Clock;
 use super::config::{SecretString, Settings};
 use super::events::LocalHub;
+use super::http::origin::Origin;
 use super::http::{self, security};
 use super::providers::five_sim::{FiveSimClient, FiveSimSettings};
 use super::providers::router::ProviderRouter;
@@ -46,6 +47,16 @@ impl Application {
             })?;
         let mut settings = settings;
         settings.site_addr = listener.local_addr()?;
+        if settings.public_origins.is_empty() {
+            settings.public_origins = Origin::defaults_for(settings.site_addr);
+            if settings.site_addr.ip().is_unspecified() {
+                tracing::warn!(
+                    addr = %settings.site_addr,
+                    "PUBLIC_ORIGIN is unset: only requests for localhost are answered; \
+                     set it to the address browsers use"
+                );
+            }
+        }
         let clock = Clock::default();
         let (provider, sandbox) = if settings.sandbox() {
             let (client, emulator) = start_sandbox(&settings, &clock).await?;
@@ -87,16 +98,21 @@ impl Application {
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let listener = http::stream_connections::sort(self.listener, self.router.clone(), stopped)?;
         let events = self.state.events.clone();
-        // Through `into_make_service`, each connection shares the router (an `Arc` clone).
-        // Handing `serve` the router itself clones every route's boxed service for every
-        // connection: about 200 KB each, which 10,000 open event streams multiply.
-        let served = axum::serve(listener, self.router.into_make_service())
-            .with_graceful_shutdown(async move {
-                shutdown.await;
-                let _ = stop.send(true);
-                events.close();
-            })
-            .await;
+        // Through a make-service, each connection shares the router (an `Arc` clone) and gets
+        // its peer's address (the sandbox control API answers loopback callers only). Handing
+        // `serve` the router itself clones every route's boxed service for every connection:
+        // about 200 KB each, which 10,000 open event streams multiply.
+        let served = axum::serve(
+            listener,
+            self.router
+                .into_make_service_with_connect_info::<http::stream_connections::Peer>(),
+        )
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            let _ = stop.send(true);
+            events.close();
+        })
+        .await;
         // Every connection is closed; changes whose clients hung up may still be running.
         let changes = &self.state.changes;
         changes.close();
@@ -222,7 +238,7 @@ fn router(state: AppState) -> Router {
     let sandbox_routes = state
         .sandbox
         .clone()
-        .map(http::sandbox::router)
+        .map(|emulator| http::sandbox::router(&state, emulator))
         .unwrap_or_default();
     Router::new()
         .merge(http::api_router())
@@ -241,11 +257,19 @@ fn router(state: AppState) -> Router {
             },
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn(http::error::server_fn_status))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             security::authenticate,
         ))
-        .layer(axum::middleware::from_fn(security::headers))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::known_host,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::headers,
+        ))
         .layer(CompressionLayer::new())
         // Outermost, so nothing can drop a change midway.
         .layer(http::completion::RunToCompletionLayer {

@@ -136,14 +136,12 @@ impl TestApp {
     pub async fn signed_in(&self) -> Session {
         let email = unique_email();
         let r = self.register(&email, PASSWORD).await;
-        assert_eq!(r.status(), 201);
-        let user_id = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+        assert_eq!(r.status(), 202);
         let r = self.login(&email, PASSWORD).await;
         assert_eq!(r.status(), 200);
-        Session {
-            cookie: session_cookie(&r).expect("login sets the session cookie"),
-            user_id,
-        }
+        let cookie = session_cookie(&r).expect("login sets the session cookie");
+        let user_id = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+        Session { cookie, user_id }
     }
 
     /// A request as the browser of `session` makes it: cookie, and Origin on writes.

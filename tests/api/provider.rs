@@ -172,7 +172,7 @@ async fn a_provider_that_is_down_is_a_clear_503() {
         .unwrap();
     let e = error_body(r, 503).await;
     assert_eq!(e["code"], "service_unavailable");
-    assert!(e["message"].as_str().unwrap().contains("not available"));
+    assert!(e["message"].as_str().unwrap().contains("unavailable"));
 }
 
 #[tokio::test]

@@ -395,9 +395,9 @@ async fn messages_arrive_once_newest_first_with_codes_and_old_ones_are_ignored()
         "the REST read marks nothing"
     );
 
-    // The owner opens the rental in the browser: its messages are now seen.
+    // The owner's rental page, once shown, says its messages are seen.
     let opened = app
-        .as_browser(Method::POST, "/api/fn/list_rental_messages", &s)
+        .as_browser(Method::POST, "/api/fn/mark_rental_read", &s)
         .form(&[("id", r["id"].to_string())])
         .send()
         .await

@@ -159,7 +159,8 @@ async fn deliver_sms(State(em): State<FiveSimEmulator>, Json(b): Json<SmsBody>) 
     let now = em.now_ms() - b.age_seconds.unwrap_or(0).max(0) * 1000;
     let sender = b.sender.unwrap_or_else(|| "Service".to_owned());
     match em.lock().deliver(now, b.order_id, b.phone.as_deref(), &sender, &b.text) {
-        Some(order) => Json(order.json()).into_response(),
+        // Only that it arrived: the order's messages (other people's codes) stay private.
+        Some(order) => Json(json!({"delivered": true, "order_id": order.id})).into_response(),
         None => (
             StatusCode::NOT_FOUND,
             Json(json!({"error": {"code": "not_found", "message": "no active order with that id or number"}})),

@@ -3,7 +3,7 @@
 use super::cookies;
 use super::error::ApiResult;
 use super::extract::{ApiJson, AuthUser};
-use crate::api::dto::{Credentials, MeView, UserView};
+use crate::api::dto::{Credentials, MeView, SignUpView};
 use crate::server::services::accounts;
 use crate::server::state::AppState;
 use axum::extract::State;
@@ -20,12 +20,14 @@ pub fn router() -> Router<AppState> {
         .route("/api/auth/me", get(me))
 }
 
+/// `202` for a new address and for one that already has an account alike (see
+/// `accounts::register`); bad input is still `422`.
 async fn register(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<Credentials>,
-) -> ApiResult<(StatusCode, Json<UserView>)> {
-    let user = accounts::register(&state, &body.email, &body.password).await?;
-    Ok((StatusCode::CREATED, Json(user)))
+) -> ApiResult<(StatusCode, Json<SignUpView>)> {
+    let answer = accounts::register(&state, &body.email, &body.password).await?;
+    Ok((StatusCode::ACCEPTED, Json(answer)))
 }
 
 async fn login(

@@ -2,10 +2,14 @@
 
 use crate::api::{AppError, ErrorCode};
 use crate::server::ServerError;
+use axum::body::Body;
+use axum::extract::Request;
 use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
+use server_fn::error::SERVER_FN_ERROR_HEADER;
 
 #[derive(Serialize)]
 struct ErrorBody<'a> {
@@ -43,4 +47,31 @@ pub async fn method_not_allowed() -> AppError {
         ErrorCode::MethodNotAllowed,
         "this endpoint does not accept that method",
     )
+}
+
+/// A server function answers any failure with 500 unless its body set the status; a call that
+/// never reached its body (arguments that do not parse, a body over the size limit) is the
+/// caller's mistake. So a failed server-function call gets the status of the error it carries.
+pub async fn server_fn_status(req: Request, next: Next) -> Response {
+    if !req.uri().path().starts_with(crate::api::SERVER_FN_PREFIX) {
+        return next.run(req).await;
+    }
+    let response = next.run(req).await;
+    if response.status() != StatusCode::INTERNAL_SERVER_ERROR
+        || !response.headers().contains_key(SERVER_FN_ERROR_HEADER)
+    {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    // The error's own JSON: small.
+    let bytes = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .unwrap_or_default();
+    if let Some(status) = serde_json::from_slice::<AppError>(&bytes)
+        .ok()
+        .and_then(|e| StatusCode::from_u16(e.status()).ok())
+    {
+        parts.status = status;
+    }
+    Response::from_parts(parts, Body::from(bytes))
 }

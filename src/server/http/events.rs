@@ -7,6 +7,7 @@ use super::extract::{ApiQuery, AuthUser};
 use crate::server::events::Published;
 use crate::server::state::AppState;
 use crate::server::storage::events as store;
+use crate::server::ServerError;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
@@ -58,7 +59,19 @@ async fn stream_events(
         .and_then(|v| v.trim().parse::<i64>().ok())
         .or(q.last_event_id);
     // Subscribe before reading the backlog, so nothing published in between is missed.
-    let rx = state.events.subscribe(p.user_id);
+    let most = state.settings.event_streams_per_user;
+    let rx = state
+        .events
+        .subscribe_at_most(p.user_id, most)
+        .ok_or_else(|| {
+            tracing::warn!(user_id = p.user_id, most, "event stream refused: too many open");
+            ServerError::RateLimited {
+                message: format!(
+                    "you already have {most} live update streams open; close a tab or window and try again"
+                ),
+                retry_after_secs: 10,
+            }
+        })?;
     let backlog: Vec<Published> = match last_seen {
         Some(after) => store::since(&state.db.pool, p.user_id, after, BACKLOG_LIMIT)
             .await?

@@ -27,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/rentals/{id}/extend", post(extend))
         .route("/api/rentals/{id}/release", post(release))
         .route("/api/rentals/{id}/messages", get(messages))
+        .route("/api/rentals/{id}/read", post(mark_read))
 }
 
 /// A rental id from the path; anything else is "not found", like another user's rental.
@@ -152,4 +153,14 @@ async fn messages(
     Ok(Json(
         rentals::messages(&state, p.user_id, rental_id(&id)?).await?,
     ))
+}
+
+/// The owner has seen the messages: unread counts go to zero.
+async fn mark_read(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    rentals::mark_read(&state, p.user_id, rental_id(&id)?).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -2,6 +2,7 @@
 //! check for cookie-authenticated writes, and the security headers on every response.
 
 use super::cookies::{self, SESSION_COOKIE};
+use super::origin::Origin;
 use crate::api::{AppError, ErrorCode};
 use crate::server::services::{accounts, api_keys};
 use crate::server::state::AppState;
@@ -35,7 +36,7 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
         return match api_keys::authenticate(&state, token).await {
             Ok(Some(principal)) => {
                 req.extensions_mut().insert(principal);
-                next.run(req).await
+                not_for_caches(next.run(req).await)
             }
             Ok(None) => {
                 AppError::new(ErrorCode::Unauthorized, "invalid or revoked API key").into_response()
@@ -46,7 +47,9 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
 
     let has_cookie = cookies::read(req.headers(), SESSION_COOKIE).is_some();
     if is_state_changing(req.method()) {
-        if let Err(refusal) = same_origin_check(req.headers(), has_cookie) {
+        if let Err(refusal) =
+            same_origin_check(req.headers(), has_cookie, &state.settings.public_origins)
+        {
             tracing::warn!(method = %req.method(), path = %req.uri().path(), refusal, "cross-site request refused");
             return AppError::new(
                 ErrorCode::Forbidden,
@@ -55,49 +58,142 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
             .into_response();
         }
     }
+    let mut signed_in = false;
     if let Some(token) = cookies::read(req.headers(), SESSION_COOKIE) {
         match accounts::authenticate_session(&state, token).await {
             Ok(Some(principal)) => {
                 req.extensions_mut().insert(principal);
+                signed_in = true;
             }
             Ok(None) => {}
             Err(e) => return e.into_response(),
         }
     }
+    let response = next.run(req).await;
+    if signed_in {
+        not_for_caches(response)
+    } else {
+        response
+    }
+}
+
+/// An answer for a signed-in caller (a page, an API answer, a one-time API key) is theirs
+/// alone: no cache, shared or the browser's own, may keep it. Static assets stay cacheable.
+fn not_for_caches(mut response: Response) -> Response {
+    let dynamic = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|t| {
+            [
+                "text/html",
+                "application/json",
+                "text/event-stream",
+                "text/plain",
+            ]
+            .iter()
+            .any(|d| t.starts_with(d))
+        });
+    if dynamic {
+        response.headers_mut().insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("private, no-store"),
+        );
+    }
+    response
+}
+
+/// Refuses a request for a host this server is not (`PUBLIC_ORIGIN`): a DNS-rebinding page
+/// that points its own name at this address reaches the port but not the app.
+pub async fn known_host(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| req.uri().authority().map(|a| a.as_str()));
+    let known = host.is_some_and(|h| {
+        state
+            .settings
+            .public_origins
+            .iter()
+            .any(|o| o.serves_host(h))
+    });
+    if !known {
+        tracing::warn!(host = ?host, path = %req.uri().path(), "request for an unknown host refused");
+        return AppError::new(
+            ErrorCode::MisdirectedRequest,
+            "this server does not answer for that host name",
+        )
+        .into_response();
+    }
     next.run(req).await
+}
+
+/// The public origin a request was made to, found by its `Host`.
+pub fn origin_of<'a>(headers: &HeaderMap, origins: &'a [Origin]) -> Option<&'a Origin> {
+    let host = headers.get(header::HOST)?.to_str().ok()?;
+    origins.iter().find(|o| o.serves_host(host))
+}
+
+/// Another site may not be the target of a redirect we send: a plain form post is sent back
+/// to its `Referer`, which the sender controls. A redirect elsewhere goes to the home page.
+fn keep_redirect_on_site(response: &mut Response, origin: Option<&Origin>) {
+    let Some(location) = response
+        .headers()
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return;
+    };
+    let on_site =
+        |path: &str| path.starts_with('/') && !path.starts_with("//") && !path.contains('\\');
+    if on_site(location) {
+        return;
+    }
+    let safe = Origin::parse(location)
+        .filter(|target| Some(target) == origin)
+        .and_then(|_| {
+            let rest = location.split_once("://")?.1;
+            let path = &rest[rest.find('/').unwrap_or(rest.len())..];
+            on_site(path).then(|| path.to_owned())
+        })
+        .unwrap_or_else(|| "/".to_owned());
+    if let Ok(value) = HeaderValue::from_str(&safe) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
 }
 
 fn is_state_changing(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
-/// A state-changing request passes when its `Origin` names this host; without `Origin`, when its
-/// `Referer` does; without either, only when it carries no session cookie (a script or tool
-/// with nothing a forged request could borrow).
-fn same_origin_check(headers: &HeaderMap, has_cookie: bool) -> Result<(), &'static str> {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .map(str::to_ascii_lowercase);
-    let authority_of = |url: &str| -> Option<String> {
-        let rest = url.split_once("://")?.1;
-        Some(rest.split(['/', '?', '#']).next()?.to_ascii_lowercase())
-    };
+/// A state-changing request passes when its `Origin` is the public origin it was sent to
+/// (scheme, host and port); without `Origin`, when its `Referer` is; without either, only when
+/// it carries no session cookie (a script or tool with nothing a forged request could borrow).
+fn same_origin_check(
+    headers: &HeaderMap,
+    has_cookie: bool,
+    origins: &[Origin],
+) -> Result<(), &'static str> {
+    let this_site = origin_of(headers, origins);
     let header_str = |name| {
         headers
             .get(name)
             .and_then(|v: &HeaderValue| v.to_str().ok())
     };
+    let is_this_site = |url: &str| this_site.is_some() && Origin::parse(url).as_ref() == this_site;
     if let Some(origin) = header_str(header::ORIGIN) {
-        return match (authority_of(origin), &host) {
-            (Some(a), Some(h)) if a == *h => Ok(()),
-            _ => Err("the Origin header names another site"),
+        return if is_this_site(origin) {
+            Ok(())
+        } else {
+            Err("the Origin header names another site")
         };
     }
     if let Some(referer) = header_str(header::REFERER) {
-        return match (authority_of(referer), &host) {
-            (Some(a), Some(h)) if a == *h => Ok(()),
-            _ => Err("the Referer header names another site"),
+        return if is_this_site(referer) {
+            Ok(())
+        } else {
+            Err("the Referer header names another site")
         };
     }
     if has_cookie {
@@ -108,10 +204,19 @@ fn same_origin_check(headers: &HeaderMap, has_cookie: bool) -> Result<(), &'stat
 }
 
 /// Headers for every response. Pages get their own nonce-based CSP from the shell; anything
-/// else gets one that allows nothing.
-pub async fn headers(req: Request, next: Next) -> Response {
+/// else gets one that allows nothing. Over HTTPS (a public origin that is `https://`), HSTS.
+/// No redirect leaves the site.
+pub async fn headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let origin = origin_of(req.headers(), &state.settings.public_origins).cloned();
     let mut res = next.run(req).await;
+    keep_redirect_on_site(&mut res, origin.as_ref());
     let h = res.headers_mut();
+    if origin.is_some_and(|o| o.is_https()) {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
@@ -158,6 +263,53 @@ mod tests {
             h.insert(k.clone(), HeaderValue::from_static(v));
         }
         h
+    }
+
+    fn here() -> Vec<Origin> {
+        Origin::defaults_for("127.0.0.1:3000".parse().unwrap())
+    }
+
+    fn same_origin_check(headers: &HeaderMap, has_cookie: bool) -> Result<(), &'static str> {
+        super::same_origin_check(headers, has_cookie, &here())
+    }
+
+    #[test]
+    fn the_scheme_counts_too() {
+        assert!(same_origin_check(
+            &headers(&[(header::ORIGIN, "https://127.0.0.1:3000")]),
+            true
+        )
+        .is_err());
+        assert!(same_origin_check(
+            &headers(&[(header::REFERER, "https://127.0.0.1:3000/keys")]),
+            true
+        )
+        .is_err());
+        // Another of the public origins is still another site for this request.
+        assert!(
+            same_origin_check(&headers(&[(header::ORIGIN, "http://localhost:3000")]), true)
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn redirects_stay_on_the_site() {
+        let here = here();
+        let origin = here.iter().find(|o| o.serves_host("127.0.0.1:3000"));
+        let to = |location: &'static str| {
+            let mut r = Response::new(axum::body::Body::empty());
+            r.headers_mut()
+                .insert(header::LOCATION, HeaderValue::from_static(location));
+            keep_redirect_on_site(&mut r, origin);
+            r.headers()[header::LOCATION].to_str().unwrap().to_owned()
+        };
+        assert_eq!(to("/rentals?x=1"), "/rentals?x=1");
+        assert_eq!(to("http://127.0.0.1:3000/rentals/5?"), "/rentals/5?");
+        assert_eq!(to("http://evil.example/x?"), "/");
+        assert_eq!(to("https://127.0.0.1:3000/x"), "/");
+        assert_eq!(to("//evil.example/x"), "/");
+        assert_eq!(to("/\\evil.example"), "/");
+        assert_eq!(to("javascript:alert(1)"), "/");
     }
 
     #[test]

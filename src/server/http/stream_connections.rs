@@ -11,8 +11,9 @@
 
 use super::events::PATH as EVENTS_PATH;
 use axum::body::Body;
+use axum::extract::connect_info::Connected;
 use axum::http::{header, HeaderName, HeaderValue, Method, Request, Version};
-use axum::serve::Listener;
+use axum::serve::{IncomingStream, Listener};
 use axum::Router;
 use futures_util::StreamExt;
 use std::io;
@@ -47,6 +48,16 @@ impl Listener for SortedListener {
 
     fn local_addr(&self) -> io::Result<SocketAddr> {
         Ok(self.local_addr)
+    }
+}
+
+/// The address a connection comes from, as handlers see it (`ConnectInfo<Peer>`).
+#[derive(Clone, Copy, Debug)]
+pub struct Peer(pub SocketAddr);
+
+impl Connected<IncomingStream<'_, SortedListener>> for Peer {
+    fn connect_info(stream: IncomingStream<'_, SortedListener>) -> Self {
+        Peer(*stream.remote_addr())
     }
 }
 

@@ -1,7 +1,7 @@
 //! Accounts: registration, sign-in with server-side sessions, and who the caller is.
 
 use super::secrets;
-use crate::api::dto::{MeView, UserView};
+use crate::api::dto::{MeView, SignUpView, UserView};
 use crate::domain::{Email, Money, Password, Role, CURRENCY};
 use crate::server::error::OnConstraint;
 use crate::server::state::AppState;
@@ -23,12 +23,33 @@ pub struct NewSession {
     pub max_age_secs: i64,
 }
 
+/// What every sign-up is told, new address or not.
+pub const SIGN_UP_MESSAGE: &str = "If this address had no account, it has one now: sign in with \
+     the password you chose. An address that already had an account keeps its own password.";
+
+/// A customer's sign-up. It answers the same whether or not the address already has an
+/// account, after the same work (the password is hashed either way), so it cannot be used to
+/// find out who is a customer; an existing account is left as it was. The owner should be told
+/// by email that someone tried; until the app sends email, that is logged instead.
 pub async fn register(
     state: &AppState,
     email: &str,
     password: &str,
-) -> Result<UserView, ServerError> {
-    create_user(state, email, password, Role::Customer).await
+) -> Result<SignUpView, ServerError> {
+    match create_user(state, email, password, Role::Customer).await {
+        Ok(_) => {}
+        Err(ServerError::Conflict {
+            field: Some("email"),
+            ..
+        }) => tracing::info!("sign-up for an address that already has an account"),
+        Err(e) => return Err(e),
+    }
+    Ok(SignUpView {
+        email: Email::parse(email)
+            .map(|e| e.to_string())
+            .unwrap_or_default(),
+        message: SIGN_UP_MESSAGE.to_owned(),
+    })
 }
 
 #[tracing::instrument(skip_all, fields(role = role.as_str()))]
@@ -40,6 +61,7 @@ pub async fn create_user(
 ) -> Result<UserView, ServerError> {
     let email = Email::parse(email).map_err(|e| ServerError::validation("email", e))?;
     let password = Password::parse(password).map_err(|e| ServerError::validation("password", e))?;
+    require_strong(&password, &email)?;
     let hash = state
         .passwords
         .slot()
@@ -63,6 +85,44 @@ pub async fn create_user(
         id,
         email: email.to_string(),
     })
+}
+
+/// The least zxcvbn score a new password must reach: 3 is "safely unguessable", about 10^8
+/// guesses for an attacker who knows the common passwords, words and patterns.
+const MIN_PASSWORD_SCORE: zxcvbn::Score = zxcvbn::Score::Three;
+
+/// Refuses a password that is the email itself or easy to guess, saying why.
+fn require_strong(password: &Password, email: &Email) -> Result<(), ServerError> {
+    let pw = password.expose();
+    let address = email.as_ref();
+    let local = address.split('@').next().unwrap_or(address);
+    let bare = pw.trim().to_lowercase();
+    if bare == address || bare == local {
+        return Err(ServerError::validation(
+            "password",
+            "cannot be your email address",
+        ));
+    }
+    let estimate = zxcvbn::zxcvbn(pw, &[address, local, "namaskah"]);
+    if estimate.score() >= MIN_PASSWORD_SCORE {
+        return Ok(());
+    }
+    let mut why = String::from("is too easy to guess");
+    if let Some(feedback) = estimate.feedback() {
+        if let Some(warning) = feedback.warning() {
+            why.push_str(&format!(
+                ": {}",
+                warning.to_string().trim_end_matches('.').to_lowercase()
+            ));
+        }
+        if let Some(suggestion) = feedback.suggestions().first() {
+            why.push_str(&format!(". {suggestion}"));
+        }
+    }
+    if !why.ends_with('.') {
+        why.push('.');
+    }
+    Err(ServerError::validation("password", why))
 }
 
 /// Checks the credentials and opens a session. Unknown email and wrong password get the same

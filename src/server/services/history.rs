@@ -65,9 +65,23 @@ pub fn parse(q: &HistoryQuery, statuses: &[&str]) -> Result<(HistoryFilter, Pagi
         to: nonempty(&q.to)
             .map(|t| date_ms("to", &t, true))
             .transpose()?,
-        search: nonempty(&q.q),
+        search: nonempty(&q.q).map(search_term).transpose()?,
     };
     Ok((filter, paging))
+}
+
+/// The longest search term taken, in characters (a long one is refused by SQLite's LIKE as
+/// too complex, and nobody types one).
+pub const MAX_SEARCH_CHARS: usize = 200;
+
+fn search_term(q: String) -> Result<String, ServerError> {
+    if q.chars().count() > MAX_SEARCH_CHARS {
+        return Err(ServerError::validation(
+            "q",
+            format!("must be at most {MAX_SEARCH_CHARS} characters"),
+        ));
+    }
+    Ok(q)
 }
 
 fn nonempty(v: &Option<String>) -> Option<String> {

@@ -352,19 +352,15 @@ pub async fn active_json(state: &AppState, user_id: i64) -> Result<Bytes, Server
     })
 }
 
-/// The rental's messages, newest first, marked as seen by its owner (their cards' unread
-/// counts follow in every tab).
-pub async fn read_messages(
-    state: &AppState,
-    user_id: i64,
-    id: i64,
-) -> Result<MessageList, ServerError> {
-    let list = messages(state, user_id, id).await?;
+/// Marks the rental's messages as seen by its owner (their cards' unread counts follow in
+/// every tab). Another user's rental is "not found".
+pub async fn mark_read(state: &AppState, user_id: i64, id: i64) -> Result<(), ServerError> {
+    owned(state, user_id, id).await?;
     if store::mark_read(&state.db.pool, user_id, id).await? {
         let rental = reload(state, id).await?;
         publish_rental(state, &rental, user_id).await;
     }
-    Ok(list)
+    Ok(())
 }
 
 pub async fn messages(state: &AppState, user_id: i64, id: i64) -> Result<MessageList, ServerError> {

@@ -476,9 +476,10 @@ pub async fn reuse(
                 .await?;
             Err(match e {
                 ProviderError::OrderState { message, .. } | ProviderError::BadRequest(message) => {
-                    ServerError::conflict(format!(
-                        "this number cannot be used again: the provider refused ({message}); nothing was charged"
-                    ))
+                    tracing::info!(verification_id = id, provider_said = %message, "reuse refused");
+                    ServerError::conflict(
+                        "this number cannot be used again: the provider does not allow it; nothing was charged",
+                    )
                 }
                 other => other.into(),
             })

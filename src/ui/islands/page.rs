@@ -7,6 +7,7 @@ use super::live;
 use crate::ui::components::countdown::remaining;
 use leptos::prelude::*;
 use std::time::Duration;
+use wasm_bindgen::JsCast;
 
 /// `events_after`: the event id the page's data is as of (see `LiveCursor`).
 #[island]
@@ -16,6 +17,7 @@ pub fn PageScript(signed_in: bool, events_after: Option<i64>) -> impl IntoView {
         let Some(document) = document() else { return };
         copy_buttons(&document);
         submit_once(&document);
+        mark_read_when_shown(&document);
         countdowns();
         if signed_in {
             live::listen(events_after);
@@ -40,6 +42,35 @@ fn copy_buttons(document: &web_sys::Document) {
         let _ = window.navigator().clipboard().write_text(&text);
         button.set_text_content(Some("Copied"));
     });
+}
+
+/// `<form data-mark-read>` is sent in the background as soon as it is on the page (messages
+/// shown are messages seen), then taken away; live updates that bring new unread messages
+/// bring a new one.
+fn mark_read_when_shown(document: &web_sys::Document) {
+    fn send_all() {
+        let Some(document) = super::dom::document() else {
+            return;
+        };
+        for form in elements(document.query_selector_all("form[data-mark-read]")) {
+            let Ok(form) = form.dyn_into::<web_sys::HtmlFormElement>() else {
+                continue;
+            };
+            form.remove();
+            let (Some(window), Ok(body)) =
+                (web_sys::window(), web_sys::FormData::new_with_form(&form))
+            else {
+                continue;
+            };
+            let init = web_sys::RequestInit::new();
+            init.set_method("POST");
+            init.set_body(&body);
+            // The answer changes nothing here: the event it causes updates the cards.
+            let _ = window.fetch_with_str_and_init(&form.action(), &init);
+        }
+    }
+    send_all();
+    on(document, live::REFRESHED, |_| send_all());
 }
 
 /// A form is sent once: a second click while the page is on its way (say, a double click on

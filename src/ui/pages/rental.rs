@@ -4,7 +4,8 @@
 
 use crate::api::dto::{MessageView, RentalView};
 use crate::api::rentals::{
-    get_rental, list_rental_messages, ExtendRental, ReleaseRental, SetRentalAutoRenew,
+    get_rental, list_rental_messages, ExtendRental, MarkRentalRead, ReleaseRental,
+    SetRentalAutoRenew,
 };
 use crate::domain::rental::RentalStatus;
 use crate::ui::components::{action_error, format_time, CopyButton, Countdown, ErrorNotice};
@@ -25,6 +26,7 @@ pub fn RentalPage() -> impl IntoView {
     let extend = ServerAction::<ExtendRental>::new();
     let auto = ServerAction::<SetRentalAutoRenew>::new();
     let release = ServerAction::<ReleaseRental>::new();
+    let mark_read = ServerAction::<MarkRentalRead>::new();
     let rental = Resource::new(move || id, get_rental);
     let messages = Resource::new(move || id, list_rental_messages);
 
@@ -46,6 +48,7 @@ pub fn RentalPage() -> impl IntoView {
             <h2>"Messages"</h2>
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
+                    let unread = rental.await.map(|r| r.unread_count).unwrap_or(0);
                     let shown = match messages.await {
                         Ok(list) if list.messages.is_empty() => view! { <p class="muted empty">"No messages yet. They appear here as they arrive."</p> }.into_any(),
                         Ok(list) => view! {
@@ -56,10 +59,27 @@ pub fn RentalPage() -> impl IntoView {
                         .into_any(),
                         Err(error) => view! { <ErrorNotice error /> }.into_any(),
                     };
-                    view! { <div data-live="messages">{shown}</div> }
+                    view! {
+                        <div data-live="messages">
+                            {(unread > 0).then(|| view! { <MarkReadForm id mark_read /> })}
+                            {shown}
+                        </div>
+                    }
                 })}
             </Transition>
         </section>
+    }
+}
+
+/// Marks the messages as seen: the page script sends it as soon as the page is shown (a page
+/// load itself never changes anything); without JavaScript it is a button.
+#[component]
+fn MarkReadForm(id: i64, mark_read: ServerAction<MarkRentalRead>) -> impl IntoView {
+    view! {
+        <ActionForm action=mark_read attr:class="inline-form" attr:data-mark-read="">
+            <input type="hidden" name="id" value=id.to_string() />
+            <button type="submit" class="btn btn-small">"Mark as read"</button>
+        </ActionForm>
     }
 }
 
