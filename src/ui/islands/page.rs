@@ -57,11 +57,16 @@ fn mark_read_when_shown(document: &web_sys::Document) {
                 continue;
             };
             form.remove();
-            let (Some(window), Ok(body)) =
-                (web_sys::window(), web_sys::FormData::new_with_form(&form))
+            // Sent as the form would be (URL-encoded), which is what server functions read.
+            let (Some(window), Ok(body)) = (web_sys::window(), web_sys::UrlSearchParams::new())
             else {
                 continue;
             };
+            for input in elements(form.query_selector_all("input[name]")) {
+                if let Ok(input) = input.dyn_into::<web_sys::HtmlInputElement>() {
+                    body.append(&input.name(), &input.value());
+                }
+            }
             let init = web_sys::RequestInit::new();
             init.set_method("POST");
             init.set_body(&body);
