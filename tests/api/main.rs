@@ -13,6 +13,7 @@ mod forms;
 mod hardening;
 mod helpers;
 mod keys;
+mod money_races;
 mod pages;
 mod presets;
 mod provider;

@@ -522,44 +522,61 @@ async fn extend_row(
     Ok((rental, price))
 }
 
+/// How often a release is tried again when an extension or renewal changed the rental between
+/// reading it and releasing it.
+const RELEASE_ATTEMPTS: usize = 5;
+
 pub async fn release(state: &AppState, user_id: i64, id: i64) -> Result<Released, ServerError> {
-    let row = owned(state, user_id, id).await?;
-    let now = state.clock.now_ms();
-    refuse_unless_active(&row, now, "released")?;
-    let refund = rental::release_refund(
-        now,
-        row.expires_at,
-        hourly(&row)?,
-        state.settings.rental_rates(),
-        Money::from_units(row.cost),
-    );
-    let mut tx = state.db.begin_write().await?;
-    if !store::mark_released(&mut tx, id, now).await? {
-        return Err(ServerError::conflict("this rental was already released"));
-    }
-    let mut balance_changed = None;
-    if refund.is_positive() {
-        let reference = format!("refund:rental:{id}");
-        let hours_left = (row.expires_at - now) / MS_PER_HOUR;
-        let note = format!("Early release of rental #{id}: {hours_left} unused whole hours");
-        let balance = billing::post(
-            &mut tx,
+    let mut attempt = 0;
+    let (row, tx, refund, balance_changed) = loop {
+        attempt += 1;
+        let row = owned(state, user_id, id).await?;
+        let now = state.clock.now_ms();
+        refuse_unless_active(&row, now, "released")?;
+        let mut tx = state.db.begin_write().await?;
+        // The refund is for the rental as read; the release holds only if it is still so (an
+        // extension committed since would otherwise be charged and never refunded).
+        if !store::mark_released(&mut tx, id, now, row.expires_at).await? {
+            drop(tx);
+            if attempt < RELEASE_ATTEMPTS {
+                continue;
+            }
+            return Err(ServerError::conflict(
+                "this rental kept changing while it was being released; try again",
+            ));
+        }
+        let refund = rental::release_refund(
             now,
-            Posting {
-                user_id,
-                amount: refund,
-                kind: "refund",
-                reference: Some(&reference),
-                note: &note,
-            },
-        )
-        .await?;
-        balance_changed = Some(
-            holds::balance_event(user_id, balance)
-                .stage(&mut tx, now)
-                .await?,
+            row.expires_at,
+            hourly(&row)?,
+            state.settings.rental_rates(),
+            Money::from_units(row.cost),
         );
-    }
+        let mut balance_changed = None;
+        if refund.is_positive() {
+            let reference = format!("refund:rental:{id}");
+            let hours_left = (row.expires_at - now) / MS_PER_HOUR;
+            let note = format!("Early release of rental #{id}: {hours_left} unused whole hours");
+            let balance = billing::post(
+                &mut tx,
+                now,
+                Posting {
+                    user_id,
+                    amount: refund,
+                    kind: "refund",
+                    reference: Some(&reference),
+                    note: &note,
+                },
+            )
+            .await?;
+            balance_changed = Some(
+                holds::balance_event(user_id, balance)
+                    .stage(&mut tx, now)
+                    .await?,
+            );
+        }
+        break (row, tx, refund, balance_changed);
+    };
     tx.commit().await?;
     release_upstream(state, &row).await;
     let rental = reload(state, id).await?;

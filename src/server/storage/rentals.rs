@@ -141,18 +141,21 @@ pub async fn history(
     history::page(db, &HISTORY, COLUMNS, user_id, f, limit, offset).await
 }
 
-/// Marks an active rental released; false when it was not active (someone else got there first).
+/// Marks an active rental released if it still ends at `expires_at` (the end its refund was
+/// worked out from); false when it is no longer active or was extended meanwhile.
 pub async fn mark_released(
     conn: &mut AnyConnection,
     id: i64,
     now: i64,
+    expires_at: i64,
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
         "update rentals set status = 'released', released_at = $2, updated_at = $2, lease_until = null \
-         where id = $1 and status = 'active'",
+         where id = $1 and status = 'active' and expires_at = $3",
     )
     .bind(id)
     .bind(now)
+    .bind(expires_at)
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
