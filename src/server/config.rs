@@ -85,6 +85,12 @@ pub struct Settings {
     /// `EVENT_STREAMS_PER_USER`: live update streams one user may hold open on one instance
     /// (default 20: a browser tab holds one); the next is answered 429.
     pub event_streams_per_user: usize,
+    /// `MAX_CONNECTIONS`: connections open at once; the next is answered 503 (default: the
+    /// process's file limit less 256).
+    pub max_connections: usize,
+    /// `HTTP_HEADER_TIMEOUT_SECS`: a connection must send a whole request head within this
+    /// long of opening or of its last answer, or it is closed (default 10).
+    pub http_header_timeout_secs: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -210,6 +216,20 @@ impl Settings {
                 "a whole number of streams",
             )
             .and_then(|n: usize| positive("EVENT_STREAMS_PER_USER", n))?,
+            max_connections: parse(
+                &get,
+                "MAX_CONNECTIONS",
+                &super::http::connections::default_max_connections().to_string(),
+                "a whole number of connections",
+            )
+            .and_then(|n: usize| positive("MAX_CONNECTIONS", n))?,
+            http_header_timeout_secs: parse(
+                &get,
+                "HTTP_HEADER_TIMEOUT_SECS",
+                "10",
+                "a whole number of seconds",
+            )
+            .and_then(|n: u64| positive("HTTP_HEADER_TIMEOUT_SECS", n))?,
         }
         .refuse_public_sandbox()
     }

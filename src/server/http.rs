@@ -4,6 +4,7 @@ pub mod auth;
 pub mod billing;
 pub mod catalog;
 pub mod completion;
+pub mod connections;
 pub mod cookies;
 pub mod error;
 pub mod events;

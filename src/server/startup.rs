@@ -92,24 +92,15 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        // Event-stream connections are served beside hyper (see `stream_connections`) until
-        // `stop` turns true. On shutdown the hub ends every stream, wherever it is served, so
-        // that hyper's connections can finish their responses and close.
-        let (stop, stopped) = tokio::sync::watch::channel(false);
-        let listener = http::stream_connections::sort(self.listener, self.router.clone(), stopped)?;
+        // On shutdown the hub ends every stream, wherever it is served, so that hyper's
+        // connections can finish their responses and close.
         let events = self.state.events.clone();
-        // Through a make-service, each connection shares the router (an `Arc` clone) and gets
-        // its peer's address (the sandbox control API answers loopback callers only). Handing
-        // `serve` the router itself clones every route's boxed service for every connection:
-        // about 200 KB each, which 10,000 open event streams multiply.
-        let served = axum::serve(
-            listener,
-            self.router
-                .into_make_service_with_connect_info::<http::stream_connections::Peer>(),
-        )
-        .with_graceful_shutdown(async move {
+        let limits = http::connections::Limits {
+            max_connections: self.state.settings.max_connections,
+            header_timeout: Duration::from_secs(self.state.settings.http_header_timeout_secs),
+        };
+        let served = http::connections::serve(self.listener, self.router, limits, async move {
             shutdown.await;
-            let _ = stop.send(true);
             events.close();
         })
         .await;

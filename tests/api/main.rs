@@ -5,6 +5,7 @@ mod auth;
 mod billing;
 mod bulk;
 mod cli;
+mod connections;
 mod database;
 mod errors;
 mod events;

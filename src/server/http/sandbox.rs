@@ -3,7 +3,6 @@
 use super::error::ApiResult;
 use super::extract::ApiJson;
 use super::security;
-use super::stream_connections::Peer;
 use crate::api::{AppError, ErrorCode};
 use crate::sandbox::five_sim::{control, FiveSimEmulator, CONTROL_PATH};
 use crate::server::state::AppState;
@@ -35,7 +34,10 @@ pub const TOKEN_HEADER: &str = "x-sandbox-token";
 /// otherwise, requests from a loopback address made to a loopback host name (a proxy on this
 /// machine that forwards the public's requests keeps their public `Host`).
 async fn only_trusted_callers(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let peer = req.extensions().get::<ConnectInfo<Peer>>().map(|c| c.0 .0);
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0);
     let host_is_loopback = security::origin_of(req.headers(), &state.settings.public_origins)
         .is_some_and(|o| o.is_loopback());
     let presented = req

@@ -7,99 +7,33 @@
 //! each new connection: a plain `GET /api/events` goes through the same router (every layer:
 //! authentication, security headers) as any request, and its response is then written
 //! straight to the socket, frame by frame, with `Connection: close`. Every other connection,
-//! and any request this does not fully understand, is handed to hyper untouched.
+//! and any request this does not fully understand, is handed to hyper untouched
+//! (`connections` holds the accept loop that decides).
 
 use super::events::PATH as EVENTS_PATH;
 use axum::body::Body;
-use axum::extract::connect_info::Connected;
+use axum::extract::ConnectInfo;
 use axum::http::{header, HeaderName, HeaderValue, Method, Request, Version};
-use axum::serve::{IncomingStream, Listener};
 use axum::Router;
 use futures_util::StreamExt;
-use std::io;
 use std::net::SocketAddr;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{mpsc, watch};
+use tokio::net::TcpStream;
 use tower::ServiceExt;
 
 /// A first request longer than this (or not complete in the first read) goes to hyper.
 const HEAD_LIMIT: usize = 4_096;
 const MAX_HEADERS: usize = 32;
 
-/// The listener `axum::serve` reads: every accepted connection except the event streams,
-/// which are served by the task that sorts them.
-pub struct SortedListener {
-    rest: mpsc::Receiver<(TcpStream, SocketAddr)>,
-    local_addr: SocketAddr,
-}
-
-impl Listener for SortedListener {
-    type Io = TcpStream;
-    type Addr = SocketAddr;
-
-    async fn accept(&mut self) -> (TcpStream, SocketAddr) {
-        match self.rest.recv().await {
-            Some(accepted) => accepted,
-            // The sorting task has stopped (shutdown): nothing more will come.
-            None => std::future::pending().await,
-        }
-    }
-
-    fn local_addr(&self) -> io::Result<SocketAddr> {
-        Ok(self.local_addr)
-    }
-}
-
-/// The address a connection comes from, as handlers see it (`ConnectInfo<Peer>`).
-#[derive(Clone, Copy, Debug)]
-pub struct Peer(pub SocketAddr);
-
-impl Connected<IncomingStream<'_, SortedListener>> for Peer {
-    fn connect_info(stream: IncomingStream<'_, SortedListener>) -> Self {
-        Peer(*stream.remote_addr())
-    }
-}
-
-/// Accepts on `listener` until `stop` turns true: event-stream connections are served on the
-/// spot with `router`, each until its stream ends (the event hub ends them all on shutdown);
-/// the rest come out of the returned listener.
-pub fn sort(
-    mut listener: TcpListener,
-    router: Router,
-    mut stop: watch::Receiver<bool>,
-) -> io::Result<SortedListener> {
-    let local_addr = listener.local_addr()?;
-    let (to_hyper, rest) = mpsc::channel(64);
-    tokio::spawn(async move {
-        loop {
-            let (socket, addr) = tokio::select! {
-                accepted = Listener::accept(&mut listener) => accepted,
-                _ = stop.wait_for(|s| *s) => return,
-            };
-            let (router, to_hyper) = (router.clone(), to_hyper.clone());
-            tokio::spawn(async move {
-                match first_request(&socket).await {
-                    Some(first) => serve_stream(socket, first, router).await,
-                    None => {
-                        let _ = to_hyper.send((socket, addr)).await;
-                    }
-                }
-            });
-        }
-    });
-    Ok(SortedListener { rest, local_addr })
-}
-
 /// The parsed first request of a connection, if it is one this module serves.
-struct EventsRequest {
+pub struct EventsRequest {
     request: Request<Body>,
     head_len: usize,
 }
 
 /// Peeks at what the client sent first (without consuming it, so hyper can still read it all):
 /// a complete HTTP/1.1 `GET /api/events` head with no body, or `None`.
-async fn first_request(socket: &TcpStream) -> Option<EventsRequest> {
+pub async fn first_request(socket: &TcpStream) -> Option<EventsRequest> {
     let mut buf = vec![0u8; HEAD_LIMIT];
     let n = socket.peek(&mut buf).await.ok()?;
     parse(&buf[..n])
@@ -143,7 +77,13 @@ fn parse(bytes: &[u8]) -> Option<EventsRequest> {
 
 /// Runs the request through the router and writes the response to the socket as its frames
 /// come, until the body ends or the client goes away.
-async fn serve_stream(mut socket: TcpStream, first: EventsRequest, router: Router) {
+pub async fn serve_stream(
+    mut socket: TcpStream,
+    mut first: EventsRequest,
+    router: Router,
+    peer: SocketAddr,
+) {
+    first.request.extensions_mut().insert(ConnectInfo(peer));
     // Consume the head that was only peeked at.
     let mut head = vec![0u8; first.head_len];
     if socket.read_exact(&mut head).await.is_err() {
