@@ -49,11 +49,18 @@ pub async fn delete_preset(id: i64) -> Result<(), AppError> {
 
 /// Rents a number as the preset says.
 #[server(prefix = "/api/fn", endpoint = "start_preset")]
-pub async fn start_preset(id: i64) -> Result<RentalView, AppError> {
-    use crate::server::{fn_context as cx, services::presets};
+pub async fn start_preset(
+    id: i64,
+    idempotency_key: Option<String>,
+) -> Result<RentalView, AppError> {
+    use crate::server::{fn_context as cx, services::idempotency, services::presets};
     cx::run(async {
         let (state, user) = (cx::state()?, cx::principal()?);
-        let rented = presets::start(&state, user.user_id, id).await?;
+        let key = cx::idempotency_key(idempotency_key);
+        let work = presets::start(&state, user.user_id, id);
+        let fingerprint = ("preset", id);
+        let rented =
+            idempotency::once(&state, user.user_id, key.as_deref(), &fingerprint, work).await?;
         cx::notice_if_plain_form_post(&state, &[rented.rented_summary()]);
         Ok(rented)
     })

@@ -8,12 +8,19 @@ use super::dto::{
 use super::AppError;
 use leptos::prelude::*;
 
+/// Rents a number. Paid calls take an `idempotency_key` (or the `Idempotency-Key` header): the
+/// same key again gets the first answer and pays nothing more.
 #[server(prefix = "/api/fn", endpoint = "create_rental")]
-pub async fn create_rental(rental: NewRental) -> Result<RentalView, AppError> {
-    use crate::server::{fn_context as cx, services::rentals};
+pub async fn create_rental(
+    rental: NewRental,
+    idempotency_key: Option<String>,
+) -> Result<RentalView, AppError> {
+    use crate::server::{fn_context as cx, services::idempotency, services::rentals};
     cx::run(async {
         let (state, user) = (cx::state()?, cx::principal()?);
-        Ok(rentals::create(&state, user.user_id, &rental).await?)
+        let key = cx::idempotency_key(idempotency_key);
+        let work = rentals::create(&state, user.user_id, &rental);
+        Ok(idempotency::once(&state, user.user_id, key.as_deref(), &rental, work).await?)
     })
     .await
 }
@@ -74,11 +81,19 @@ pub async fn mark_rental_read(id: i64) -> Result<(), AppError> {
 }
 
 #[server(prefix = "/api/fn", endpoint = "extend_rental")]
-pub async fn extend_rental(id: i64, hours: u32) -> Result<Extended, AppError> {
-    use crate::server::{fn_context as cx, services::rentals};
+pub async fn extend_rental(
+    id: i64,
+    hours: u32,
+    idempotency_key: Option<String>,
+) -> Result<Extended, AppError> {
+    use crate::server::{fn_context as cx, services::idempotency, services::rentals};
     cx::run(async {
         let (state, user) = (cx::state()?, cx::principal()?);
-        let extended = rentals::extend(&state, user.user_id, id, hours).await?;
+        let key = cx::idempotency_key(idempotency_key);
+        let work = rentals::extend(&state, user.user_id, id, hours);
+        let fingerprint = ("extend", id, hours);
+        let extended =
+            idempotency::once(&state, user.user_id, key.as_deref(), &fingerprint, work).await?;
         cx::notice_if_plain_form_post(&state, &[extended.summary()]);
         Ok(extended)
     })
@@ -109,12 +124,18 @@ pub async fn set_rental_auto_renew(id: i64, auto_renew: bool) -> Result<RentalVi
 
 /// Rents `count` identical numbers; each succeeds or fails on its own.
 #[server(prefix = "/api/fn", endpoint = "create_rentals")]
-pub async fn create_rentals(rental: NewRental, count: u32) -> Result<BulkResults, AppError> {
-    use crate::server::{fn_context as cx, services::rental_bulk};
+pub async fn create_rentals(
+    rental: NewRental,
+    count: u32,
+    idempotency_key: Option<String>,
+) -> Result<BulkResults, AppError> {
+    use crate::server::{fn_context as cx, services::idempotency, services::rental_bulk};
     cx::run(async {
         let (state, user) = (cx::state()?, cx::principal()?);
+        let key = cx::idempotency_key(idempotency_key);
         let req = super::dto::NewRentals { rental, count };
-        let results = rental_bulk::create(&state, user.user_id, &req).await?;
+        let work = rental_bulk::create(&state, user.user_id, &req);
+        let results = idempotency::once(&state, user.user_id, key.as_deref(), &req, work).await?;
         cx::notice_if_plain_form_post(&state, &results.lines("Rented"));
         Ok(results)
     })
@@ -123,11 +144,17 @@ pub async fn create_rentals(rental: NewRental, count: u32) -> Result<BulkResults
 
 /// Extends or releases several rentals; each succeeds or fails on its own.
 #[server(prefix = "/api/fn", endpoint = "bulk_rentals")]
-pub async fn bulk_rentals(request: BulkRequest) -> Result<BulkResults, AppError> {
-    use crate::server::{fn_context as cx, services::rental_bulk};
+pub async fn bulk_rentals(
+    request: BulkRequest,
+    idempotency_key: Option<String>,
+) -> Result<BulkResults, AppError> {
+    use crate::server::{fn_context as cx, services::idempotency, services::rental_bulk};
     cx::run(async {
         let (state, user) = (cx::state()?, cx::principal()?);
-        let results = rental_bulk::apply(&state, user.user_id, &request).await?;
+        let key = cx::idempotency_key(idempotency_key);
+        let work = rental_bulk::apply(&state, user.user_id, &request);
+        let results =
+            idempotency::once(&state, user.user_id, key.as_deref(), &request, work).await?;
         cx::notice_if_plain_form_post(&state, &results.lines("Done"));
         Ok(results)
     })

@@ -11,11 +11,15 @@ use leptos::prelude::*;
 #[server(prefix = "/api/fn", endpoint = "create_verification")]
 pub async fn create_verification(
     verification: NewVerification,
+    idempotency_key: Option<String>,
 ) -> Result<VerificationView, AppError> {
-    use crate::server::{fn_context as cx, services::verifications};
+    use crate::server::{fn_context as cx, services::idempotency, services::verifications};
     cx::run(async {
         let (state, user) = (cx::state()?, cx::principal()?);
-        let v = verifications::create(&state, user.user_id, &verification).await?;
+        let key = cx::idempotency_key(idempotency_key);
+        let work = verifications::create(&state, user.user_id, &verification);
+        let v =
+            idempotency::once(&state, user.user_id, key.as_deref(), &verification, work).await?;
         cx::notice_if_plain_form_post(&state, &[v.bought_summary()]);
         Ok(v)
     })
@@ -78,11 +82,17 @@ pub async fn finish_verification(id: i64) -> Result<VerificationView, AppError> 
 
 /// "Verify again" on the same number.
 #[server(prefix = "/api/fn", endpoint = "reuse_verification")]
-pub async fn reuse_verification(id: i64) -> Result<VerificationView, AppError> {
-    use crate::server::{fn_context as cx, services::verifications};
+pub async fn reuse_verification(
+    id: i64,
+    idempotency_key: Option<String>,
+) -> Result<VerificationView, AppError> {
+    use crate::server::{fn_context as cx, services::idempotency, services::verifications};
     cx::run(async {
         let (state, user) = (cx::state()?, cx::principal()?);
-        let v = verifications::reuse(&state, user.user_id, id).await?;
+        let key = cx::idempotency_key(idempotency_key);
+        let work = verifications::reuse(&state, user.user_id, id);
+        let fingerprint = ("reuse", id);
+        let v = idempotency::once(&state, user.user_id, key.as_deref(), &fingerprint, work).await?;
         cx::notice_if_plain_form_post(&state, &[v.bought_summary()]);
         Ok(v)
     })

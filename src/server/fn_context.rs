@@ -50,6 +50,18 @@ pub fn principal() -> Result<Principal, AppError> {
         .ok_or_else(AppError::unauthorized)
 }
 
+/// The key that makes a paid call idempotent: the form's own (`idempotency_key`, rendered once
+/// per page, so a form sent twice pays once) or, from scripts, the `Idempotency-Key` header.
+pub fn idempotency_key(from_form: Option<String>) -> Option<String> {
+    from_form.filter(|k| !k.is_empty()).or_else(|| {
+        with_request(|p| {
+            p.headers
+                .get(crate::server::services::idempotency::HEADER)
+                .map(|v| v.to_str().unwrap_or("\u{0}").to_owned())
+        })
+    })
+}
+
 /// Whether this is an HTTP call of a server function (not a page render calling one in-process).
 fn is_server_fn_call() -> bool {
     with_request(|p| Some(p.uri.path().starts_with(crate::api::SERVER_FN_PREFIX))).unwrap_or(false)

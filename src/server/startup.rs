@@ -16,6 +16,7 @@ use super::state::AppState;
 use super::storage::Db;
 use crate::app::App;
 use crate::sandbox::five_sim::FiveSimEmulator;
+use crate::ui::components::FormNonce;
 use crate::ui::islands::LiveCursor;
 use anyhow::Context;
 use axum::Router;
@@ -240,6 +241,7 @@ fn router(state: AppState) -> Router {
             // The cursor first, before anything on the page is read: the page is as of it.
             move || {
                 provide_context(LiveCursor(context_state.events.cursor()));
+                provide_context(FormNonce(random_token("", 12)));
                 provide_context(context_state.clone());
             },
             {

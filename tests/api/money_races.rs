@@ -93,3 +93,104 @@ async fn an_extension_racing_a_release_is_refunded_for_the_hours_actually_left()
     app.assert_ledger_invariant(s.user_id).await;
     println!("extensions that won the race: {extended}; refused after the release: {refused}");
 }
+
+#[tokio::test]
+async fn every_paid_operation_takes_an_idempotency_key_and_pays_once() {
+    let app = spawn_app().await;
+    let s = app.funded("100").await;
+    let rental = app.rent(&s, 20).await;
+    let id = rental["id"].as_i64().unwrap();
+    let paid = |method: Method, path: String, body: Value, key: &'static str| {
+        app.as_browser(method, &path, &s)
+            .header("Idempotency-Key", key)
+            .json(&body)
+            .send()
+    };
+
+    // Extending twice with one key extends once; the retry reads the first answer.
+    let before = app.balance(&s).await;
+    let first = paid(
+        Method::POST,
+        format!("/api/rentals/{id}/extend"),
+        json!({"hours": 1}),
+        "ext-1",
+    )
+    .await
+    .unwrap();
+    assert_eq!(first.status(), 200);
+    let first = first.text().await.unwrap();
+    let again = paid(
+        Method::POST,
+        format!("/api/rentals/{id}/extend"),
+        json!({"hours": 1}),
+        "ext-1",
+    )
+    .await
+    .unwrap();
+    assert_eq!(again.status(), 200);
+    assert_eq!(again.text().await.unwrap(), first);
+    let charged = dec(&serde_json::from_str::<Value>(&first).unwrap()["charged"]);
+    assert_eq!(app.balance(&s).await, before - charged);
+    // The same key for something else is refused, naming the header.
+    let other = paid(
+        Method::POST,
+        format!("/api/rentals/{id}/extend"),
+        json!({"hours": 2}),
+        "ext-1",
+    )
+    .await
+    .unwrap();
+    assert_eq!(error_body(other, 422).await["field"], "Idempotency-Key");
+
+    // Bulk operations likewise.
+    let bulk = json!({"action": "extend", "ids": [id], "hours": 1});
+    let before = app.balance(&s).await;
+    for _ in 0..2 {
+        let r = paid(
+            Method::POST,
+            "/api/rentals/bulk".into(),
+            bulk.clone(),
+            "bulk-1",
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.status(), 200);
+    }
+    assert_eq!(app.balance(&s).await, before - charged);
+
+    // And the server functions the pages post to: a form sent twice rents once.
+    let html = app.page_html("/rentals?country=GB", &s).await;
+    assert!(
+        html.contains(r#"name="idempotency_key""#),
+        "the rent form carries its key"
+    );
+    let rented_before = app.get_json("/api/rentals/active", &s).await["rentals"]
+        .as_array()
+        .unwrap()
+        .len();
+    let form = [
+        ("rental[country]", "GB"),
+        ("rental[service]", "telegram"),
+        ("rental[duration_hours]", "3"),
+        ("count", "1"),
+        ("idempotency_key", "page-1:rent"),
+    ];
+    let mut answers = Vec::new();
+    for _ in 0..2 {
+        let r = app
+            .as_browser(Method::POST, "/api/fn/create_rentals", &s)
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        answers.push(r.text().await.unwrap());
+    }
+    assert_eq!(answers[0], answers[1]);
+    let rented_after = app.get_json("/api/rentals/active", &s).await["rentals"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(rented_after, rented_before + 1);
+    app.assert_ledger_invariant(s.user_id).await;
+}

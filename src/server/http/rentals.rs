@@ -3,8 +3,8 @@
 use super::error::ApiResult;
 use super::extract::{ApiJson, ApiQuery, AuthUser};
 use crate::api::dto::{
-    BulkRequest, BulkResults, ExtendRental, Extended, HistoryQuery, MessageList, NewRental,
-    NewRentals, Released, RentalPage, RentalPatch, RentalView,
+    BulkRequest, ExtendRental, HistoryQuery, MessageList, NewRental, NewRentals, Released,
+    RentalPage, RentalPatch, RentalView,
 };
 use crate::server::services::idempotency::{self, Replayable};
 use crate::server::services::{rental_bulk, rentals};
@@ -73,9 +73,13 @@ async fn create(
 async fn bulk(
     State(state): State<AppState>,
     AuthUser(p): AuthUser,
+    headers: HeaderMap,
     ApiJson(body): ApiJson<BulkRequest>,
-) -> ApiResult<Json<BulkResults>> {
-    Ok(Json(rental_bulk::apply(&state, p.user_id, &body).await?))
+) -> ApiResult<Response> {
+    let work = rental_bulk::apply(&state, p.user_id, &body);
+    let key = idempotency_key(&headers);
+    let outcome = idempotency::run(&state, p.user_id, key, &body, 200, work).await?;
+    Ok(replayable(outcome, StatusCode::OK))
 }
 
 async fn bulk_create(
@@ -127,12 +131,16 @@ async fn patch(
 async fn extend(
     State(state): State<AppState>,
     AuthUser(p): AuthUser,
+    headers: HeaderMap,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<ExtendRental>,
-) -> ApiResult<Json<Extended>> {
-    Ok(Json(
-        rentals::extend(&state, p.user_id, rental_id(&id)?, body.hours).await?,
-    ))
+) -> ApiResult<Response> {
+    let id = rental_id(&id)?;
+    let work = rentals::extend(&state, p.user_id, id, body.hours);
+    let key = idempotency_key(&headers);
+    let fingerprint = ("extend", id, body.hours);
+    let outcome = idempotency::run(&state, p.user_id, key, &fingerprint, 200, work).await?;
+    Ok(replayable(outcome, StatusCode::OK))
 }
 
 async fn release(

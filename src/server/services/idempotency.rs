@@ -6,6 +6,7 @@ use super::secrets::digest;
 use crate::server::state::AppState;
 use crate::server::storage::idempotency;
 use crate::server::ServerError;
+use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::future::Future;
 
@@ -77,5 +78,27 @@ where
             idempotency::forget(pool, user_id, key).await?;
             Err(e)
         }
+    }
+}
+
+/// [`run`] for callers that want the value either way (server functions): a replayed answer
+/// is read back into `T`.
+pub async fn once<T, R, F>(
+    state: &AppState,
+    user_id: i64,
+    key: Option<&str>,
+    request: &R,
+    work: F,
+) -> Result<T, ServerError>
+where
+    T: Serialize + DeserializeOwned,
+    R: Serialize,
+    F: Future<Output = Result<T, ServerError>>,
+{
+    match run(state, user_id, key, request, 200, work).await? {
+        Replayable::Fresh(value) => Ok(value),
+        Replayable::Replay { body, .. } => serde_json::from_str(&body).map_err(|e| {
+            anyhow::anyhow!("a saved idempotent answer does not read back: {e}").into()
+        }),
     }
 }

@@ -22,8 +22,9 @@ struct Ticked {
 
 const BOXES: &str = "input.select";
 
+/// `idempotency_key`: this rendering's key for the bar's form (see `form_key`).
 #[island]
-pub fn BulkBar() -> impl IntoView {
+pub fn BulkBar(idempotency_key: Option<String>) -> impl IntoView {
     let ticked = RwSignal::new(Vec::<Ticked>::new());
     let all_ticked = RwSignal::new(false);
     let hours = RwSignal::new(1u32);
@@ -68,6 +69,7 @@ pub fn BulkBar() -> impl IntoView {
     let none = move || ticked.read().is_empty();
     view! {
         <form class="bulk-bar card needs-js" data-testid="bulk-bar" method="post" action=BulkRentals::url()>
+            {idempotency_key.map(|key| view! { <input type="hidden" name="idempotency_key" value=key /> })}
             <label class="check">
                 <input
                     type="checkbox"

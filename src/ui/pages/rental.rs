@@ -8,7 +8,9 @@ use crate::api::rentals::{
     SetRentalAutoRenew,
 };
 use crate::domain::rental::RentalStatus;
-use crate::ui::components::{action_error, format_time, CopyButton, Countdown, ErrorNotice};
+use crate::ui::components::{
+    action_error, format_time, CopyButton, Countdown, ErrorNotice, IdempotencyKey,
+};
 use crate::ui::islands::ExtendHours;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -139,6 +141,7 @@ fn RentalDetail(
                 <div class="actions">
                     <ActionForm action=extend attr:class="inline-form">
                         <input type="hidden" name="id" value=id.to_string() />
+                        <IdempotencyKey scope=format!("extend-{id}") />
                         <ExtendHours per_hour=rental.extension_per_hour />
                         <button type="submit" class="btn">"Extend"</button>
                     </ActionForm>

@@ -11,7 +11,8 @@ use crate::api::AppError;
 use crate::app::SessionResource;
 use crate::domain::Money;
 use crate::ui::components::{
-    action_error, hours_label, CopyButton, Countdown, CountryPicker, ErrorNotice,
+    action_error, form_key, hours_label, CopyButton, Countdown, CountryPicker, ErrorNotice,
+    IdempotencyKey,
 };
 use crate::ui::islands::{BulkBar, RentChoices};
 use crate::ui::pages::rental::ReleaseForm;
@@ -80,7 +81,7 @@ pub fn RentalsPage() -> impl IntoView {
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
                     let list = rentals.await;
-                    let bar = list.is_ok().then(|| view! { <BulkBar /> });
+                    let bar = list.is_ok().then(|| view! { <BulkBar idempotency_key=form_key("bulk") /> });
                     view! {
                         {bar}
                         <div data-live="rentals">
@@ -117,6 +118,7 @@ fn CreateForm(
     view! {
         <ActionForm action=create attr:class="create-form">
             <input type="hidden" name="rental[country]" value=country />
+            <IdempotencyKey scope="rent" />
             <RentChoices list balance />
             // The same choices, saved under a name instead of rented.
             <details class="preset-save">
@@ -163,6 +165,7 @@ fn Presets(
                                     <div class="actions">
                                         <ActionForm action=start>
                                             <input type="hidden" name="id" value=p.id.to_string() />
+                                            <IdempotencyKey scope=format!("preset-{}", p.id) />
                                             <button type="submit" class="btn btn-small btn-primary" aria-label=rent_label>"Rent"</button>
                                         </ActionForm>
                                         <ActionForm action=delete>

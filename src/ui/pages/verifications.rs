@@ -11,7 +11,7 @@ use crate::api::verifications::{
 };
 use crate::domain::verification::VerificationStatus;
 use crate::ui::components::{
-    action_error, format_time, CopyButton, Countdown, CountryPicker, ErrorNotice,
+    action_error, format_time, CopyButton, Countdown, CountryPicker, ErrorNotice, IdempotencyKey,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -162,6 +162,7 @@ fn BuyForm(list: ServiceList, create: ServerAction<CreateVerification>) -> impl 
     view! {
         <ActionForm action=create attr:class="create-form">
             <input type="hidden" name="verification[country]" value=list.country.clone() />
+            <IdempotencyKey scope="verify" />
             <div class="field grow">
                 <label for="vservice">"Service"</label>
                 <select id="vservice" name="verification[service]">
@@ -232,7 +233,13 @@ fn VerificationCard(verification: VerificationView, actions: Actions) -> impl In
             <div class="actions">
                 {(waiting && v.message_count == 0).then(|| id_form!(actions.cancel, id, "btn btn-small", "Cancel and refund"))}
                 {(v.status == VerificationStatus::Received).then(|| id_form!(actions.finish, id, "btn btn-small btn-primary", "Finish"))}
-                {(v.status == VerificationStatus::Received).then(|| id_form!(actions.reuse, id, "btn btn-small", "Verify again"))}
+                {(v.status == VerificationStatus::Received).then(|| view! {
+                    <ActionForm action=actions.reuse>
+                        <input type="hidden" name="id" value=id.to_string() />
+                        <IdempotencyKey scope=format!("reuse-{id}") />
+                        <button type="submit" class="btn btn-small">"Verify again"</button>
+                    </ActionForm>
+                })}
             </div>
         </article>
     }
