@@ -390,6 +390,92 @@ async fn scenario_api(server: &Server, client: &Client) -> Res<Vec<Figure>> {
     Ok(figures)
 }
 
+/// 500 sign-ins with unknown emails and 64 sign-ups at once (argon2, 19 MiB each), while a
+/// customer reads their balance every 20 ms: the server's memory stays bounded and comes back,
+/// and the reads stay fast.
+async fn scenario_signin(server: &Server, client: &Client) -> Res<Vec<Figure>> {
+    let c = customer(server, client, "1").await?;
+    let sampler = RssSampler::start(server.pid());
+    let flood_client = Client::new();
+    let logins = (0..500).map(|i| {
+        flood_client
+            .post(server.url("/api/auth/login"))
+            .json(
+                &json!({"email": format!("nobody-{i}@example.com"), "password": "whatever it is"}),
+            )
+            .send()
+    });
+    let signups = (0..64).map(|i| {
+        flood_client
+            .post(server.url("/api/auth/register"))
+            .json(&json!({"email": format!("flood-{i}-{}@example.com", secrets::random_token("", 4)), "password": "correct horse battery"}))
+            .send()
+    });
+    let flood = async {
+        let (logins, signups) = tokio::join!(
+            futures_util::future::join_all(logins),
+            futures_util::future::join_all(signups)
+        );
+        logins
+            .into_iter()
+            .chain(signups)
+            .filter(|r| r.is_err())
+            .count()
+    };
+    let reads = async {
+        let mut times = Vec::new();
+        for _ in 0..100 {
+            let started = Instant::now();
+            let r = client
+                .get(server.url("/api/billing/balance"))
+                .bearer_auth(&c.key)
+                .send()
+                .await;
+            if r.map(|r| r.status().is_success()).unwrap_or(false) {
+                times.push(started.elapsed().as_secs_f64() * 1000.0);
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        times
+    };
+    let (failed, mut times) = tokio::join!(flood, reads);
+    let peak = sampler.peak_mib();
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let after = rss_kib(server.pid()) as f64 / 1024.0;
+    times.sort_by(f64::total_cmp);
+    let worst = times.last().copied().unwrap_or(f64::INFINITY);
+    let p99 = times
+        .get(times.len().saturating_sub(1) * 99 / 100)
+        .copied()
+        .unwrap_or(f64::INFINITY);
+    Ok(vec![
+        figure(
+            "sign-in flood (500 + 64 sign-ups): peak RSS",
+            format!("{peak:.1} MiB"),
+            "< 256 MiB",
+            peak < 256.0,
+        ),
+        figure(
+            "sign-in flood: RSS 5 s later",
+            format!("{after:.1} MiB"),
+            "< 256 MiB",
+            after < 256.0,
+        ),
+        figure(
+            "sign-in flood: balance reads meanwhile (p99 / worst)",
+            format!("{p99:.1} / {worst:.1} ms ({} of 100 answered)", times.len()),
+            "< 100 ms, all answered",
+            worst < 100.0 && times.len() == 100,
+        ),
+        figure(
+            "sign-in flood: requests left unanswered",
+            failed.to_string(),
+            "0",
+            failed == 0,
+        ),
+    ])
+}
+
 /// `POST /api/rentals/create` with API keys against the emulator, then the ledger invariant.
 async fn scenario_create(server: &Server, client: &Client) -> Res<Vec<Figure>> {
     unlimited_upstream(server, client).await?;
@@ -591,7 +677,7 @@ async fn main() -> Res<()> {
         .skip(1)
         .filter(|a| !a.starts_with('-'))
         .collect();
-    let all = ["api", "create", "page", "stream", "poll"];
+    let all = ["api", "create", "page", "stream", "poll", "signin"];
     let chosen: Vec<&str> = if args.is_empty() {
         all.to_vec()
     } else {
@@ -625,6 +711,7 @@ async fn main() -> Res<()> {
             "page" => scenario_page(&server, &client).await,
             "stream" => stream::run(&server, &client).await,
             "poll" => poll::run(&server, &client).await,
+            "signin" => scenario_signin(&server, &client).await,
             _ => unreachable!(),
         };
         match result {
