@@ -2,3 +2,4 @@
 //! the tests run the real clients against. Server-only, like `server`.
 
 pub mod five_sim;
+pub mod guard;

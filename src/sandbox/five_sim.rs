@@ -6,6 +6,7 @@ pub mod api;
 pub mod catalog;
 pub mod control;
 
+use super::guard;
 use crate::domain::sms::extract_code;
 use crate::server::clock::{from_ms, Clock};
 use rust_decimal::Decimal;
@@ -110,6 +111,8 @@ pub struct FiveSimEmulator {
     api_key: Arc<str>,
     pub clock: Clock,
     pub auto_sms: bool,
+    /// `SANDBOX_CONTROL_TOKEN`, which the control API on the emulator's own port asks for too.
+    pub control_token: Option<Arc<str>>,
 }
 
 impl FiveSimEmulator {
@@ -130,7 +133,14 @@ impl FiveSimEmulator {
             api_key: Arc::from(api_key),
             clock,
             auto_sms,
+            control_token: None,
         }
+    }
+
+    /// Asks callers of the control API on the emulator's own port for this token.
+    pub fn with_control_token(mut self, token: Option<&str>) -> Self {
+        self.control_token = token.map(Arc::from);
+        self
     }
 
     pub fn accepts(&self, bearer: Option<&str>) -> bool {
@@ -476,10 +486,18 @@ impl Order {
 
 /// The emulator's routes: 5SIM's API under `/sandbox/5sim/v1`, the control API under
 /// `/sandbox/5sim/control`.
+/// The emulator's own server: 5SIM's API, and the control API for callers the guard trusts.
 pub fn router(em: FiveSimEmulator) -> axum::Router {
+    let token = guard::ControlToken(em.control_token.clone());
     axum::Router::new()
         .nest("/sandbox/5sim/v1", api::router(em.clone()))
-        .nest(CONTROL_PATH, control::router(em))
+        .nest(
+            CONTROL_PATH,
+            control::router(em).layer(axum::middleware::from_fn_with_state(
+                token,
+                guard::only_trusted_callers,
+            )),
+        )
 }
 
 /// Where the emulator's control API lives on any router that mounts it.
@@ -493,7 +511,8 @@ pub async fn serve(em: FiveSimEmulator, addr: std::net::SocketAddr) -> std::io::
         control::spawn_rental_chatter(em.clone());
     }
     tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, router(em).into_make_service()).await {
+        let app = router(em).into_make_service_with_connect_info::<std::net::SocketAddr>();
+        if let Err(e) = axum::serve(listener, app).await {
             tracing::error!(error = %e, "the 5SIM emulator stopped");
         }
     });

@@ -203,7 +203,8 @@ async fn start_sandbox(
     clock: &Clock,
 ) -> anyhow::Result<(Arc<dyn SmsProvider>, FiveSimEmulator)> {
     let key = random_token("sandbox_", 16);
-    let emulator = FiveSimEmulator::new(&key, clock.clone(), settings.sandbox_auto_sms);
+    let emulator = FiveSimEmulator::new(&key, clock.clone(), settings.sandbox_auto_sms)
+        .with_control_token(settings.sandbox_control_token.as_ref().map(|t| t.expose()));
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], settings.sandbox_port));
     let base_url = crate::sandbox::five_sim::serve(emulator.clone(), addr)
         .await

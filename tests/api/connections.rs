@@ -39,15 +39,20 @@ async fn silent_and_slow_connections_are_closed_and_do_not_keep_anyone_waiting()
             .unwrap();
         slow.push(s);
     }
-    // The slow ones keep trickling their head, a byte at a time.
+    let opened = Instant::now();
+    // The slow ones keep trickling their head, a byte every 300 ms, for longer than they may
+    // take: the timeout runs from the start of the head, not from the last byte.
     let trickle = tokio::spawn(async move {
-        for _ in 0..6 {
-            tokio::time::sleep(Duration::from_millis(500)).await;
-            for s in slow.iter_mut() {
-                let _ = s.write_all(b"x").await;
+        let mut closed = vec![None; slow.len()];
+        while opened.elapsed() < Duration::from_secs(8) {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            for (i, s) in slow.iter_mut().enumerate() {
+                if closed[i].is_none() && s.write_all(b"x").await.is_err() {
+                    closed[i] = Some(opened.elapsed());
+                }
             }
         }
-        slow
+        closed
     });
 
     // Meanwhile an ordinary client is served at once.
@@ -74,13 +79,28 @@ async fn silent_and_slow_connections_are_closed_and_do_not_keep_anyone_waiting()
             "a silent connection stayed open"
         );
     }
-    let mut slow = trickle.await.unwrap();
-    for s in slow.iter_mut() {
+    for (i, closed) in trickle.await.unwrap().into_iter().enumerate() {
+        let closed = closed.unwrap_or_else(|| panic!("slow connection {i} stayed open"));
+        // Closed about when the 2 s ran out (a write notices a close a moment later).
         assert!(
-            closed_within(s, Duration::from_secs(5)).await,
-            "a slow connection stayed open"
+            closed < Duration::from_secs(4),
+            "slow connection {i} closed after {closed:?}"
         );
     }
+}
+
+#[tokio::test]
+async fn a_connection_that_starts_an_http2_preface_and_stalls_is_closed() {
+    let app = spawn_app_with(&[("HTTP_HEADER_TIMEOUT_SECS", "1".into())]).await;
+    let addr = app.address.trim_start_matches("http://").to_owned();
+    let mut s = TcpStream::connect(&addr).await.unwrap();
+    s.write_all(b"P").await.unwrap();
+    assert!(closed_within(&mut s, Duration::from_secs(3)).await);
+    let mut s = TcpStream::connect(&addr).await.unwrap();
+    s.write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")
+        .await
+        .unwrap();
+    assert!(closed_within(&mut s, Duration::from_secs(3)).await);
 }
 
 #[tokio::test]

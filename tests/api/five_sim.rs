@@ -564,3 +564,51 @@ async fn faults_can_be_cleared_and_the_request_log_read() {
     assert!(up.client.balance().await.is_ok());
     assert_eq!(up.requests_to("/user/profile").await, 1);
 }
+
+#[tokio::test]
+async fn the_emulators_own_control_api_answers_only_this_machine_or_its_token() {
+    let u = upstream().await;
+    let url = u.base_url.replace("/v1", "/control/requests");
+    let get = |extra: &[(&'static str, &'static str)]| {
+        let mut req = u.http.get(&url);
+        for (k, v) in extra {
+            req = req.header(*k, *v);
+        }
+        req.send()
+    };
+    assert_eq!(get(&[]).await.unwrap().status(), 200);
+    // A page whose name was rebound to this address, or a proxy passing the public on.
+    assert_eq!(
+        get(&[("host", "rebind.evil.example")])
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    assert_eq!(
+        get(&[("x-forwarded-for", "203.0.113.7")])
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    // 5SIM's own API is not the control API: it keeps answering as 5SIM does.
+    assert!(u.client.balance().await.is_ok());
+
+    // With a token, only its holder.
+    let emulator =
+        FiveSimEmulator::new(KEY, Clock::default(), false).with_control_token(Some("tok"));
+    let base = five_sim::serve(emulator, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let url = base.replace("/v1", "/control/requests");
+    assert_eq!(u.http.get(&url).send().await.unwrap().status(), 403);
+    let r = u
+        .http
+        .get(&url)
+        .header("x-sandbox-token", "tok")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}

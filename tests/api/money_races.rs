@@ -92,6 +92,8 @@ async fn an_extension_racing_a_release_is_refunded_for_the_hours_actually_left()
     }
     app.assert_ledger_invariant(s.user_id).await;
     println!("extensions that won the race: {extended}; refused after the release: {refused}");
+    // Both orders happened, so both paths were taken (about a third and two thirds here).
+    assert!(extended > 0 && refused > 0, "{extended} / {refused}");
 }
 
 #[tokio::test]
@@ -109,27 +111,18 @@ async fn every_paid_operation_takes_an_idempotency_key_and_pays_once() {
 
     // Extending twice with one key extends once; the retry reads the first answer.
     let before = app.balance(&s).await;
-    let first = paid(
-        Method::POST,
-        format!("/api/rentals/{id}/extend"),
-        json!({"hours": 1}),
-        "ext-1",
-    )
-    .await
-    .unwrap();
-    assert_eq!(first.status(), 200);
-    let first = first.text().await.unwrap();
-    let again = paid(
-        Method::POST,
-        format!("/api/rentals/{id}/extend"),
-        json!({"hours": 1}),
-        "ext-1",
-    )
-    .await
-    .unwrap();
-    assert_eq!(again.status(), 200);
-    assert_eq!(again.text().await.unwrap(), first);
-    let charged = dec(&serde_json::from_str::<Value>(&first).unwrap()["charged"]);
+    let mut answers = Vec::new();
+    for _ in 0..2 {
+        let path = format!("/api/rentals/{id}/extend");
+        let r = paid(Method::POST, path, json!({"hours": 1}), "ext-1")
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        answers.push(r.text().await.unwrap());
+    }
+    assert_eq!(answers[0], answers[1]);
+    let first = &answers[0];
+    let charged = dec(&serde_json::from_str::<Value>(first).unwrap()["charged"]);
     assert_eq!(app.balance(&s).await, before - charged);
     // The same key for something else is refused, naming the header.
     let other = paid(

@@ -9,15 +9,18 @@
 //!   and closed, so a flood of idle sockets cannot use up the process's file descriptors and
 //!   leave a real client unanswered.
 //! - Connections opening with `GET /api/events` are served beside hyper
-//!   (`stream_connections`); the rest by hyper (HTTP/1.1 and HTTP/2).
+//!   (`stream_connections`); the rest by hyper, HTTP/1.1 only (as `axum::serve` did here:
+//!   browsers speak HTTP/2 only over TLS, which the proxy in front terminates; and an HTTP/2
+//!   connection could be held open with its preface alone, or with pings, past every
+//!   timeout above).
 
 use super::stream_connections::{first_request, serve_stream};
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::Router;
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto::Builder;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use std::future::Future;
 use std::sync::Arc;
@@ -43,17 +46,14 @@ pub async fn serve(
     limits: Limits,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
-    let open = Arc::new(Semaphore::new(limits.max_connections));
+    let open = Arc::new(Semaphore::new(
+        limits.max_connections.min(Semaphore::MAX_PERMITS),
+    ));
     let graceful = GracefulShutdown::new();
-    let mut builder = Builder::new(TokioExecutor::new());
+    let mut builder = http1::Builder::new();
     builder
-        .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(limits.header_timeout);
-    builder
-        .http2()
-        .timer(TokioTimer::new())
-        .keep_alive_interval(Some(limits.header_timeout));
     let builder = Arc::new(builder);
     tokio::pin!(shutdown);
     loop {
@@ -92,8 +92,9 @@ pub async fn serve(
                     request.extensions_mut().insert(ConnectInfo(peer));
                     router.clone().oneshot(request.map(Body::new))
                 });
-            let connection = builder.serve_connection_with_upgrades(TokioIo::new(socket), service);
-            if let Err(e) = watcher.watch(connection.into_owned()).await {
+            // No upgrades: the app has no WebSockets.
+            let connection = builder.serve_connection(TokioIo::new(socket), service);
+            if let Err(e) = watcher.watch(connection).await {
                 tracing::debug!(error = %e, "connection ended with an error");
             }
         });

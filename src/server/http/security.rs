@@ -47,9 +47,10 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
 
     let has_cookie = cookies::read(req.headers(), SESSION_COOKIE).is_some();
     if is_state_changing(req.method()) {
-        if let Err(refusal) =
-            same_origin_check(req.headers(), has_cookie, &state.settings.public_origins)
-        {
+        let this_site: Vec<Origin> = origins_serving(host_of(&req), &state.settings.public_origins)
+            .cloned()
+            .collect();
+        if let Err(refusal) = same_origin_check(req.headers(), has_cookie, &this_site) {
             tracing::warn!(method = %req.method(), path = %req.uri().path(), refusal, "cross-site request refused");
             return AppError::new(
                 ErrorCode::Forbidden,
@@ -106,18 +107,10 @@ fn not_for_caches(mut response: Response) -> Response {
 /// Refuses a request for a host this server is not (`PUBLIC_ORIGIN`): a DNS-rebinding page
 /// that points its own name at this address reaches the port but not the app.
 pub async fn known_host(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let host = req
-        .headers()
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .or_else(|| req.uri().authority().map(|a| a.as_str()));
-    let known = host.is_some_and(|h| {
-        state
-            .settings
-            .public_origins
-            .iter()
-            .any(|o| o.serves_host(h))
-    });
+    let host = host_of(&req);
+    let known = origins_serving(host, &state.settings.public_origins)
+        .next()
+        .is_some();
     if !known {
         tracing::warn!(host = ?host, path = %req.uri().path(), "request for an unknown host refused");
         return AppError::new(
@@ -129,29 +122,40 @@ pub async fn known_host(State(state): State<AppState>, req: Request, next: Next)
     next.run(req).await
 }
 
-/// The public origin a request was made to, found by its `Host`.
-pub fn origin_of<'a>(headers: &HeaderMap, origins: &'a [Origin]) -> Option<&'a Origin> {
-    let host = headers.get(header::HOST)?.to_str().ok()?;
-    origins.iter().find(|o| o.serves_host(host))
+/// The host a request names: its `Host` header, or else its URI's authority.
+pub fn host_of(req: &Request) -> Option<&str> {
+    req.headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| req.uri().authority().map(|a| a.as_str()))
+}
+
+/// The public origins a request for `host` may have been made to: one host can be listed
+/// under both schemes (while moving to HTTPS), and the scheme is the proxy's to know.
+pub fn origins_serving<'a>(
+    host: Option<&'a str>,
+    origins: &'a [Origin],
+) -> impl Iterator<Item = &'a Origin> + 'a {
+    origins
+        .iter()
+        .filter(move |o| host.is_some_and(|h| o.serves_host(h)))
 }
 
 /// Another site may not be the target of a redirect we send: a plain form post is sent back
-/// to its `Referer`, which the sender controls. A redirect elsewhere goes to the home page.
-fn keep_redirect_on_site(response: &mut Response, origin: Option<&Origin>) {
-    let Some(location) = response
-        .headers()
-        .get(header::LOCATION)
-        .and_then(|v| v.to_str().ok())
-    else {
+/// to its `Referer`, which the sender controls. A redirect elsewhere (or one that cannot be
+/// read) goes to the home page.
+fn keep_redirect_on_site(response: &mut Response, this_site: &[Origin]) {
+    let Some(location) = response.headers().get(header::LOCATION) else {
         return;
     };
+    let location = location.to_str().unwrap_or("");
     let on_site =
         |path: &str| path.starts_with('/') && !path.starts_with("//") && !path.contains('\\');
     if on_site(location) {
         return;
     }
     let safe = Origin::parse(location)
-        .filter(|target| Some(target) == origin)
+        .filter(|target| this_site.contains(target))
         .and_then(|_| {
             let rest = location.split_once("://")?.1;
             let path = &rest[rest.find('/').unwrap_or(rest.len())..];
@@ -173,15 +177,15 @@ fn is_state_changing(method: &Method) -> bool {
 fn same_origin_check(
     headers: &HeaderMap,
     has_cookie: bool,
-    origins: &[Origin],
+    this_site: &[Origin],
 ) -> Result<(), &'static str> {
-    let this_site = origin_of(headers, origins);
     let header_str = |name| {
         headers
             .get(name)
             .and_then(|v: &HeaderValue| v.to_str().ok())
     };
-    let is_this_site = |url: &str| this_site.is_some() && Origin::parse(url).as_ref() == this_site;
+    let is_this_site =
+        |url: &str| Origin::parse(url).is_some_and(|origin| this_site.contains(&origin));
     if let Some(origin) = header_str(header::ORIGIN) {
         return if is_this_site(origin) {
             Ok(())
@@ -207,11 +211,14 @@ fn same_origin_check(
 /// else gets one that allows nothing. Over HTTPS (a public origin that is `https://`), HSTS.
 /// No redirect leaves the site.
 pub async fn headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let origin = origin_of(req.headers(), &state.settings.public_origins).cloned();
+    let this_site: Vec<Origin> = origins_serving(host_of(&req), &state.settings.public_origins)
+        .cloned()
+        .collect();
     let mut res = next.run(req).await;
-    keep_redirect_on_site(&mut res, origin.as_ref());
+    keep_redirect_on_site(&mut res, &this_site);
     let h = res.headers_mut();
-    if origin.is_some_and(|o| o.is_https()) {
+    // HSTS only where this host is served over HTTPS alone.
+    if !this_site.is_empty() && this_site.iter().all(Origin::is_https) {
         h.insert(
             header::STRICT_TRANSPORT_SECURITY,
             HeaderValue::from_static("max-age=31536000"),
@@ -255,6 +262,7 @@ pub fn page_csp(nonce: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::server::http::origin::parse_list;
 
     fn headers(pairs: &[(header::HeaderName, &'static str)]) -> HeaderMap {
         let mut h = HeaderMap::new();
@@ -269,8 +277,28 @@ mod tests {
         Origin::defaults_for("127.0.0.1:3000".parse().unwrap())
     }
 
+    /// The check as the layer makes it, for a request whose headers are `headers`.
     fn same_origin_check(headers: &HeaderMap, has_cookie: bool) -> Result<(), &'static str> {
-        super::same_origin_check(headers, has_cookie, &here())
+        let origins = here();
+        let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+        let this_site: Vec<Origin> = origins_serving(host, &origins).cloned().collect();
+        super::same_origin_check(headers, has_cookie, &this_site)
+    }
+
+    #[test]
+    fn a_host_listed_under_both_schemes_accepts_either() {
+        let origins = parse_list("http://sms.example.com,https://sms.example.com").unwrap();
+        let this_site: Vec<Origin> = origins_serving(Some("sms.example.com"), &origins)
+            .cloned()
+            .collect();
+        for origin in ["http://sms.example.com", "https://sms.example.com"] {
+            let mut h = HeaderMap::new();
+            h.insert(header::ORIGIN, HeaderValue::from_str(origin).unwrap());
+            assert!(
+                super::same_origin_check(&h, true, &this_site).is_ok(),
+                "{origin}"
+            );
+        }
     }
 
     #[test]
@@ -295,12 +323,14 @@ mod tests {
     #[test]
     fn redirects_stay_on_the_site() {
         let here = here();
-        let origin = here.iter().find(|o| o.serves_host("127.0.0.1:3000"));
+        let origin: Vec<Origin> = origins_serving(Some("127.0.0.1:3000"), &here)
+            .cloned()
+            .collect();
         let to = |location: &'static str| {
             let mut r = Response::new(axum::body::Body::empty());
             r.headers_mut()
                 .insert(header::LOCATION, HeaderValue::from_static(location));
-            keep_redirect_on_site(&mut r, origin);
+            keep_redirect_on_site(&mut r, &origin);
             r.headers()[header::LOCATION].to_str().unwrap().to_owned()
         };
         assert_eq!(to("/rentals?x=1"), "/rentals?x=1");
