@@ -251,18 +251,13 @@ fn router(state: AppState) -> Router {
             },
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .layer(axum::middleware::from_fn(http::error::server_fn_status))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             security::authenticate,
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            security::known_host,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            security::headers,
+            security::edge,
         ))
         .layer(CompressionLayer::new())
         // Outermost, so nothing can drop a change midway.

@@ -84,24 +84,36 @@ pub async fn serve(
             else {
                 return;
             };
-            if let Some(first) = first {
-                return serve_stream(socket, first, router, peer).await;
-            }
-            let service =
-                hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
-                    request.extensions_mut().insert(ConnectInfo(peer));
-                    router.clone().oneshot(request.map(Body::new))
-                });
-            // No upgrades: the app has no WebSockets.
-            let connection = builder.serve_connection(TokioIo::new(socket), service);
-            if let Err(e) = watcher.watch(connection).await {
-                tracing::debug!(error = %e, "connection ended with an error");
+            match first {
+                Some(first) => serve_stream(socket, first, router, peer).await,
+                // Boxed, so that an event stream's task (thousands of them, for hours) does
+                // not carry room for a hyper connection it never has.
+                None => Box::pin(serve_with_hyper(socket, peer, router, &builder, watcher)).await,
             }
         });
     }
     drop(listener);
     graceful.shutdown().await;
     Ok(())
+}
+
+/// Serves one connection with hyper until it closes (or the server stops and it is idle).
+async fn serve_with_hyper(
+    socket: TcpStream,
+    peer: std::net::SocketAddr,
+    router: Router,
+    builder: &http1::Builder,
+    watcher: hyper_util::server::graceful::Watcher,
+) {
+    let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
+        request.extensions_mut().insert(ConnectInfo(peer));
+        router.clone().oneshot(request.map(Body::new))
+    });
+    // No upgrades: the app has no WebSockets.
+    let connection = builder.serve_connection(TokioIo::new(socket), service);
+    if let Err(e) = watcher.watch(connection).await {
+        tracing::debug!(error = %e, "connection ended with an error");
+    }
 }
 
 /// The answer past `max_connections`: a plain 503, then the connection is closed.

@@ -3,9 +3,7 @@
 use crate::api::{AppError, ErrorCode};
 use crate::server::ServerError;
 use axum::body::Body;
-use axum::extract::Request;
 use axum::http::{header, HeaderValue, StatusCode};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
@@ -52,11 +50,7 @@ pub async fn method_not_allowed() -> AppError {
 /// A server function answers any failure with 500 unless its body set the status; a call that
 /// never reached its body (arguments that do not parse, a body over the size limit) is the
 /// caller's mistake. So a failed server-function call gets the status of the error it carries.
-pub async fn server_fn_status(req: Request, next: Next) -> Response {
-    if !req.uri().path().starts_with(crate::api::SERVER_FN_PREFIX) {
-        return next.run(req).await;
-    }
-    let response = next.run(req).await;
+pub async fn with_server_fn_status(response: Response) -> Response {
     if response.status() != StatusCode::INTERNAL_SERVER_ERROR
         || !response.headers().contains_key(SERVER_FN_ERROR_HEADER)
     {
