@@ -53,14 +53,13 @@ pub async fn start_preset(
     id: i64,
     idempotency_key: Option<String>,
 ) -> Result<RentalView, AppError> {
-    use crate::server::{fn_context as cx, services::idempotency, services::presets};
+    use crate::server::{fn_context as cx, services::presets};
     cx::run(async {
         let (state, user) = (cx::state()?, cx::principal()?);
-        let key = cx::idempotency_key(idempotency_key);
         let work = presets::start(&state, user.user_id, id);
         let fingerprint = ("preset", id);
         let rented =
-            idempotency::once(&state, user.user_id, key.as_deref(), &fingerprint, work).await?;
+            cx::pay_once(&state, user.user_id, idempotency_key, &fingerprint, work).await?;
         cx::notice_if_plain_form_post(&state, &[rented.rented_summary()]);
         Ok(rented)
     })

@@ -15,12 +15,11 @@ pub async fn create_rental(
     rental: NewRental,
     idempotency_key: Option<String>,
 ) -> Result<RentalView, AppError> {
-    use crate::server::{fn_context as cx, services::idempotency, services::rentals};
+    use crate::server::{fn_context as cx, services::rentals};
     cx::run(async {
         let (state, user) = (cx::state()?, cx::principal()?);
-        let key = cx::idempotency_key(idempotency_key);
         let work = rentals::create(&state, user.user_id, &rental);
-        Ok(idempotency::once(&state, user.user_id, key.as_deref(), &rental, work).await?)
+        Ok(cx::pay_once(&state, user.user_id, idempotency_key, &rental, work).await?)
     })
     .await
 }
@@ -86,14 +85,13 @@ pub async fn extend_rental(
     hours: u32,
     idempotency_key: Option<String>,
 ) -> Result<Extended, AppError> {
-    use crate::server::{fn_context as cx, services::idempotency, services::rentals};
+    use crate::server::{fn_context as cx, services::rentals};
     cx::run(async {
         let (state, user) = (cx::state()?, cx::principal()?);
-        let key = cx::idempotency_key(idempotency_key);
         let work = rentals::extend(&state, user.user_id, id, hours);
         let fingerprint = ("extend", id, hours);
         let extended =
-            idempotency::once(&state, user.user_id, key.as_deref(), &fingerprint, work).await?;
+            cx::pay_once(&state, user.user_id, idempotency_key, &fingerprint, work).await?;
         cx::notice_if_plain_form_post(&state, &[extended.summary()]);
         Ok(extended)
     })
@@ -129,13 +127,12 @@ pub async fn create_rentals(
     count: u32,
     idempotency_key: Option<String>,
 ) -> Result<BulkResults, AppError> {
-    use crate::server::{fn_context as cx, services::idempotency, services::rental_bulk};
+    use crate::server::{fn_context as cx, services::rental_bulk};
     cx::run(async {
         let (state, user) = (cx::state()?, cx::principal()?);
-        let key = cx::idempotency_key(idempotency_key);
         let req = super::dto::NewRentals { rental, count };
         let work = rental_bulk::create(&state, user.user_id, &req);
-        let results = idempotency::once(&state, user.user_id, key.as_deref(), &req, work).await?;
+        let results = cx::pay_once(&state, user.user_id, idempotency_key, &req, work).await?;
         cx::notice_if_plain_form_post(&state, &results.lines("Rented"));
         Ok(results)
     })
@@ -148,13 +145,11 @@ pub async fn bulk_rentals(
     request: BulkRequest,
     idempotency_key: Option<String>,
 ) -> Result<BulkResults, AppError> {
-    use crate::server::{fn_context as cx, services::idempotency, services::rental_bulk};
+    use crate::server::{fn_context as cx, services::rental_bulk};
     cx::run(async {
         let (state, user) = (cx::state()?, cx::principal()?);
-        let key = cx::idempotency_key(idempotency_key);
         let work = rental_bulk::apply(&state, user.user_id, &request);
-        let results =
-            idempotency::once(&state, user.user_id, key.as_deref(), &request, work).await?;
+        let results = cx::pay_once(&state, user.user_id, idempotency_key, &request, work).await?;
         cx::notice_if_plain_form_post(&state, &results.lines("Done"));
         Ok(results)
     })

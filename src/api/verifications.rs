@@ -13,13 +13,11 @@ pub async fn create_verification(
     verification: NewVerification,
     idempotency_key: Option<String>,
 ) -> Result<VerificationView, AppError> {
-    use crate::server::{fn_context as cx, services::idempotency, services::verifications};
+    use crate::server::{fn_context as cx, services::verifications};
     cx::run(async {
         let (state, user) = (cx::state()?, cx::principal()?);
-        let key = cx::idempotency_key(idempotency_key);
         let work = verifications::create(&state, user.user_id, &verification);
-        let v =
-            idempotency::once(&state, user.user_id, key.as_deref(), &verification, work).await?;
+        let v = cx::pay_once(&state, user.user_id, idempotency_key, &verification, work).await?;
         cx::notice_if_plain_form_post(&state, &[v.bought_summary()]);
         Ok(v)
     })
@@ -86,13 +84,12 @@ pub async fn reuse_verification(
     id: i64,
     idempotency_key: Option<String>,
 ) -> Result<VerificationView, AppError> {
-    use crate::server::{fn_context as cx, services::idempotency, services::verifications};
+    use crate::server::{fn_context as cx, services::verifications};
     cx::run(async {
         let (state, user) = (cx::state()?, cx::principal()?);
-        let key = cx::idempotency_key(idempotency_key);
         let work = verifications::reuse(&state, user.user_id, id);
         let fingerprint = ("reuse", id);
-        let v = idempotency::once(&state, user.user_id, key.as_deref(), &fingerprint, work).await?;
+        let v = cx::pay_once(&state, user.user_id, idempotency_key, &fingerprint, work).await?;
         cx::notice_if_plain_form_post(&state, &[v.bought_summary()]);
         Ok(v)
     })

@@ -2,6 +2,7 @@
 //! request log): callers on this machine, or, once a control token is set, only those who
 //! present it. The same rule on the app's port and on the emulator's own.
 
+use crate::server::http::origin::is_loopback_host;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::middleware::Next;
@@ -9,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 /// The header that carries `SANDBOX_CONTROL_TOKEN`.
@@ -83,20 +84,6 @@ pub fn allowed(caller: &Caller, token: Option<&str>) -> bool {
             .is_some_and(|p| Sha256::digest(p.as_bytes()) == Sha256::digest(token.as_bytes())),
         None => caller.local_peer && caller.local_host && !caller.forwarded,
     }
-}
-
-/// `localhost`, `127.0.0.1`, `[::1]`…, with or without a port.
-fn is_loopback_host(host: &str) -> bool {
-    let name = match host.rfind(':') {
-        Some(i) if !host[i..].contains(']') => &host[..i],
-        _ => host,
-    };
-    name.eq_ignore_ascii_case("localhost")
-        || name
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .parse::<IpAddr>()
-            .is_ok_and(|ip| ip.to_canonical().is_loopback())
 }
 
 #[cfg(test)]

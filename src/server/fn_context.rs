@@ -3,7 +3,9 @@
 
 use super::http::cookies;
 use super::services::accounts::{NewSession, Principal};
+use super::services::idempotency;
 use super::state::AppState;
+use super::ServerError;
 use crate::api::AppError;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderValue};
@@ -50,16 +52,25 @@ pub fn principal() -> Result<Principal, AppError> {
         .ok_or_else(AppError::unauthorized)
 }
 
-/// The key that makes a paid call idempotent: the form's own (`idempotency_key`, rendered once
-/// per page, so a form sent twice pays once) or, from scripts, the `Idempotency-Key` header.
-pub fn idempotency_key(from_form: Option<String>) -> Option<String> {
-    from_form.filter(|k| !k.is_empty()).or_else(|| {
-        with_request(|p| {
-            p.headers
-                .get(crate::server::services::idempotency::HEADER)
-                .map(|v| v.to_str().unwrap_or("\u{0}").to_owned())
-        })
-    })
+/// Runs a paid server function's `work` once per idempotency key: the form's own
+/// (`idempotency_key`, rendered once per page, so a form sent twice pays once) or, from
+/// scripts, the `Idempotency-Key` header. A repeat gets the first answer.
+pub async fn pay_once<T, R, F>(
+    state: &AppState,
+    user_id: i64,
+    form_key: Option<String>,
+    request: &R,
+    work: F,
+) -> Result<T, ServerError>
+where
+    T: serde::Serialize + serde::de::DeserializeOwned,
+    R: serde::Serialize,
+    F: std::future::Future<Output = Result<T, ServerError>>,
+{
+    let key = form_key
+        .filter(|k| !k.is_empty())
+        .or_else(|| with_request(|p| idempotency::key_in(&p.headers).map(str::to_owned)));
+    idempotency::once(state, user_id, key.as_deref(), request, work).await
 }
 
 /// Whether this is an HTTP call of a server function (not a page render calling one in-process).

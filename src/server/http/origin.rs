@@ -76,17 +76,19 @@ impl Origin {
         split_authority(host_header, self.scheme.default_port())
             .is_some_and(|(host, port)| host == self.host && port == self.port)
     }
+}
 
-    /// Whether this is a loopback name (what a local tool or test calls the server).
-    pub fn is_loopback(&self) -> bool {
-        self.host == "localhost"
-            || self
-                .host
+/// Whether a `Host` header (`host[:port]`) names this machine: `localhost` or a loopback
+/// address (IPv4-mapped ones included).
+pub fn is_loopback_host(host_header: &str) -> bool {
+    split_authority(host_header, 0).is_some_and(|(host, _)| {
+        host == "localhost"
+            || host
                 .trim_start_matches('[')
                 .trim_end_matches(']')
                 .parse::<IpAddr>()
-                .is_ok_and(|ip| ip.is_loopback())
-    }
+                .is_ok_and(|ip| ip.to_canonical().is_loopback())
+    })
 }
 
 impl fmt::Display for Origin {
@@ -178,8 +180,8 @@ mod tests {
         assert!(!o.serves_host("sms.example.com.evil.example"));
         let local = Origin::parse("http://[::1]:3000").unwrap();
         assert!(local.serves_host("[::1]:3000"));
-        assert!(local.is_loopback());
-        assert!(!o.is_loopback());
+        assert!(is_loopback_host("[::1]:3000"));
+        assert!(!is_loopback_host("sms.example.com"));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use super::error::ApiResult;
 use super::extract::{ApiJson, AuthUser};
-use super::rentals::{idempotency_key, replayable};
+use super::rentals::replayable;
 use crate::api::dto::{NewPreset, PresetList, PresetView};
 use crate::server::services::{idempotency, presets};
 use crate::server::state::AppState;
@@ -56,7 +56,7 @@ async fn start(
 ) -> ApiResult<Response> {
     let id = preset_id(&id)?;
     let work = presets::start(&state, p.user_id, id);
-    let key = idempotency_key(&headers);
+    let key = idempotency::key_in(&headers);
     let fingerprint = ("preset", id);
     let outcome = idempotency::run(&state, p.user_id, key, &fingerprint, 201, work).await?;
     Ok(replayable(outcome, StatusCode::CREATED))

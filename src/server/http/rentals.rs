@@ -35,13 +35,6 @@ fn rental_id(raw: &str) -> Result<i64, ServerError> {
     raw.parse().map_err(|_| ServerError::NotFound("rental"))
 }
 
-/// The request's `Idempotency-Key`, if it sent one (an unreadable one never matches).
-pub(super) fn idempotency_key(headers: &HeaderMap) -> Option<&str> {
-    headers
-        .get(idempotency::HEADER)
-        .map(|v| v.to_str().unwrap_or("\u{0}"))
-}
-
 /// A paid POST's answer: fresh with `status`, or the first answer replayed as it was.
 pub(super) fn replayable<T: serde::Serialize>(
     outcome: Replayable<T>,
@@ -65,7 +58,7 @@ async fn create(
     ApiJson(body): ApiJson<NewRental>,
 ) -> ApiResult<Response> {
     let work = rentals::create(&state, p.user_id, &body);
-    let key = idempotency_key(&headers);
+    let key = idempotency::key_in(&headers);
     let outcome = idempotency::run(&state, p.user_id, key, &body, 201, work).await?;
     Ok(replayable(outcome, StatusCode::CREATED))
 }
@@ -77,7 +70,7 @@ async fn bulk(
     ApiJson(body): ApiJson<BulkRequest>,
 ) -> ApiResult<Response> {
     let work = rental_bulk::apply(&state, p.user_id, &body);
-    let key = idempotency_key(&headers);
+    let key = idempotency::key_in(&headers);
     let outcome = idempotency::run(&state, p.user_id, key, &body, 200, work).await?;
     Ok(replayable(outcome, StatusCode::OK))
 }
@@ -89,7 +82,7 @@ async fn bulk_create(
     ApiJson(body): ApiJson<NewRentals>,
 ) -> ApiResult<Response> {
     let work = rental_bulk::create(&state, p.user_id, &body);
-    let key = idempotency_key(&headers);
+    let key = idempotency::key_in(&headers);
     let outcome = idempotency::run(&state, p.user_id, key, &body, 200, work).await?;
     Ok(replayable(outcome, StatusCode::OK))
 }
@@ -137,7 +130,7 @@ async fn extend(
 ) -> ApiResult<Response> {
     let id = rental_id(&id)?;
     let work = rentals::extend(&state, p.user_id, id, body.hours);
-    let key = idempotency_key(&headers);
+    let key = idempotency::key_in(&headers);
     let fingerprint = ("extend", id, body.hours);
     let outcome = idempotency::run(&state, p.user_id, key, &fingerprint, 200, work).await?;
     Ok(replayable(outcome, StatusCode::OK))

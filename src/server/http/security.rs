@@ -47,10 +47,8 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
 
     let has_cookie = cookies::read(req.headers(), SESSION_COOKIE).is_some();
     if is_state_changing(req.method()) {
-        let this_site: Vec<Origin> = origins_serving(host_of(&req), &state.settings.public_origins)
-            .cloned()
-            .collect();
-        if let Err(refusal) = same_origin_check(req.headers(), has_cookie, &this_site) {
+        let origins = &state.settings.public_origins;
+        if let Err(refusal) = same_origin_check(req.headers(), has_cookie, origins, host_of(&req)) {
             tracing::warn!(method = %req.method(), path = %req.uri().path(), refusal, "cross-site request refused");
             return AppError::new(
                 ErrorCode::Forbidden,
@@ -123,14 +121,16 @@ pub fn origins_serving<'a>(
         .filter(move |o| host.is_some_and(|h| o.serves_host(h)))
 }
 
+/// Whether `url` is on the public origin a request for `host` was made to (scheme, host and
+/// port; either scheme where `PUBLIC_ORIGIN` lists both for the host).
+fn is_this_site(url: &str, origins: &[Origin], host: &str) -> bool {
+    Origin::parse(url).is_some_and(|o| o.serves_host(host) && origins.contains(&o))
+}
+
 /// Another site may not be the target of a redirect we send: a plain form post is sent back
 /// to its `Referer`, which the sender controls. A redirect elsewhere (or one that cannot be
 /// read) goes to the home page.
-fn keep_redirect_on_site(
-    response: &mut Response,
-    origins: &[Origin],
-    this_site: &dyn Fn(&Origin) -> bool,
-) {
+fn keep_redirect_on_site(response: &mut Response, origins: &[Origin], host: &str) {
     let Some(location) = response.headers().get(header::LOCATION) else {
         return;
     };
@@ -140,13 +140,13 @@ fn keep_redirect_on_site(
     if on_site(location) {
         return;
     }
-    let safe = Origin::parse(location)
-        .filter(|target| origins.iter().any(|o| o == target && this_site(o)))
-        .and_then(|_| {
+    let safe = is_this_site(location, origins, host)
+        .then(|| {
             let rest = location.split_once("://")?.1;
             let path = &rest[rest.find('/').unwrap_or(rest.len())..];
             on_site(path).then(|| path.to_owned())
         })
+        .flatten()
         .unwrap_or_else(|| "/".to_owned());
     if let Ok(value) = HeaderValue::from_str(&safe) {
         response.headers_mut().insert(header::LOCATION, value);
@@ -163,24 +163,24 @@ fn is_state_changing(method: &Method) -> bool {
 fn same_origin_check(
     headers: &HeaderMap,
     has_cookie: bool,
-    this_site: &[Origin],
+    origins: &[Origin],
+    host: Option<&str>,
 ) -> Result<(), &'static str> {
     let header_str = |name| {
         headers
             .get(name)
             .and_then(|v: &HeaderValue| v.to_str().ok())
     };
-    let is_this_site =
-        |url: &str| Origin::parse(url).is_some_and(|origin| this_site.contains(&origin));
+    let same_site = |url: &str| host.is_some_and(|h| is_this_site(url, origins, h));
     if let Some(origin) = header_str(header::ORIGIN) {
-        return if is_this_site(origin) {
+        return if same_site(origin) {
             Ok(())
         } else {
             Err("the Origin header names another site")
         };
     }
     if let Some(referer) = header_str(header::REFERER) {
-        return if is_this_site(referer) {
+        return if same_site(referer) {
             Ok(())
         } else {
             Err("the Referer header names another site")
@@ -215,15 +215,14 @@ pub async fn edge(State(state): State<AppState>, req: Request, next: Next) -> Re
         secure(refused.headers_mut(), false);
         return refused;
     };
+    // HSTS only where this host is served over HTTPS alone.
+    let https_only = origins_serving(Some(&host), origins).all(Origin::is_https);
     let server_fn = req.uri().path().starts_with(crate::api::SERVER_FN_PREFIX);
     let mut res = next.run(req).await;
     if server_fn {
         res = super::error::with_server_fn_status(res).await;
     }
-    let this_site = |o: &Origin| o.serves_host(&host);
-    keep_redirect_on_site(&mut res, origins, &this_site);
-    // HSTS only where this host is served over HTTPS alone.
-    let https_only = origins_serving(Some(&host), origins).all(Origin::is_https);
+    keep_redirect_on_site(&mut res, origins, &host);
     secure(res.headers_mut(), https_only);
     res
 }
@@ -291,23 +290,18 @@ mod tests {
 
     /// The check as the layer makes it, for a request whose headers are `headers`.
     fn same_origin_check(headers: &HeaderMap, has_cookie: bool) -> Result<(), &'static str> {
-        let origins = here();
         let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
-        let this_site: Vec<Origin> = origins_serving(host, &origins).cloned().collect();
-        super::same_origin_check(headers, has_cookie, &this_site)
+        super::same_origin_check(headers, has_cookie, &here(), host)
     }
 
     #[test]
     fn a_host_listed_under_both_schemes_accepts_either() {
         let origins = parse_list("http://sms.example.com,https://sms.example.com").unwrap();
-        let this_site: Vec<Origin> = origins_serving(Some("sms.example.com"), &origins)
-            .cloned()
-            .collect();
         for origin in ["http://sms.example.com", "https://sms.example.com"] {
             let mut h = HeaderMap::new();
             h.insert(header::ORIGIN, HeaderValue::from_str(origin).unwrap());
             assert!(
-                super::same_origin_check(&h, true, &this_site).is_ok(),
+                super::same_origin_check(&h, true, &origins, Some("sms.example.com")).is_ok(),
                 "{origin}"
             );
         }
@@ -335,14 +329,11 @@ mod tests {
     #[test]
     fn redirects_stay_on_the_site() {
         let here = here();
-        let origin: Vec<Origin> = origins_serving(Some("127.0.0.1:3000"), &here)
-            .cloned()
-            .collect();
         let to = |location: &'static str| {
             let mut r = Response::new(axum::body::Body::empty());
             r.headers_mut()
                 .insert(header::LOCATION, HeaderValue::from_static(location));
-            keep_redirect_on_site(&mut r, &here, &|o| origin.contains(o));
+            keep_redirect_on_site(&mut r, &here, "127.0.0.1:3000");
             r.headers()[header::LOCATION].to_str().unwrap().to_owned()
         };
         assert_eq!(to("/rentals?x=1"), "/rentals?x=1");

@@ -2,7 +2,7 @@
 
 use super::error::ApiResult;
 use super::extract::{ApiJson, ApiQuery, AuthUser};
-use super::rentals::{idempotency_key, replayable};
+use super::rentals::replayable;
 use crate::api::dto::{
     HistoryQuery, NewVerification, VerificationDetail, VerificationList, VerificationPage,
     VerificationView,
@@ -38,7 +38,7 @@ async fn create(
     ApiJson(body): ApiJson<NewVerification>,
 ) -> ApiResult<Response> {
     let work = verifications::create(&state, p.user_id, &body);
-    let key = idempotency_key(&headers);
+    let key = idempotency::key_in(&headers);
     let outcome = idempotency::run(&state, p.user_id, key, &body, 201, work).await?;
     Ok(replayable(outcome, StatusCode::CREATED))
 }
@@ -93,7 +93,7 @@ async fn reuse(
 ) -> ApiResult<Response> {
     let id = verification_id(&id)?;
     let work = verifications::reuse(&state, p.user_id, id);
-    let key = idempotency_key(&headers);
+    let key = idempotency::key_in(&headers);
     let fingerprint = ("reuse", id);
     let outcome = idempotency::run(&state, p.user_id, key, &fingerprint, 201, work).await?;
     Ok(replayable(outcome, StatusCode::CREATED))

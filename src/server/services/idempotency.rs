@@ -11,6 +11,11 @@ use serde::Serialize;
 use std::future::Future;
 
 pub const HEADER: &str = "Idempotency-Key";
+
+/// The request's `Idempotency-Key`, if it sent one (an unreadable one never matches).
+pub fn key_in(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers.get(HEADER).map(|v| v.to_str().unwrap_or("\u{0}"))
+}
 const MAX_KEY_LEN: usize = 255;
 
 /// The answer to an idempotent request: freshly made, or the first request's, replayed.
