@@ -9,6 +9,8 @@ async fn main() -> std::process::ExitCode {
     use std::process::ExitCode;
 
     telemetry::init();
+    #[cfg(feature = "failpoints")]
+    let _failpoints = namaskah::server::failpoints::setup();
     let cli = Cli::parse();
     let settings = match Settings::from_env() {
         Ok(s) => s,
@@ -71,6 +73,19 @@ async fn main() -> std::process::ExitCode {
                     user.id,
                     user.email
                 );
+            }
+            Command::Reconcile => {
+                if settings.sandbox() {
+                    anyhow::bail!(
+                        "sandbox mode (FIVESIM_API_KEY is unset): the emulator lives inside the \
+                         server, which reconciles on its own"
+                    );
+                }
+                let state = namaskah::server::startup::offline_state(settings).await?;
+                let repairs = namaskah::server::jobs::reconcile::run_once(&state)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                println!("{}", serde_json::to_string(&repairs)?);
             }
             Command::Credit {
                 email,

@@ -7,6 +7,7 @@ pub mod clock;
 pub mod config;
 pub mod error;
 pub mod events;
+pub mod failpoints;
 pub mod fn_context;
 pub mod http;
 pub mod jobs;

@@ -28,6 +28,9 @@ pub enum Command {
         #[arg(long, default_value = "sandbox")]
         key: String,
     },
+    /// Run one reconciliation pass now (settle purchases, orders and requests a crash left
+    /// open) and print what it did, as JSON.
+    Reconcile,
     /// Manage accounts.
     User {
         #[command(subcommand)]

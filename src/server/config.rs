@@ -91,6 +91,13 @@ pub struct Settings {
     /// `HTTP_HEADER_TIMEOUT_SECS`: a connection must send a whole request head within this
     /// long of opening or of its last answer, or it is closed (default 10).
     pub http_header_timeout_secs: u64,
+    /// `RECONCILE_AFTER_SECS`: how long a purchase, an unanswered idempotent request or an
+    /// upstream order not yet closed may stay unsettled before the reconciliation job settles it
+    /// (default 300: far longer than any request takes; 0 settles at once, for tests).
+    pub reconcile_after_secs: u64,
+    /// `RECONCILE_INTERVAL_SECS`: how often the reconciliation job runs (default 60), on one
+    /// instance at a time.
+    pub reconcile_interval_secs: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -230,6 +237,19 @@ impl Settings {
                 "a whole number of seconds",
             )
             .and_then(|n: u64| positive("HTTP_HEADER_TIMEOUT_SECS", n))?,
+            reconcile_after_secs: parse(
+                &get,
+                "RECONCILE_AFTER_SECS",
+                "300",
+                "a whole number of seconds",
+            )?,
+            reconcile_interval_secs: parse(
+                &get,
+                "RECONCILE_INTERVAL_SECS",
+                "60",
+                "a whole number of seconds",
+            )
+            .and_then(|n: u64| positive("RECONCILE_INTERVAL_SECS", n))?,
         }
         .refuse_public_sandbox()
     }

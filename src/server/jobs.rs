@@ -2,6 +2,7 @@
 //! in a loop in `serve`. Jobs claim rows with leases, so several instances never process the
 //! same rental at once.
 
+pub mod reconcile;
 pub mod rentals;
 pub mod verifications;
 
@@ -79,8 +80,10 @@ fn poll_budget(state: &AppState) -> i64 {
 pub const TICK_MS: u64 = 100;
 
 /// Runs the jobs ten times a second until the process stops (a pass with nothing due is one
-/// indexed read per job, and takes no write lock).
+/// indexed read per job, and takes no write lock), and the reconciliation job on its own
+/// schedule.
 pub async fn run_until_stopped(state: AppState) {
+    tokio::spawn(reconcile::run_until_stopped(state.clone()));
     let mut tick = tokio::time::interval(Duration::from_millis(TICK_MS));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {

@@ -11,6 +11,7 @@ pub mod leases;
 pub mod ledger;
 pub mod notifications;
 pub mod presets;
+pub mod purchases;
 pub mod rentals;
 pub mod sessions;
 pub mod users;

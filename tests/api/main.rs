@@ -6,6 +6,8 @@ mod billing;
 mod bulk;
 mod cli;
 mod connections;
+#[cfg(feature = "failpoints")]
+mod crash;
 mod database;
 mod errors;
 mod events;
@@ -17,7 +19,11 @@ mod keys;
 mod money_races;
 mod pages;
 mod presets;
+#[cfg(feature = "failpoints")]
+mod process;
 mod provider;
 mod rentals;
 mod security;
+#[cfg(feature = "failpoints")]
+mod soak;
 mod verifications;

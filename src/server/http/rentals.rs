@@ -3,8 +3,8 @@
 use super::error::ApiResult;
 use super::extract::{ApiJson, ApiQuery, AuthUser};
 use crate::api::dto::{
-    BulkRequest, ExtendRental, HistoryQuery, MessageList, NewRental, NewRentals, Released,
-    RentalPage, RentalPatch, RentalView,
+    BulkRequest, ExtendRental, HistoryQuery, MessageList, NewRental, NewRentals, RentalPage,
+    RentalPatch, RentalView,
 };
 use crate::server::services::idempotency::{self, Replayable};
 use crate::server::services::{rental_bulk, rentals};
@@ -139,11 +139,15 @@ async fn extend(
 async fn release(
     State(state): State<AppState>,
     AuthUser(p): AuthUser,
+    headers: HeaderMap,
     Path(id): Path<String>,
-) -> ApiResult<Json<Released>> {
-    Ok(Json(
-        rentals::release(&state, p.user_id, rental_id(&id)?).await?,
-    ))
+) -> ApiResult<Response> {
+    let id = rental_id(&id)?;
+    let work = rentals::release(&state, p.user_id, id);
+    let key = idempotency::key_in(&headers);
+    let fingerprint = ("release", id);
+    let outcome = idempotency::run(&state, p.user_id, key, &fingerprint, 200, work).await?;
+    Ok(replayable(outcome, StatusCode::OK))
 }
 
 async fn messages(

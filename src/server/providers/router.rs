@@ -16,6 +16,11 @@ impl ProviderRouter {
         ProviderRouter { providers }
     }
 
+    /// Every provider, in order of preference.
+    pub fn all(&self) -> &[Arc<dyn SmsProvider>] {
+        &self.providers
+    }
+
     /// The provider named `name`, for calls on an order it sold.
     pub fn get(&self, name: &str) -> Result<&Arc<dyn SmsProvider>, ProviderError> {
         self.providers

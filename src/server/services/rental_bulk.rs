@@ -2,7 +2,7 @@
 //! request. Each item succeeds or fails on its own and says which; one failure never undoes
 //! or blocks the others.
 
-use super::rentals;
+use super::{idempotency, rentals};
 use crate::api::dto::{BulkAction, BulkOutcome, BulkRequest, BulkResults, NewRentals};
 use crate::api::AppError;
 use crate::server::state::AppState;
@@ -95,11 +95,15 @@ pub async fn create(
         ));
     }
     let mut results = Vec::new();
-    for _ in 0..req.count {
-        let result = rentals::create(state, user_id, &req.rental).await.map(|r| {
-            let cost = r.cost;
-            (r, cost)
-        });
+    for i in 0..req.count {
+        // Each number is its own paid step: a retry after a crash rents only those not rented.
+        let rent = rentals::create(state, user_id, &req.rental);
+        let result = idempotency::step(state, &format!("bulk.create:{i}"), &i, rent)
+            .await
+            .map(|r| {
+                let cost = r.cost;
+                (r, cost)
+            });
         // Bad input fails the same way every time: answer it once, as a whole.
         if results.is_empty() {
             if let Err(e @ ServerError::Validation { .. }) = result {

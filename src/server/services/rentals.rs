@@ -7,8 +7,9 @@
 use super::billing::{self, Posting};
 use super::catalog;
 use super::history;
-use super::holds;
+use super::idempotency;
 use super::inbox;
+use super::purchases::{self, Kind, Purchase, Recorded};
 use crate::api::dto::{
     Extended, HistoryQuery, MessageList, MessageView, NewRental, Released, RentalList, RentalPage,
     RentalView,
@@ -18,13 +19,15 @@ use crate::domain::Money;
 use crate::server::cache::ActiveRentals;
 use crate::server::clock::from_ms;
 use crate::server::events::{Event, EventKind};
-use crate::server::providers::{BuyRental, Category, Extension, ProviderError};
+use crate::server::failpoints::failpoint;
+use crate::server::providers::{BuyRental, Category, Extension, ProviderError, ProviderOrder};
 use crate::server::state::AppState;
 use crate::server::storage::notifications;
 use crate::server::storage::rentals::{self as store, NewRentalRow, RentalRow};
 use crate::server::ServerError;
 use bytes::Bytes;
 use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -180,10 +183,34 @@ async fn covering_product(
     })
 }
 
+/// What a rental purchase asked for: enough to record the rental from the order the provider
+/// sold, in the request or, after a crash, in the reconciliation job.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RentalAsk {
+    pub service: String,
+    pub country: String,
+    pub operator: Option<String>,
+    /// The hours the customer asked for.
+    pub hours: u32,
+    /// The length of the upstream product that covers them.
+    pub product_hours: u32,
+    /// The rental's hourly price, as an exact decimal.
+    pub hourly: String,
+    pub auto_renew: bool,
+}
+
 /// Rents a number: quote, hold the money, buy upstream, record. Any failure after the hold
 /// gives the money back before answering.
 #[tracing::instrument(skip_all, fields(user_id))]
 pub async fn create(
+    state: &AppState,
+    user_id: i64,
+    req: &NewRental,
+) -> Result<RentalView, ServerError> {
+    idempotency::step(state, "rental.create", req, create_now(state, user_id, req)).await
+}
+
+async fn create_now(
     state: &AppState,
     user_id: i64,
     req: &NewRental,
@@ -210,93 +237,156 @@ pub async fn create(
     }
     let product = covering_product(state, &country, operator.as_deref(), hours).await?;
     let quote = rental::quote(hours, product, state.settings.rental_rates());
+    let ask = RentalAsk {
+        service,
+        country,
+        operator,
+        hours,
+        product_hours: product.hours,
+        hourly: quote.hourly.normalize().to_string(),
+        auto_renew: req.auto_renew.unwrap_or(false),
+    };
 
-    let note = format!("Rental: {service} number in {country} for {hours} h");
-    let hold = holds::take(state, user_id, quote.price, "rental", &note).await?;
+    let note = format!(
+        "Rental: {} number in {} for {hours} h",
+        ask.service, ask.country
+    );
+    let purchase =
+        purchases::take(state, user_id, quote.price, Kind::Rental, &note, &ask, None).await?;
+    failpoint("rental.create.after_hold");
 
     let bought = state
         .provider
         .buy_rental(&BuyRental {
-            country: country.clone(),
-            operator: operator.clone(),
-            hours: product.hours,
+            country: ask.country.clone(),
+            operator: ask.operator.clone(),
+            hours: ask.product_hours,
         })
         .await;
     let order = match bought {
         Ok(order) => order,
         Err(e) => {
-            hold.give_back(state, "the provider could not supply a number")
+            purchase
+                .give_back(state, "the provider could not supply a number")
                 .await?;
             return Err(e.into());
         }
     };
-
-    let now = state.clock.now_ms();
-    let upstream_expires = order
-        .expires_at
-        .map(|t| t.timestamp_millis())
-        .unwrap_or(now + i64::from(product.hours) * MS_PER_HOUR);
-    // Count the rental's hours from when the upstream order began, so its end and the room
-    // left in the upstream order line up to the millisecond.
-    let start = order
-        .created_at
-        .map(|t| t.timestamp_millis())
-        .filter(|t| (now - 300_000..=now).contains(t))
-        .unwrap_or(now);
-    let expires = (start + i64::from(hours) * MS_PER_HOUR).min(upstream_expires);
-    let hourly = quote.hourly.normalize().to_string();
-    let inserted = async {
-        let mut tx = state.db.begin_write().await?;
-        let id = store::insert(
-            &mut tx,
-            NewRentalRow {
-                user_id,
-                phone_number: &order.phone,
-                service_name: &service,
-                country_code: &country,
-                expires_at: expires,
-                now,
-                cost: quote.price.units(),
-                provider: state.provider.name(),
-                provider_order_id: &order.id,
-                operator: order.operator.as_deref().or(operator.as_deref()),
-                hours: i32::try_from(hours).unwrap_or(i32::MAX),
-                hourly_price: &hourly,
-                auto_renew: req.auto_renew.unwrap_or(false),
-                upstream_expires_at: upstream_expires,
-            },
-        )
-        .await?;
-        // The rental and the event that shows it on the user's pages, in one commit.
-        let rental = view(
-            state,
-            store::find(&mut *tx, id)
-                .await?
-                .ok_or(ServerError::NotFound("rental"))?,
-        )?;
-        let staged = rental_event(user_id, EventKind::RentalUpdated, &rental)
-            .stage(&mut tx, now)
-            .await?;
-        tx.commit().await?;
-        Ok::<_, ServerError>((rental, staged))
+    failpoint("rental.create.after_buy");
+    if !purchase
+        .bought(state, state.provider.name(), &order.id)
+        .await?
+    {
+        return Err(settled_meanwhile(state, &order.id).await);
     }
-    .await;
-    let (rental, staged) = match inserted {
-        Ok(done) => done,
+    failpoint("rental.create.after_bought");
+    let recorded = record(state, &purchase, &ask, &order).await;
+    if !matches!(recorded, Ok(Some(_))) {
+        // Recorded meanwhile by the reconciliation job (the request took that long): that is
+        // the rental.
+        if let Some(id) = purchase.recorded_as(state).await? {
+            return reload(state, id).await;
+        }
+    }
+    match recorded {
+        Ok(Some(rental)) => {
+            failpoint("rental.create.after_record");
+            Ok(rental)
+        }
+        Ok(None) => Err(settled_meanwhile(state, &order.id).await),
         Err(e) => {
             tracing::error!(error.cause_chain = ?e, order_id = %order.id, "could not record a bought rental; releasing it");
             if let Err(release) = state.provider.release(&order.id).await {
                 tracing::error!(error = %release, order_id = %order.id, "could not release the upstream order");
             }
-            hold.give_back(state, "the rental could not be recorded")
+            purchase
+                .give_back(state, "the rental could not be recorded")
                 .await?;
-            return Err(e);
+            Err(e)
         }
+    }
+}
+
+/// The reconciliation job settled a purchase that took too long (it gave the money back): the
+/// number bought since goes back upstream.
+async fn settled_meanwhile(state: &AppState, order_id: &str) -> ServerError {
+    if let Err(e) = state.provider.release(order_id).await {
+        tracing::error!(error = %e, order_id, "could not release an order bought too late");
+    }
+    ServerError::conflict("the provider took too long; nothing was charged. Try again")
+}
+
+/// Records the rental `purchase` paid for, from the `order` the provider sold, and settles the
+/// purchase, in one transaction. `None` if the purchase had been settled meanwhile.
+pub async fn record(
+    state: &AppState,
+    purchase: &Purchase,
+    ask: &RentalAsk,
+    order: &ProviderOrder,
+) -> Result<Option<RentalView>, ServerError> {
+    let now = state.clock.now_ms();
+    let upstream_expires = order
+        .expires_at
+        .map(|t| t.timestamp_millis())
+        .unwrap_or(now + i64::from(ask.product_hours) * MS_PER_HOUR);
+    // Count the rental's hours from when the upstream order began, so its end and the room
+    // left in the upstream order line up to the millisecond.
+    let start = order
+        .created_at
+        .map(|t| t.timestamp_millis())
+        .filter(|t| (purchase.created_at - 300_000..=now).contains(t))
+        .unwrap_or(now);
+    let expires = (start + i64::from(ask.hours) * MS_PER_HOUR).min(upstream_expires);
+    let provider = state.provider.name();
+    let mut tx = state.db.begin_write().await?;
+    let id = store::insert(
+        &mut tx,
+        NewRentalRow {
+            user_id: purchase.user_id,
+            phone_number: &order.phone,
+            service_name: &ask.service,
+            country_code: &ask.country,
+            expires_at: expires,
+            now,
+            cost: purchase.price.units(),
+            provider,
+            provider_order_id: &order.id,
+            operator: order.operator.as_deref().or(ask.operator.as_deref()),
+            hours: i32::try_from(ask.hours).unwrap_or(i32::MAX),
+            hourly_price: &ask.hourly,
+            auto_renew: ask.auto_renew,
+            upstream_expires_at: upstream_expires,
+        },
+    )
+    .await?;
+    // The rental, the purchase's end and the event that shows it on the user's pages, in one
+    // commit.
+    let rental = view(
+        state,
+        store::find(&mut *tx, id)
+            .await?
+            .ok_or(ServerError::NotFound("rental"))?,
+    )?;
+    let recorded = Recorded {
+        record_id: id,
+        provider,
+        order_id: &order.id,
     };
-    tracing::info!(rental_id = rental.id, order_id = %order.id, price = %quote.price, "rental created");
-    state.caches.active_rentals.invalidate(user_id);
+    if !purchase.record_in(&mut tx, now, recorded, &rental).await? {
+        return Ok(None);
+    }
+    let staged = rental_event(purchase.user_id, EventKind::RentalUpdated, &rental)
+        .stage(&mut tx, now)
+        .await?;
+    tx.commit().await?;
+    tracing::info!(rental_id = rental.id, order_id = %order.id, price = %purchase.price, "rental created");
+    state.caches.active_rentals.invalidate(purchase.user_id);
     state.events.deliver(staged);
-    Ok(rental)
+    Ok(Some(rental))
+}
+
+fn found(row: Option<RentalRow>) -> Result<RentalRow, ServerError> {
+    row.ok_or(ServerError::NotFound("rental"))
 }
 
 /// A rental as it is now, after a change.
@@ -447,9 +537,12 @@ pub async fn extend(
             format!("must be between 1 and {MAX_EXTENSION_HOURS}"),
         ));
     }
-    let row = owned(state, user_id, id).await?;
-    let (rental, charged) = extend_row(state, row, hours, "Extension").await?;
-    Ok(Extended { rental, charged })
+    let extend = async {
+        let row = owned(state, user_id, id).await?;
+        let (rental, charged) = extend_row(state, row, hours, "Extension").await?;
+        Ok(Extended { rental, charged })
+    };
+    idempotency::step(state, &format!("rental.extend:{id}"), &(id, hours), extend).await
 }
 
 /// Adds `hours` to an active rental and charges for them; refuses (charging nothing) past what
@@ -512,14 +605,20 @@ async fn extend_row(
         // Ask the provider while the charge is still uncommitted: a refusal rolls it back.
         state.provider.extend(&row.provider_order_id, hours).await?;
     }
-    let balance_changed = holds::balance_event(row.user_id, balance)
+    let balance_changed = purchases::balance_event(row.user_id, balance)
         .stage(&mut tx, now)
         .await?;
+    let rental = view_at(state, found(store::find(&mut *tx, row.id).await?)?, now)?;
+    let extended = Extended {
+        rental,
+        charged: price,
+    };
+    idempotency::save_in(&mut tx, &extended).await?;
     tx.commit().await?;
-    let rental = reload(state, row.id).await?;
-    publish_rental(state, &rental, row.user_id).await;
+    failpoint("rental.extend.after_commit");
+    publish_rental(state, &extended.rental, row.user_id).await;
     state.events.deliver(balance_changed);
-    Ok((rental, price))
+    Ok((extended.rental, price))
 }
 
 /// How often a release is tried again when an extension or renewal changed the rental between
@@ -527,8 +626,13 @@ async fn extend_row(
 const RELEASE_ATTEMPTS: usize = 5;
 
 pub async fn release(state: &AppState, user_id: i64, id: i64) -> Result<Released, ServerError> {
+    let label = format!("rental.release:{id}");
+    idempotency::step(state, &label, &id, release_now(state, user_id, id)).await
+}
+
+async fn release_now(state: &AppState, user_id: i64, id: i64) -> Result<Released, ServerError> {
     let mut attempt = 0;
-    let (row, tx, refund, balance_changed) = loop {
+    let (row, tx, released, balance_changed) = loop {
         attempt += 1;
         let row = owned(state, user_id, id).await?;
         let now = state.clock.now_ms();
@@ -570,28 +674,45 @@ pub async fn release(state: &AppState, user_id: i64, id: i64) -> Result<Released
             )
             .await?;
             balance_changed = Some(
-                holds::balance_event(user_id, balance)
+                purchases::balance_event(user_id, balance)
                     .stage(&mut tx, now)
                     .await?,
             );
         }
-        break (row, tx, refund, balance_changed);
+        let rental = view_at(state, found(store::find(&mut *tx, id).await?)?, now)?;
+        let released = Released { rental, refund };
+        idempotency::save_in(&mut tx, &released).await?;
+        break (row, tx, released, balance_changed);
     };
     tx.commit().await?;
+    failpoint("rental.release.after_refund");
     release_upstream(state, &row).await;
-    let rental = reload(state, id).await?;
-    tracing::info!(rental_id = id, %refund, "rental released early");
-    publish_rental(state, &rental, user_id).await;
+    tracing::info!(rental_id = id, refund = %released.refund, "rental released early");
+    publish_rental(state, &released.rental, user_id).await;
     if let Some(staged) = balance_changed {
         state.events.deliver(staged);
     }
-    Ok(Released { rental, refund })
+    Ok(released)
 }
 
-/// Gives the number back to the provider. Best effort: the upstream order ends by itself anyway.
-async fn release_upstream(state: &AppState, row: &RentalRow) {
-    if let Err(e) = state.provider.release(&row.provider_order_id).await {
-        tracing::warn!(rental_id = row.id, order_id = %row.provider_order_id, error = %e, "could not release the number upstream");
+/// Gives the number back to the provider, and notes that it is back (true then). If the
+/// provider cannot be reached now, the reconciliation job tries again later.
+pub async fn release_upstream(state: &AppState, row: &RentalRow) -> bool {
+    match state.provider.release(&row.provider_order_id).await {
+        Ok(_) | Err(ProviderError::NotFound) | Err(ProviderError::OrderState { .. }) => {
+            let now = state.clock.now_ms();
+            match store::mark_upstream_closed(&state.db.pool, row.id, now).await {
+                Ok(()) => true,
+                Err(e) => {
+                    tracing::warn!(rental_id = row.id, error = %e, "could not note the upstream release");
+                    false
+                }
+            }
+        }
+        Err(e) => {
+            tracing::warn!(rental_id = row.id, order_id = %row.provider_order_id, error = %e, "could not release the number upstream; the reconciliation job will retry");
+            false
+        }
     }
 }
 
@@ -680,6 +801,7 @@ pub async fn expire(state: &AppState, row: RentalRow) -> Result<(), ServerError>
     let mut tx = state.db.begin_write().await?;
     let expired = store::mark_expired(&mut tx, row.id, now).await?;
     tx.commit().await?;
+    failpoint("rental.expire.after_commit");
     if expired {
         release_upstream(state, &row).await;
         tracing::info!(rental_id = row.id, "rental expired");

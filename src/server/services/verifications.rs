@@ -4,7 +4,8 @@
 //! whichever of the customer, the poller and the expiry job gets there first.
 
 use super::billing::{self, Posting};
-use super::holds::{self, Hold};
+use super::idempotency;
+use super::purchases::{self, Kind, Purchase, Recorded};
 use super::rentals::name_field;
 use super::{catalog, history, inbox};
 use crate::api::dto::{
@@ -15,6 +16,7 @@ use crate::domain::verification::{self as rules, VerificationStatus};
 use crate::domain::Money;
 use crate::server::clock::from_ms;
 use crate::server::events::{Event, EventKind};
+use crate::server::failpoints::failpoint;
 use crate::server::providers::{
     BuyActivation, Category, OrderStateError, OrderStatus, ProviderError, ProviderOrder,
     SmsProvider,
@@ -23,6 +25,7 @@ use crate::server::state::AppState;
 use crate::server::storage::verifications::{self as store, NewVerificationRow, VerificationRow};
 use crate::server::ServerError;
 use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::sync::Arc;
 
@@ -135,6 +138,15 @@ pub async fn create(
     user_id: i64,
     req: &NewVerification,
 ) -> Result<VerificationView, ServerError> {
+    let buy = create_now(state, user_id, req);
+    idempotency::step(state, "verification.create", req, buy).await
+}
+
+async fn create_now(
+    state: &AppState,
+    user_id: i64,
+    req: &NewVerification,
+) -> Result<VerificationView, ServerError> {
     let service = name_field("service", &req.service)?;
     let country = catalog::country_code(&req.country)?;
     let operator = match req.operator.as_deref().map(str::trim) {
@@ -156,79 +168,157 @@ pub async fn create(
         }
     }
     let note = format!("Verification: {service} number in {country}");
-    let hold = holds::take(state, user_id, price, "verification", &note).await?;
+    let ask = VerificationAsk {
+        service,
+        country,
+        operator,
+        reused_from: None,
+    };
+    let product = Some(ask.service.as_str());
+    let purchase = purchases::take(
+        state,
+        user_id,
+        price,
+        Kind::Verification,
+        &note,
+        &ask,
+        product,
+    )
+    .await?;
+    failpoint("verification.create.after_hold");
     let bought = state
         .router
         .buy_activation(&BuyActivation {
-            country: country.clone(),
-            operator: operator.clone(),
-            product: service.clone(),
+            country: ask.country.clone(),
+            operator: ask.operator.clone(),
+            product: ask.service.clone(),
             // Never pay the provider more than the price quoted.
-            max_price: operator.is_none().then_some(provider_price),
+            max_price: ask.operator.is_none().then_some(provider_price),
             reusable: true,
         })
         .await;
     let (provider, order) = match bought {
         Ok((p, order)) => (p.clone(), order),
         Err(e) => {
-            hold.give_back(state, "the provider could not supply a number")
+            purchase
+                .give_back(state, "the provider could not supply a number")
                 .await?;
             return Err(e.into());
         }
     };
-    record(state, hold, provider, order, &service, &country, None).await
+    failpoint("verification.create.after_buy");
+    finish_purchase(state, purchase, provider, order, &ask).await
 }
 
-/// Stores a bought order as a waiting verification; on failure cancels it upstream and gives
-/// the hold back.
-async fn record(
+/// What a verification purchase asked for: enough to record the verification from the order
+/// the provider sold, in the request or, after a crash, in the reconciliation job.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct VerificationAsk {
+    pub service: String,
+    pub country: String,
+    pub operator: Option<String>,
+    /// The verification this one verifies again, for a reuse.
+    pub reused_from: Option<i64>,
+}
+
+/// Notes the order bought for `purchase` and records it; if that fails, cancels the order
+/// upstream and gives the money back.
+async fn finish_purchase(
     state: &AppState,
-    hold: Hold,
+    purchase: Purchase,
     provider: Arc<dyn SmsProvider>,
     order: ProviderOrder,
-    service: &str,
-    country: &str,
-    reused_from: Option<i64>,
+    ask: &VerificationAsk,
 ) -> Result<VerificationView, ServerError> {
+    if !purchase.bought(state, provider.name(), &order.id).await? {
+        return Err(settled_meanwhile(&provider, &order.id).await);
+    }
+    failpoint("verification.create.after_bought");
+    let recorded = record(state, &purchase, &provider, &order, ask).await;
+    if !matches!(recorded, Ok(Some(_))) {
+        // Recorded meanwhile by the reconciliation job (the request took that long): that is
+        // the verification.
+        if let Some(id) = purchase.recorded_as(state).await? {
+            return reload(state, id).await;
+        }
+    }
+    match recorded {
+        Ok(Some(v)) => {
+            failpoint("verification.create.after_record");
+            Ok(v)
+        }
+        Ok(None) => Err(settled_meanwhile(&provider, &order.id).await),
+        Err(e) => {
+            tracing::error!(error.cause_chain = ?e, order_id = %order.id, "could not record a bought verification; cancelling it");
+            if let Err(cancel) = provider.cancel(&order.id).await {
+                tracing::error!(error = %cancel, order_id = %order.id, "could not cancel the upstream order");
+            }
+            purchase
+                .give_back(state, "the verification could not be recorded")
+                .await?;
+            Err(e)
+        }
+    }
+}
+
+/// The reconciliation job settled a purchase that took too long (it gave the money back): the
+/// number bought since goes back upstream.
+async fn settled_meanwhile(provider: &Arc<dyn SmsProvider>, order_id: &str) -> ServerError {
+    if let Err(e) = provider.cancel(order_id).await {
+        tracing::error!(error = %e, order_id, "could not cancel an order bought too late");
+    }
+    ServerError::conflict("the provider took too long; nothing was charged. Try again")
+}
+
+/// Records the verification `purchase` paid for, from the `order` the provider sold, and
+/// settles the purchase, in one transaction. `None` if the purchase had been settled meanwhile.
+pub async fn record(
+    state: &AppState,
+    purchase: &Purchase,
+    provider: &Arc<dyn SmsProvider>,
+    order: &ProviderOrder,
+    ask: &VerificationAsk,
+) -> Result<Option<VerificationView>, ServerError> {
     let now = state.clock.now_ms();
     let expires = order
         .expires_at
         .map(|t| t.timestamp_millis())
         .unwrap_or(now + DEFAULT_WAIT_MS);
-    let user_id = hold.user_id;
-    let inserted = store::insert(
-        &state.db.pool,
+    let user_id = purchase.user_id;
+    let mut tx = state.db.begin_write().await?;
+    let id = store::insert(
+        &mut *tx,
         NewVerificationRow {
             user_id,
             provider: provider.name(),
             provider_order_id: &order.id,
             phone_number: &order.phone,
-            service_name: service,
-            country_code: country,
+            service_name: &ask.service,
+            country_code: &ask.country,
             operator: order.operator.as_deref(),
-            cost: hold.price.units(),
+            cost: purchase.price.units(),
             now,
             expires_at: expires,
-            reused_from,
+            reused_from: ask.reused_from,
         },
     )
-    .await;
-    let id = match inserted {
-        Ok(id) => id,
-        Err(e) => {
-            tracing::error!(error = %e, order_id = %order.id, "could not record a bought verification; cancelling it");
-            if let Err(cancel) = provider.cancel(&order.id).await {
-                tracing::error!(error = %cancel, order_id = %order.id, "could not cancel the upstream order");
-            }
-            hold.give_back(state, "the verification could not be recorded")
-                .await?;
-            return Err(e.into());
-        }
+    .await?;
+    let row = store::find(&mut *tx, id)
+        .await?
+        .ok_or(ServerError::NotFound("verification"))?;
+    let v = view(state, row)?;
+    let recorded = Recorded {
+        record_id: id,
+        provider: provider.name(),
+        order_id: &order.id,
     };
-    let v = reload(state, id).await?;
+    if !purchase.record_in(&mut tx, now, recorded, &v).await? {
+        return Ok(None);
+    }
+    tx.commit().await?;
     tracing::info!(verification_id = id, order_id = %order.id, price = %v.cost, "verification bought");
     publish(state, user_id, &v).await;
-    Ok(v)
+    Ok(Some(v))
 }
 
 pub async fn get(
@@ -291,6 +381,13 @@ pub async fn history(
     })
 }
 
+/// Whether the upstream order is known to be closed already.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Upstream {
+    Closed,
+    MaybeOpen,
+}
+
 /// Closes a verification that never received an SMS as `to` (cancelled or timed out) and
 /// refunds it, in one transaction; false if it had already moved on (someone else closed it,
 /// or an SMS arrived), in which case nothing is refunded.
@@ -298,11 +395,13 @@ async fn close_unused(
     state: &AppState,
     row: &VerificationRow,
     to: VerificationStatus,
+    upstream: Upstream,
 ) -> Result<bool, ServerError> {
     let now = state.clock.now_ms();
     let id = row.verification_id;
+    let closed_at = (upstream == Upstream::Closed).then_some(now);
     let mut tx = state.db.begin_write().await?;
-    if !store::cancel_if_unused(&mut *tx, id, now, to.as_str()).await? {
+    if !store::cancel_if_unused(&mut *tx, id, now, to.as_str(), closed_at).await? {
         return Ok(false);
     }
     let reference = format!("refund:verification:{id}");
@@ -322,7 +421,7 @@ async fn close_unused(
         },
     )
     .await?;
-    let balance_changed = holds::balance_event(row.user_id, balance)
+    let balance_changed = purchases::balance_event(row.user_id, balance)
         .stage(&mut tx, now)
         .await?;
     tx.commit().await?;
@@ -383,7 +482,8 @@ pub async fn cancel(
         }
         Err(e) => return Err(e.into()),
     }
-    if !close_unused(state, &row, VerificationStatus::Cancelled).await? {
+    failpoint("verification.cancel.after_upstream");
+    if !close_unused(state, &row, VerificationStatus::Cancelled, Upstream::Closed).await? {
         let now = owned(state, user_id, id).await?;
         return Err(refuse(status_of(&now)?, "cancelled"));
     }
@@ -412,20 +512,60 @@ async fn finish_row(state: &AppState, row: &VerificationRow) -> Result<bool, Ser
     let now = state.clock.now_ms();
     let finished = store::mark_finished(&state.db.pool, row.verification_id, now).await?;
     if finished {
-        let provider = state.router.get(&row.provider)?;
-        if let Err(e) = provider.finish(&row.provider_order_id).await {
-            tracing::warn!(verification_id = row.verification_id, error = %e, "could not finish the order upstream");
-        }
+        close_upstream(state, row, Closing::Finish).await;
         let v = reload(state, row.verification_id).await?;
         publish(state, row.user_id, &v).await;
     }
     Ok(finished)
 }
 
+/// How a verification's upstream order is closed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Closing {
+    Cancel,
+    Finish,
+}
+
+/// Closes the upstream order of a verification that has ended here, and notes that it is
+/// closed (an order already over upstream counts). If the provider cannot be reached now, the
+/// reconciliation job tries again later. True if it is closed.
+pub async fn close_upstream(state: &AppState, row: &VerificationRow, how: Closing) -> bool {
+    let closed = match state.router.get(&row.provider) {
+        Ok(provider) => match how {
+            Closing::Cancel => provider.cancel(&row.provider_order_id).await,
+            Closing::Finish => provider.finish(&row.provider_order_id).await,
+        },
+        Err(e) => Err(e),
+    };
+    match closed {
+        Ok(_) | Err(ProviderError::NotFound) | Err(ProviderError::OrderState { .. }) => {
+            let now = state.clock.now_ms();
+            let noted = store::mark_upstream_closed(&state.db.pool, row.verification_id, now).await;
+            if let Err(e) = &noted {
+                tracing::warn!(verification_id = row.verification_id, error = %e, "could not note the upstream close");
+            }
+            noted.is_ok()
+        }
+        Err(e) => {
+            tracing::warn!(verification_id = row.verification_id, ?how, error = %e, "could not close the order upstream; the reconciliation job will retry");
+            false
+        }
+    }
+}
+
 /// "Verify again": a new verification on the same number, where the provider allows it;
 /// charged like a new one. Refused with 409 (nothing charged) where it does not.
 #[tracing::instrument(skip(state))]
 pub async fn reuse(
+    state: &AppState,
+    user_id: i64,
+    id: i64,
+) -> Result<VerificationView, ServerError> {
+    let label = format!("verification.reuse:{id}");
+    idempotency::step(state, &label, &id, reuse_now(state, user_id, id)).await
+}
+
+async fn reuse_now(
     state: &AppState,
     user_id: i64,
     id: i64,
@@ -457,22 +597,28 @@ pub async fn reuse(
         "Verification again: {} on {}",
         row.service_name, row.phone_number
     );
-    let hold = holds::take(state, user_id, price, "verification", &note).await?;
+    let ask = VerificationAsk {
+        service: row.service_name.clone(),
+        country: row.country_code.clone(),
+        operator: row.operator.clone(),
+        reused_from: Some(id),
+    };
+    let product = Some(ask.service.as_str());
+    let purchase = purchases::take(
+        state,
+        user_id,
+        price,
+        Kind::Verification,
+        &note,
+        &ask,
+        product,
+    )
+    .await?;
     match provider.reuse(&row.service_name, &row.phone_number).await {
-        Ok(order) => {
-            record(
-                state,
-                hold,
-                provider,
-                order,
-                &row.service_name,
-                &row.country_code,
-                Some(id),
-            )
-            .await
-        }
+        Ok(order) => finish_purchase(state, purchase, provider, order, &ask).await,
         Err(e) => {
-            hold.give_back(state, "the provider would not reuse the number")
+            purchase
+                .give_back(state, "the provider would not reuse the number")
                 .await?;
             Err(match e {
                 ProviderError::OrderState { message, .. } | ProviderError::BadRequest(message) => {
@@ -529,8 +675,13 @@ pub async fn poll(state: &AppState, row: &VerificationRow) -> Result<usize, Serv
     } else if matches!(order.status, OrderStatus::TimedOut | OrderStatus::Cancelled)
         && row.message_count == 0
     {
-        // Closed upstream with nothing received: reconcile.
-        close_unused(state, row, VerificationStatus::TimedOut).await?;
+        // Closed upstream with nothing received (timed out there, or cancelled by a request
+        // that died before its refund): close it here too, refunded.
+        let to = match order.status {
+            OrderStatus::Cancelled => VerificationStatus::Cancelled,
+            _ => VerificationStatus::TimedOut,
+        };
+        close_unused(state, row, to, Upstream::Closed).await?;
     }
     Ok(new)
 }
@@ -559,11 +710,16 @@ pub async fn expire(state: &AppState, row: VerificationRow) -> Result<(), Server
         .ok_or(ServerError::NotFound("verification"))?;
     match status_of(&row)? {
         VerificationStatus::Waiting if row.message_count == 0 => {
-            if close_unused(state, &row, VerificationStatus::TimedOut).await? {
-                let provider = state.router.get(&row.provider)?;
-                if let Err(e) = provider.cancel(&row.provider_order_id).await {
-                    tracing::debug!(verification_id = row.verification_id, error = %e, "upstream order already closed");
-                }
+            if close_unused(
+                state,
+                &row,
+                VerificationStatus::TimedOut,
+                Upstream::MaybeOpen,
+            )
+            .await?
+            {
+                failpoint("verification.expire.after_refund");
+                close_upstream(state, &row, Closing::Cancel).await;
             }
         }
         VerificationStatus::Received => {

@@ -54,7 +54,7 @@ pub async fn save_response<'e>(
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "update idempotency_key set response_status = $3, response_body = $4 \
-         where user_id = $1 and idempotency_key = $2",
+         where user_id = $1 and idempotency_key = $2 and response_body is null",
     )
     .bind(user_id)
     .bind(key)
@@ -65,16 +65,42 @@ pub async fn save_response<'e>(
     Ok(())
 }
 
-/// Forgets a key whose request failed before anything was paid, so a retry can run again.
+/// A key with no answer whose purchase, if it has one, is settled (not still held).
+const UNANSWERED_AND_UNHELD: &str = "response_body is null and not exists (\
+     select 1 from purchase p where p.user_id = idempotency_key.user_id \
+     and p.idempotency_key = idempotency_key.idempotency_key and p.state in ('held', 'bought'))";
+
+/// Forgets a key whose request failed before anything was paid, so a retry can run again. A
+/// key that has its answer, or whose purchase is still open (the reconciliation job settles
+/// it), is kept.
 pub async fn forget<'e>(
     db: impl Executor<'e, Database = Any>,
     user_id: i64,
     key: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("delete from idempotency_key where user_id = $1 and idempotency_key = $2")
-        .bind(user_id)
-        .bind(key)
-        .execute(db)
-        .await?;
+    sqlx::query(&format!(
+        "delete from idempotency_key where user_id = $1 and idempotency_key = $2 \
+         and {UNANSWERED_AND_UNHELD}"
+    ))
+    .bind(user_id)
+    .bind(key)
+    .execute(db)
+    .await?;
     Ok(())
+}
+
+/// Forgets every key left without an answer since before `before` by a request that died (a
+/// retry then runs again; the steps it had finished answer from their own keys). Returns how
+/// many.
+pub async fn forget_stale<'e>(
+    db: impl Executor<'e, Database = Any>,
+    before: i64,
+) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query(&format!(
+        "delete from idempotency_key where created_at < $1 and {UNANSWERED_AND_UNHELD}"
+    ))
+    .bind(before)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected())
 }

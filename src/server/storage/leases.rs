@@ -110,3 +110,30 @@ pub async fn release_all(
     }
     tx.commit().await
 }
+
+/// Claims the singleton job `name` until `until` if no instance is running it and its next
+/// run is due; true if this call got it.
+pub async fn claim_job(db: &Db, name: &str, now: i64, until: i64) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "insert into job_lease (name, lease_until, next_at) values ($1, $3, $2) \
+         on conflict (name) do update set lease_until = excluded.lease_until \
+         where job_lease.lease_until <= $2 and job_lease.next_at <= $2",
+    )
+    .bind(name)
+    .bind(now)
+    .bind(until)
+    .execute(&db.pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Ends a run of the singleton job `name`; the next scheduled run is due at `next_at`.
+pub async fn finish_job(db: &Db, name: &str, now: i64, next_at: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("update job_lease set lease_until = $2, next_at = $3 where name = $1")
+        .bind(name)
+        .bind(now)
+        .bind(next_at)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}

@@ -392,3 +392,33 @@ pub async fn messages<'e>(
     .fetch_all(db)
     .await
 }
+
+/// Notes that a rental's upstream order has been given back (or was over already).
+pub async fn mark_upstream_closed<'e>(
+    db: impl Executor<'e, Database = Any>,
+    id: i64,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("update rentals set upstream_closed_at = $2 where id = $1 and status <> 'active'")
+        .bind(id)
+        .bind(now)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Rentals that ended here before `before` whose upstream order may still be open.
+pub async fn upstream_open_before<'e>(
+    db: impl Executor<'e, Database = Any>,
+    before: i64,
+    limit: i64,
+) -> Result<Vec<RentalRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "select {COLUMNS} from rentals r where r.upstream_closed_at is null \
+         and r.status <> 'active' and r.updated_at < $1 order by r.updated_at limit $2"
+    ))
+    .bind(before)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}

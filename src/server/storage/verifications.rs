@@ -155,21 +155,25 @@ pub async fn mark_finished<'e>(
     Ok(done.rows_affected() > 0)
 }
 
-/// Cancels a verification that is waiting and has no message; false otherwise.
+/// Cancels a verification that is waiting and has no message (noting when its upstream order
+/// was closed, if it was); false otherwise.
 pub async fn cancel_if_unused<'e>(
     db: impl Executor<'e, Database = Any>,
     id: i64,
     now: i64,
     to: &str,
+    upstream_closed_at: Option<i64>,
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
-        "update verification set status = $3, updated_at = $2, finished_at = $2 \
+        "update verification set status = $3, updated_at = $2, finished_at = $2, \
+         upstream_closed_at = $4 \
          where verification_id = $1 and status = 'waiting' \
          and not exists (select 1 from verification_message m where m.verification_id = $1)",
     )
     .bind(id)
     .bind(now)
     .bind(to)
+    .bind(upstream_closed_at)
     .execute(db)
     .await?;
     Ok(done.rows_affected() > 0)
@@ -290,6 +294,40 @@ pub async fn messages<'e>(
          where verification_id = $1 order by received_at desc, verification_message_id desc",
     )
     .bind(verification_id)
+    .fetch_all(db)
+    .await
+}
+
+/// Notes that a verification's upstream order has been closed (or was over already).
+pub async fn mark_upstream_closed<'e>(
+    db: impl Executor<'e, Database = Any>,
+    id: i64,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "update verification set upstream_closed_at = $2 where verification_id = $1 \
+         and status in ('finished', 'cancelled', 'timed_out')",
+    )
+    .bind(id)
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Verifications that ended here before `before` whose upstream order may still be open.
+pub async fn upstream_open_before<'e>(
+    db: impl Executor<'e, Database = Any>,
+    before: i64,
+    limit: i64,
+) -> Result<Vec<VerificationRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "select {COLUMNS} from verification v where v.upstream_closed_at is null \
+         and v.status in ('finished', 'cancelled', 'timed_out') and v.updated_at < $1 \
+         order by v.updated_at limit $2"
+    ))
+    .bind(before)
+    .bind(limit)
     .fetch_all(db)
     .await
 }
