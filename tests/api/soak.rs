@@ -33,7 +33,7 @@ const SERVER: &[(&str, &str)] = &[
 #[derive(Default)]
 struct Tally {
     /// Outcomes by operation and result.
-    outcomes: Mutex<BTreeMap<(&'static str, &'static str), u64>>,
+    outcomes: Mutex<BTreeMap<(&'static str, String), u64>>,
     faults: AtomicU64,
     kills: AtomicU64,
     /// Reconciliation actions the servers logged, by what they did.
@@ -41,12 +41,12 @@ struct Tally {
 }
 
 impl Tally {
-    fn count(&self, op: &'static str, result: &'static str) {
+    fn count(&self, op: &'static str, result: impl Into<String>) {
         *self
             .outcomes
             .lock()
             .unwrap()
-            .entry((op, result))
+            .entry((op, result.into()))
             .or_default() += 1;
     }
 
@@ -137,13 +137,15 @@ impl Live {
     }
 }
 
-fn result_of(outcome: &Result<(StatusCode, Value), ()>) -> &'static str {
+fn result_of(outcome: &Result<(StatusCode, Value), ()>) -> String {
     match outcome {
-        Ok((s, _)) if s.is_success() => "ok",
-        Ok((s, _)) if *s == StatusCode::CONFLICT => "refused (409)",
-        Ok((s, _)) if s.is_client_error() => "refused (4xx)",
-        Ok(_) => "provider or server fault (5xx)",
-        Err(()) => "gave up",
+        Ok((s, _)) if s.is_success() => "ok".into(),
+        Ok((s, body)) => format!(
+            "{} {}",
+            s.as_u16(),
+            body["error"]["code"].as_str().unwrap_or("?")
+        ),
+        Err(()) => "gave up (server down)".into(),
     }
 }
 
@@ -270,7 +272,7 @@ async fn inject_faults(live: Arc<Live>) {
             .faults
             .push(serde_json::from_value(fault).unwrap());
         live.tally.faults.fetch_add(1, Ordering::Relaxed);
-        let pause = rand::thread_rng().gen_range(100..600);
+        let pause = rand::thread_rng().gen_range(300..1500);
         tokio::time::sleep(Duration::from_millis(pause)).await;
     }
 }

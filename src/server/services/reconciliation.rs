@@ -170,7 +170,7 @@ async fn settle_purchase(
             }
         }
         _ => match unclaimed_match(state, &purchase, row, listings, claimed).await? {
-            Match::Found(provider, order) => Some((provider, order)),
+            Match::Found(provider, order) => Some((provider, *order)),
             Match::None => None,
             Match::Unknown => {
                 repairs.failed += 1;
@@ -234,7 +234,7 @@ fn read_ask<T: serde::de::DeserializeOwned>(row: &PurchaseRow) -> Result<T, Serv
 }
 
 enum Match {
-    Found(Arc<dyn SmsProvider>, ProviderOrder),
+    Found(Arc<dyn SmsProvider>, Box<ProviderOrder>),
     /// Every list that could hold it was read, and it is not there.
     None,
     /// A list that could hold it could not be read.
@@ -266,7 +266,10 @@ async fn unclaimed_match(
                 && (row.product.is_none() || order.product == row.product)
                 && !claimed.contains(&(name.to_owned(), order.id.clone()));
             if fits && !store::order_is_known(&state.db.pool, name, &order.id).await? {
-                return Ok(Match::Found(listing.provider.clone(), order.clone()));
+                return Ok(Match::Found(
+                    listing.provider.clone(),
+                    Box::new(order.clone()),
+                ));
             }
         }
     }
