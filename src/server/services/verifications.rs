@@ -174,17 +174,7 @@ async fn create_now(
         operator,
         reused_from: None,
     };
-    let product = Some(ask.service.as_str());
-    let purchase = purchases::take(
-        state,
-        user_id,
-        price,
-        Kind::Verification,
-        &note,
-        &ask,
-        product,
-    )
-    .await?;
+    let purchase = hold(state, user_id, price, &note, &ask).await?;
     failpoint("verification.create.after_hold");
     let bought = state
         .router
@@ -219,6 +209,28 @@ pub struct VerificationAsk {
     pub operator: Option<String>,
     /// The verification this one verifies again, for a reuse.
     pub reused_from: Option<i64>,
+}
+
+/// Holds `price` for the verification `ask` describes (the product asked upstream is its
+/// service).
+async fn hold(
+    state: &AppState,
+    user_id: i64,
+    price: Money,
+    note: &str,
+    ask: &VerificationAsk,
+) -> Result<Purchase, ServerError> {
+    let product = Some(ask.service.as_str());
+    purchases::take(
+        state,
+        user_id,
+        price,
+        Kind::Verification,
+        note,
+        ask,
+        product,
+    )
+    .await
 }
 
 /// Notes the order bought for `purchase` and records it; if that fails, cancels the order
@@ -603,17 +615,7 @@ async fn reuse_now(
         operator: row.operator.clone(),
         reused_from: Some(id),
     };
-    let product = Some(ask.service.as_str());
-    let purchase = purchases::take(
-        state,
-        user_id,
-        price,
-        Kind::Verification,
-        &note,
-        &ask,
-        product,
-    )
-    .await?;
+    let purchase = hold(state, user_id, price, &note, &ask).await?;
     match provider.reuse(&row.service_name, &row.phone_number).await {
         Ok(order) => finish_purchase(state, purchase, provider, order, &ask).await,
         Err(e) => {
