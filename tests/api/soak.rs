@@ -16,6 +16,9 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 const CUSTOMERS: usize = 6;
+/// Numbers of each kind a customer keeps open at most (6 × 2 × 6 stays under the emulated
+/// account's 96 open orders).
+const MOST_OPEN: usize = 6;
 const FUNDS: &str = "100000";
 
 /// Settings that keep a soak moving: provider calls give up after 2 s, and reconciliation
@@ -154,7 +157,15 @@ async fn customer_walk(live: Arc<Live>, who: Customer) {
     let mut rentals: Vec<(i64, String)> = Vec::new();
     let mut verifications: Vec<(i64, String)> = Vec::new();
     while !live.stop.load(Ordering::Relaxed) {
-        let roll = rand::thread_rng().gen_range(0..100);
+        let mut roll = rand::thread_rng().gen_range(0..100);
+        // Each customer keeps a handful of numbers open, as the provider's rating allows
+        // (5SIM limits the orders open at once): past that, they give some back.
+        if rentals.len() >= MOST_OPEN && roll < 25 {
+            roll = 45;
+        }
+        if verifications.len() >= MOST_OPEN && (50..75).contains(&roll) {
+            roll = 80;
+        }
         match roll {
             0..=24 => {
                 let body = json!({"service": "telegram", "country": "GB", "duration_hours": 2});
@@ -202,6 +213,13 @@ async fn customer_walk(live: Arc<Live>, who: Customer) {
                     .post(&who, &format!("/api/verifications/{id}/cancel"), &json!({}))
                     .await;
                 live.tally.count("cancel verification", result_of(&out));
+                // Refused once its code has come: then it is done with, as a customer would.
+                if matches!(&out, Ok((StatusCode::CONFLICT, _))) {
+                    let out = live
+                        .post(&who, &format!("/api/verifications/{id}/finish"), &json!({}))
+                        .await;
+                    live.tally.count("finish verification", result_of(&out));
+                }
             }
             _ => {
                 // An SMS reaches one of the customer's numbers upstream.
@@ -284,6 +302,8 @@ async fn chaos_soak_loses_and_mints_no_money() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(60);
     let world = World::new().await;
+    // The provider account can pay for every number the soak buys.
+    world.upstream.lock().balance = rust_decimal::Decimal::from(10_000_000);
     let mut customers = Vec::new();
     for _ in 0..CUSTOMERS {
         customers.push(add_customer(&world.state, FUNDS).await);
