@@ -284,11 +284,13 @@ async fn inject_faults(live: Arc<Live>) {
             }
             f
         };
-        live.world
-            .upstream
-            .lock()
-            .faults
-            .push(serde_json::from_value(fault).unwrap());
+        {
+            let mut upstream = live.world.upstream.lock();
+            upstream.faults.push(serde_json::from_value(fault).unwrap());
+            // Every cancel costs the emulated account rating (open orders allowed), as at
+            // 5SIM; the operators of a real account keep it up, so does the soak.
+            upstream.rating = rust_decimal::Decimal::from(96);
+        }
         live.tally.faults.fetch_add(1, Ordering::Relaxed);
         let pause = rand::thread_rng().gen_range(300..1500);
         tokio::time::sleep(Duration::from_millis(pause)).await;
