@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod dto;
 pub mod error;
 pub mod keys;
+pub mod live;
 pub mod presets;
 pub mod rentals;
 pub mod summaries;
@@ -22,6 +23,6 @@ pub const SERVER_FN_PREFIX: &str = "/api/fn";
 /// The live event stream (server-sent events) the browser and API clients listen on.
 pub const EVENTS_PATH: &str = "/api/events";
 
-/// Marks the browser's own re-fetch of the page it shows (live updates): such a request
-/// renders the page but leaves one-time notices for the page load they belong to.
-pub const LIVE_REFRESH_HEADER: &str = "x-live-refresh";
+/// The stream's event that says "what you missed cannot be replayed": the client then asks
+/// for a fresh snapshot (`live::get_live_snapshot`) instead.
+pub const RESYNC_EVENT: &str = "resync";

@@ -3,4 +3,5 @@
 pub mod components;
 pub mod islands;
 pub mod layout;
+pub mod live;
 pub mod pages;

@@ -233,6 +233,35 @@ pub struct MessageList {
     pub messages: Vec<MessageView>,
 }
 
+/// The data of an `sms.received` event: the new message, and the rental's summary with it
+/// (its message and unread counts and last code changed).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SmsReceived {
+    pub rental_id: i64,
+    pub message: MessageView,
+    pub rental: RentalView,
+}
+
+/// The data of a `balance.changed` event.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BalanceChanged {
+    pub balance: Money,
+}
+
+/// Everything the live parts of a page show, at once: what the browser asks for when its
+/// event stream cannot be resumed exactly (a gap the server cannot replay).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LiveSnapshot {
+    pub balance: Money,
+    /// Active rentals, soonest to end first.
+    pub rentals: Vec<RentalView>,
+    /// Verifications still waiting for a code or to be finished.
+    pub verifications: Vec<VerificationView>,
+    /// The rental asked for (any status), and its messages, newest first.
+    pub rental: Option<RentalView>,
+    pub messages: Option<MessageList>,
+}
+
 /// History filters (`GET /api/rentals`, `GET /api/verifications`); dates are RFC 3339 or
 /// `YYYY-MM-DD`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

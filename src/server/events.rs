@@ -81,6 +81,9 @@ pub trait EventHub: Send + Sync + fmt::Debug {
     fn cursor(&self) -> Option<i64>;
     /// Open subscriptions (a closed stream frees its own at once).
     fn subscribers(&self) -> usize;
+    /// Ends every open stream as a lost connection would; their clients reconnect and resume.
+    /// (The sandbox's control API offers it, to show and test that nothing is lost.)
+    fn disconnect_all(&self);
     /// Ends every stream, and any opened from now on, when the server stops: a stream never
     /// ends by itself, so the server would otherwise wait on its connection for ever.
     fn close(&self);
@@ -205,6 +208,11 @@ impl EventHub for LocalHub {
             .values()
             .map(broadcast::Sender::receiver_count)
             .sum()
+    }
+
+    fn disconnect_all(&self) {
+        // Dropping the senders ends every receiver once it has read what was sent.
+        self.channels().clear();
     }
 
     fn close(&self) {

@@ -104,16 +104,9 @@ pub fn set_flash(state: &AppState, name: &str, value: &str, path: &str) {
     set_cookie(cookies::flash(&state.settings, name, value, path));
 }
 
-/// Reads a flash cookie set by `set_flash` and clears it, so it is shown once. A live refresh
-/// of the page leaves it alone: it may run while the browser is on its way to the page load
-/// the flash is for.
+/// Reads a flash cookie set by `set_flash` and clears it, so it is shown once.
 pub fn take_flash(state: &AppState, name: &str, path: &str) -> Option<String> {
-    let value = with_request(|parts| {
-        if parts.headers.contains_key(crate::api::LIVE_REFRESH_HEADER) {
-            return None;
-        }
-        cookies::read(&parts.headers, name).map(str::to_owned)
-    })?;
+    let value = with_request(|parts| cookies::read(&parts.headers, name).map(str::to_owned))?;
     set_cookie(cookies::clear_flash(&state.settings, name, path));
     Some(value)
 }

@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod history;
 pub mod idempotency;
 pub mod inbox;
+pub mod live;
 pub mod passwords;
 pub mod presets;
 pub mod provider_account;

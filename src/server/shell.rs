@@ -10,6 +10,7 @@ use leptos::nonce::{provide_nonce, use_nonce};
 use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
 use leptos_meta::MetaTags;
+use std::sync::LazyLock;
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     provide_nonce();
@@ -37,8 +38,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// Fetches the WASM client at once (preloads) and hydrates the page's islands when it is parsed
-/// (`load_islands.js`), with this page's nonce.
+/// Fetches the WASM client at once (preloads), hydrates the page's islands when it is parsed
+/// (`shell/load_islands.js`) and from then on changes pages without reloading the document
+/// (`shell/change_page.js`), with this page's nonce.
 #[component]
 fn IslandScripts(options: LeptosOptions) -> impl IntoView {
     // Islands: nothing outside them is hydrated, so the render writes no hydration data for it.
@@ -49,14 +51,28 @@ fn IslandScripts(options: LeptosOptions) -> impl IntoView {
     let pkg = format!("/{}", options.site_pkg_dir);
     let name = options.output_name.to_string();
     let script = format!(
-        "{}({pkg:?}, {name:?});",
-        include_str!("load_islands.js")
-            .trim_end()
-            .trim_end_matches(';')
+        "const loaded = ({})({pkg:?}, {name:?});\n({})(loaded);",
+        LOAD_ISLANDS.as_str(),
+        CHANGE_PAGE.as_str()
     );
     view! {
         <link rel="modulepreload" href=format!("{pkg}/{name}.js") />
         <link rel="preload" href=format!("{pkg}/{name}.wasm") r#as="fetch" r#type="application/wasm" crossorigin="" />
         <script type="module" async nonce=nonce>{script}</script>
     }
+}
+
+/// The scripts' code without their comments and indentation (every page carries it).
+static LOAD_ISLANDS: LazyLock<String> =
+    LazyLock::new(|| code(include_str!("shell/load_islands.js")));
+static CHANGE_PAGE: LazyLock<String> = LazyLock::new(|| code(include_str!("shell/change_page.js")));
+
+/// A script file's one expression, without its comment lines and the `;` after it.
+fn code(script: &str) -> String {
+    let lines: Vec<&str> = script
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("//"))
+        .collect();
+    lines.join("\n").trim_end_matches(';').to_owned()
 }

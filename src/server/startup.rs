@@ -17,7 +17,7 @@ use super::storage::Db;
 use crate::app::App;
 use crate::sandbox::five_sim::FiveSimEmulator;
 use crate::ui::components::FormNonce;
-use crate::ui::islands::LiveCursor;
+use crate::ui::islands::{LiveCursor, RenderedAt};
 use anyhow::Context;
 use axum::Router;
 use leptos::config::LeptosOptions;
@@ -242,6 +242,7 @@ fn router(state: AppState) -> Router {
             // The cursor first, before anything on the page is read: the page is as of it.
             move || {
                 provide_context(LiveCursor(context_state.events.cursor()));
+                provide_context(RenderedAt(context_state.clock.now_ms()));
                 provide_context(FormNonce(random_token("", 12)));
                 provide_context(context_state.clone());
             },

@@ -1,23 +1,40 @@
 //! What runs in the browser. Pages render on the server as complete HTML whose forms post
-//! without JavaScript; these islands are all the WASM client holds:
+//! without JavaScript; these islands are the WASM client:
 //!
-//! - `PageScript`, last on every page: copy buttons, ticking countdowns, forms sent only once,
-//!   live updates (the page's `data-live` regions are refreshed from the server when an event
-//!   arrives), and the `data-hydrated` mark;
+//! - `PageScript`, once per tab: the event stream that feeds the live store (`ui::live`),
+//!   copy buttons, ticking countdowns, forms sent only once, and the `data-hydrated` mark;
+//! - `LiveBalance`, `RentalBoard`, `RentalFacts`, `MessageList` and `VerificationBoard`: the
+//!   live views, rendered from the store;
 //! - `RentChoices` and `ExtendHours`: the price (and the balance after it) as you choose;
 //! - `BulkBar`: selecting several rentals, their total price or refund, and acting on them.
+//!
+//! Moving between pages does not reload the document: the shell's page-change script
+//! (`server/shell/change_page.js`) fetches the next page, puts its `<main>` in place and
+//! hydrates the islands in it.
 
+mod balance;
 mod bulk;
 mod dom;
+mod lifetime;
 mod live;
 mod page;
 mod quotes;
+mod rentals;
+mod verifications;
 
 /// Where a page's live updates start: the event id its data is as of, taken by the server
 /// before it reads anything for the page (`EventHub::cursor`); `None` where it cannot say.
 #[derive(Clone, Copy, Debug)]
 pub struct LiveCursor(pub Option<i64>);
 
+/// The server's clock when it rendered the page, in ms since the epoch: countdowns count by
+/// it, not by the browser's clock.
+#[derive(Clone, Copy, Debug)]
+pub struct RenderedAt(pub i64);
+
+pub use balance::LiveBalance;
 pub use bulk::BulkBar;
 pub use page::PageScript;
 pub use quotes::{ExtendHours, RentChoices};
+pub use rentals::{MessageList, ReleaseForm, RentalBoard, RentalFacts};
+pub use verifications::{status_label, VerificationBoard, VerificationTable};

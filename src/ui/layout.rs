@@ -1,10 +1,11 @@
 //! The frame of every page: header with balance and account menu, navigation, sandbox banner,
-//! and the page script.
+//! and the tab's script. A page change in the browser replaces `<main>` and the navigation;
+//! the rest stays, with its islands (the balance, the event stream).
 
 use crate::api::accounts::{take_notice, SignOut};
 use crate::api::dto::SessionView;
 use crate::app::SessionResource;
-use crate::ui::islands::{LiveCursor, PageScript};
+use crate::ui::islands::{LiveBalance, LiveCursor, PageScript, RenderedAt};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -15,6 +16,7 @@ pub fn Layout(children: Children) -> impl IntoView {
     // a server render never finishes (leptos-rs/leptos#4578).
     let session = expect_context::<SessionResource>();
     let events_after = use_context::<LiveCursor>().and_then(|c| c.0);
+    let rendered_at = use_context::<RenderedAt>().map(|r| r.0);
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
@@ -41,7 +43,8 @@ pub fn Layout(children: Children) -> impl IntoView {
                 </Transition>
             </div>
         </header>
-        <main class="page">
+        // Page changes replace `<main>` and nothing else: the data it carries is the page's own.
+        <main class="page" data-events-after=events_after data-now=rendered_at>
             <Notice />
             {children()}
         </main>
@@ -81,7 +84,9 @@ fn Nav(session: SessionView) -> impl IntoView {
     let sign_out = ServerAction::<SignOut>::new();
     match session.user {
         Some(user) => view! {
-            <nav class="nav" aria-label="Main">
+            // Whose pages these are: a page change to a page of another session (signing in or
+            // out) loads the document afresh.
+            <nav class="nav" aria-label="Main" data-session=user.id.to_string()>
                 <A href="/" exact=true>"Dashboard"</A>
                 <A href="/verifications">"Verifications"</A>
                 <A href="/rentals">"Rentals"</A>
@@ -91,7 +96,7 @@ fn Nav(session: SessionView) -> impl IntoView {
             <div class="account-menu">
                 <A href="/account" attr:class="balance-pill" attr:title="Your balance">
                     <span class="sr-only">"Balance: "</span>
-                    <span class="money" data-testid="header-balance" data-live="balance">{user.balance.display()}</span>
+                    <span class="money" data-testid="header-balance"><LiveBalance balance=user.balance /></span>
                 </A>
                 <details class="menu">
                     <summary aria-label="Account menu">{user.email.clone()}</summary>
@@ -108,7 +113,7 @@ fn Nav(session: SessionView) -> impl IntoView {
         }
         .into_any(),
         None => view! {
-            <nav class="nav" aria-label="Main">
+            <nav class="nav" aria-label="Main" data-session="">
                 <A href="/login">"Sign in"</A>
                 <A href="/register" attr:class="btn btn-primary btn-small">"Create account"</A>
             </nav>

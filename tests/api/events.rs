@@ -31,6 +31,11 @@ async fn a_new_sms_reaches_the_owners_stream_and_no_one_elses() {
     assert_eq!(e.event, "sms.received");
     assert_eq!(e.data["rental_id"], rental["id"]);
     assert_eq!(e.data["message"]["code"], "55123");
+    // With the card's new counts and last code, so an open page needs nothing more.
+    assert_eq!(e.data["rental"]["id"], rental["id"]);
+    assert_eq!(e.data["rental"]["message_count"], 1);
+    assert_eq!(e.data["rental"]["unread_count"], 1);
+    assert_eq!(e.data["rental"]["last_code"], "55123");
 
     // The other user saw nothing of it: their next event is their own.
     app.rent(&other, 24).await;
@@ -79,6 +84,77 @@ async fn a_reconnecting_stream_resumes_without_losing_an_sms() {
     assert_eq!(missed.event, "sms.received");
     assert_eq!(missed.data["message"]["code"], "22222");
     assert!(missed.id > first.id);
+}
+
+/// Events pruned since the client's last one cannot be replayed: the stream says so first
+/// (`resync`), and the client takes a snapshot instead of showing a state with a hole in it.
+#[tokio::test]
+async fn a_resume_from_before_pruned_events_asks_for_a_snapshot() {
+    let app = spawn_app().await;
+    let s = app.funded("100").await;
+    app.rent(&s, 24).await;
+    let mut first = Stream::open(&app, &s, None).await;
+    app.rent(&s, 24).await;
+    let seen = first.next_event().await.id.unwrap();
+    drop(first);
+    app.rent(&s, 24).await;
+    namaskah::server::storage::events::prune(&app.state.db.pool, i64::MAX)
+        .await
+        .unwrap();
+    let rental = app.rent(&s, 24).await;
+
+    let mut resumed = Stream::open(&app, &s, Some(seen)).await;
+    assert_eq!(resumed.next_event().await.event, "resync");
+    // Then live events as usual.
+    app.control(
+        Method::POST,
+        "/sms",
+        Some(json!({"phone": rental["phone_number"], "text": "Code 31337"})),
+    )
+    .await;
+    namaskah::server::jobs::run_due(&app.state).await;
+    let e = resumed.next_event().await;
+    assert_eq!(e.event, "sms.received");
+
+    // A resume the server can replay exactly starts with what was missed, not `resync`.
+    let mut exact = Stream::open(&app, &s, e.id.map(|id| id - 1)).await;
+    assert_eq!(exact.next_event().await.event, "sms.received");
+}
+
+/// The snapshot a client takes when it cannot resume: the balance, the active rentals, the
+/// open verifications, and the rental it shows with its messages; another user's rental is
+/// not found.
+#[tokio::test]
+async fn the_live_snapshot_holds_everything_a_page_shows_live() {
+    let app = spawn_app().await;
+    let s = app.funded("100").await;
+    let rental = app.rent(&s, 24).await;
+    app.control(
+        Method::POST,
+        "/sms",
+        Some(json!({"phone": rental["phone_number"], "text": "Code 90210"})),
+    )
+    .await;
+    namaskah::server::jobs::run_due(&app.state).await;
+    let path = format!("/api/fn/live_snapshot?rental_id={}", rental["id"]);
+    let snapshot = app.get_json(&path, &s).await;
+    assert_eq!(dec(&snapshot["balance"]), app.balance(&s).await);
+    assert_eq!(snapshot["rentals"][0]["id"], rental["id"]);
+    assert_eq!(snapshot["rental"]["last_code"], "90210");
+    assert_eq!(snapshot["messages"]["messages"][0]["code"], "90210");
+    assert!(snapshot["verifications"].as_array().unwrap().is_empty());
+
+    let without = app.get_json("/api/fn/live_snapshot", &s).await;
+    assert_eq!(without["rental"], Value::Null);
+    assert_eq!(without["messages"], Value::Null);
+
+    let other = app.signed_in().await;
+    let r = app
+        .as_browser(Method::GET, &path, &other)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
 }
 
 #[tokio::test]

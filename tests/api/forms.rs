@@ -140,62 +140,32 @@ async fn the_bulk_bar_form_acts_on_the_ticked_rentals_and_says_what_happened_to_
 }
 
 #[tokio::test]
-async fn the_rentals_page_carries_its_islands_and_its_live_regions() {
+async fn the_rentals_page_carries_its_islands_and_its_live_views() {
     let app = spawn_app().await;
     let s = app.funded("10").await;
     let rental = app.rent(&s, 2).await;
     let html = app.page_html("/rentals", &s).await;
-    for island in ["RentChoices", "BulkBar", "PageScript"] {
+    for island in [
+        "RentChoices",
+        "BulkBar",
+        "PageScript",
+        "RentalBoard",
+        "LiveBalance",
+    ] {
         let marker = format!("<leptos-island data-component=\"{island}_");
         assert!(html.contains(&marker), "the {island} island is on the page");
     }
-    assert!(html.contains("data-live=\"rentals\""));
-    assert!(html.contains("data-live=\"balance\""));
+    // The board's props carry the rental, so the browser's live store starts from it.
+    assert!(html.contains(&format!("&quot;id&quot;:{}", rental["id"])));
+    // What page changes and countdowns need: the session, the events the page is as of, and
+    // the server's clock.
+    assert!(html.contains(&format!("data-session=\"{}\"", s.user_id)));
+    // (Where event ids follow commit order: on SQLite.)
+    let sqlite = app.state.db.backend == namaskah::server::storage::Backend::Sqlite;
+    assert_eq!(html.contains("data-events-after="), sqlite);
+    assert!(html.contains("data-now="));
     // The card's checkbox tells the bulk bar the rental's hourly price and refund.
     assert!(html.contains(&format!("id=\"select-{}\"", rental["id"])));
     assert!(html.contains("data-per-hour="));
     assert!(html.contains("data-countdown="));
-}
-
-/// The page's own live refresh can run while the browser is on its way back from a form: it
-/// must leave the notice (and a new key) to the page load they are for.
-#[tokio::test]
-async fn a_live_refresh_leaves_the_notice_for_the_page_the_form_returns_to() {
-    let app = spawn_app().await;
-    let s = app.funded("10").await;
-    let r = form_post(&app, &s, "save_preset", "/rentals", &rent_form("Kept")).await;
-    let flash = set_cookie(&r, "namaskah_notice").unwrap();
-    let flash = flash.split(';').next().unwrap().to_owned();
-    let page = |live: bool| {
-        let req = app
-            .client
-            .get(app.url("/rentals"))
-            .header("cookie", format!("namaskah_session={}; {flash}", s.cookie));
-        if live {
-            req.header(namaskah::api::LIVE_REFRESH_HEADER, "1")
-        } else {
-            req
-        }
-    };
-    let refreshed = page(true).send().await.unwrap();
-    assert!(
-        set_cookie(&refreshed, "namaskah_notice").is_none(),
-        "not cleared"
-    );
-    let html = refreshed.text().await.unwrap();
-    assert!(
-        !html.contains("data-testid=\"notice\""),
-        "not shown by the refresh"
-    );
-
-    let landed = page(false).send().await.unwrap();
-    assert!(
-        set_cookie(&landed, "namaskah_notice").is_some(),
-        "cleared once shown"
-    );
-    let html = landed.text().await.unwrap();
-    assert!(
-        html.contains("Saved \u{201c}Kept\u{201d}"),
-        "shown on the page load"
-    );
 }

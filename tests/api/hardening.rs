@@ -457,11 +457,15 @@ async fn opening_a_rental_page_changes_nothing_and_the_page_marks_read_by_post()
     let html = app.page_html(&format!("/rentals/{id}"), &s).await;
     assert!(html.contains("Your code is 123456"));
     assert!(
-        html.contains("data-mark-read"),
-        "the page offers to mark them read"
+        html.contains("/api/fn/mark_rental_read"),
+        "the page offers to mark them read (a button without JavaScript)"
+    );
+    assert!(
+        html.contains("&quot;unread&quot;:true"),
+        "the message list knows to mark them read once shown"
     );
     assert_eq!(unread(&app, &s).await, 1);
-    // The page's own POST does (the script sends it once the page is shown).
+    // The page's own POST does (the message list sends it once it is shown).
     let r = app
         .as_browser(Method::POST, "/api/fn/mark_rental_read", &s)
         .form(&[("id", id.to_string())])

@@ -1,9 +1,11 @@
 //! `GET /api/events`: one Server-Sent Events stream per browser tab, for the signed-in user.
 //! Event ids let a reconnecting client resume (`Last-Event-ID`) without losing an SMS; keep-alive
-//! comments hold the connection open; a closed connection drops its subscription at once.
+//! comments hold the connection open; a closed connection drops its subscription at once. A
+//! resume the server cannot replay exactly starts with a `resync` event instead.
 
 use super::error::ApiResult;
 use super::extract::{ApiQuery, AuthUser};
+use crate::api::RESYNC_EVENT;
 use crate::server::events::Published;
 use crate::server::state::AppState;
 use crate::server::storage::events as store;
@@ -72,7 +74,7 @@ async fn stream_events(
                 retry_after_secs: 10,
             }
         })?;
-    let backlog: Vec<Published> = match last_seen {
+    let mut backlog: Vec<Published> = match last_seen {
         Some(after) => store::since(&state.db.pool, p.user_id, after, BACKLOG_LIMIT)
             .await?
             .into_iter()
@@ -85,7 +87,23 @@ async fn stream_events(
             .collect(),
         None => Vec::new(),
     };
-    let after = backlog.last().and_then(|e| e.id).or(last_seen).unwrap_or(0);
+    // What cannot be replayed exactly (more than the backlog holds, or events pruned since the
+    // client's last one) is not replayed at all: the client is told to take a fresh snapshot.
+    let gap = match last_seen {
+        Some(after) => {
+            backlog.len() as i64 >= BACKLOG_LIMIT
+                || store::oldest_id(&state.db.pool).await? > after + 1
+        }
+        None => false,
+    };
+    if gap {
+        backlog.clear();
+    }
+    let after = if gap {
+        0
+    } else {
+        backlog.last().and_then(|e| e.id).or(last_seen).unwrap_or(0)
+    };
     let live = stream::unfold(rx, move |mut rx| async move {
         loop {
             match rx.recv().await {
@@ -98,7 +116,9 @@ async fn stream_events(
         }
     });
     let hello = SseEvent::default().comment("connected");
+    let resync = gap.then(|| SseEvent::default().event(RESYNC_EVENT).data("{}"));
     let events = stream::once(async move { hello })
+        .chain(stream::iter(resync))
         .chain(stream::iter(backlog.into_iter().map(|e| to_sse(&e))))
         .chain(live.map(|e: Arc<Published>| to_sse(&e)))
         .map(Ok);

@@ -25,6 +25,10 @@ pub fn router(state: &AppState, emulator: FiveSimEmulator) -> Router<AppState> {
     Router::new()
         .nest(CONTROL_PATH, control::router(emulator))
         .route("/sandbox/control/clock", post(advance_clock))
+        .route(
+            "/sandbox/control/streams/disconnect",
+            post(disconnect_streams),
+        )
         .layer(axum::middleware::from_fn_with_state(
             token,
             guard::only_trusted_callers,
@@ -54,4 +58,13 @@ async fn advance_clock(
         "now": state.clock.now(),
         "jobs": {"renewed": ran.renewed, "warned": ran.warned, "expired": ran.expired, "polled": ran.polled},
     })))
+}
+
+/// Ends every open live-update stream from the server's side, as a dropped connection would:
+/// browsers reconnect and resume from their last event.
+async fn disconnect_streams(State(state): State<AppState>) -> Json<Value> {
+    let open = state.events.subscribers();
+    state.events.disconnect_all();
+    tracing::info!(open, "sandbox: live-update streams disconnected");
+    Json(json!({ "disconnected": open }))
 }

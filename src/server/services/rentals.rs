@@ -12,7 +12,7 @@ use super::inbox;
 use super::purchases::{self, Kind, Purchase, Recorded};
 use crate::api::dto::{
     Extended, HistoryQuery, MessageList, MessageView, NewRental, Released, RentalList, RentalPage,
-    RentalView,
+    RentalView, SmsReceived,
 };
 use crate::domain::rental::{self, RentalStatus, UpstreamProduct, MS_PER_HOUR};
 use crate::domain::Money;
@@ -860,10 +860,17 @@ pub async fn poll_messages(state: &AppState, row: &RentalRow) -> Result<usize, S
             code: m.code,
             received_at: m.sms.received_at,
         };
+        // The card's counts and last code change with the message: the event carries both, so
+        // an open page shows them without asking for anything.
+        let rental = view(state, found(store::find(&mut *tx, row.id).await?)?)?;
         let staged = Event {
             user_id: row.user_id,
             kind: EventKind::SmsReceived,
-            data: json!({ "rental_id": row.id, "message": message }),
+            data: json!(SmsReceived {
+                rental_id: row.id,
+                message,
+                rental
+            }),
         }
         .stage(&mut tx, state.clock.now_ms())
         .await?;

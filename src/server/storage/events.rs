@@ -33,6 +33,14 @@ pub async fn latest_id<'e>(db: impl Executor<'e, Database = Any>) -> Result<i64,
         .await
 }
 
+/// The oldest event id still stored (0 if none): a stream resuming from before it may have
+/// missed events that were pruned.
+pub async fn oldest_id<'e>(db: impl Executor<'e, Database = Any>) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("select coalesce(min(event_id), 0) from event")
+        .fetch_one(db)
+        .await
+}
+
 /// A user's events after `after`, oldest first.
 pub async fn since<'e>(
     db: impl Executor<'e, Database = Any>,

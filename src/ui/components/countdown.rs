@@ -1,5 +1,6 @@
-//! Time left. The server writes it; in the browser the page script (`ui::islands`) counts every
-//! countdown down once a second on one timer, so nothing is fetched to keep them current.
+//! Time left. The server writes it; in the browser the tab's script (`ui::islands`) counts
+//! every countdown down to its `datetime` once a second on one timer, so nothing is fetched to
+//! keep them current.
 
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
@@ -35,7 +36,7 @@ pub fn Countdown(seconds: i64, until: DateTime<Utc>) -> impl IntoView {
             datetime=until.to_rfc3339()
             title=format_time(&until)
             data-testid="countdown"
-            data-countdown=seconds.to_string()
+            data-countdown=""
         >
             {remaining(seconds)}
         </time>

@@ -1,8 +1,16 @@
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Timelike, Utc};
 
-/// `2026-11-26 14:05 UTC`: unambiguous, the same on the server and in the browser.
+/// `2026-11-26 14:05 UTC`: unambiguous, the same on the server and in the browser. (Written
+/// out rather than with a format string: chrono's formatter costs the browser client ~10 KB.)
 pub fn format_time(t: &DateTime<Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M UTC").to_string()
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02} UTC",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute()
+    )
 }
 
 /// "6 hours", "1 day", "30 days": a rental's length as people say it.

@@ -3,7 +3,8 @@
 //! ticked ones, shows the total price or refund first, and posts their ids as a plain form.
 
 use super::dom::{document, elements, on, target_closest};
-use super::live::REFRESHED;
+use super::lifetime::ends_with_its_element;
+use super::live::CHANGED;
 use crate::api::rentals::BulkRentals;
 use crate::domain::rental::extension_quote;
 use crate::domain::Money;
@@ -25,6 +26,7 @@ const BOXES: &str = "input.select";
 /// `idempotency_key`: this rendering's key for the bar's form (see `form_key`).
 #[island]
 pub fn BulkBar(idempotency_key: Option<String>) -> impl IntoView {
+    ends_with_its_element();
     let ticked = RwSignal::new(Vec::<Ticked>::new());
     let all_ticked = RwSignal::new(false);
     let hours = RwSignal::new(1u32);
@@ -46,8 +48,10 @@ pub fn BulkBar(idempotency_key: Option<String>) -> impl IntoView {
                 recount();
             }
         });
-        // The live updates replaced the cards (keeping the ticks): count again.
-        on(&document, REFRESHED, move |_| recount());
+        // Cards came or went with the live state: count again once they are drawn.
+        on(&document, CHANGED, move |_| {
+            set_timeout(recount, std::time::Duration::ZERO)
+        });
         recount();
     });
     let tick_all = move |on: bool| {

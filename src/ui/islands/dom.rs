@@ -1,6 +1,8 @@
 //! The few DOM helpers the islands share. They run in the browser only (inside effects and
 //! event handlers); nothing here is called while the server renders.
 
+use leptos::prelude::Owner;
+use send_wrapper::SendWrapper;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, EventTarget};
@@ -20,12 +22,21 @@ pub fn elements(list: Result<web_sys::NodeList, wasm_bindgen::JsValue>) -> Vec<E
         .collect()
 }
 
-/// Calls `handler` for every `kind` event on `target` (the document: anywhere in it), for the
-/// page's life.
+/// Calls `handler` for every `kind` event on `target` (the document: anywhere in it), until
+/// the reactive owner it was added in is cleaned up (an island that left the page), or for the
+/// page's life where there is none.
 pub fn on(target: &EventTarget, kind: &str, handler: impl FnMut(web_sys::Event) + 'static) {
     let closure = Closure::<dyn FnMut(web_sys::Event)>::new(handler);
     let _ = target.add_event_listener_with_callback(kind, closure.as_ref().unchecked_ref());
-    closure.forget();
+    if Owner::current().is_none() {
+        closure.forget();
+        return;
+    }
+    let held = SendWrapper::new((target.clone(), kind.to_owned(), closure));
+    Owner::on_cleanup(move || {
+        let (target, kind, closure) = held.take();
+        let _ = target.remove_event_listener_with_callback(&kind, closure.as_ref().unchecked_ref());
+    });
 }
 
 /// The element an event happened on, or its nearest ancestor matching `selector`.
@@ -37,4 +48,11 @@ pub fn target_closest(event: &web_sys::Event, selector: &str) -> Option<Element>
         .closest(selector)
         .ok()
         .flatten()
+}
+
+/// Tells the page's own scripts (the bulk bar) that the live state changed what is shown.
+pub fn announce(kind: &str) {
+    if let (Some(document), Ok(event)) = (document(), web_sys::Event::new(kind)) {
+        let _ = document.dispatch_event(&event);
+    }
 }

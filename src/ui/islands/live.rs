@@ -1,35 +1,54 @@
-//! Live updates in the browser: one `EventSource` on `/api/events` per tab while someone is
-//! signed in. On any event the page is fetched again from the server and each of its
-//! `data-live` regions is replaced by the fresh one, so a new SMS, a code, a charge or a refund
-//! shows without reload, rendered by the same code as the first load. Events that arrive
-//! during a refresh are folded into one more refresh.
+//! The tab's event stream: one `EventSource` on `/api/events` while someone is signed in,
+//! opened once per document (page changes do not reload it, see `server/shell`) and applied
+//! to the live store (`ui::live`), which the islands render from. No event makes the browser
+//! fetch anything.
 //!
-//! The stream opens from the event the page's data is as of (`LiveCursor`), so the server
-//! replays whatever changed between the render and the stream opening, and on a reconnect
-//! whatever came after the last event received: a page load costs one render, not two. Where
-//! the server cannot name that event, the page refreshes each time its stream opens instead.
+//! The stream opens from the event the first page's data is as of (`LiveCursor`), so the
+//! server replays whatever changed between the render and the stream opening; a reconnect
+//! resumes from the last event received (`Last-Event-ID`). Where that cannot be exact (the
+//! server names no cursor, or answers `resync` because the gap is more than it can replay),
+//! the client takes one JSON snapshot of everything live instead.
+//!
+//! A page change fetches the next page while events keep arriving: the last events are kept,
+//! and those newer than what the new page shows are applied again once its islands are
+//! seeded from their props.
 
-use super::dom::{document, elements, on};
-use super::page::SEEN;
+use super::dom::{announce, on};
+use super::{lifetime, page};
 use crate::api::dto::EventKind;
-use crate::api::{EVENTS_PATH, LIVE_REFRESH_HEADER};
-use std::cell::Cell;
-use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
-use web_sys::{Document, DomParser, Element, SupportedType};
+use crate::api::live::get_live_snapshot;
+use crate::api::{EVENTS_PATH, RESYNC_EVENT};
+use crate::ui::live::store;
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::JsCast;
 
-/// The document event fired after regions were replaced (the bulk bar recounts on it).
-pub const REFRESHED: &str = "live:refreshed";
+/// The document event fired after the live state changed what is shown.
+pub const CHANGED: &str = "live:changed";
+/// How many recent events are kept to apply again after a page change.
+const KEPT: usize = 256;
+
+struct Kept {
+    id: i64,
+    kind: String,
+    data: String,
+}
 
 thread_local! {
-    /// A refresh is running; another is wanted after it.
-    static RUNNING: Cell<bool> = const { Cell::new(false) };
-    static AGAIN: Cell<bool> = const { Cell::new(false) };
+    static RECENT: RefCell<VecDeque<Kept>> = const { RefCell::new(VecDeque::new()) };
+    /// The newest event id applied.
+    static LAST: Cell<Option<i64>> = const { Cell::new(None) };
+    /// `LAST` when the page change under way began.
+    static CHANGE_FROM: Cell<Option<i64>> = const { Cell::new(None) };
+    /// The rental whose messages the page shows, if any (the snapshot brings them too).
+    static SHOWN_RENTAL: Cell<Option<i64>> = const { Cell::new(None) };
 }
 
 /// Opens the tab's stream, from event `after` if the page names it. It closes with the tab;
 /// the server then frees its subscription.
 pub fn listen(after: Option<i64>) {
+    LAST.with(|l| l.set(after));
     let url = match after {
         Some(id) => format!("{EVENTS_PATH}?last_event_id={id}"),
         None => EVENTS_PATH.to_owned(),
@@ -38,101 +57,75 @@ pub fn listen(after: Option<i64>) {
         return;
     };
     for kind in EventKind::ALL {
-        on(&source, kind.as_str(), |_| schedule());
+        on(&source, kind.as_str(), received);
     }
-    if after.is_none() {
-        // No replay to rely on: each time the stream (re)opens, catch up on whatever changed
-        // while it was not open (since the render, or while it was dropped).
-        on(&source, "open", |_| schedule());
-    }
-}
-
-fn schedule() {
-    if RUNNING.with(|r| r.replace(true)) {
-        AGAIN.with(|a| a.set(true));
-        return;
-    }
-    leptos::task::spawn_local(async {
-        loop {
-            AGAIN.with(|a| a.set(false));
-            // A failed fetch leaves the page as it was; the next event tries again.
-            let _ = refresh().await;
-            if !AGAIN.with(Cell::get) {
-                break;
-            }
+    on(&source, RESYNC_EVENT, |_| resync());
+    // Without a cursor nothing can be replayed until an event has come: whenever the stream
+    // (re)opens before that, what changed meanwhile comes by snapshot.
+    on(&source, "open", |_| {
+        if LAST.with(Cell::get).is_none() {
+            resync();
         }
-        RUNNING.with(|r| r.set(false));
     });
 }
 
-async fn refresh() -> Result<(), JsValue> {
-    let window = web_sys::window().ok_or("no window")?;
-    let document = document().ok_or("no document")?;
-    let headers = web_sys::Headers::new()?;
-    headers.set(LIVE_REFRESH_HEADER, "1")?;
-    let init = web_sys::RequestInit::new();
-    init.set_headers(&headers);
-    let href = window.location().href()?;
-    let response: web_sys::Response = JsFuture::from(window.fetch_with_str_and_init(&href, &init))
-        .await?
-        .dyn_into()?;
-    // Signed out meanwhile (redirected to sign in) or a server fault: keep what is shown.
-    if !response.ok() || response.redirected() {
-        return Ok(());
+fn received(event: web_sys::Event) {
+    let Ok(event) = event.dyn_into::<web_sys::MessageEvent>() else {
+        return;
+    };
+    let (kind, data) = (event.type_(), event.data().as_string().unwrap_or_default());
+    if let Some(clock) = store().apply(&kind, &data).and_then(|a| a.server_clock_ms) {
+        page::server_clock_was(clock);
     }
-    // The countdowns in the answer count from now.
-    let answered = window.performance().map(|p| p.now()).unwrap_or_default();
-    let html = JsFuture::from(response.text()?)
-        .await?
-        .as_string()
-        .unwrap_or_default();
-    let fresh = DomParser::new()?.parse_from_string(&html, SupportedType::TextHtml)?;
-    for old in elements(document.query_selector_all("[data-live]")) {
-        let name = old.get_attribute("data-live").unwrap_or_default();
-        let Some(new) = fresh.query_selector(&format!("[data-live=\"{name}\"]"))? else {
-            continue;
-        };
-        let new: Element = document.import_node_with_deep(&new, true)?.dyn_into()?;
-        for countdown in elements(new.query_selector_all("[data-countdown]")) {
-            countdown.set_attribute(SEEN, &answered.to_string())?;
-        }
-        let focus = keep_what_the_user_did(&document, &old, &new);
-        old.replace_with_with_node_1(&new)?;
-        if let Some(el) = focus {
-            let _ = el.focus();
-        }
+    if let Ok(id) = event.last_event_id().parse::<i64>() {
+        LAST.with(|l| l.set(Some(id)));
+        RECENT.with(|r| {
+            let mut recent = r.borrow_mut();
+            if recent.len() == KEPT {
+                recent.pop_front();
+            }
+            recent.push_back(Kept { id, kind, data });
+        });
     }
-    document.dispatch_event(&web_sys::Event::new(REFRESHED)?)?;
-    Ok(())
+    announce(CHANGED);
 }
 
-/// Ticked boxes and opened confirmations survive the swap (matched by element id); returns
-/// what to focus once `new` is in place, if the focus was in `old`.
-fn keep_what_the_user_did(
-    document: &Document,
-    old: &Element,
-    new: &Element,
-) -> Option<web_sys::HtmlElement> {
-    for el in elements(old.query_selector_all("[id]")) {
-        let Ok(Some(twin)) = new.query_selector(&format!("#{}", el.id())) else {
-            continue;
-        };
-        if let (Some(was), Some(now)) = (
-            el.dyn_ref::<web_sys::HtmlInputElement>(),
-            twin.dyn_ref::<web_sys::HtmlInputElement>(),
-        ) {
-            now.set_checked(was.checked());
+fn resync() {
+    let rental_id = SHOWN_RENTAL.with(Cell::get);
+    leptos::task::spawn_local(async move {
+        // A failed snapshot leaves what is shown; the next reconnect asks again.
+        if let Ok(snapshot) = get_live_snapshot(rental_id).await {
+            store().apply_snapshot(snapshot, rental_id);
+            announce(CHANGED);
         }
-        if el.has_attribute("open") {
-            let _ = twin.set_attribute("open", "");
+    });
+}
+
+/// The page shows rental `id`'s messages.
+pub fn showing_messages_of(id: i64) {
+    SHOWN_RENTAL.with(|s| s.set(Some(id)));
+}
+
+/// Called by the page-change script before it fetches the next page.
+#[wasm_bindgen]
+pub fn page_change_started() {
+    CHANGE_FROM.with(|c| c.set(LAST.with(Cell::get)));
+    SHOWN_RENTAL.with(|s| s.set(None));
+}
+
+/// Called by the page-change script once the new page is in and its islands hydrated, with
+/// the event id its data is as of (`data-events-after`, if the server named one).
+#[wasm_bindgen]
+pub fn page_change_done(events_after: Option<String>) {
+    lifetime::end_detached();
+    page::sync_clock();
+    let shown = events_after.and_then(|s| s.parse::<i64>().ok());
+    let from = CHANGE_FROM.with(Cell::get).max(shown).unwrap_or(i64::MIN);
+    let store = store();
+    RECENT.with(|r| {
+        for e in r.borrow().iter().filter(|e| e.id > from) {
+            store.apply(&e.kind, &e.data);
         }
-    }
-    let focused = document
-        .active_element()
-        .filter(|a| old.contains(Some(a)) && !a.id().is_empty())?;
-    new.query_selector(&format!("#{}", focused.id()))
-        .ok()
-        .flatten()?
-        .dyn_into()
-        .ok()
+    });
+    announce(CHANGED);
 }

@@ -1,13 +1,13 @@
-//! The page's own script: one island, last in every page's body, so the loader reaches it
-//! after every other island. The behaviours it adds are delegated from the document, so they
-//! also work on HTML the live updates swap in, with nothing to hydrate again.
+//! The tab's own script: one island, last in the first page's body, outside what page changes
+//! replace, so it lives as long as the document. The behaviours it adds are delegated from the
+//! document, so they also work on every page that comes after, with nothing to hydrate again.
 
 use super::dom::{document, elements, on, target_closest};
 use super::live;
 use crate::ui::components::countdown::remaining;
 use leptos::prelude::*;
+use std::cell::Cell;
 use std::time::Duration;
-use wasm_bindgen::JsCast;
 
 /// `events_after`: the event id the page's data is as of (see `LiveCursor`).
 #[island]
@@ -17,7 +17,6 @@ pub fn PageScript(signed_in: bool, events_after: Option<i64>) -> impl IntoView {
         let Some(document) = document() else { return };
         copy_buttons(&document);
         submit_once(&document);
-        mark_read_when_shown(&document);
         countdowns();
         if signed_in {
             live::listen(events_after);
@@ -42,40 +41,6 @@ fn copy_buttons(document: &web_sys::Document) {
         let _ = window.navigator().clipboard().write_text(&text);
         button.set_text_content(Some("Copied"));
     });
-}
-
-/// `<form data-mark-read>` is sent in the background as soon as it is on the page (messages
-/// shown are messages seen), then taken away; live updates that bring new unread messages
-/// bring a new one.
-fn mark_read_when_shown(document: &web_sys::Document) {
-    fn send_all() {
-        let Some(document) = super::dom::document() else {
-            return;
-        };
-        for form in elements(document.query_selector_all("form[data-mark-read]")) {
-            let Ok(form) = form.dyn_into::<web_sys::HtmlFormElement>() else {
-                continue;
-            };
-            form.remove();
-            // Sent as the form would be (URL-encoded), which is what server functions read.
-            let (Some(window), Ok(body)) = (web_sys::window(), web_sys::UrlSearchParams::new())
-            else {
-                continue;
-            };
-            for input in elements(form.query_selector_all("input[name]")) {
-                if let Ok(input) = input.dyn_into::<web_sys::HtmlInputElement>() {
-                    body.append(&input.name(), &input.value());
-                }
-            }
-            let init = web_sys::RequestInit::new();
-            init.set_method("POST");
-            init.set_body(&body);
-            // The answer changes nothing here: the event it causes updates the cards.
-            let _ = window.fetch_with_str_and_init(&form.action(), &init);
-        }
-    }
-    send_all();
-    on(document, live::REFRESHED, |_| send_all());
 }
 
 /// A form is sent once: a second click while the page is on its way (say, a double click on
@@ -104,29 +69,50 @@ fn submit_once(document: &web_sys::Document) {
     }
 }
 
-/// `<time data-countdown="SECONDS">` counts down from the seconds the server gave when it
-/// rendered the element, once a second, on one timer for the whole tab. The seconds are as of
-/// `data-seen` (when the live updates swapped the element in), or else as of the page load.
+/// `<time data-countdown datetime="…">` counts down to its `datetime` once a second, on one
+/// timer for the whole tab, by the server's clock (see [`sync_clock`]): so nothing is fetched
+/// to keep them current, and a countdown a live update put in place is right at once.
 fn countdowns() {
-    let clock = || {
-        web_sys::window()
-            .and_then(|w| w.performance())
-            .map(|p| p.now())
-    };
     let tick = move || {
-        let (Some(document), Some(now)) = (document(), clock()) else {
+        let Some(document) = document() else {
             return;
         };
+        let now = js_sys::Date::now() + CLOCK_OFFSET_MS.with(Cell::get);
         for el in elements(document.query_selector_all("[data-countdown]")) {
-            let number = |name: &str| el.get_attribute(name).and_then(|s| s.parse::<f64>().ok());
-            let seconds = number("data-countdown").unwrap_or(0.0);
-            let elapsed = (now - number(SEEN).unwrap_or(0.0)) / 1000.0;
-            el.set_text_content(Some(&remaining((seconds - elapsed).floor() as i64)));
+            let until = js_sys::Date::parse(&el.get_attribute("datetime").unwrap_or_default());
+            if until.is_finite() {
+                el.set_text_content(Some(&remaining(((until - now) / 1000.0).floor() as i64)));
+            }
         }
     };
+    sync_clock();
     tick();
     set_interval(tick, Duration::from_secs(1));
 }
 
-/// When a countdown's seconds were given, in `performance.now()` milliseconds.
-pub const SEEN: &str = "data-seen";
+thread_local! {
+    /// The server's clock less the browser's, as of the last page the server rendered.
+    static CLOCK_OFFSET_MS: Cell<f64> = const { Cell::new(0.0) };
+}
+
+/// The server's clock as an event told it (`ms` since the epoch when it wrote the event): a
+/// clock that moved on by more than the rounding (the sandbox's clock can be moved forward)
+/// moves the countdowns with it. Earlier times are what replayed events say, and are ignored.
+pub fn server_clock_was(ms: i64) {
+    let ahead = ms as f64 - (js_sys::Date::now() + CLOCK_OFFSET_MS.with(Cell::get));
+    if ahead > 2_000.0 {
+        CLOCK_OFFSET_MS.with(|o| o.set(o.get() + ahead));
+    }
+}
+
+/// Takes the server's clock from the page it just rendered (`<main data-now="MS">`), so
+/// countdowns agree with the server's even where the browser's clock is off.
+pub fn sync_clock() {
+    let server_now = document()
+        .and_then(|d| d.query_selector("main[data-now]").ok().flatten())
+        .and_then(|main| main.get_attribute("data-now"))
+        .and_then(|ms| ms.parse::<f64>().ok());
+    if let Some(server_now) = server_now {
+        CLOCK_OFFSET_MS.with(|o| o.set(server_now - js_sys::Date::now()));
+    }
+}

@@ -1,16 +1,21 @@
 //! Prices shown as the customer chooses, before anything is bought. Each island renders the
 //! form fields it follows; the form around them is the server's, posted without JavaScript.
 
+use super::lifetime::ends_with_its_element;
 use crate::api::dto::ServiceList;
 use crate::domain::rental::extension_quote;
 use crate::domain::Money;
 use crate::ui::components::hours_label;
+use crate::ui::live::{follow, store};
 use leptos::prelude::*;
 use rust_decimal::Decimal;
 
 /// The rent form's choices, with the total, the stock and the balance after it.
 #[island]
 pub fn RentChoices(list: ServiceList, balance: Option<Money>) -> impl IntoView {
+    ends_with_its_element();
+    // The balance after the purchase follows the balance itself.
+    let live_balance = follow(store().balance(balance));
     let first_hours = list
         .rentals
         .iter()
@@ -28,7 +33,7 @@ pub fn RentChoices(list: ServiceList, balance: Option<Money>) -> impl IntoView {
         } else {
             format!("{} in stock", offer.stock)
         };
-        let after = balance.map(|b| match b.checked_sub(total).filter(|a| !a.is_negative()) {
+        let after = live_balance.get().map(|b| match b.checked_sub(total).filter(|a| !a.is_negative()) {
             Some(after) => view! { <span>{format!("balance after {}", after.display())}</span> }.into_any(),
             None => view! {
                 <span class="shortfall" role="alert">
@@ -101,6 +106,7 @@ pub fn RentChoices(list: ServiceList, balance: Option<Money>) -> impl IntoView {
 /// The hours to extend a rental by, with what they cost.
 #[island]
 pub fn ExtendHours(per_hour: Decimal) -> impl IntoView {
+    ends_with_its_element();
     let hours = RwSignal::new(1u32);
     let price = move || extension_quote(hours.get().max(1), per_hour).display();
     view! {

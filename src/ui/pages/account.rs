@@ -4,6 +4,7 @@ use crate::api::billing::list_transactions;
 use crate::api::dto::{SessionView, TransactionPage};
 use crate::app::SessionResource;
 use crate::ui::components::{ErrorNotice, SignInPrompt, TransactionsTable};
+use crate::ui::islands::LiveBalance;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -36,7 +37,7 @@ pub fn AccountPage() -> impl IntoView {
                                 <dt>"Role"</dt>
                                 <dd>{user.role.as_str()}</dd>
                                 <dt>"Balance"</dt>
-                                <dd class="money" data-testid="account-balance" data-live="account-balance">{user.balance.display()}</dd>
+                                <dd class="money" data-testid="account-balance"><LiveBalance balance=user.balance /></dd>
                             </dl>
                         </section>
                     }

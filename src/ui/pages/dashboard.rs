@@ -4,6 +4,7 @@ use crate::api::billing::list_transactions;
 use crate::api::dto::{MeView, SessionView};
 use crate::app::SessionResource;
 use crate::ui::components::{ErrorNotice, TransactionsTable};
+use crate::ui::islands::LiveBalance;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -33,7 +34,7 @@ fn Overview(user: MeView) -> impl IntoView {
         <div class="grid">
             <section class="card stat">
                 <h2 class="stat-label">"Balance"</h2>
-                <p class="stat-value money" data-testid="balance" data-live="dashboard-balance">{user.balance.display()}</p>
+                <p class="stat-value money" data-testid="balance"><LiveBalance balance=user.balance /></p>
                 <p class="muted">"Numbers are paid from this balance; every change to it is listed below."</p>
             </section>
             <section class="card">
@@ -49,11 +50,10 @@ fn Overview(user: MeView) -> impl IntoView {
             </div>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
-                    let shown = match recent.await {
+                    match recent.await {
                         Ok(page) => view! { <TransactionsTable transactions=page.transactions /> }.into_any(),
                         Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                    };
-                    view! { <div data-live="recent-transactions">{shown}</div> }
+                    }
                 })}
             </Transition>
         </section>

@@ -2,16 +2,14 @@
 //! auto-renew, and release with the refund shown first. The forms post without JavaScript;
 //! the facts and the messages follow live events.
 
-use crate::api::dto::{MessageView, RentalView};
+use crate::api::dto::RentalView;
 use crate::api::rentals::{
     get_rental, list_rental_messages, ExtendRental, MarkRentalRead, ReleaseRental,
     SetRentalAutoRenew,
 };
 use crate::domain::rental::RentalStatus;
-use crate::ui::components::{
-    action_error, format_time, CopyButton, Countdown, ErrorNotice, IdempotencyKey,
-};
-use crate::ui::islands::ExtendHours;
+use crate::ui::components::{action_error, CopyButton, ErrorNotice, IdempotencyKey};
+use crate::ui::islands::{ExtendHours, MessageList, ReleaseForm, RentalFacts};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -33,7 +31,6 @@ pub fn RentalPage() -> impl IntoView {
     let messages = Resource::new(move || id, list_rental_messages);
 
     view! {
-        <Title text="Rental" />
         <p class="crumbs"><A href="/rentals">"← Active rentals"</A> " · " <A href="/rentals/history">"History"</A></p>
         {action_error(extend)}
         {action_error(auto)}
@@ -41,8 +38,8 @@ pub fn RentalPage() -> impl IntoView {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
                 match rental.await {
-                    Ok(r) => view! { <RentalDetail rental=r extend auto release /> }.into_any(),
-                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                    Ok(r) => view! { <RentalDetail rental=r extend auto /> }.into_any(),
+                    Err(error) => view! { <Title text="Rental" /> <ErrorNotice error /> }.into_any(),
                 }
             })}
         </Transition>
@@ -50,22 +47,14 @@ pub fn RentalPage() -> impl IntoView {
             <h2>"Messages"</h2>
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
-                    let unread = rental.await.map(|r| r.unread_count).unwrap_or(0);
-                    let shown = match messages.await {
-                        Ok(list) if list.messages.is_empty() => view! { <p class="muted empty">"No messages yet. They appear here as they arrive."</p> }.into_any(),
+                    let unread = rental.await.is_ok_and(|r| r.unread_count > 0);
+                    match messages.await {
                         Ok(list) => view! {
-                            <ul class="messages" data-testid="messages">
-                                {list.messages.into_iter().map(|m| view! { <Message message=m /> }).collect_view()}
-                            </ul>
+                            {unread.then(|| view! { <MarkReadForm id mark_read /> })}
+                            <MessageList rental_id=id messages=list.messages unread />
                         }
                         .into_any(),
                         Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                    };
-                    view! {
-                        <div data-live="messages">
-                            {(unread > 0).then(|| view! { <MarkReadForm id mark_read /> })}
-                            {shown}
-                        </div>
                     }
                 })}
             </Transition>
@@ -73,30 +62,15 @@ pub fn RentalPage() -> impl IntoView {
     }
 }
 
-/// Marks the messages as seen: the page script sends it as soon as the page is shown (a page
-/// load itself never changes anything); without JavaScript it is a button.
+/// Marks the messages as seen, for a browser without JavaScript (the message list marks them
+/// itself where it runs).
 #[component]
 fn MarkReadForm(id: i64, mark_read: ServerAction<MarkRentalRead>) -> impl IntoView {
     view! {
-        <ActionForm action=mark_read attr:class="inline-form" attr:data-mark-read="">
+        <ActionForm action=mark_read attr:class="inline-form no-js">
             <input type="hidden" name="id" value=id.to_string() />
             <button type="submit" class="btn btn-small">"Mark as read"</button>
         </ActionForm>
-    }
-}
-
-#[component]
-fn Message(message: MessageView) -> impl IntoView {
-    view! {
-        <li class="message">
-            <div class="message-head">
-                <strong>{message.sender}</strong>
-                <span class="muted">{format_time(&message.received_at)}</span>
-            </div>
-            // Attacker-controlled: rendered as text, never as HTML.
-            <p class="message-text">{message.text}</p>
-            {message.code.map(|code| view! { <p class="code-line">"Code " <span class="code">{code.clone()}</span> <CopyButton text=code label="Copy code" /></p> })}
-        </li>
     }
 }
 
@@ -105,38 +79,19 @@ fn RentalDetail(
     rental: RentalView,
     extend: ServerAction<ExtendRental>,
     auto: ServerAction<SetRentalAutoRenew>,
-    release: ServerAction<ReleaseRental>,
 ) -> impl IntoView {
     let id = rental.id;
     let active = rental.status == RentalStatus::Active && rental.seconds_remaining > 0;
     view! {
+        <Title text=format!("Rental {}", rental.phone_number) />
         <section class="card">
             <div class="rental-number">
-                <span class="phone big" data-testid="phone">{rental.phone_number.clone()}</span>
+                <h1 class="phone big" data-testid="phone">{rental.phone_number.clone()}</h1>
                 <CopyButton text=rental.phone_number.clone() label="Copy number" />
             </div>
             // Live: the status, the end and what was paid change with extensions, renewals and
             // releases made elsewhere.
-            <dl class="facts" data-live="rental">
-                <dt>"For"</dt>
-                <dd>{format!("{} · {}", rental.service_name, rental.country_code)}</dd>
-                <dt>"Status"</dt>
-                <dd data-testid="status">{rental.status.as_str()}</dd>
-                <dt>"Ends"</dt>
-                <dd>
-                    {if active {
-                        view! { <Countdown seconds=rental.seconds_remaining until=rental.expires_at /> }.into_any()
-                    } else {
-                        view! { <span>{format_time(&rental.expires_at)}</span> }.into_any()
-                    }}
-                </dd>
-                <dt>"Can be kept until"</dt>
-                <dd>{format_time(&rental.keepable_until)}</dd>
-                <dt>"Auto-renew"</dt>
-                <dd data-testid="auto-renew">{if rental.auto_renew { "on" } else { "off" }}</dd>
-                <dt>"Paid"</dt>
-                <dd class="money" data-testid="cost">{rental.cost.display()}</dd>
-            </dl>
+            <RentalFacts rental=rental.clone() />
             {active.then(|| view! {
                 <div class="actions">
                     <ActionForm action=extend attr:class="inline-form">
@@ -152,24 +107,9 @@ fn RentalDetail(
                             {if rental.auto_renew { "Turn auto-renew off" } else { "Turn auto-renew on" }}
                         </button>
                     </ActionForm>
-                    <ReleaseForm id refund=rental.refund_if_released.display() release />
+                    <ReleaseForm id refund=rental.refund_if_released.display() />
                 </div>
             })}
         </section>
-    }
-}
-
-/// Release, behind a confirmation that shows the refund.
-#[component]
-pub fn ReleaseForm(id: i64, refund: String, release: ServerAction<ReleaseRental>) -> impl IntoView {
-    view! {
-        <details class="confirm" id=format!("release-{id}")>
-            <summary class="btn btn-small">"Release…"</summary>
-            <ActionForm action=release>
-                <input type="hidden" name="id" value=id.to_string() />
-                <p>{format!("Give the number back now and get {refund} back (unused whole hours, partly refunded).")}</p>
-                <button type="submit" class="btn btn-small btn-danger">"Release number"</button>
-            </ActionForm>
-        </details>
     }
 }

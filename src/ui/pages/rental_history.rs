@@ -103,11 +103,10 @@ pub fn RentalHistoryPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 let q = current();
-                let shown = match page.await {
+                match page.await {
                     Ok(p) => view! { <HistoryTable page=p query=q /> }.into_any(),
                     Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                };
-                view! { <div data-live="rental-history">{shown}</div> }
+                }
             })}
         </Transition>
     }

@@ -4,18 +4,16 @@
 //! you choose and the bulk selection, and the list follows live events.
 
 use crate::api::catalog::{list_countries, list_services};
-use crate::api::dto::{PresetList, RentalView, ServiceList};
+use crate::api::dto::{PresetList, ServiceList};
 use crate::api::presets::{list_presets, DeletePreset, SavePreset, StartPreset};
 use crate::api::rentals::{list_active_rentals, BulkRentals, CreateRentals, ReleaseRental};
 use crate::api::AppError;
 use crate::app::SessionResource;
 use crate::domain::Money;
 use crate::ui::components::{
-    action_error, form_key, hours_label, CopyButton, Countdown, CountryPicker, ErrorNotice,
-    IdempotencyKey,
+    action_error, form_key, hours_label, CountryPicker, ErrorNotice, IdempotencyKey,
 };
-use crate::ui::islands::{BulkBar, RentChoices};
-use crate::ui::pages::rental::ReleaseForm;
+use crate::ui::islands::{BulkBar, RentChoices, RentalBoard};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
@@ -84,20 +82,10 @@ pub fn RentalsPage() -> impl IntoView {
                     let bar = list.is_ok().then(|| view! { <BulkBar idempotency_key=form_key("bulk") /> });
                     view! {
                         {bar}
-                        <div data-live="rentals">
-                            {match list {
-                                Ok(list) if list.rentals.is_empty() => {
-                                    view! { <p class="muted empty">"No active numbers. Rent one above."</p> }.into_any()
-                                }
-                                Ok(list) => view! {
-                                    <div class="rental-grid" data-testid="rentals">
-                                        {list.rentals.into_iter().map(|rental| view! { <RentalCard rental release /> }).collect_view()}
-                                    </div>
-                                }
-                                .into_any(),
-                                Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                            }}
-                        </div>
+                        {match list {
+                            Ok(list) => view! { <RentalBoard rentals=list.rentals /> }.into_any(),
+                            Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                        }}
                     }
                 })}
             </Transition>
@@ -180,45 +168,5 @@ fn Presets(
                 })
             })}
         </Transition>
-    }
-}
-
-#[component]
-fn RentalCard(rental: RentalView, release: ServerAction<ReleaseRental>) -> impl IntoView {
-    let id = rental.id;
-    let unread = rental.unread_count;
-    let select_label = format!("Select {}", rental.phone_number);
-    view! {
-        <article class="card rental" data-testid=format!("rental-{id}")>
-            <div class="rental-number">
-                // Counted by the bulk bar, which needs JavaScript.
-                <input
-                    type="checkbox"
-                    class="select needs-js"
-                    id=format!("select-{id}")
-                    value=id.to_string()
-                    aria-label=select_label
-                    data-per-hour=rental.extension_per_hour.to_string()
-                    data-refund=rental.refund_if_released.to_string()
-                />
-                <span class="phone" data-testid="phone">{rental.phone_number.clone()}</span>
-                <CopyButton text=rental.phone_number.clone() label="Copy number" />
-            </div>
-            <p class="muted">{format!("{} · {} · {}", rental.service_name, rental.country_code, rental.status.as_str())}</p>
-            <p>"Ends " <Countdown seconds=rental.seconds_remaining until=rental.expires_at /></p>
-            {rental.last_code.clone().map(|code| view! {
-                <p class="code-line">"Last code " <span class="code" data-testid="last-code">{code.clone()}</span> <CopyButton text=code label="Copy code" /></p>
-            })}
-            <p class="muted">
-                <span data-testid="message-count">
-                    {format!("{} message{}", rental.message_count, if rental.message_count == 1 { "" } else { "s" })}
-                </span>
-                {(unread > 0).then(|| view! { <span class="badge" data-testid="unread">{format!("{unread} new")}</span> })}
-            </p>
-            <div class="actions">
-                <A href=format!("/rentals/{id}") attr:class="btn btn-small">"Messages and options"</A>
-                <ReleaseForm id refund=rental.refund_if_released.display() release />
-            </div>
-        </article>
     }
 }

@@ -1,39 +1,30 @@
 //! Verifications: pick a country and a service (price and stock shown), get a number, watch
 //! the code arrive live, copy it, finish; cancel before any SMS for a full refund; verify
 //! again on the same number. Below, the history with search. Every form posts without
-//! JavaScript; the open numbers and the history follow live events.
+//! JavaScript; the open numbers follow live events.
 
 use crate::api::catalog::{list_countries, list_services};
-use crate::api::dto::{HistoryQuery, ServiceList, VerificationPage, VerificationView};
+use crate::api::dto::{HistoryQuery, ServiceList, VerificationPage};
 use crate::api::verifications::{
     list_open_verifications, list_verifications, CancelVerification, CreateVerification,
     FinishVerification, ReuseVerification,
 };
 use crate::domain::verification::VerificationStatus;
-use crate::ui::components::{
-    action_error, format_time, CopyButton, Countdown, CountryPicker, ErrorNotice, IdempotencyKey,
-};
+use crate::ui::components::{action_error, CountryPicker, ErrorNotice, FormNonce, IdempotencyKey};
+use crate::ui::islands::{status_label, VerificationBoard, VerificationTable};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{Form, A};
 use leptos_router::hooks::use_query_map;
 
-/// The actions a verification card offers.
-#[derive(Clone, Copy)]
-struct Actions {
-    cancel: ServerAction<CancelVerification>,
-    finish: ServerAction<FinishVerification>,
-    reuse: ServerAction<ReuseVerification>,
-}
-
 #[component]
 pub fn VerificationsPage() -> impl IntoView {
     let create = ServerAction::<CreateVerification>::new();
-    let actions = Actions {
-        cancel: ServerAction::new(),
-        finish: ServerAction::new(),
-        reuse: ServerAction::new(),
-    };
+    // The cards' forms come back here with their errors.
+    let cancel = ServerAction::<CancelVerification>::new();
+    let finish = ServerAction::<FinishVerification>::new();
+    let reuse = ServerAction::<ReuseVerification>::new();
+    let nonce = use_context::<FormNonce>().map(|n| n.0);
     let open = Resource::new(|| (), |_| list_open_verifications());
     let params = use_query_map();
     let country = move || {
@@ -82,26 +73,18 @@ pub fn VerificationsPage() -> impl IntoView {
             </Transition>
             {action_error(create)}
         </section>
-        {action_error(actions.cancel)}
-        {action_error(actions.finish)}
-        {action_error(actions.reuse)}
+        {action_error(cancel)}
+        {action_error(finish)}
+        {action_error(reuse)}
         <Transition fallback=|| ()>
-            {move || Suspend::new(async move {
-                let shown = match open.await {
-                    Ok(list) if list.verifications.is_empty() => view! {
-                        <p class="muted empty" data-testid="no-open">"No number is waiting for a code."</p>
-                    }
-                    .into_any(),
-                    Ok(list) => view! {
-                        <div class="rental-grid" data-testid="verifications">
-                            {list.verifications.into_iter().map(|v| view! { <VerificationCard verification=v actions /> }).collect_view()}
-                        </div>
-                    }
-                    .into_any(),
+            {move || {
+                let nonce = nonce.clone();
+                Suspend::new(async move {
+                match open.await {
+                    Ok(list) => view! { <VerificationBoard verifications=list.verifications form_nonce=nonce /> }.into_any(),
                     Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                };
-                view! { <div data-live="verifications">{shown}</div> }
-            })}
+                }
+            })}}
         </Transition>
         <section class="card">
             <h2>"History"</h2>
@@ -121,7 +104,7 @@ pub fn VerificationsPage() -> impl IntoView {
                                 <option value="" selected=status.is_empty()>"Any"</option>
                                 {VerificationStatus::ALL.iter().map(|s| {
                                     let chosen = status == s.as_str();
-                                    view! { <option value=s.as_str() selected=chosen>{label(*s)}</option> }
+                                    view! { <option value=s.as_str() selected=chosen>{status_label(*s)}</option> }
                                 }).collect_view()}
                             </select>
                         </div>
@@ -132,24 +115,13 @@ pub fn VerificationsPage() -> impl IntoView {
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
                     let q = query();
-                    let shown = match history.await {
+                    match history.await {
                         Ok(page) => view! { <History page query=q /> }.into_any(),
                         Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                    };
-                    view! { <div data-live="verification-history">{shown}</div> }
+                    }
                 })}
             </Transition>
         </section>
-    }
-}
-
-fn label(s: VerificationStatus) -> &'static str {
-    match s {
-        VerificationStatus::Waiting => "waiting for SMS",
-        VerificationStatus::Received => "code received",
-        VerificationStatus::Finished => "finished",
-        VerificationStatus::Cancelled => "cancelled",
-        VerificationStatus::TimedOut => "timed out",
     }
 }
 
@@ -187,64 +159,6 @@ fn BuyForm(list: ServiceList, create: ServerAction<CreateVerification>) -> impl 
     .into_any()
 }
 
-/// A hidden-id form for one of the card's actions.
-macro_rules! id_form {
-    ($action:expr, $id:expr, $class:literal, $label:literal) => {
-        view! {
-            <ActionForm action=$action>
-                <input type="hidden" name="id" value=$id.to_string() />
-                <button type="submit" class=$class>{$label}</button>
-            </ActionForm>
-        }
-    };
-}
-
-#[component]
-fn VerificationCard(verification: VerificationView, actions: Actions) -> impl IntoView {
-    let v = verification;
-    let id = v.id;
-    let waiting = v.status == VerificationStatus::Waiting;
-    view! {
-        <article class="card verification" data-testid=format!("verification-{id}")>
-            <div class="rental-number">
-                <span class="phone big" data-testid="phone">{v.phone_number.clone()}</span>
-                <CopyButton text=v.phone_number.clone() label="Copy number" />
-            </div>
-            <p class="muted">
-                {format!("{} · {} · ", v.service_name, v.country_code)}
-                <span data-testid="status">{label(v.status)}</span>
-            </p>
-            {match v.code.clone() {
-                Some(code) => view! {
-                    <div class="code-box">
-                        <span class="code big" data-testid="code">{code.clone()}</span>
-                        <CopyButton text=code label="Copy code" />
-                    </div>
-                }
-                .into_any(),
-                None => view! {
-                    <p class="waiting" aria-live="polite">
-                        "Waiting for the SMS · ends " <Countdown seconds=v.seconds_remaining until=v.expires_at />
-                    </p>
-                }
-                .into_any(),
-            }}
-            <p class="muted">{format!("Paid {} · {} message{}", v.cost.display(), v.message_count, if v.message_count == 1 { "" } else { "s" })}</p>
-            <div class="actions">
-                {(waiting && v.message_count == 0).then(|| id_form!(actions.cancel, id, "btn btn-small", "Cancel and refund"))}
-                {(v.status == VerificationStatus::Received).then(|| id_form!(actions.finish, id, "btn btn-small btn-primary", "Finish"))}
-                {(v.status == VerificationStatus::Received).then(|| view! {
-                    <ActionForm action=actions.reuse>
-                        <input type="hidden" name="id" value=id.to_string() />
-                        <IdempotencyKey scope=format!("reuse-{id}") />
-                        <button type="submit" class="btn btn-small">"Verify again"</button>
-                    </ActionForm>
-                })}
-            </div>
-        </article>
-    }
-}
-
 #[component]
 fn History(page: VerificationPage, query: HistoryQuery) -> impl IntoView {
     if page.verifications.is_empty() {
@@ -262,32 +176,7 @@ fn History(page: VerificationPage, query: HistoryQuery) -> impl IntoView {
     let link = move |n: u32| format!("/verifications?{base}page={n}");
     view! {
         <div class="table-wrap">
-            <table class="table" data-testid="verification-history">
-                <thead>
-                    <tr>
-                        <th scope="col">"Number"</th>
-                        <th scope="col">"Service"</th>
-                        <th scope="col">"Status"</th>
-                        <th scope="col">"Code"</th>
-                        <th scope="col">"Bought"</th>
-                        <th scope="col" class="num">"Paid"</th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {page.verifications.into_iter().map(|v| view! {
-                        <tr data-testid="verification-row">
-                            <td><span class="phone small">{v.phone_number.clone()}</span></td>
-                            <td>{format!("{} · {}", v.service_name, v.country_code)}</td>
-                            <td><span class=format!("status status-{}", v.status.as_str())>{label(v.status)}</span></td>
-                            <td>{v.code.clone().map(|c| view! { <span class="code">{c}</span> })}</td>
-                            <td>{format_time(&v.created_at)}</td>
-                            <td class="num money">
-                                {if v.refunded { format!("{} refunded", v.cost.display()) } else { v.cost.display() }}
-                            </td>
-                        </tr>
-                    }).collect_view()}
-                </tbody>
-            </table>
+            <VerificationTable verifications=page.verifications />
         </div>
         <nav class="pager" aria-label="Verification pages">
             {(current > 1).then(|| view! { <A href=link(current - 1)>"Newer"</A> })}

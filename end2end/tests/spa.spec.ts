@@ -1,0 +1,127 @@
+import { expect, Page, test } from '@playwright/test';
+import { App, deliver, fundedAccount, RentalsPage } from './fixtures/app';
+
+/** Every request `page` makes from now on, as "METHOD /path" (the icon, fetched when the browser likes, aside). */
+function requests(page: Page): string[] {
+  const log: string[] = [];
+  page.on('request', (r) => {
+    const path = new URL(r.url()).pathname;
+    if (path !== '/favicon.svg') log.push(`${r.method()} ${path}`);
+  });
+  return log;
+}
+
+test('pages change without a reload: the document, its stream and its state stay; back and forward work', async ({ page }, info) => {
+  test.skip(info.project.name !== 'hydrated', 'changing pages without a reload needs JavaScript');
+  const app = new App(page, true);
+  await fundedAccount(app, info);
+  const rentals = new RentalsPage(app);
+  await rentals.open();
+  await rentals.rent(12);
+  await expect(rentals.cards()).toHaveCount(1);
+  const phone = await rentals.phoneOf(rentals.cards().first());
+
+  const log = requests(page);
+  await page.evaluate(() => ((window as any).__marker = 'same document'));
+  const balance = await app.headerBalance().elementHandle();
+  const nav = page.getByRole('navigation', { name: 'Main' });
+
+  /** The page `heading` is shown at `url`, titled `title`, its heading focused, in the same document. */
+  const arrived = async (url: RegExp, heading: string, title: string) => {
+    await expect(page).toHaveURL(url);
+    const h1 = page.locator('main h1');
+    await expect(h1).toHaveText(heading);
+    await expect(h1).toBeFocused();
+    await expect(page).toHaveTitle(`${title} · Namaskah SMS`);
+    expect(await page.evaluate(() => (window as any).__marker)).toBe('same document');
+  };
+
+  await nav.getByRole('link', { name: 'Dashboard' }).click();
+  await arrived(/\/$/, 'Dashboard', 'Dashboard');
+  await nav.getByRole('link', { name: 'Verifications' }).click();
+  await arrived(/\/verifications$/, 'Verifications', 'Verifications');
+  await nav.getByRole('link', { name: 'Rentals' }).click();
+  await arrived(/\/rentals$/, 'Rentals', 'Rentals');
+  await rentals.cards().first().getByRole('link', { name: 'Messages and options' }).click();
+  await arrived(/\/rentals\/\d+$/, phone, `Rental ${phone}`);
+  await page.getByRole('link', { name: 'History', exact: true }).click();
+  await arrived(/\/rentals\/history$/, 'Rental history', 'Rental history');
+  await nav.getByRole('link', { name: 'API keys' }).click();
+  await arrived(/\/keys$/, 'API keys', 'API keys');
+  await nav.getByRole('link', { name: 'Account' }).click();
+  await arrived(/\/account$/, 'Account', 'Account');
+  // The navigation marks the page it is on.
+  await expect(nav.getByRole('link', { name: 'Account' })).toHaveAttribute('aria-current', 'page');
+
+  await page.goBack();
+  await arrived(/\/keys$/, 'API keys', 'API keys');
+  await page.goBack();
+  await arrived(/\/rentals\/history$/, 'Rental history', 'Rental history');
+  await page.goForward();
+  await arrived(/\/keys$/, 'API keys', 'API keys');
+
+  // A search form changes the page too, its answer at its own URL.
+  await nav.getByRole('link', { name: 'Verifications' }).click();
+  await arrived(/\/verifications$/, 'Verifications', 'Verifications');
+  await page.getByLabel('Search number, code or message').fill('nothing-like-this');
+  await page.getByRole('button', { name: 'Search' }).click();
+  await expect(page).toHaveURL(/\/verifications\?q=nothing-like-this/);
+  await expect(page.getByTestId('verification-history-empty')).toBeVisible();
+
+  // One header, one stream: nothing but the pages themselves was fetched again.
+  expect(await balance!.evaluate((e) => e.isConnected)).toBe(true);
+  expect(log.filter((r) => !r.startsWith('GET /') || r.startsWith('GET /api/') || r.startsWith('GET /pkg/'))).toEqual([]);
+  expect(app.errors).toEqual([]);
+});
+
+test('an SMS shows in the card and in the open message list from its event alone', async ({ page, request }, info) => {
+  test.skip(info.project.name !== 'hydrated', 'live updates need JavaScript');
+  const app = new App(page, true);
+  await fundedAccount(app, info);
+  const rentals = new RentalsPage(app);
+  await rentals.open();
+  await rentals.rent(12);
+  const card = rentals.cards().first();
+  const phone = await rentals.phoneOf(card);
+
+  const log = requests(page);
+  const sent = Date.now();
+  await deliver(request, phone, 'Your code is 77001');
+  await expect(card.getByTestId('last-code')).toHaveText('77001', { timeout: 3_000 });
+  info.annotations.push({ type: 'SMS sent upstream → shown in the card', description: `${Date.now() - sent} ms` });
+  await expect(card.getByTestId('message-count')).toHaveText('1 message');
+  await expect(card.getByTestId('unread')).toHaveText('1 new');
+  expect(log).toEqual([]);
+
+  await card.getByRole('link', { name: 'Messages and options' }).click();
+  const messages = page.getByTestId('messages');
+  await expect(messages.locator('li')).toHaveCount(1);
+  log.length = 0;
+  await deliver(request, phone, 'Your code is 77002');
+  await expect(messages.locator('li')).toHaveCount(2, { timeout: 3_000 });
+  await expect(messages.locator('li').first()).toContainText('77002');
+  // Shown is seen: the list marks it read, and asks for no page and no snapshot.
+  expect(log.filter((r) => r !== 'POST /api/fn/mark_rental_read')).toEqual([]);
+  expect(app.errors).toEqual([]);
+});
+
+test('the server drops the stream; an SMS that came meanwhile shows once it reconnects', async ({ page, request }, info) => {
+  test.skip(info.project.name !== 'hydrated', 'live updates need JavaScript');
+  const app = new App(page, true);
+  await fundedAccount(app, info);
+  const rentals = new RentalsPage(app);
+  await rentals.open();
+  await rentals.rent(12);
+  const card = rentals.cards().first();
+  const phone = await rentals.phoneOf(card);
+
+  const log = requests(page);
+  const dropped = await request.post('/sandbox/control/streams/disconnect');
+  expect(dropped.status()).toBe(200);
+  expect((await dropped.json()).disconnected).toBeGreaterThan(0);
+  await deliver(request, phone, 'Your code is 66002');
+  // The browser reconnects by itself (a few seconds) and the server replays what it missed.
+  await expect(card.getByTestId('last-code')).toHaveText('66002', { timeout: 10_000 });
+  expect(log.filter((r) => r !== 'GET /api/events')).toEqual([]);
+  expect(app.errors).toEqual([]);
+});
