@@ -531,7 +531,7 @@ async fn scenario_create(server: &Server, client: &Client) -> Res<Vec<Figure>> {
 }
 
 /// The rentals page, first load: every byte it transfers (gzip, as a browser asks), and the
-/// time until it is interactive (hydrated) in Chromium.
+/// time until it is interactive (hydrated) in Chromium; then the live client on it.
 async fn scenario_page(server: &Server, client: &Client) -> Res<Vec<Figure>> {
     unlimited_upstream(server, client).await?;
     let c = customer(server, client, "1000").await?;
@@ -624,7 +624,108 @@ async fn scenario_page(server: &Server, client: &Client) -> Res<Vec<Figure>> {
             ))
         }
     }
+    figures.extend(live_client(server, client, &c, cookie_value).await?);
     Ok(figures)
+}
+
+/// The live client with 20 active rentals on the page (`end2end/bench/live.mjs`): the bytes of
+/// a page change, and 100 SMS from stored (the `event` row's `created_at`) to shown in their
+/// card, with every request the page made meanwhile.
+async fn live_client(
+    server: &Server,
+    client: &Client,
+    c: &Customer,
+    cookie_value: &str,
+) -> Res<Vec<Figure>> {
+    const RENTALS: usize = 20;
+    const SMS: usize = 100;
+    for _ in 5..RENTALS {
+        rent(server, client, c).await?;
+    }
+    let out = Command::new("node")
+        .arg("end2end/bench/live.mjs")
+        .arg(server.url(""))
+        .arg(cookie_value)
+        .arg(SMS.to_string())
+        .output()?;
+    let report: Value = serde_json::from_slice(&out.stdout).map_err(|e| {
+        format!(
+            "live.mjs: {e}: {}",
+            String::from_utf8_lossy(&out.stderr)
+                .lines()
+                .last()
+                .unwrap_or("")
+        )
+    })?;
+    let changes = report["changes"].as_array().cloned().unwrap_or_default();
+    let most_bytes = changes
+        .iter()
+        .filter_map(|c| c["bytes"].as_u64())
+        .max()
+        .unwrap_or(u64::MAX);
+    let shown: HashMap<String, i64> = report["shown"]
+        .as_object()
+        .map(|o| {
+            o.iter()
+                .filter_map(|(code, at)| Some((code.clone(), at.as_i64()?)))
+                .collect()
+        })
+        .unwrap_or_default();
+    let db = namaskah::server::storage::Db::connect(&server.db_url).await?;
+    let stored: Vec<(String, i64)> =
+        sqlx::query_as("select data, created_at from event where kind = 'sms.received'")
+            .fetch_all(&db.pool)
+            .await?;
+    let mut latencies: Vec<i64> = stored
+        .iter()
+        .filter_map(|(data, at)| {
+            let data: Value = serde_json::from_str(data).ok()?;
+            Some(shown.get(data["message"]["code"].as_str()?)? - at)
+        })
+        .collect();
+    latencies.sort_unstable();
+    let p99 = latencies
+        .get((latencies.len() * 99 / 100).min(latencies.len().saturating_sub(1)))
+        .copied()
+        .unwrap_or(i64::MAX);
+    let requests = report["requests"].as_array().map_or(0, Vec::len);
+    let rentals = report["rentals"].as_u64().unwrap_or(0);
+    Ok(vec![
+        figure(
+            "a page change (rentals ↔ verifications): bytes transferred",
+            format!(
+                "{:.1} KB at most ({})",
+                most_bytes as f64 / 1024.0,
+                changes
+                    .iter()
+                    .map(|c| format!(
+                        "to {}: {} request(s), {:.1} KB",
+                        c["to"].as_str().unwrap_or("?"),
+                        c["requests"],
+                        c["bytes"].as_f64().unwrap_or(0.0) / 1024.0
+                    ))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+            "≤ 25 KB",
+            most_bytes <= 25 * 1024,
+        ),
+        figure(
+            "SMS stored → shown in its card: p99",
+            format!(
+                "{p99} ms ({} of {SMS} shown; {rentals} rentals on the page)",
+                latencies.len()
+            ),
+            "< 100 ms",
+            p99 < 100 && latencies.len() == SMS && rentals == RENTALS as u64,
+        ),
+        figure(
+            "requests the browser made per received SMS",
+            format!("{requests} in all for {SMS} SMS"),
+            "0",
+            requests == 0,
+        ),
+    ])
 }
 
 fn gzip_len(bytes: &[u8]) -> Res<usize> {

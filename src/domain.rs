@@ -4,6 +4,7 @@ pub mod account;
 pub mod money;
 pub mod rental;
 pub mod sms;
+pub mod time;
 pub mod verification;
 
 pub use account::{Email, InvalidEmail, InvalidPassword, Password, Role};

@@ -5,6 +5,10 @@
 //! `ui::islands`. Everything server-only (`server`, and the provider emulators in `sandbox`)
 //! sits behind the `ssr` gate below.
 
+// Leptos views are types; a page's nested views (a rental's page with its islands and forms)
+// go deeper than the default limit when the client is built for release.
+#![recursion_limit = "256"]
+
 pub mod api;
 pub mod app;
 pub mod domain;

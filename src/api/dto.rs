@@ -175,13 +175,17 @@ pub struct RentalView {
     /// Everything paid for this rental so far.
     pub cost: Money,
     pub duration_hours: u32,
+    #[serde(with = "crate::domain::time::rfc3339")]
     pub expires_at: DateTime<Utc>,
+    #[serde(with = "crate::domain::time::rfc3339")]
     pub created_at: DateTime<Utc>,
     pub provider: String,
     pub operator: Option<String>,
     pub auto_renew: bool,
     /// Until when the number can be kept at most (the end of the upstream order).
+    #[serde(with = "crate::domain::time::rfc3339")]
     pub keepable_until: DateTime<Utc>,
+    #[serde(with = "crate::domain::time::rfc3339::option")]
     pub released_at: Option<DateTime<Utc>>,
     pub seconds_remaining: i64,
     pub message_count: u64,
@@ -225,6 +229,7 @@ pub struct MessageView {
     /// Attacker-controlled text: render it as text, never as HTML.
     pub text: String,
     pub code: Option<String>,
+    #[serde(with = "crate::domain::time::rfc3339")]
     pub received_at: DateTime<Utc>,
 }
 
@@ -390,9 +395,12 @@ pub struct VerificationView {
     pub refunded: bool,
     /// The code from the newest message that has one.
     pub code: Option<String>,
+    #[serde(with = "crate::domain::time::rfc3339")]
     pub created_at: DateTime<Utc>,
     /// The provider's deadline for the first SMS.
+    #[serde(with = "crate::domain::time::rfc3339")]
     pub expires_at: DateTime<Utc>,
+    #[serde(with = "crate::domain::time::rfc3339::option")]
     pub finished_at: Option<DateTime<Utc>>,
     pub seconds_remaining: i64,
     pub message_count: u64,

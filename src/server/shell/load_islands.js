@@ -3,9 +3,10 @@
 // page is parsed and the browser is idle: 100–200 ms later on a cold load.) `async`, so it
 // does not wait for the stylesheet either. Islands hydrate in document order; none of ours
 // takes children, so `leptos-children` needs nothing here. Each island is handed to the client
-// once hydrated (`island_hydrated`), so it can be cleaned up when a page change removes it.
-// Resolves to a function that hydrates the islands not yet hydrated under a root, for the
-// page-change script.
+// once hydrated (`island_hydrated`), so it can be cleaned up when a page change removes it;
+// Leptos's script has no such hook, and hydrates only the first page's islands (its islands
+// router, which hydrates later ones, is not used: see change_page.js). Resolves to the client
+// and a function that hydrates the islands not yet hydrated under a root, for page changes.
 (async (pkg, name) => {
   const client = await import(`${pkg}/${name}.js`);
   await client.default({ module_or_path: `${pkg}/${name}.wasm` });

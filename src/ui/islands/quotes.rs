@@ -7,6 +7,7 @@ use crate::domain::rental::extension_quote;
 use crate::domain::Money;
 use crate::ui::components::hours_label;
 use crate::ui::live::{follow, store};
+use leptos::either::Either;
 use leptos::prelude::*;
 use rust_decimal::Decimal;
 
@@ -34,13 +35,12 @@ pub fn RentChoices(list: ServiceList, balance: Option<Money>) -> impl IntoView {
             format!("{} in stock", offer.stock)
         };
         let after = live_balance.get().map(|b| match b.checked_sub(total).filter(|a| !a.is_negative()) {
-            Some(after) => view! { <span>{format!("balance after {}", after.display())}</span> }.into_any(),
-            None => view! {
+            Some(after) => Either::Left(view! { <span>{format!("balance after {}", after.display())}</span> }),
+            None => Either::Right(view! {
                 <span class="shortfall" role="alert">
                     {format!("your balance is {}: add {} to rent this", b.display(), total.checked_sub(b).unwrap_or(total).display())}
                 </span>
-            }
-            .into_any(),
+            }),
         });
         Some(view! {
             <p class="quote" data-testid="create-quote">

@@ -10,6 +10,7 @@ use crate::api::rentals::{MarkRentalRead, ReleaseRental};
 use crate::domain::rental::RentalStatus;
 use crate::ui::components::{format_time, CopyButton, Countdown};
 use crate::ui::live::{follow, store};
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
@@ -140,9 +141,9 @@ pub fn RentalFacts(rental: RentalView) -> impl IntoView {
                 {move || {
                     let r = rental.read();
                     if r.status == RentalStatus::Active && r.seconds_remaining > 0 {
-                        view! { <Countdown seconds=r.seconds_remaining until=r.expires_at /> }.into_any()
+                        Either::Left(view! { <Countdown seconds=r.seconds_remaining until=r.expires_at /> })
                     } else {
-                        view! { <span>{format_time(&r.expires_at)}</span> }.into_any()
+                        Either::Right(view! { <span>{format_time(&r.expires_at)}</span> })
                     }
                 }}
             </dd>

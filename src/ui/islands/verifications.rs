@@ -8,6 +8,7 @@ use crate::api::verifications::{CancelVerification, FinishVerification, ReuseVer
 use crate::domain::verification::VerificationStatus;
 use crate::ui::components::{format_time, CopyButton, Countdown};
 use crate::ui::live::{follow, store};
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
@@ -79,19 +80,17 @@ fn VerificationCard(
             {move || {
                 let v = verification.read();
                 match v.code.clone() {
-                    Some(code) => view! {
+                    Some(code) => Either::Left(view! {
                         <div class="code-box">
                             <span class="code big" data-testid="code">{code.clone()}</span>
                             <CopyButton text=code label="Copy code" />
                         </div>
-                    }
-                    .into_any(),
-                    None => view! {
+                    }),
+                    None => Either::Right(view! {
                         <p class="waiting" aria-live="polite">
                             "Waiting for the SMS · ends " <Countdown seconds=v.seconds_remaining until=v.expires_at />
                         </p>
-                    }
-                    .into_any(),
+                    }),
                 }
             }}
             <p class="muted">
