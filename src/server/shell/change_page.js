@@ -15,7 +15,11 @@
   let current = 0;
   // Until the client runs (or if it cannot), links and forms work as they do without it.
   let ready = null;
-  loaded.then((it) => { ready = it; });
+  loaded.then((it) => {
+    ready = it;
+    // Scroll positions are this script's to restore, once the page they belong to is in.
+    history.scrollRestoration = 'manual';
+  });
 
   const sameApp = (url) => url.origin === location.origin && !SKIP.test(url.pathname);
 
