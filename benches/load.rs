@@ -683,11 +683,7 @@ async fn live_client(
             Some(shown.get(data["message"]["code"].as_str()?)? - at)
         })
         .collect();
-    latencies.sort_unstable();
-    let p99 = latencies
-        .get((latencies.len() * 99 / 100).min(latencies.len().saturating_sub(1)))
-        .copied()
-        .unwrap_or(i64::MAX);
+    let p99 = p99(&mut latencies);
     let requests = report["requests"].as_array().map_or(0, Vec::len);
     let rentals = report["rentals"].as_u64().unwrap_or(0);
     Ok(vec![
@@ -726,6 +722,15 @@ async fn live_client(
             requests == 0,
         ),
     ])
+}
+
+/// The 99th percentile of `latencies` (sorted in place); `i64::MAX` for none.
+fn p99(latencies: &mut [i64]) -> i64 {
+    latencies.sort_unstable();
+    latencies
+        .get((latencies.len() * 99 / 100).min(latencies.len().saturating_sub(1)))
+        .copied()
+        .unwrap_or(i64::MAX)
 }
 
 fn gzip_len(bytes: &[u8]) -> Res<usize> {
@@ -1018,11 +1023,7 @@ mod stream {
             .iter()
             .filter_map(|(id, at)| stored.get(id).map(|s| at - s))
             .collect();
-        latencies.sort_unstable();
-        let p99 = latencies
-            .get((latencies.len() * 99 / 100).min(latencies.len().saturating_sub(1)))
-            .copied()
-            .unwrap_or(i64::MAX);
+        let p99 = p99(&mut latencies);
         let per_stream_kib = after.saturating_sub(before) as f64 / opened.max(1) as f64;
         Ok(vec![
             figure(

@@ -1,5 +1,16 @@
-import { expect, Page, test } from '@playwright/test';
+import { expect, Page, test, TestInfo } from '@playwright/test';
 import { App, deliver, fundedAccount, RentalsPage } from './fixtures/app';
+
+/** A new signed-in account on its rentals page, with one number rented through the form. */
+async function withOneRental(page: Page, info: TestInfo) {
+  const app = new App(page, true);
+  await fundedAccount(app, info);
+  const rentals = new RentalsPage(app);
+  await rentals.open();
+  await rentals.rent(12);
+  const card = rentals.cards().first();
+  return { app, rentals, card, phone: await rentals.phoneOf(card) };
+}
 
 /** Every request `page` makes from now on, as "METHOD /path" (the icon, fetched when the browser likes, aside). */
 function requests(page: Page): string[] {
@@ -13,13 +24,8 @@ function requests(page: Page): string[] {
 
 test('pages change without a reload: the document, its stream and its state stay; back and forward work', async ({ page }, info) => {
   test.skip(info.project.name !== 'hydrated', 'changing pages without a reload needs JavaScript');
-  const app = new App(page, true);
-  await fundedAccount(app, info);
-  const rentals = new RentalsPage(app);
-  await rentals.open();
-  await rentals.rent(12);
+  const { app, rentals, phone } = await withOneRental(page, info);
   await expect(rentals.cards()).toHaveCount(1);
-  const phone = await rentals.phoneOf(rentals.cards().first());
 
   const log = requests(page);
   await page.evaluate(() => ((window as any).__marker = 'same document'));
@@ -76,13 +82,7 @@ test('pages change without a reload: the document, its stream and its state stay
 
 test('an SMS shows in the card and in the open message list from its event alone', async ({ page, request }, info) => {
   test.skip(info.project.name !== 'hydrated', 'live updates need JavaScript');
-  const app = new App(page, true);
-  await fundedAccount(app, info);
-  const rentals = new RentalsPage(app);
-  await rentals.open();
-  await rentals.rent(12);
-  const card = rentals.cards().first();
-  const phone = await rentals.phoneOf(card);
+  const { app, card, phone } = await withOneRental(page, info);
 
   const log = requests(page);
   const sent = Date.now();
@@ -107,13 +107,7 @@ test('an SMS shows in the card and in the open message list from its event alone
 
 test('the server drops the stream; an SMS that came meanwhile shows once it reconnects', async ({ page, request }, info) => {
   test.skip(info.project.name !== 'hydrated', 'live updates need JavaScript');
-  const app = new App(page, true);
-  await fundedAccount(app, info);
-  const rentals = new RentalsPage(app);
-  await rentals.open();
-  await rentals.rent(12);
-  const card = rentals.cards().first();
-  const phone = await rentals.phoneOf(card);
+  const { app, card, phone } = await withOneRental(page, info);
 
   const log = requests(page);
   const dropped = await request.post('/sandbox/control/streams/disconnect');
