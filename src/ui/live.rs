@@ -26,12 +26,12 @@ pub struct Store(Arc<Inner>);
 #[derive(Default)]
 struct Inner {
     balance: ArcRwSignal<Option<Money>>,
-    rentals: Mutex<HashMap<i64, ArcRwSignal<RentalView>>>,
+    rentals: Signals<RentalView>,
     /// The active rentals' ids, soonest to end first, once a page has listed them.
     board: ArcRwSignal<Vec<i64>>,
     /// A rental's messages, newest first, for the rentals whose list a page has shown.
-    messages: Mutex<HashMap<i64, ArcRwSignal<Vec<MessageView>>>>,
-    verifications: Mutex<HashMap<i64, ArcRwSignal<VerificationView>>>,
+    messages: Signals<Vec<MessageView>>,
+    verifications: Signals<VerificationView>,
     /// The open verifications' ids, newest first.
     open: ArcRwSignal<Vec<i64>>,
 }
@@ -64,40 +64,46 @@ pub fn store() -> Store {
     }
 }
 
-fn entry<T: Send + Sync + 'static>(
-    map: &Mutex<HashMap<i64, ArcRwSignal<T>>>,
-    id: i64,
-    value: T,
-) -> ArcRwSignal<T> {
+/// The signals of one kind, by id.
+type Signals<T> = Mutex<HashMap<i64, ArcRwSignal<T>>>;
+
+fn locked<T>(map: &Signals<T>) -> std::sync::MutexGuard<'_, HashMap<i64, ArcRwSignal<T>>> {
+    map.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn find<T: Send + Sync + 'static>(map: &Signals<T>, id: i64) -> Option<ArcRwSignal<T>> {
+    locked(map).get(&id).cloned()
+}
+
+/// `id`'s signal in `map`, holding `value` from now.
+fn entry<T: Send + Sync + 'static>(map: &Signals<T>, id: i64, value: T) -> ArcRwSignal<T> {
     // The lock is let go before the signal changes: what the change runs may read the map.
-    let known = map
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .get(&id)
-        .cloned();
-    match known {
+    match find(map, id) {
         Some(signal) => {
             signal.set(value);
             signal
         }
         None => {
             let signal = ArcRwSignal::new(value);
-            map.lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .insert(id, signal.clone());
+            locked(map).insert(id, signal.clone());
             signal
         }
     }
 }
 
-fn find<T: Send + Sync + 'static>(
-    map: &Mutex<HashMap<i64, ArcRwSignal<T>>>,
-    id: i64,
-) -> Option<ArcRwSignal<T>> {
-    map.lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .get(&id)
-        .cloned()
+/// Seeds `map` with every item of `seed` and `list` with their ids, in order.
+fn seed_list<T: Send + Sync + 'static>(
+    map: &Signals<T>,
+    list: &ArcRwSignal<Vec<i64>>,
+    seed: Vec<T>,
+    id: fn(&T) -> i64,
+) -> ArcRwSignal<Vec<i64>> {
+    let ids = seed.iter().map(id).collect();
+    for item in seed {
+        entry(map, id(&item), item);
+    }
+    list.set(ids);
+    list.clone()
 }
 
 impl Store {
@@ -120,12 +126,7 @@ impl Store {
 
     /// The active rentals' ids, holding `seed` (the whole active list) from now.
     pub fn board(&self, seed: Vec<RentalView>) -> ArcRwSignal<Vec<i64>> {
-        let ids = seed.iter().map(|r| r.id).collect();
-        for rental in seed {
-            self.rental(rental);
-        }
-        self.0.board.set(ids);
-        self.0.board.clone()
+        seed_list(&self.0.rentals, &self.0.board, seed, |r| r.id)
     }
 
     pub fn messages(
@@ -146,12 +147,7 @@ impl Store {
 
     /// The open verifications' ids, holding `seed` (every open one) from now.
     pub fn open_verifications(&self, seed: Vec<VerificationView>) -> ArcRwSignal<Vec<i64>> {
-        let ids = seed.iter().map(|v| v.id).collect();
-        for v in seed {
-            self.verification(v);
-        }
-        self.0.open.set(ids);
-        self.0.open.clone()
+        seed_list(&self.0.verifications, &self.0.open, seed, |v| v.id)
     }
 
     /// Applies one event from the stream (`kind` is its SSE name, `data` its JSON). Events
