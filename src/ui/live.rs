@@ -45,13 +45,17 @@ thread_local! {
 /// hydrated island's view and its render effects for ever, so a view subscribed to the store
 /// would still run after a page change took it away; this one stops following when the
 /// island's owner is cleaned up (`islands::lifetime`), and its dead view with it.
-pub fn follow<T: Clone + Send + Sync + 'static>(shared: ArcRwSignal<T>) -> RwSignal<T> {
+pub fn follow<T: Clone + PartialEq + Send + Sync + 'static>(shared: ArcRwSignal<T>) -> RwSignal<T> {
     let local = RwSignal::new(shared.get_untracked());
-    Effect::watch(
-        move || shared.get(),
-        move |value, _, _| local.set(value.clone()),
-        false,
-    );
+    // The effect's first run comes a tick after this returns, and takes whatever the shared
+    // signal holds by then: events applied in between (those replayed right after a page
+    // change hydrates its islands) are not lost, as they were with a watcher that skipped it.
+    Effect::new(move |_| {
+        let value = shared.get();
+        if local.with_untracked(|l| *l != value) {
+            local.set(value);
+        }
+    });
     local
 }
 
