@@ -12,12 +12,16 @@ async function withOneRental(page: Page, info: TestInfo) {
   return { app, rentals, card, phone: await rentals.phoneOf(card) };
 }
 
-/** Every request `page` makes from now on, as "METHOD /path" (the icon, fetched when the browser likes, aside). */
-function requests(page: Page): string[] {
+/**
+ * Every request `page` makes from now on, as "METHOD /path" (the icon, fetched when the browser
+ * likes, aside). `code`: also the client's code under /pkg/ (the lazy islands' chunks, fetched
+ * once when a page first shows them).
+ */
+function requests(page: Page, { code = false } = {}): string[] {
   const log: string[] = [];
   page.on('request', (r) => {
     const path = new URL(r.url()).pathname;
-    if (path !== '/favicon.svg') log.push(`${r.method()} ${path}`);
+    if (path !== '/favicon.svg' && (code || !path.startsWith('/pkg/'))) log.push(`${r.method()} ${path}`);
   });
   return log;
 }
@@ -27,7 +31,7 @@ test('pages change without a reload: the document, its stream and its state stay
   const { app, rentals, phone } = await withOneRental(page, info);
   await expect(rentals.cards()).toHaveCount(1);
 
-  const log = requests(page);
+  const log = requests(page, { code: true });
   await page.evaluate(() => ((window as any).__marker = 'same document'));
   const balance = await app.headerBalance().elementHandle();
   const nav = page.getByRole('navigation', { name: 'Main' });
@@ -76,7 +80,11 @@ test('pages change without a reload: the document, its stream and its state stay
 
   // One header, one stream: nothing but the pages themselves was fetched again.
   expect(await balance!.evaluate((e) => e.isConnected)).toBe(true);
-  expect(log.filter((r) => !r.startsWith('GET /') || r.startsWith('GET /api/') || r.startsWith('GET /pkg/'))).toEqual([]);
+  expect(log.filter((r) => !r.startsWith('GET /') || r.startsWith('GET /api/'))).toEqual([]);
+  // The code of the lazy islands came once each, in chunks; the main client never again.
+  const code = log.filter((r) => r.startsWith('GET /pkg/'));
+  expect(code.filter((r) => !/^GET \/pkg\/(chunk_\d+|split_\w+)\.wasm$/.test(r))).toEqual([]);
+  expect(new Set(code).size).toBe(code.length);
   expect(app.errors).toEqual([]);
 });
 

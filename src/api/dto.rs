@@ -315,6 +315,7 @@ pub struct PresetView {
     pub country: String,
     pub duration_hours: u32,
     pub auto_renew: bool,
+    #[serde(with = "crate::domain::time::rfc3339")]
     pub created_at: DateTime<Utc>,
 }
 

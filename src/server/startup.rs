@@ -179,6 +179,7 @@ async fn assemble(
         sandbox,
         catalog: Arc::new(CatalogCache::default()),
         caches: Arc::default(),
+        rental_publishing: Arc::default(),
         changes: TaskTracker::new(),
     })
 }

@@ -31,6 +31,9 @@ pub struct AppState {
     /// Short-lived caches of the hottest reads, invalidated by every change.
     pub caches: Arc<Caches>,
     pub events: Arc<dyn EventHub>,
+    /// Held while a rental's view is read for its `rental.updated` event and published, so
+    /// the events go out in the order of what they show (see `services::rentals`).
+    pub rental_publishing: Arc<tokio::sync::Mutex<()>>,
     /// The threads that hash passwords, and the bounded wait for them.
     pub passwords: PasswordPool,
     /// Changes being carried out, their clients still waiting or not (`http::completion`);

@@ -3,21 +3,32 @@
 //!
 //! - `PageScript`, once per tab: the event stream that feeds the live store (`ui::live`),
 //!   copy buttons, ticking countdowns, forms sent only once, and the `data-hydrated` mark;
-//! - `LiveBalance`, `RentalBoard`, `RentalFacts`, `MessageList` and `VerificationBoard`: the
-//!   live views, rendered from the store;
-//! - `RentChoices` and `ExtendHours`: the price (and the balance after it) as you choose;
-//! - `BulkBar`: selecting several rentals, their total price or refund, and acting on them.
+//! - `LiveBalance`, `RentalBoard`, `RentalFacts`, `MessageList`, `VerificationBoard`,
+//!   `VerificationTable` and `SavedPresets`: the live views, rendered from the store;
+//! - `RentChoices` and `RentalActions`: the price (and the balance after it) as you choose,
+//!   and what can be done with a rental while it is active;
+//! - `BulkBar`: selecting several rentals, their total price or refund, and acting on them;
+//! - and, from `PageScript`, the actions: the forms that buy, extend, release and so on are
+//!   sent by the client to their server functions, and their answers shown in place
+//!   (`actions`).
+//!
+//! The islands of the rentals page (the first load the page budget counts) are in the main
+//! WASM; the others are `lazy`: their code comes in a chunk of its own (`cargo leptos build
+//! --split`) when a page first shows them.
 //!
 //! Moving between pages does not reload the document: the shell's page-change script
 //! (`server/shell/change_page.js`) fetches the next page, puts its `<main>` in place and
 //! hydrates the islands in it.
 
+mod actions;
 mod balance;
 mod bulk;
+mod call;
 mod dom;
 mod lifetime;
 mod live;
 mod page;
+mod presets;
 mod quotes;
 mod rentals;
 mod verifications;
@@ -35,6 +46,7 @@ pub struct RenderedAt(pub i64);
 pub use balance::LiveBalance;
 pub use bulk::BulkBar;
 pub use page::PageScript;
-pub use quotes::{ExtendHours, RentChoices};
-pub use rentals::{MessageList, ReleaseForm, RentalBoard, RentalFacts};
+pub use presets::SavedPresets;
+pub use quotes::RentChoices;
+pub use rentals::{MessageList, ReleaseForm, RentalActions, RentalBoard, RentalFacts};
 pub use verifications::{status_label, VerificationBoard, VerificationTable};

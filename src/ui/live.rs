@@ -11,7 +11,8 @@
 //! `islands::live`), in order, so the newest state is the one left.
 
 use crate::api::dto::{
-    BalanceChanged, EventKind, LiveSnapshot, MessageView, RentalView, SmsReceived, VerificationView,
+    BalanceChanged, EventKind, LiveSnapshot, MessageView, PresetView, RentalView, SmsReceived,
+    VerificationView,
 };
 use crate::domain::rental::RentalStatus;
 use crate::domain::Money;
@@ -34,6 +35,8 @@ struct Inner {
     verifications: Signals<VerificationView>,
     /// The open verifications' ids, newest first.
     open: ArcRwSignal<Vec<i64>>,
+    /// The saved presets, oldest first, once a page has listed them.
+    presets: ArcRwSignal<Vec<PresetView>>,
 }
 
 thread_local! {
@@ -154,6 +157,11 @@ impl Store {
         seed_list(&self.0.verifications, &self.0.open, seed, |v| v.id)
     }
 
+    /// The open verifications' ids, as some page last listed them (and events since).
+    pub fn open_ids(&self) -> ArcRwSignal<Vec<i64>> {
+        self.0.open.clone()
+    }
+
     /// Applies one event from the stream (`kind` is its SSE name, `data` its JSON). Events
     /// carry whole views, so applying one twice, or an older one before a newer, leaves the
     /// newer state once the newer is applied. `None` for data it cannot read.
@@ -205,7 +213,29 @@ impl Store {
         }
     }
 
-    fn put_rental(&self, rental: RentalView) {
+    /// The presets, holding `seed` (every one) from now.
+    pub fn presets(&self, seed: Vec<PresetView>) -> ArcRwSignal<Vec<PresetView>> {
+        self.0.presets.set(seed);
+        self.0.presets.clone()
+    }
+
+    /// A preset just saved (or saved again under its name).
+    pub fn put_preset(&self, preset: PresetView) {
+        self.0
+            .presets
+            .update(|list| match list.iter_mut().find(|p| p.id == preset.id) {
+                Some(p) => *p = preset,
+                None => list.push(preset),
+            });
+    }
+
+    pub fn remove_preset(&self, id: i64) {
+        self.0.presets.update(|list| list.retain(|p| p.id != id));
+    }
+
+    /// A rental as it is now (from an event or an action's answer): active ones are on the
+    /// board, in order of their end; others leave it.
+    pub fn put_rental(&self, rental: RentalView) {
         let active = rental.status == RentalStatus::Active;
         let (id, ends) = (rental.id, (rental.expires_at, rental.id));
         self.rental(rental);
@@ -233,7 +263,7 @@ impl Store {
     /// A verification bought elsewhere joins the open ones; one that ended stays where it is
     /// shown, with how it ended (finished, cancelled, timed out and refunded), until the page
     /// is loaded again.
-    fn put_verification(&self, v: VerificationView) {
+    pub fn put_verification(&self, v: VerificationView) {
         let (id, open) = (v.id, !v.status.is_terminal());
         self.verification(v);
         if open && !self.0.open.with_untracked(|ids| ids.contains(&id)) {

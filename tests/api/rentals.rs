@@ -455,6 +455,10 @@ async fn extension_is_charged_within_the_held_order_and_refused_beyond_it() {
         msg.contains("can be kept until") && msg.contains("2 more whole hours"),
         "{msg}"
     );
+    assert_eq!(
+        e["field"], "hours",
+        "the refusal is about the hours asked for"
+    );
     for hours in [json!(0), json!(721), json!(-1), json!("two")] {
         let e = error_body(
             app.as_browser(Method::POST, &path, &s)

@@ -125,7 +125,15 @@ async fn publish(state: &AppState, event: Event) {
     state.events.publish(event).await;
 }
 
+/// Publishes the rental as it is now. Its view is read again, and the event published, one
+/// at a time: two changes committed close together (a mark-read and an extension) could
+/// otherwise publish in the other order, a view read before the second commit going out after
+/// it, and the live views would keep the older state. (Across instances on PostgreSQL the
+/// order of events is the event hub's to keep; see DESIGN "Live updates".)
 async fn publish_rental(state: &AppState, rental: &RentalView, user_id: i64) {
+    let _in_order = state.rental_publishing.lock().await;
+    let now = reload(state, rental.id).await;
+    let rental = now.as_ref().unwrap_or(rental);
     publish(
         state,
         rental_event(user_id, EventKind::RentalUpdated, rental),
@@ -560,10 +568,13 @@ async fn extend_row(
         && new_expires > row.upstream_expires_at
     {
         let room = ((row.upstream_expires_at - row.expires_at).max(0) / MS_PER_HOUR) as u64;
-        return Err(ServerError::conflict(format!(
-            "this number can be kept until {} at most ({room} more whole hours); the provider cannot extend it further",
-            from_ms(row.upstream_expires_at).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-        )));
+        return Err(ServerError::Conflict {
+            message: format!(
+                "this number can be kept until {} at most ({room} more whole hours); the provider cannot extend it further",
+                from_ms(row.upstream_expires_at).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            ),
+            field: Some("hours"),
+        });
     }
     let price = rental::extension_price(
         hours,

@@ -63,7 +63,8 @@
     const adopted = document.adoptNode(main);
     document.querySelector('main').replaceWith(adopted);
     document.title = next.title;
-    hydrateIslands(adopted);
+    await hydrateIslands(adopted);
+    if (mine !== current) return;
     client.page_change_done(adopted.dataset.eventsAfter);
     const heading = adopted.querySelector('h1');
     if (heading) {

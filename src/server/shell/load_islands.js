@@ -14,19 +14,21 @@
     await new Promise((parsed) => document.addEventListener('DOMContentLoaded', parsed, { once: true }));
   }
   client.hydrate();
-  const hydrateIslands = (root) => {
+  // One after the other: a lazy island's code comes in its own chunk (its hydration is a
+  // promise), and each island is handed to the client right after its own hydration.
+  const hydrateIslands = async (root) => {
     for (const island of root.querySelectorAll('leptos-island')) {
       if (island.$$hydrated) continue;
       island.$$hydrated = true;
       const hydrate = client[island.dataset.component];
       if (hydrate) {
-        hydrate(island);
+        await hydrate(island);
         client.island_hydrated(island);
       } else {
         console.error(`no WASM function for the island ${island.dataset.component}`);
       }
     }
   };
-  hydrateIslands(document);
+  await hydrateIslands(document);
   return { client, hydrateIslands };
 })

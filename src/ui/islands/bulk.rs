@@ -2,6 +2,7 @@
 //! (`input.select`, carrying that rental's hourly price and refund); this bar counts the
 //! ticked ones, shows the total price or refund first, and posts their ids as a plain form.
 
+use super::actions::DONE;
 use super::dom::{document, elements, on, target_closest};
 use super::lifetime::ends_with_its_element;
 use super::live::CHANGED;
@@ -41,11 +42,24 @@ pub fn BulkBar(idempotency_key: Option<String>) -> impl IntoView {
         all_ticked.set(!boxes.is_empty() && on.len() == boxes.len());
         ticked.set(on);
     };
+    let tick_all = move |on: bool| {
+        for b in boxes() {
+            b.set_checked(on);
+        }
+        recount();
+    };
     Effect::new(move |_| {
         let Some(document) = document() else { return };
         on(&document, "change", move |event| {
             if target_closest(&event, BOXES).is_some() {
                 recount();
+            }
+        });
+        // Done with the ticked ones: a new selection starts.
+        on(&document, DONE, move |event| {
+            if target_closest(&event, "form.bulk-bar").is_some() {
+                tick_all(false);
+                confirming.set(false);
             }
         });
         // Cards came or went with the live state: count again once they are drawn.
@@ -54,12 +68,6 @@ pub fn BulkBar(idempotency_key: Option<String>) -> impl IntoView {
         });
         recount();
     });
-    let tick_all = move |on: bool| {
-        for b in boxes() {
-            b.set_checked(on);
-        }
-        recount();
-    };
     let sum = |amounts: Vec<Money>| Money::from_units(amounts.iter().map(|m| m.units()).sum());
     let extend_total = move || {
         let h = hours.get().max(1);

@@ -14,18 +14,16 @@
 //! seeded from their props.
 
 use super::dom::{announce, on};
-use super::{lifetime, page};
+use super::{call, lifetime, page};
 use crate::api::dto::EventKind;
 use crate::api::dto::LiveSnapshot;
 use crate::api::live::GetLiveSnapshot;
 use crate::api::{EVENTS_PATH, RESYNC_EVENT};
 use crate::ui::live::store;
-use leptos::server_fn::ServerFn;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 
 /// The document event fired after the live state changed what is shown.
 pub const CHANGED: &str = "live:changed";
@@ -104,27 +102,11 @@ fn resync() {
     });
 }
 
-/// `GET` [`GetLiveSnapshot`]'s URL. (Fetched by hand rather than through the server function's
-/// client, which would bring its HTTP and URL-encoding machinery into the WASM: tens of KB for
-/// one GET.)
 async fn snapshot(rental_id: Option<i64>) -> Option<LiveSnapshot> {
-    let mut url = GetLiveSnapshot::url().to_owned();
-    if let Some(id) = rental_id {
-        url.push_str(&format!("?rental_id={id}"));
-    }
-    let response: web_sys::Response = JsFuture::from(web_sys::window()?.fetch_with_str(&url))
-        .await
-        .ok()?
-        .dyn_into()
-        .ok()?;
-    if !response.ok() {
-        return None;
-    }
-    let text = JsFuture::from(response.text().ok()?)
-        .await
-        .ok()?
-        .as_string()?;
-    serde_json::from_str(&text).ok()
+    let query = rental_id
+        .map(|id| format!("rental_id={id}"))
+        .unwrap_or_default();
+    call::get::<GetLiveSnapshot>(&query).await.ok()
 }
 
 /// The page shows rental `id`'s messages.

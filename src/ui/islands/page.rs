@@ -3,7 +3,7 @@
 //! document, so they also work on every page that comes after, with nothing to hydrate again.
 
 use super::dom::{document, elements, on, target_closest};
-use super::live;
+use super::{actions, live};
 use crate::ui::components::countdown::remaining;
 use leptos::prelude::*;
 use std::cell::Cell;
@@ -17,6 +17,7 @@ pub fn PageScript(signed_in: bool, events_after: Option<i64>) -> impl IntoView {
         let Some(document) = document() else { return };
         copy_buttons(&document);
         submit_once(&document);
+        actions::send_forms(&document);
         countdowns();
         if signed_in {
             live::listen(events_after);

@@ -103,10 +103,9 @@ pub fn RentChoices(list: ServiceList, balance: Option<Money>) -> impl IntoView {
     }
 }
 
-/// The hours to extend a rental by, with what they cost.
-#[island]
+/// The hours to extend a rental by, with what they cost (in `RentalActions`).
+#[component]
 pub fn ExtendHours(per_hour: Decimal) -> impl IntoView {
-    ends_with_its_element();
     let hours = RwSignal::new(1u32);
     let price = move || extension_quote(hours.get().max(1), per_hour).display();
     view! {

@@ -3,10 +3,12 @@
 //! changes what is shown in place. Their forms are plain forms to the server functions: they
 //! work without JavaScript, and the page-change script sends them without a reload.
 
+use super::call;
 use super::lifetime::ends_with_its_element;
 use super::live::showing_messages_of;
+use super::quotes::ExtendHours;
 use crate::api::dto::{MessageView, RentalView};
-use crate::api::rentals::{MarkRentalRead, ReleaseRental};
+use crate::api::rentals::{ExtendRental, MarkRentalRead, ReleaseRental, SetRentalAutoRenew};
 use crate::domain::rental::RentalStatus;
 use crate::ui::components::{format_time, CopyButton, Countdown};
 use crate::ui::live::{follow, store};
@@ -125,7 +127,7 @@ pub fn ReleaseForm(id: i64, #[prop(into)] refund: Signal<String>) -> impl IntoVi
 
 /// One rental's status, end, auto-renew and what was paid, following extensions, renewals and
 /// releases made anywhere.
-#[island]
+#[island(lazy)]
 pub fn RentalFacts(rental: RentalView) -> impl IntoView {
     ends_with_its_element();
     let rental = follow(store().rental(rental));
@@ -157,10 +159,42 @@ pub fn RentalFacts(rental: RentalView) -> impl IntoView {
     }
 }
 
+/// What can be done with a rental while it is active: extend it (with the price as you
+/// choose), turn auto-renew on or off, release it. Follows the rental, so the forms go once it
+/// ends (released here or anywhere) and the auto-renew button says what it would do now.
+/// `form_nonce`: this rendering's `FormNonce`, for the extension's idempotency key.
+#[island(lazy)]
+pub fn RentalActions(rental: RentalView, form_nonce: Option<String>) -> impl IntoView {
+    ends_with_its_element();
+    let rental = follow(store().rental(rental));
+    let (id, per_hour) = rental.with_untracked(|r| (r.id, r.extension_per_hour));
+    let key = form_nonce.map(|n| format!("{n}:extend-{id}"));
+    view! {
+        <Show when=move || rental.read().status == RentalStatus::Active>
+            <div class="actions">
+                <form class="inline-form" method="post" action=ExtendRental::url()>
+                    <input type="hidden" name="id" value=id.to_string() />
+                    {key.clone().map(|key| view! { <input type="hidden" name="idempotency_key" value=key /> })}
+                    <ExtendHours per_hour />
+                    <button type="submit" class="btn">"Extend"</button>
+                </form>
+                <form method="post" action=SetRentalAutoRenew::url()>
+                    <input type="hidden" name="id" value=id.to_string() />
+                    <input type="hidden" name="auto_renew" value=move || (!rental.read().auto_renew).to_string() />
+                    <button type="submit" class="btn">
+                        {move || if rental.read().auto_renew { "Turn auto-renew off" } else { "Turn auto-renew on" }}
+                    </button>
+                </form>
+                <ReleaseForm id refund=Signal::derive(move || rental.read().refund_if_released.display()) />
+            </div>
+        </Show>
+    }
+}
+
 /// A rental's messages, newest first, as text (the sender controls it). Messages shown are
 /// messages seen: the rental's unread count is cleared when the list is shown and whenever it
 /// grows.
-#[island]
+#[island(lazy)]
 pub fn MessageList(rental_id: i64, messages: Vec<MessageView>, unread: bool) -> impl IntoView {
     ends_with_its_element();
     let list = follow(store().messages(rental_id, messages));
@@ -201,16 +235,13 @@ fn Message(message: MessageView) -> impl IntoView {
     }
 }
 
-/// Posts the mark-read form in the background, as the browser would (URL-encoded); the event
-/// it causes updates the cards.
+/// Posts the mark-read form in the background; the event it causes updates the cards.
 fn mark_read(rental_id: i64) {
-    let (Some(window), Ok(body)) = (web_sys::window(), web_sys::UrlSearchParams::new()) else {
+    let Ok(args) = web_sys::UrlSearchParams::new() else {
         return;
     };
-    body.append("id", &rental_id.to_string());
-    let init = web_sys::RequestInit::new();
-    init.set_method("POST");
-    init.set_body(&body);
-    // Not asking for HTML, so the server function answers instead of sending the page.
-    let _ = window.fetch_with_str_and_init(MarkRentalRead::url(), &init);
+    args.append("id", &rental_id.to_string());
+    leptos::task::spawn_local(async move {
+        let _ = call::post::<MarkRentalRead>(&args).await;
+    });
 }

@@ -13,7 +13,7 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
 /// `form_nonce`: this rendering's `FormNonce`, for the paid forms' idempotency keys.
-#[island]
+#[island(lazy)]
 pub fn VerificationBoard(
     verifications: Vec<VerificationView>,
     form_nonce: Option<String>,
@@ -126,31 +126,55 @@ fn VerificationCard(
 }
 
 /// A page of the verification history, whose rows follow their verifications (a code, a
-/// time-out and its refund show without a reload).
-#[island]
-pub fn VerificationTable(verifications: Vec<VerificationView>) -> impl IntoView {
+/// time-out and its refund show without a reload). `takes_new`: the page is the newest
+/// one, unfiltered, so numbers bought meanwhile (here or anywhere) join at the top.
+#[island(lazy)]
+pub fn VerificationTable(verifications: Vec<VerificationView>, takes_new: bool) -> impl IntoView {
     ends_with_its_element();
-    let store = store();
-    let rows: Vec<_> = verifications
-        .into_iter()
-        .map(|v| follow(store.verification(v)))
-        .collect();
+    let store = StoredValue::new(store());
+    let rows = RwSignal::new(verifications.iter().map(|v| v.id).collect::<Vec<_>>());
+    store.with_value(|s| {
+        verifications
+            .into_iter()
+            .for_each(|v| drop(s.verification(v)))
+    });
+    if takes_new {
+        let open = store.with_value(|s| follow(s.open_ids()));
+        Effect::new(move |_| {
+            let open = open.get();
+            let newest = rows.with_untracked(|r| r.iter().copied().max().unwrap_or(0));
+            let mut new: Vec<i64> = open.into_iter().filter(|id| *id > newest).collect();
+            if !new.is_empty() {
+                new.sort_unstable_by(|a, b| b.cmp(a));
+                rows.update(|r| drop(r.splice(0..0, new)));
+            }
+        });
+    }
     view! {
-        <table class="table" data-testid="verification-history">
-            <thead>
-                <tr>
-                    <th scope="col">"Number"</th>
-                    <th scope="col">"Service"</th>
-                    <th scope="col">"Status"</th>
-                    <th scope="col">"Code"</th>
-                    <th scope="col">"Bought"</th>
-                    <th scope="col" class="num">"Paid"</th>
-                </tr>
-            </thead>
-            <tbody>
-                {rows.into_iter().map(|v| view! { <HistoryRow v /> }).collect_view()}
-            </tbody>
-        </table>
+        <Show
+            when=move || !rows.read().is_empty()
+            fallback=|| view! { <p class="muted empty" data-testid="verification-history-empty">"Nothing yet."</p> }
+        >
+            <div class="table-wrap">
+                <table class="table" data-testid="verification-history">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Number"</th>
+                            <th scope="col">"Service"</th>
+                            <th scope="col">"Status"</th>
+                            <th scope="col">"Code"</th>
+                            <th scope="col">"Bought"</th>
+                            <th scope="col" class="num">"Paid"</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        <For each=move || rows.get() key=|id| *id let:id>
+                            {store.with_value(|s| s.verification_by_id(id)).map(|v| view! { <HistoryRow v=follow(v) /> })}
+                        </For>
+                    </tbody>
+                </table>
+            </div>
+        </Show>
     }
 }
 

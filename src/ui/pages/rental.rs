@@ -7,9 +7,8 @@ use crate::api::rentals::{
     get_rental, list_rental_messages, ExtendRental, MarkRentalRead, ReleaseRental,
     SetRentalAutoRenew,
 };
-use crate::domain::rental::RentalStatus;
-use crate::ui::components::{action_error, CopyButton, ErrorNotice, IdempotencyKey};
-use crate::ui::islands::{ExtendHours, MessageList, ReleaseForm, RentalFacts};
+use crate::ui::components::{action_error, CopyButton, ErrorNotice, FormNonce};
+use crate::ui::islands::{MessageList, RentalActions, RentalFacts};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -38,7 +37,7 @@ pub fn RentalPage() -> impl IntoView {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
                 match rental.await {
-                    Ok(r) => view! { <RentalDetail rental=r extend auto /> }.into_any(),
+                    Ok(r) => view! { <RentalDetail rental=r /> }.into_any(),
                     Err(error) => view! { <Title text="Rental" /> <ErrorNotice error /> }.into_any(),
                 }
             })}
@@ -75,13 +74,8 @@ fn MarkReadForm(id: i64, mark_read: ServerAction<MarkRentalRead>) -> impl IntoVi
 }
 
 #[component]
-fn RentalDetail(
-    rental: RentalView,
-    extend: ServerAction<ExtendRental>,
-    auto: ServerAction<SetRentalAutoRenew>,
-) -> impl IntoView {
-    let id = rental.id;
-    let active = rental.status == RentalStatus::Active && rental.seconds_remaining > 0;
+fn RentalDetail(rental: RentalView) -> impl IntoView {
+    let nonce = use_context::<FormNonce>().map(|n| n.0);
     view! {
         <Title text=format!("Rental {}", rental.phone_number) />
         <section class="card">
@@ -92,24 +86,7 @@ fn RentalDetail(
             // Live: the status, the end and what was paid change with extensions, renewals and
             // releases made elsewhere.
             <RentalFacts rental=rental.clone() />
-            {active.then(|| view! {
-                <div class="actions">
-                    <ActionForm action=extend attr:class="inline-form">
-                        <input type="hidden" name="id" value=id.to_string() />
-                        <IdempotencyKey scope=format!("extend-{id}") />
-                        <ExtendHours per_hour=rental.extension_per_hour />
-                        <button type="submit" class="btn">"Extend"</button>
-                    </ActionForm>
-                    <ActionForm action=auto>
-                        <input type="hidden" name="id" value=id.to_string() />
-                        <input type="hidden" name="auto_renew" value=(!rental.auto_renew).to_string() />
-                        <button type="submit" class="btn">
-                            {if rental.auto_renew { "Turn auto-renew off" } else { "Turn auto-renew on" }}
-                        </button>
-                    </ActionForm>
-                    <ReleaseForm id refund=rental.refund_if_released.display() />
-                </div>
-            })}
+            <RentalActions rental=rental.clone() form_nonce=nonce />
         </section>
     }
 }

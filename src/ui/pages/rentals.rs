@@ -11,9 +11,9 @@ use crate::api::AppError;
 use crate::app::SessionResource;
 use crate::domain::Money;
 use crate::ui::components::{
-    action_error, form_key, hours_label, CountryPicker, ErrorNotice, IdempotencyKey,
+    action_error, form_key, CountryPicker, ErrorNotice, FormNonce, IdempotencyKey,
 };
-use crate::ui::islands::{BulkBar, RentChoices, RentalBoard};
+use crate::ui::islands::{BulkBar, RentChoices, RentalBoard, SavedPresets};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
@@ -124,6 +124,7 @@ fn CreateForm(
     .into_any()
 }
 
+/// The saved presets (none: nothing shown until one is saved).
 #[component]
 fn Presets(
     presets: Resource<Result<PresetList, AppError>>,
@@ -131,41 +132,13 @@ fn Presets(
     delete: ServerAction<DeletePreset>,
 ) -> impl IntoView {
     view! {
+        {action_error(start)}
+        {action_error(delete)}
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
                 let list = presets.await.map(|l| l.presets).unwrap_or_default();
-                (!list.is_empty()).then(|| view! {
-                    <section class="card" data-testid="presets">
-                        <h2>"Presets"</h2>
-                        {action_error(start)}
-                        {action_error(delete)}
-                        <ul class="presets">
-                            {list.into_iter().map(|p| {
-                                let (rent_label, delete_label) = (format!("Rent from {}", p.name), format!("Delete {}", p.name));
-                                view! {
-                                <li class="preset">
-                                    <div>
-                                        <strong>{p.name.clone()}</strong>
-                                        <span class="muted">
-                                            {format!(" {} · {} · {}{}", p.service, p.country, hours_label(p.duration_hours), if p.auto_renew { " · auto-renew" } else { "" })}
-                                        </span>
-                                    </div>
-                                    <div class="actions">
-                                        <ActionForm action=start>
-                                            <input type="hidden" name="id" value=p.id.to_string() />
-                                            <IdempotencyKey scope=format!("preset-{}", p.id) />
-                                            <button type="submit" class="btn btn-small btn-primary" aria-label=rent_label>"Rent"</button>
-                                        </ActionForm>
-                                        <ActionForm action=delete>
-                                            <input type="hidden" name="id" value=p.id.to_string() />
-                                            <button type="submit" class="btn btn-small" aria-label=delete_label>"Delete"</button>
-                                        </ActionForm>
-                                    </div>
-                                </li>
-                            }}).collect_view()}
-                        </ul>
-                    </section>
-                })
+                let nonce = use_context::<FormNonce>().map(|n| n.0);
+                view! { <SavedPresets presets=list form_nonce=nonce /> }
             })}
         </Transition>
     }

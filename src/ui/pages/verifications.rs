@@ -161,7 +161,8 @@ fn BuyForm(list: ServiceList, create: ServerAction<CreateVerification>) -> impl 
 
 #[component]
 fn History(page: VerificationPage, query: HistoryQuery) -> impl IntoView {
-    if page.verifications.is_empty() {
+    let takes_new = page.page <= 1 && query.q.is_none() && query.status.is_none();
+    if page.verifications.is_empty() && !takes_new {
         return view! { <p class="muted empty" data-testid="verification-history-empty">"Nothing yet."</p> }.into_any();
     }
     let pages = page.total.div_ceil(u64::from(page.per_page)).max(1);
@@ -175,14 +176,14 @@ fn History(page: VerificationPage, query: HistoryQuery) -> impl IntoView {
     }
     let link = move |n: u32| format!("/verifications?{base}page={n}");
     view! {
-        <div class="table-wrap">
-            <VerificationTable verifications=page.verifications />
-        </div>
-        <nav class="pager" aria-label="Verification pages">
-            {(current > 1).then(|| view! { <A href=link(current - 1)>"Newer"</A> })}
-            <span class="muted">{format!("Page {current} of {pages} · {} verifications", page.total)}</span>
-            {(u64::from(current) < pages).then(|| view! { <A href=link(current + 1)>"Older"</A> })}
-        </nav>
+        <VerificationTable verifications=page.verifications takes_new />
+        {(page.total > 0).then(|| view! {
+            <nav class="pager" aria-label="Verification pages">
+                {(current > 1).then(|| view! { <A href=link(current - 1)>"Newer"</A> })}
+                <span class="muted">{format!("Page {current} of {pages} · {} verifications", page.total)}</span>
+                {(u64::from(current) < pages).then(|| view! { <A href=link(current + 1)>"Older"</A> })}
+            </nav>
+        })}
     }
     .into_any()
 }
