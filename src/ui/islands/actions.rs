@@ -12,7 +12,7 @@
 use super::call;
 use super::dom::{announce, document, elements};
 use super::live::CHANGED;
-use crate::api::dto::BulkResults;
+use crate::api::dto::{BulkResults, RentalView, VerificationView};
 use crate::api::presets::{DeletePreset, SavePreset, StartPreset};
 use crate::api::rentals::{
     BulkRentals, CreateRentals, ExtendRental, ReleaseRental, SetRentalAutoRenew,
@@ -57,6 +57,22 @@ fn bulk(store: &Store, results: BulkResults, verb: &str) -> Result<Vec<String>, 
     Ok(results.lines(verb))
 }
 
+/// A rental as an action left it, and the line that says what was done.
+fn rental(store: &Store, rental: RentalView, said: String) -> Vec<String> {
+    store.put_rental(rental);
+    vec![said]
+}
+
+fn verification(
+    store: &Store,
+    v: VerificationView,
+    said: fn(&VerificationView) -> String,
+) -> Result<Vec<String>, AppError> {
+    let line = said(&v);
+    store.put_verification(v);
+    Ok(vec![line])
+}
+
 /// The forms the client sends itself, by their server function.
 fn done_for(url: &str) -> Option<Done> {
     let table: [(&str, Done); 12] = [
@@ -67,75 +83,65 @@ fn done_for(url: &str) -> Option<Done> {
             bulk(s, output::<BulkRentals>(t)?, "Done")
         }),
         (ExtendRental::url(), |s, t, _| {
-            output::<ExtendRental>(t).map(|e| {
-                let said = e.summary();
-                s.put_rental(e.rental);
-                vec![said]
-            })
+            let e = output::<ExtendRental>(t)?;
+            let said = e.summary();
+            Ok(rental(s, e.rental, said))
         }),
         (ReleaseRental::url(), |s, t, _| {
-            output::<ReleaseRental>(t).map(|r| {
-                let said = r.summary();
-                s.put_rental(r.rental);
-                vec![said]
-            })
+            let r = output::<ReleaseRental>(t)?;
+            let said = r.summary();
+            Ok(rental(s, r.rental, said))
         }),
         (SetRentalAutoRenew::url(), |s, t, _| {
-            output::<SetRentalAutoRenew>(t).map(|r| {
-                let said = format!("Auto-renew {}", if r.auto_renew { "on" } else { "off" });
-                s.put_rental(r);
-                vec![said]
-            })
+            let r = output::<SetRentalAutoRenew>(t)?;
+            let said = format!("Auto-renew {}", if r.auto_renew { "on" } else { "off" });
+            Ok(rental(s, r, said))
         }),
         (StartPreset::url(), |s, t, _| {
-            output::<StartPreset>(t).map(|r| {
-                let said = r.rented_summary();
-                s.put_rental(r);
-                vec![said]
-            })
+            let r = output::<StartPreset>(t)?;
+            let said = r.rented_summary();
+            Ok(rental(s, r, said))
         }),
         (SavePreset::url(), |s, t, _| {
-            output::<SavePreset>(t).map(|p| {
-                let said = p.saved_summary();
-                s.put_preset(p);
-                vec![said]
-            })
+            let p = output::<SavePreset>(t)?;
+            let said = p.saved_summary();
+            s.put_preset(p);
+            Ok(vec![said])
         }),
         (DeletePreset::url(), |s, t, args| {
-            output::<DeletePreset>(t).map(|()| {
-                if let Some(id) = args.get("id").and_then(|id| id.parse().ok()) {
-                    s.remove_preset(id);
-                }
-                vec!["Preset deleted".to_owned()]
-            })
+            output::<DeletePreset>(t)?;
+            if let Some(id) = args.get("id").and_then(|id| id.parse().ok()) {
+                s.remove_preset(id);
+            }
+            Ok(vec!["Preset deleted".to_owned()])
         }),
         (CreateVerification::url(), |s, t, _| {
-            output::<CreateVerification>(t).map(|v| {
-                let said = v.bought_summary();
-                s.put_verification(v);
-                vec![said]
-            })
+            verification(
+                s,
+                output::<CreateVerification>(t)?,
+                VerificationView::bought_summary,
+            )
         }),
         (ReuseVerification::url(), |s, t, _| {
-            output::<ReuseVerification>(t).map(|v| {
-                let said = v.bought_summary();
-                s.put_verification(v);
-                vec![said]
-            })
+            verification(
+                s,
+                output::<ReuseVerification>(t)?,
+                VerificationView::bought_summary,
+            )
         }),
         (CancelVerification::url(), |s, t, _| {
-            output::<CancelVerification>(t).map(|v| {
-                let said = v.closed_summary();
-                s.put_verification(v);
-                vec![said]
-            })
+            verification(
+                s,
+                output::<CancelVerification>(t)?,
+                VerificationView::closed_summary,
+            )
         }),
         (FinishVerification::url(), |s, t, _| {
-            output::<FinishVerification>(t).map(|v| {
-                let said = v.closed_summary();
-                s.put_verification(v);
-                vec![said]
-            })
+            verification(
+                s,
+                output::<FinishVerification>(t)?,
+                VerificationView::closed_summary,
+            )
         }),
     ];
     table
