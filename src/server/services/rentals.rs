@@ -130,15 +130,22 @@ async fn publish(state: &AppState, event: Event) {
 /// otherwise publish in the other order, a view read before the second commit going out after
 /// it, and the live views would keep the older state. (Across instances on PostgreSQL the
 /// order of events is the event hub's to keep; see DESIGN "Live updates".)
-async fn publish_rental(state: &AppState, rental: &RentalView, user_id: i64) {
+/// Returns the view published.
+async fn publish_rental(
+    state: &AppState,
+    id: i64,
+    user_id: i64,
+) -> Result<RentalView, ServerError> {
     let _in_order = state.rental_publishing.lock().await;
-    let now = reload(state, rental.id).await;
-    let rental = now.as_ref().unwrap_or(rental);
+    let rental = reload(state, id).await.inspect_err(|e| {
+        tracing::warn!(rental_id = id, error = ?e, "a rental's change could not be published");
+    })?;
     publish(
         state,
-        rental_event(user_id, EventKind::RentalUpdated, rental),
+        rental_event(user_id, EventKind::RentalUpdated, &rental),
     )
     .await;
+    Ok(rental)
 }
 
 fn rental_event(user_id: i64, kind: EventKind, rental: &RentalView) -> Event {
@@ -455,8 +462,7 @@ pub async fn active_json(state: &AppState, user_id: i64) -> Result<Bytes, Server
 pub async fn mark_read(state: &AppState, user_id: i64, id: i64) -> Result<(), ServerError> {
     owned(state, user_id, id).await?;
     if store::mark_read(&state.db.pool, user_id, id).await? {
-        let rental = reload(state, id).await?;
-        publish_rental(state, &rental, user_id).await;
+        publish_rental(state, id, user_id).await?;
     }
     Ok(())
 }
@@ -627,7 +633,8 @@ async fn extend_row(
     idempotency::save_in(&mut tx, &extended).await?;
     tx.commit().await?;
     failpoint("rental.extend.after_commit");
-    publish_rental(state, &extended.rental, row.user_id).await;
+    // Committed: the change stands even if its event cannot go out (logged).
+    let _ = publish_rental(state, row.id, row.user_id).await;
     state.events.deliver(balance_changed);
     Ok((extended.rental, price))
 }
@@ -699,7 +706,7 @@ async fn release_now(state: &AppState, user_id: i64, id: i64) -> Result<Released
     failpoint("rental.release.after_refund");
     release_upstream(state, &row).await;
     tracing::info!(rental_id = id, refund = %released.refund, "rental released early");
-    publish_rental(state, &released.rental, user_id).await;
+    let _ = publish_rental(state, id, user_id).await;
     if let Some(staged) = balance_changed {
         state.events.deliver(staged);
     }
@@ -738,9 +745,7 @@ pub async fn set_auto_renew(
         refuse_unless_active(&row, state.clock.now_ms(), "set to auto-renew")?;
     }
     store::set_auto_renew(&state.db.pool, user_id, id, on, state.clock.now_ms()).await?;
-    let rental = get(state, user_id, id).await?;
-    publish_rental(state, &rental, user_id).await;
-    Ok(rental)
+    publish_rental(state, id, user_id).await
 }
 
 async fn notify(
@@ -779,8 +784,7 @@ pub async fn auto_renew(state: &AppState, row: RentalRow) -> Result<(), ServerEr
             store::turn_off_auto_renew(&state.db.pool, id, state.clock.now_ms()).await?;
             let msg = format!("Auto-renew is off for {phone}: {e}.");
             notify(state, &row, "auto_renew_off", &msg).await?;
-            let rental = get(state, user_id, id).await?;
-            publish_rental(state, &rental, user_id).await;
+            publish_rental(state, id, user_id).await?;
             Ok(())
         }
         Err(e) => Err(e),
@@ -816,8 +820,7 @@ pub async fn expire(state: &AppState, row: RentalRow) -> Result<(), ServerError>
     if expired {
         release_upstream(state, &row).await;
         tracing::info!(rental_id = row.id, "rental expired");
-        let rental = get(state, row.user_id, row.id).await?;
-        publish_rental(state, &rental, row.user_id).await;
+        publish_rental(state, row.id, row.user_id).await?;
     }
     Ok(())
 }

@@ -10,7 +10,7 @@
 //! page-change script.
 
 use super::call;
-use super::dom::{announce, document, elements};
+use super::dom::{announce, document, elements, fire};
 use super::live::CHANGED;
 use crate::api::dto::{BulkResults, RentalView, VerificationView};
 use crate::api::presets::{DeletePreset, SavePreset, StartPreset};
@@ -220,11 +220,7 @@ async fn send(
             notice(&lines);
             announce(CHANGED);
             // For the form's own island (the bulk bar clears its selection).
-            let init = web_sys::EventInit::new();
-            init.set_bubbles(true);
-            if let Ok(event) = web_sys::Event::new_with_event_init_dict(DONE, &init) {
-                let _ = form.dispatch_event(&event);
-            }
+            fire(&form, DONE);
         }
         Err(error) if error.code == ErrorCode::Unauthorized => {
             // Signed out meanwhile: the sign-in page, for real (another session's document).
@@ -275,7 +271,15 @@ fn notice(lines: &[String]) {
     let Some(main) = document.query_selector("main").ok().flatten() else {
         return;
     };
-    let box_ = match main.query_selector("[data-testid=notice]").ok().flatten() {
+    let shown = main.query_selector("[data-testid=notice]").ok().flatten();
+    if lines.is_empty() {
+        if let Some(shown) = shown {
+            shown.remove();
+        }
+        return;
+    }
+    // Made as the layout's `Notice` makes it, where the page has none yet.
+    let box_ = match shown {
         Some(el) => el,
         None => {
             let Ok(el) = document.create_element("div") else {
@@ -294,9 +298,6 @@ fn notice(lines: &[String]) {
             p.set_text_content(Some(line));
             let _ = box_.append_child(&p);
         }
-    }
-    if lines.is_empty() {
-        box_.remove();
     }
 }
 

@@ -43,7 +43,7 @@ pub fn read<T: DeserializeOwned>(text: &str) -> Result<T, AppError> {
 
 /// The body of the answer to `url`, or the error the server gave (or the network's).
 pub async fn send(url: &str, form: Option<&UrlSearchParams>) -> Result<String, AppError> {
-    let window = web_sys::window().ok_or_else(unreachable)?;
+    let window = web_sys::window().ok_or_else(offline)?;
     let init = RequestInit::new();
     if let Some(form) = form {
         init.set_method("POST");
@@ -56,9 +56,9 @@ pub async fn send(url: &str, form: Option<&UrlSearchParams>) -> Result<String, A
     }
     let response: Response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
         .await
-        .map_err(|_| unreachable())?
+        .map_err(|_| offline())?
         .dyn_into()
-        .map_err(|_| unreachable())?;
+        .map_err(|_| offline())?;
     let text = match response.text() {
         Ok(text) => JsFuture::from(text).await.ok().and_then(|t| t.as_string()),
         Err(_) => None,
@@ -78,7 +78,7 @@ pub async fn send(url: &str, form: Option<&UrlSearchParams>) -> Result<String, A
     }))
 }
 
-fn unreachable() -> AppError {
+fn offline() -> AppError {
     AppError::new(
         ErrorCode::Network,
         "could not reach the server; check the connection and try again",

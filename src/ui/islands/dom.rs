@@ -52,7 +52,16 @@ pub fn target_closest(event: &web_sys::Event, selector: &str) -> Option<Element>
 
 /// Tells the page's own scripts (the bulk bar) that the live state changed what is shown.
 pub fn announce(kind: &str) {
-    if let (Some(document), Ok(event)) = (document(), web_sys::Event::new(kind)) {
-        let _ = document.dispatch_event(&event);
+    if let Some(document) = document() {
+        fire(&document, kind);
+    }
+}
+
+/// Fires a `kind` event at `target`, bubbling up to the document's listeners.
+pub fn fire(target: &EventTarget, kind: &str) {
+    let init = web_sys::EventInit::new();
+    init.set_bubbles(true);
+    if let Ok(event) = web_sys::Event::new_with_event_init_dict(kind, &init) {
+        let _ = target.dispatch_event(&event);
     }
 }

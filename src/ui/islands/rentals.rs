@@ -1,7 +1,7 @@
 //! Rentals as live views: the board of active numbers, one rental's facts, and its messages.
 //! Each renders from the tab's live store (`ui::live`), seeded from its props, so an event
 //! changes what is shown in place. Their forms are plain forms to the server functions: they
-//! work without JavaScript, and the page-change script sends them without a reload.
+//! work without JavaScript, and the client sends them itself (`actions`).
 
 use super::call;
 use super::lifetime::ends_with_its_element;

@@ -1,6 +1,7 @@
 //! The open verifications as a live view: each card's status and code follow the events, new
-//! numbers bought elsewhere join, finished, cancelled and timed-out ones leave. The card's
-//! forms are plain forms to the server functions (see `rentals`).
+//! numbers bought here or elsewhere join, ended ones stay with how they ended until the page
+//! is loaded again. The cards' forms are plain forms to the server functions, sent by the
+//! client itself (`actions`).
 
 use super::lifetime::ends_with_its_element;
 use crate::api::dto::VerificationView;
