@@ -63,9 +63,8 @@
     const adopted = document.adoptNode(main);
     document.querySelector('main').replaceWith(adopted);
     document.title = next.title;
-    await hydrateIslands(adopted);
-    if (mine !== current) return;
-    client.page_change_done(adopted.dataset.eventsAfter);
+    // Focus and scroll belong to the page change itself, before any island's code has come
+    // (a lazy one's chunk may take a moment, and focus put in a field meanwhile stays there).
     const heading = adopted.querySelector('h1');
     if (heading) {
       heading.tabIndex = -1;
@@ -73,6 +72,9 @@
     }
     if (how !== 'restore') scrollTo(0, 0);
     else scrollTo(0, history.state?.scroll || 0);
+    await hydrateIslands(adopted);
+    if (mine !== current) return;
+    client.page_change_done(adopted.dataset.eventsAfter);
   }
 
   addEventListener('click', (ev) => {
