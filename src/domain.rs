@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod money;
+pub mod names;
 pub mod rental;
 pub mod sms;
 pub mod time;

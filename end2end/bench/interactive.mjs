@@ -1,6 +1,8 @@
 // Time to interactive of one page in Chromium, for the benchmark suite: from the start of
 // navigation until the WASM client has hydrated the page (body[data-hydrated=true]).
-// Usage: node interactive.mjs URL SESSION_COOKIE → prints the median of 5 cold loads, in ms.
+// Usage: node interactive.mjs URL SESSION_COOKIE → prints, as JSON, the median of 5 cold loads
+// in ms (`ms`) and the client code the page fetched besides its own script, WASM and style
+// (`chunks`: the lazy chunks of islands it shows at once), which the page's weight counts too.
 import { chromium } from '@playwright/test';
 
 const [url, session] = process.argv.slice(2);
@@ -9,6 +11,8 @@ const browser = await chromium.launch({
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
 });
 const times = [];
+const chunks = new Set();
+const own = new Set(['/pkg/namaskah.js', '/pkg/namaskah.wasm', '/pkg/namaskah.css']);
 for (let i = 0; i < 5; i++) {
   // A fresh context each time: nothing cached, as on a first visit.
   const context = await browser.newContext();
@@ -23,6 +27,10 @@ for (let i = 0; i < 5; i++) {
     }).observe(document, { attributes: true, subtree: true, attributeFilter: ['data-hydrated'] });
   });
   const page = await context.newPage();
+  page.on('request', (r) => {
+    const path = new URL(r.url()).pathname;
+    if (path.startsWith('/pkg/') && !own.has(path)) chunks.add(path);
+  });
   await page.goto(url);
   await page.waitForSelector('body[data-hydrated="true"]');
   const ms = await page.evaluate(() => window.__hydratedAt);
@@ -31,4 +39,4 @@ for (let i = 0; i < 5; i++) {
 }
 await browser.close();
 times.sort((a, b) => a - b);
-console.log(times[Math.floor(times.length / 2)].toFixed(1));
+console.log(JSON.stringify({ ms: times[Math.floor(times.length / 2)], chunks: [...chunks] }));

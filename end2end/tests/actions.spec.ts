@@ -106,7 +106,7 @@ test('buying, reusing, finishing and cancelling verifications run in place', asy
   const notice = page.getByTestId('notice');
 
   await slow(page, 'create_verification');
-  await page.getByLabel('Service').selectOption('telegram');
+  await app.choose('Service', 'Telegram', 'telegram');
   const buy = page.getByRole('button', { name: 'Get number' });
   await buy.click();
   await expect(buy).toHaveAttribute('aria-busy', 'true');

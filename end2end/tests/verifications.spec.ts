@@ -4,7 +4,7 @@ import { App, deliver, fundedAccount } from './fixtures/app';
 async function buyTelegram(app: App) {
   await app.goto('/verifications');
   await expect(app.page.getByRole('heading', { name: 'Verifications', exact: true })).toBeVisible();
-  await app.page.getByLabel('Service').selectOption('telegram');
+  await app.choose('Service', 'Telegram', 'telegram');
   await app.page.getByRole('button', { name: 'Get number' }).click();
   const card = app.page.locator('[data-testid^="verification-"]').first();
   await expect(card).toBeVisible();

@@ -116,6 +116,16 @@ pub struct CountryList {
     pub countries: Vec<CountryView>,
 }
 
+/// What a customer chose before, listed first in the pickers: their favourites (in the order
+/// they were marked), then what they bought lately (the newest first).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Choices {
+    pub favourite_services: Vec<String>,
+    pub favourite_countries: Vec<String>,
+    pub recent_services: Vec<String>,
+    pub recent_countries: Vec<String>,
+}
+
 /// A service that can receive a verification code in a country, at our price.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ServiceOfferView {

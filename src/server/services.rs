@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod api_keys;
 pub mod billing;
 pub mod catalog;
+pub mod favourites;
 pub mod history;
 pub mod idempotency;
 pub mod inbox;

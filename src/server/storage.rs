@@ -5,6 +5,7 @@
 
 pub mod api_keys;
 pub mod events;
+pub mod favourites;
 pub mod history;
 pub mod idempotency;
 pub mod leases;

@@ -2,17 +2,17 @@
 
 pub mod copy_button;
 pub mod countdown;
-pub mod country_picker;
 pub mod idempotency;
 pub mod notices;
+pub mod picker;
 pub mod query;
 pub mod time;
 pub mod transactions;
 
 pub use copy_button::CopyButton;
 pub use countdown::{remaining, Countdown};
-pub use country_picker::CountryPicker;
 pub use idempotency::{form_key, FormNonce, IdempotencyKey};
 pub use notices::{action_error, ErrorNotice, FieldError, SignInPrompt};
+pub use picker::{Choice, CountryPicker, PickKind, Picker};
 pub use time::{format_time, hours_label};
 pub use transactions::TransactionsTable;

@@ -8,19 +8,23 @@
 //! - `RentChoices` and `RentalActions`: the price (and the balance after it) as you choose,
 //!   and what can be done with a rental while it is active;
 //! - `BulkBar`: selecting several rentals, their total price or refund, and acting on them;
+//! - `PickerBox`: the service and country pickers filter as you type, and keep favourites;
 //! - and, from `PageScript`, the actions: the forms that buy, extend, release and so on are
 //!   sent by the client to their server functions, and their answers shown in place
 //!   (`actions`).
 //!
-//! The islands of the rentals page (the first load the page budget counts) are in the main
-//! WASM; the others are `lazy`: their code comes in a chunk of its own (`cargo leptos build
-//! --split`) when a page first shows them.
+//! The islands that show the rentals page's live state (the first load the page budget
+//! counts) are in the main WASM; the others are `lazy`: their code comes in a chunk of its own
+//! (`cargo leptos build --split`) when a page first shows them, or, for the forms that choose
+//! what to buy and the bulk bar (`data-hydrate="interaction"`), when the customer first comes
+//! to their section (`server/shell/load_islands.js`).
 //!
 //! Moving between pages does not reload the document: the shell's page-change script
 //! (`server/shell/change_page.js`) fetches the next page, puts its `<main>` in place and
 //! hydrates the islands in it.
 
 mod actions;
+mod answers;
 mod balance;
 mod bulk;
 mod call;
@@ -28,6 +32,7 @@ mod dom;
 mod lifetime;
 mod live;
 mod page;
+mod picker;
 mod presets;
 mod quotes;
 mod rentals;
@@ -46,6 +51,7 @@ pub struct RenderedAt(pub i64);
 pub use balance::LiveBalance;
 pub use bulk::BulkBar;
 pub use page::PageScript;
+pub use picker::PickerBox;
 pub use presets::SavedPresets;
 pub use quotes::RentChoices;
 pub use rentals::{MessageList, ReleaseForm, RentalActions, RentalBoard, RentalFacts};

@@ -148,6 +148,14 @@ impl Store {
         entry(&self.0.verifications, seed.id, seed)
     }
 
+    /// A verification as an earlier rendering drew it: kept only where the store has none
+    /// (what it has came from events or a later rendering, and is newer).
+    pub fn remember_verification(&self, seed: VerificationView) {
+        if find(&self.0.verifications, seed.id).is_none() {
+            locked(&self.0.verifications).insert(seed.id, ArcRwSignal::new(seed));
+        }
+    }
+
     pub fn verification_by_id(&self, id: i64) -> Option<ArcRwSignal<VerificationView>> {
         find(&self.0.verifications, id)
     }
@@ -432,6 +440,22 @@ mod tests {
             &json(rental(1, 2, RentalStatus::Released)),
         );
         assert_eq!(board.get_untracked(), [3, 2]);
+    }
+
+    #[test]
+    fn rows_drawn_before_events_do_not_undo_them() {
+        let store = Store::default();
+        let json = |v: VerificationView| serde_json::to_string(&v).unwrap();
+        store.apply(
+            "verification.updated",
+            &json(verification(7, VerificationStatus::Finished)),
+        );
+        // A history table hydrated later, with rows the server drew before that event.
+        store.remember_verification(verification(7, VerificationStatus::Waiting));
+        store.remember_verification(verification(8, VerificationStatus::Cancelled));
+        let status = |id| store.verification_by_id(id).unwrap().get_untracked().status;
+        assert_eq!(status(7), VerificationStatus::Finished);
+        assert_eq!(status(8), VerificationStatus::Cancelled);
     }
 
     #[test]

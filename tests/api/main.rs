@@ -4,6 +4,7 @@
 mod auth;
 mod billing;
 mod bulk;
+mod choices;
 mod cli;
 mod connections;
 #[cfg(feature = "failpoints")]

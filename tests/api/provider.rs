@@ -22,7 +22,13 @@ async fn the_catalogue_lists_countries_and_prices_with_the_markup() {
     let countries = r["countries"].as_array().unwrap();
     assert!(countries.len() >= 10);
     let gb = countries.iter().find(|c| c["code"] == "GB").unwrap();
-    assert_eq!(gb["name"], "England");
+    // By the name people know it by (5SIM calls it "England"), the list in name order.
+    assert_eq!(gb["name"], "United Kingdom");
+    let names: Vec<&str> = countries
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert!(names.windows(2).all(|w| w[0] <= w[1]), "{names:?}");
     assert_eq!(gb["dial_prefix"], "+44");
 
     let r: Value = app

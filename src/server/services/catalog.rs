@@ -4,7 +4,7 @@
 
 use crate::api::dto::{CountryList, CountryView, RentalOfferView, ServiceList, ServiceOfferView};
 use crate::domain::rental::{self, UpstreamProduct};
-use crate::domain::{Money, CURRENCY};
+use crate::domain::{names, Money, CURRENCY};
 use crate::server::providers::{Category, Offer, ProviderError};
 use crate::server::state::AppState;
 use crate::server::ServerError;
@@ -63,19 +63,20 @@ pub async fn countries(state: &AppState) -> Result<CountryList, ServerError> {
             return Ok((**list).clone());
         }
     }
-    let list = CountryList {
+    let mut list = CountryList {
         countries: state
             .provider
             .countries()
             .await?
             .into_iter()
             .map(|c| CountryView {
-                code: c.iso,
-                name: c.name,
+                name: names::country_name(&c.iso).map_or(c.name, str::to_owned),
+                code: c.iso.to_ascii_uppercase(),
                 dial_prefix: c.dial_prefix,
             })
             .collect(),
     };
+    list.countries.sort_by(|a, b| a.name.cmp(&b.name));
     *state.catalog.countries.write().await = Some((Instant::now(), Arc::new(list.clone())));
     Ok(list)
 }

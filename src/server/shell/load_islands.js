@@ -7,6 +7,7 @@
 // Leptos's script has no such hook, and hydrates only the first page's islands (its islands
 // router, which hydrates later ones, is not used: see change_page.js). Resolves to the client
 // and a function that hydrates the islands not yet hydrated under a root, for page changes.
+// Some wait for the customer to come to them (`data-hydrate="interaction"`, below).
 (async (pkg, name) => {
   const client = await import(`${pkg}/${name}.js`);
   await client.default({ module_or_path: `${pkg}/${name}.wasm` });
@@ -14,18 +15,53 @@
     await new Promise((parsed) => document.addEventListener('DOMContentLoaded', parsed, { once: true }));
   }
   client.hydrate();
+  const hydrate = async (island) => {
+    if (island.$$hydrated) return;
+    island.$$hydrated = true;
+    const run = client[island.dataset.component];
+    if (run) {
+      await run(island);
+      client.island_hydrated(island);
+    } else {
+      console.error(`no WASM function for the island ${island.dataset.component}`);
+    }
+  };
+  // Islands under `data-hydrate="interaction"` (the forms that choose what to buy, the bulk
+  // bar, the verification history) are lazy, and hydrate only once the customer comes to
+  // their section: a pointer over it, a touch, focus, or a value changed in it; with
+  // `interaction live`, also as soon as the live data changes (the history's rows follow it).
+  // Until then their forms work as they do without JavaScript, and their code is not part of
+  // the page's load.
+  const TRIGGERS = ['pointerover', 'pointerdown', 'touchstart', 'focusin', 'input', 'change'];
+  const DEFERRED = '[data-hydrate^="interaction"]';
+  const onInteraction = (island) => {
+    const marked = island.closest(DEFERRED);
+    const region = marked.closest('section') ?? marked;
+    if (!region.$$deferred) {
+      region.$$deferred = [];
+      const live = marked.dataset.hydrate.split(' ').includes('live');
+      const start = async () => {
+        for (const kind of TRIGGERS) region.removeEventListener(kind, start, true);
+        if (live) document.removeEventListener('live:data', start);
+        // Left behind by a page change meanwhile: nothing to hydrate.
+        if (!region.isConnected) return;
+        for (const deferred of region.$$deferred) await hydrate(deferred);
+      };
+      for (const kind of TRIGGERS) region.addEventListener(kind, start, { capture: true, passive: true });
+      if (live) document.addEventListener('live:data', start);
+    }
+    region.$$deferred.push(island);
+  };
   // One after the other: a lazy island's code comes in its own chunk (its hydration is a
   // promise), and each island is handed to the client right after its own hydration.
   const hydrateIslands = async (root) => {
     for (const island of root.querySelectorAll('leptos-island')) {
-      if (island.$$hydrated) continue;
-      island.$$hydrated = true;
-      const hydrate = client[island.dataset.component];
-      if (hydrate) {
-        await hydrate(island);
-        client.island_hydrated(island);
+      if (island.$$hydrated || island.$$waiting) continue;
+      if (island.closest(DEFERRED)) {
+        island.$$waiting = true;
+        onInteraction(island);
       } else {
-        console.error(`no WASM function for the island ${island.dataset.component}`);
+        await hydrate(island);
       }
     }
   };

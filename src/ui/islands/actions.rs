@@ -1,18 +1,21 @@
 //! Actions from the WASM client. The forms that rent, extend, release, act in bulk, use
 //! presets, and buy, cancel, finish or reuse verifications are sent by the client to their
-//! server functions ([`call`]), not by the browser: while one is on its way its form and
-//! button say so; its answer goes into the live store at once (a new card, a new expiry, a
-//! card that leaves) and is told in the page's notice (what was charged or refunded); a
-//! refusal is shown at the field it is about, or under the form. Nothing navigates.
+//! server functions ([`call`](super::call)), not by the browser: while one is on its way its
+//! form and button say so; its answer goes into the live store at once (a new card, a new
+//! expiry, a card that leaves) and is told in the page's notice (what was charged or
+//! refunded); a refusal is shown at the field it is about, or under the form. Nothing
+//! navigates.
+//!
+//! Here is what the page needs from its first load: which forms are the client's, and the
+//! working state the moment one is sent. Sending it and reading the answer
+//! ([`answers`](super::answers)) come in a chunk of their own on the first action, so the
+//! first load does not carry the code that reads a dozen kinds of answer.
 //!
 //! Without the client the same forms post to the same functions and the page they return to
 //! says what happened. Forms not listed here (sign-in, API keys…) change the page through the
 //! page-change script.
 
-use super::call;
-use super::dom::{announce, document, elements, fire};
-use super::live::CHANGED;
-use crate::api::dto::{BulkResults, RentalView, VerificationView};
+use super::answers;
 use crate::api::presets::{DeletePreset, SavePreset, StartPreset};
 use crate::api::rentals::{
     BulkRentals, CreateRentals, ExtendRental, ReleaseRental, SetRentalAutoRenew,
@@ -20,137 +23,52 @@ use crate::api::rentals::{
 use crate::api::verifications::{
     CancelVerification, CreateVerification, FinishVerification, ReuseVerification,
 };
-use crate::api::{AppError, ErrorCode};
-use crate::ui::live::{store, Store};
 use leptos::server_fn::ServerFn;
-use serde::de::DeserializeOwned;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, FormData, HtmlElement, HtmlFormElement, UrlSearchParams};
 
 /// Fired on a form (bubbling) once the client has applied its action's answer.
 pub const DONE: &str = "action:done";
 
-/// What the client does with a server function's answer: applies it to the store and says
-/// what happened, in lines for the notice (none: nothing to say).
-type Done = fn(&Store, &str, &UrlSearchParams) -> Result<Vec<String>, AppError>;
-
-/// The answer of `F`, read as its output type.
-fn output<F>(text: &str) -> Result<F::Output, AppError>
-where
-    F: ServerFn<Error = AppError>,
-    F::Output: DeserializeOwned,
-{
-    call::read(text)
-}
-
-/// A bulk answer: the rentals it changed, one line each; where nothing could be done, the
-/// (first) reason is the form's error (say, not enough money), not a notice.
-fn bulk(store: &Store, results: BulkResults, verb: &str) -> Result<Vec<String>, AppError> {
-    if let Some(error) = results.results.iter().find_map(|o| o.error.clone()) {
-        if results.results.iter().all(|o| !o.ok) {
-            return Err(error);
-        }
-    }
-    for rental in results.results.iter().filter_map(|o| o.rental.clone()) {
-        store.put_rental(rental);
-    }
-    Ok(results.lines(verb))
-}
-
-/// A rental as an action left it, and the line that says what was done.
-fn rental(store: &Store, rental: RentalView, said: String) -> Vec<String> {
-    store.put_rental(rental);
-    vec![said]
-}
-
-fn verification(
-    store: &Store,
-    v: VerificationView,
-    said: fn(&VerificationView) -> String,
-) -> Result<Vec<String>, AppError> {
-    let line = said(&v);
-    store.put_verification(v);
-    Ok(vec![line])
-}
-
 /// The forms the client sends itself, by their server function.
-fn done_for(url: &str) -> Option<Done> {
-    let table: [(&str, Done); 12] = [
-        (CreateRentals::url(), |s, t, _| {
-            bulk(s, output::<CreateRentals>(t)?, "Rented")
-        }),
-        (BulkRentals::url(), |s, t, _| {
-            bulk(s, output::<BulkRentals>(t)?, "Done")
-        }),
-        (ExtendRental::url(), |s, t, _| {
-            let e = output::<ExtendRental>(t)?;
-            let said = e.summary();
-            Ok(rental(s, e.rental, said))
-        }),
-        (ReleaseRental::url(), |s, t, _| {
-            let r = output::<ReleaseRental>(t)?;
-            let said = r.summary();
-            Ok(rental(s, r.rental, said))
-        }),
-        (SetRentalAutoRenew::url(), |s, t, _| {
-            let r = output::<SetRentalAutoRenew>(t)?;
-            let said = format!("Auto-renew {}", if r.auto_renew { "on" } else { "off" });
-            Ok(rental(s, r, said))
-        }),
-        (StartPreset::url(), |s, t, _| {
-            let r = output::<StartPreset>(t)?;
-            let said = r.rented_summary();
-            Ok(rental(s, r, said))
-        }),
-        (SavePreset::url(), |s, t, _| {
-            let p = output::<SavePreset>(t)?;
-            let said = p.saved_summary();
-            s.put_preset(p);
-            Ok(vec![said])
-        }),
-        (DeletePreset::url(), |s, t, args| {
-            output::<DeletePreset>(t)?;
-            if let Some(id) = args.get("id").and_then(|id| id.parse().ok()) {
-                s.remove_preset(id);
-            }
-            Ok(vec!["Preset deleted".to_owned()])
-        }),
-        (CreateVerification::url(), |s, t, _| {
-            verification(
-                s,
-                output::<CreateVerification>(t)?,
-                VerificationView::bought_summary,
-            )
-        }),
-        (ReuseVerification::url(), |s, t, _| {
-            verification(
-                s,
-                output::<ReuseVerification>(t)?,
-                VerificationView::bought_summary,
-            )
-        }),
-        (CancelVerification::url(), |s, t, _| {
-            verification(
-                s,
-                output::<CancelVerification>(t)?,
-                VerificationView::closed_summary,
-            )
-        }),
-        (FinishVerification::url(), |s, t, _| {
-            verification(
-                s,
-                output::<FinishVerification>(t)?,
-                VerificationView::closed_summary,
-            )
-        }),
-    ];
-    table
-        .into_iter()
-        .find(|(u, _)| *u == url)
-        .map(|(_, done)| done)
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    CreateRentals,
+    BulkRentals,
+    ExtendRental,
+    ReleaseRental,
+    SetRentalAutoRenew,
+    StartPreset,
+    SavePreset,
+    DeletePreset,
+    CreateVerification,
+    ReuseVerification,
+    CancelVerification,
+    FinishVerification,
 }
 
-/// Sends the forms of [`done_for`] from the client (added once per tab, on the document).
+impl Action {
+    /// The action a form posting to `url` asks for, if the client sends it.
+    fn of(url: &str) -> Option<Self> {
+        let table: [(&str, Action); 12] = [
+            (CreateRentals::url(), Action::CreateRentals),
+            (BulkRentals::url(), Action::BulkRentals),
+            (ExtendRental::url(), Action::ExtendRental),
+            (ReleaseRental::url(), Action::ReleaseRental),
+            (SetRentalAutoRenew::url(), Action::SetRentalAutoRenew),
+            (StartPreset::url(), Action::StartPreset),
+            (SavePreset::url(), Action::SavePreset),
+            (DeletePreset::url(), Action::DeletePreset),
+            (CreateVerification::url(), Action::CreateVerification),
+            (ReuseVerification::url(), Action::ReuseVerification),
+            (CancelVerification::url(), Action::CancelVerification),
+            (FinishVerification::url(), Action::FinishVerification),
+        ];
+        table.into_iter().find(|(u, _)| *u == url).map(|(_, a)| a)
+    }
+}
+
+/// Sends the forms of [`Action`] from the client (added once per tab, on the document).
 pub fn send_forms(document: &web_sys::Document) {
     super::dom::on(document, "submit", |event| {
         // Prevented already: sent once and on its way (`page::submit_once`).
@@ -172,14 +90,17 @@ pub fn send_forms(document: &web_sys::Document) {
             .and_then(|s| s.get_attribute("formaction"))
             .or_else(|| form.get_attribute("action"))
             .unwrap_or_default();
-        let Some(done) = done_for(&url) else {
+        let Some(action) = Action::of(&url) else {
             return;
         };
         let Some(args) = form_args(&form, submitter.as_ref()) else {
             return;
         };
         event.prevent_default();
-        leptos::task::spawn_local(send(form, submitter, url, args, done));
+        working(&form, submitter.as_ref(), true);
+        leptos::task::spawn_local(async move {
+            answers::send(form, submitter, action, url, args).await;
+        });
     });
 }
 
@@ -194,49 +115,11 @@ fn form_args(form: &HtmlFormElement, submitter: Option<&HtmlElement>) -> Option<
     UrlSearchParams::new_with_str_sequence_sequence(&data).ok()
 }
 
-async fn send(
-    form: HtmlFormElement,
-    button: Option<HtmlElement>,
-    url: String,
-    args: UrlSearchParams,
-    done: Done,
-) {
-    working(&form, button.as_ref(), true);
-    let answer = call::send(&url, Some(&args)).await;
-    // Answered (even with items that failed, as a bulk answer may be): the key is spent.
-    // Refused with an error, it is free again on the server, and kept here.
-    if answer.is_ok() {
-        fresh_keys(&form);
-    }
-    let result = answer.and_then(|text| done(&store(), &text, &args));
-    working(&form, button.as_ref(), false);
-    clear_errors(&form);
-    match result {
-        Ok(lines) => {
-            // A form behind a disclosure ("Release…", "Save as a preset") closes once done.
-            if let Some(details) = form.closest("details").ok().flatten() {
-                let _ = details.remove_attribute("open");
-            }
-            notice(&lines);
-            announce(CHANGED);
-            // For the form's own island (the bulk bar clears its selection).
-            fire(&form, DONE);
-        }
-        Err(error) if error.code == ErrorCode::Unauthorized => {
-            // Signed out meanwhile: the sign-in page, for real (another session's document).
-            if let Some(window) = web_sys::window() {
-                let _ = window.location().assign("/login");
-            }
-        }
-        Err(error) => show_error(&form, &error),
-    }
-}
-
 /// The form is on its way: `aria-busy` on it and its button (drawn as working, and told to
 /// screen readers). It cannot be sent twice meanwhile (`page::submit_once`); that mark comes
 /// off once the answer is in. (The button stays enabled: some have their own reactive
 /// `disabled`, which this would fight.)
-fn working(form: &HtmlFormElement, button: Option<&HtmlElement>, on: bool) {
+pub fn working(form: &HtmlFormElement, button: Option<&HtmlElement>, on: bool) {
     let targets =
         std::iter::once(form.unchecked_ref::<Element>()).chain(button.map(|b| b.unchecked_ref()));
     for el in targets {
@@ -248,99 +131,5 @@ fn working(form: &HtmlFormElement, button: Option<&HtmlElement>, on: bool) {
     }
     if !on {
         let _ = form.remove_attribute("data-sent");
-    }
-}
-
-/// A form that did its work gets new idempotency keys: sending it again is a new purchase.
-/// (Without the client, the page the form returns to has new keys.)
-fn fresh_keys(form: &HtmlFormElement) {
-    let Some(crypto) = web_sys::window().and_then(|w| w.crypto().ok()) else {
-        return;
-    };
-    for input in elements(form.query_selector_all("input[name=idempotency_key]")) {
-        if let Ok(input) = input.dyn_into::<web_sys::HtmlInputElement>() {
-            input.set_value(&crypto.random_uuid());
-        }
-    }
-}
-
-/// What the action did, in the page's notice (the one a form's page shows without the
-/// client), which stays in view at the top of the page.
-fn notice(lines: &[String]) {
-    let Some(document) = document() else { return };
-    let Some(main) = document.query_selector("main").ok().flatten() else {
-        return;
-    };
-    let shown = main.query_selector("[data-testid=notice]").ok().flatten();
-    if lines.is_empty() {
-        if let Some(shown) = shown {
-            shown.remove();
-        }
-        return;
-    }
-    // Made as the layout's `Notice` makes it, where the page has none yet.
-    let box_ = match shown {
-        Some(el) => el,
-        None => {
-            let Ok(el) = document.create_element("div") else {
-                return;
-            };
-            let _ = el.set_attribute("class", "notice notice-ok");
-            let _ = el.set_attribute("role", "status");
-            let _ = el.set_attribute("data-testid", "notice");
-            let _ = main.prepend_with_node_1(&el);
-            el
-        }
-    };
-    box_.set_text_content(None);
-    for line in lines {
-        if let Ok(p) = document.create_element("p") {
-            p.set_text_content(Some(line));
-            let _ = box_.append_child(&p);
-        }
-    }
-}
-
-const FROM_CLIENT: &str = "data-client-error";
-
-fn clear_errors(form: &HtmlFormElement) {
-    for el in elements(form.query_selector_all(&format!("[{FROM_CLIENT}]"))) {
-        el.remove();
-    }
-    for el in elements(form.query_selector_all("[aria-invalid]")) {
-        let _ = el.remove_attribute("aria-invalid");
-        let _ = el.remove_attribute("aria-describedby");
-    }
-}
-
-/// Shows `error` at the field it names (the input named so, or `….[field]`), marked invalid
-/// and focused; otherwise under the form.
-fn show_error(form: &HtmlFormElement, error: &AppError) {
-    let Some(document) = document() else { return };
-    let Ok(p) = document.create_element("p") else {
-        return;
-    };
-    let _ = p.set_attribute("class", "field-error");
-    let _ = p.set_attribute("role", "alert");
-    let _ = p.set_attribute(FROM_CLIENT, "");
-    p.set_text_content(Some(&error.message));
-    let field = error.field.as_deref().and_then(|name| {
-        let selector = format!("[name=\"{name}\"], [name$=\"[{name}]\"]");
-        form.query_selector(&selector).ok().flatten()
-    });
-    match field {
-        Some(input) => {
-            let id = format!("{}-error", input.get_attribute("name").unwrap_or_default());
-            let _ = p.set_attribute("id", &id);
-            let _ = input.set_attribute("aria-invalid", "true");
-            let _ = input.set_attribute("aria-describedby", &id);
-            let _ = input.after_with_node_1(&p);
-            if let Ok(input) = input.dyn_into::<HtmlElement>() {
-                let _ = input.focus();
-            }
-        }
-        None => {
-            let _ = form.append_child(&p);
-        }
     }
 }

@@ -25,7 +25,7 @@ struct Ticked {
 const BOXES: &str = "input.select";
 
 /// `idempotency_key`: this rendering's key for the bar's form (see `form_key`).
-#[island]
+#[island(lazy)]
 pub fn BulkBar(idempotency_key: Option<String>) -> impl IntoView {
     ends_with_its_element();
     let ticked = RwSignal::new(Vec::<Ticked>::new());

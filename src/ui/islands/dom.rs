@@ -11,6 +11,12 @@ pub fn document() -> Option<Document> {
     web_sys::window().and_then(|w| w.document())
 }
 
+/// The current value of the form control `id` (an input or a select), if it is on the page.
+pub fn value_of(id: &str) -> Option<String> {
+    let el = document()?.get_element_by_id(id)?;
+    js_sys::Reflect::get(&el, &"value".into()).ok()?.as_string()
+}
+
 /// The elements of a `query_selector_all` answer (none if the selector failed).
 pub fn elements(list: Result<web_sys::NodeList, wasm_bindgen::JsValue>) -> Vec<Element> {
     let Ok(list) = list else {

@@ -16,10 +16,10 @@
 use super::dom::{announce, on};
 use super::{call, lifetime, page};
 use crate::api::dto::EventKind;
-use crate::api::dto::LiveSnapshot;
 use crate::api::live::GetLiveSnapshot;
 use crate::api::{EVENTS_PATH, RESYNC_EVENT};
 use crate::ui::live::store;
+use leptos::lazy;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use wasm_bindgen::prelude::wasm_bindgen;
@@ -27,6 +27,16 @@ use wasm_bindgen::JsCast;
 
 /// The document event fired after the live state changed what is shown.
 pub const CHANGED: &str = "live:changed";
+/// The document event fired when the live data itself changed (an event, an action's answer,
+/// a snapshot; not a page change): islands waiting to hydrate until they are needed
+/// (`data-hydrate="interaction live"`, see `load_islands.js`) hydrate on it.
+const DATA: &str = "live:data";
+
+/// The live data changed: what shows it is told.
+pub fn data_changed() {
+    announce(DATA);
+    announce(CHANGED);
+}
 /// How many recent events are kept to apply again after a page change.
 const KEPT: usize = 256;
 
@@ -88,25 +98,26 @@ fn received(event: web_sys::Event) {
             recent.push_back(Kept { id, kind, data });
         });
     }
-    announce(CHANGED);
+    data_changed();
 }
 
 fn resync() {
     let rental_id = SHOWN_RENTAL.with(Cell::get);
-    leptos::task::spawn_local(async move {
-        // A failed snapshot leaves what is shown; the next reconnect asks again.
-        if let Some(snapshot) = snapshot(rental_id).await {
-            store().apply_snapshot(snapshot, rental_id);
-            announce(CHANGED);
-        }
-    });
+    leptos::task::spawn_local(resync_from_snapshot(rental_id));
 }
 
-async fn snapshot(rental_id: Option<i64>) -> Option<LiveSnapshot> {
+/// Takes a snapshot and shows it. Seldom needed (a gap the stream could not replay), so its
+/// code comes in a chunk of its own when it is.
+#[lazy]
+async fn resync_from_snapshot(rental_id: Option<i64>) {
     let query = rental_id
         .map(|id| format!("rental_id={id}"))
         .unwrap_or_default();
-    call::get::<GetLiveSnapshot>(&query).await.ok()
+    // A failed snapshot leaves what is shown; the next reconnect asks again.
+    if let Ok(snapshot) = call::get::<GetLiveSnapshot>(&query).await {
+        store().apply_snapshot(snapshot, rental_id);
+        data_changed();
+    }
 }
 
 /// The page shows rental `id`'s messages.

@@ -4,6 +4,7 @@
 use super::lifetime::ends_with_its_element;
 use crate::api::dto::PresetView;
 use crate::api::presets::{DeletePreset, StartPreset};
+use crate::domain::names::service_in;
 use crate::ui::components::hours_label;
 use crate::ui::live::{follow, store};
 use leptos::prelude::*;
@@ -38,9 +39,8 @@ fn Preset(preset: PresetView, nonce: Option<String>) -> impl IntoView {
         format!("Delete {}", preset.name),
     );
     let what = format!(
-        " {} · {} · {}{}",
-        preset.service,
-        preset.country,
+        " {} · {}{}",
+        service_in(&preset.service, &preset.country),
         hours_label(preset.duration_hours),
         if preset.auto_renew {
             " · auto-renew"

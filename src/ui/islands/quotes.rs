@@ -1,8 +1,9 @@
 //! Prices shown as the customer chooses, before anything is bought. Each island renders the
 //! form fields it follows; the form around them is the server's, posted without JavaScript.
 
+use super::dom::value_of;
 use super::lifetime::ends_with_its_element;
-use crate::api::dto::ServiceList;
+use crate::api::dto::RentalOfferView;
 use crate::domain::rental::extension_quote;
 use crate::domain::Money;
 use crate::ui::components::hours_label;
@@ -11,23 +12,32 @@ use leptos::either::Either;
 use leptos::prelude::*;
 use rust_decimal::Decimal;
 
-/// The rent form's choices, with the total, the stock and the balance after it.
-#[island]
-pub fn RentChoices(list: ServiceList, balance: Option<Money>) -> impl IntoView {
+/// The rent form's choices after the service (which comes first, in a `Picker`), with the
+/// total, the stock and the balance after it.
+#[island(lazy)]
+pub fn RentChoices(offers: Vec<RentalOfferView>, balance: Option<Money>) -> impl IntoView {
     ends_with_its_element();
     // The balance after the purchase follows the balance itself.
     let live_balance = follow(store().balance(balance));
-    let first_hours = list
-        .rentals
+    let first_hours = offers
         .iter()
         .find(|r| r.hours == 24)
-        .or(list.rentals.first())
+        .or(offers.first())
         .map_or(24, |r| r.hours);
     let hours = RwSignal::new(first_hours);
     let count = RwSignal::new(1u32);
-    let offers = StoredValue::new(list.rentals.clone());
+    // Hydrated once the customer came to the form: they may have chosen already.
+    Effect::new(move |_| {
+        if let Some(h) = value_of("duration").and_then(|v| v.parse().ok()) {
+            hours.set(h);
+        }
+        if let Some(n) = value_of("count").and_then(|v| v.parse().ok()) {
+            count.set(n);
+        }
+    });
+    let prices = StoredValue::new(offers.clone());
     let summary = move || {
-        let offer = offers.with_value(|o| o.iter().find(|o| o.hours == hours.get()).cloned())?;
+        let offer = prices.with_value(|o| o.iter().find(|o| o.hours == hours.get()).cloned())?;
         let total = Money::from_units(offer.price.units() * i64::from(count.get().max(1)));
         let stock = if offer.stock == 0 {
             "none in stock".to_owned()
@@ -52,24 +62,13 @@ pub fn RentChoices(list: ServiceList, balance: Option<Money>) -> impl IntoView {
     };
     view! {
         <div class="field">
-            <label for="service">"For"</label>
-            <select id="service" name="rental[service]">
-                {list
-                    .services
-                    .into_iter()
-                    .map(|s| view! { <option value=s.service.clone()>{s.service.clone()}</option> })
-                    .collect_view()}
-            </select>
-        </div>
-        <div class="field">
             <label for="duration">"For how long"</label>
             <select
                 id="duration"
                 name="rental[duration_hours]"
                 on:change=move |ev| hours.set(event_target_value(&ev).parse().unwrap_or(first_hours))
             >
-                {list
-                    .rentals
+                {offers
                     .into_iter()
                     .map(|r| {
                         let chosen = r.hours == first_hours;

@@ -9,6 +9,7 @@ use super::live::showing_messages_of;
 use super::quotes::ExtendHours;
 use crate::api::dto::{MessageView, RentalView};
 use crate::api::rentals::{ExtendRental, MarkRentalRead, ReleaseRental, SetRentalAutoRenew};
+use crate::domain::names::service_in;
 use crate::domain::rental::RentalStatus;
 use crate::ui::components::{format_time, CopyButton, Countdown};
 use crate::ui::live::{follow, store};
@@ -64,7 +65,7 @@ fn RentalCard(rental: RwSignal<RentalView>) -> impl IntoView {
             <p class="muted">
                 {move || {
                     let r = rental.read();
-                    format!("{} · {} · {}", r.service_name, r.country_code, r.status.as_str())
+                    format!("{} · {}", service_in(&r.service_name, &r.country_code), r.status.as_str())
                 }}
             </p>
             <p>
@@ -135,7 +136,7 @@ pub fn RentalFacts(rental: RentalView) -> impl IntoView {
     view! {
         <dl class="facts">
             <dt>"For"</dt>
-            <dd>{fact(|r| format!("{} · {}", r.service_name, r.country_code))}</dd>
+            <dd>{fact(|r| service_in(&r.service_name, &r.country_code))}</dd>
             <dt>"Status"</dt>
             <dd data-testid="status">{fact(|r| r.status.as_str().to_owned())}</dd>
             <dt>"Ends"</dt>

@@ -6,6 +6,7 @@
 use super::lifetime::ends_with_its_element;
 use crate::api::dto::VerificationView;
 use crate::api::verifications::{CancelVerification, FinishVerification, ReuseVerification};
+use crate::domain::names::service_in;
 use crate::domain::verification::VerificationStatus;
 use crate::ui::components::{format_time, CopyButton, Countdown};
 use crate::ui::live::{follow, store};
@@ -14,7 +15,7 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
 /// `form_nonce`: this rendering's `FormNonce`, for the paid forms' idempotency keys.
-#[island(lazy)]
+#[island]
 pub fn VerificationBoard(
     verifications: Vec<VerificationView>,
     form_nonce: Option<String>,
@@ -75,7 +76,7 @@ fn VerificationCard(
                 <CopyButton text=phone label="Copy number" />
             </div>
             <p class="muted">
-                {move || verification.with(|v| format!("{} · {} · ", v.service_name, v.country_code))}
+                {move || verification.with(|v| format!("{} · ", service_in(&v.service_name, &v.country_code)))}
                 <span data-testid="status">{move || status_label(status())}</span>
             </p>
             {move || {
@@ -129,6 +130,10 @@ fn VerificationCard(
 /// A page of the verification history, whose rows follow their verifications (a code, a
 /// time-out and its refund show without a reload). `takes_new`: the page is the newest
 /// one, unfiltered, so numbers bought meanwhile (here or anywhere) join at the top.
+///
+/// It hydrates when the customer comes to the history (`data-hydrate="interaction"`), maybe
+/// long after the page was drawn: what the store learnt from events meanwhile is newer than
+/// the rows the server drew, and stays.
 #[island(lazy)]
 pub fn VerificationTable(verifications: Vec<VerificationView>, takes_new: bool) -> impl IntoView {
     ends_with_its_element();
@@ -137,7 +142,7 @@ pub fn VerificationTable(verifications: Vec<VerificationView>, takes_new: bool) 
     store.with_value(|s| {
         verifications
             .into_iter()
-            .for_each(|v| drop(s.verification(v)))
+            .for_each(|v| s.remember_verification(v))
     });
     if takes_new {
         let open = store.with_value(|s| follow(s.open_ids()));
@@ -184,7 +189,7 @@ fn HistoryRow(v: RwSignal<VerificationView>) -> impl IntoView {
     let fixed = v.with_untracked(|v| {
         (
             v.phone_number.clone(),
-            format!("{} · {}", v.service_name, v.country_code),
+            service_in(&v.service_name, &v.country_code),
             format_time(&v.created_at),
         )
     });

@@ -4,6 +4,7 @@
 
 use crate::api::dto::{HistoryQuery, RentalPage};
 use crate::api::rentals::list_rentals;
+use crate::domain::names::service_in;
 use crate::ui::components::{format_time, query::encode, ErrorNotice};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -145,7 +146,7 @@ fn HistoryTable(page: RentalPage, query: HistoryQuery) -> impl IntoView {
                     {page.rentals.into_iter().map(|r| view! {
                         <tr data-testid="history-row">
                             <td><A href=format!("/rentals/{}", r.id)><span class="phone">{r.phone_number.clone()}</span></A></td>
-                            <td>{format!("{} · {}", r.service_name, r.country_code)}</td>
+                            <td>{service_in(&r.service_name, &r.country_code)}</td>
                             <td><span class=format!("status status-{}", r.status.as_str())>{r.status.as_str()}</span></td>
                             <td>{format_time(&r.created_at)}</td>
                             <td>{format_time(&r.released_at.unwrap_or(r.expires_at))}</td>

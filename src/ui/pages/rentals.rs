@@ -3,15 +3,16 @@
 //! extension and release. Every form posts without JavaScript; the islands add the prices as
 //! you choose and the bulk selection, and the list follows live events.
 
-use crate::api::catalog::{list_countries, list_services};
-use crate::api::dto::{PresetList, ServiceList};
+use crate::api::catalog::{list_countries, list_services, my_choices};
+use crate::api::dto::{Choices, PresetList, ServiceList};
 use crate::api::presets::{list_presets, DeletePreset, SavePreset, StartPreset};
 use crate::api::rentals::{list_active_rentals, BulkRentals, CreateRentals, ReleaseRental};
 use crate::api::AppError;
 use crate::app::SessionResource;
 use crate::domain::Money;
 use crate::ui::components::{
-    action_error, form_key, CountryPicker, ErrorNotice, FormNonce, IdempotencyKey,
+    action_error, form_key, Choice, CountryPicker, ErrorNotice, FormNonce, IdempotencyKey,
+    PickKind, Picker,
 };
 use crate::ui::islands::{BulkBar, RentChoices, RentalBoard, SavedPresets};
 use leptos::prelude::*;
@@ -42,6 +43,7 @@ pub fn RentalsPage() -> impl IntoView {
     };
     let catalog = Resource::new(country, list_services);
     let countries = Resource::new(|| (), |_| list_countries());
+    let memory = Resource::new(|| (), |_| my_choices());
 
     view! {
         <Title text="Rentals" />
@@ -49,17 +51,19 @@ pub fn RentalsPage() -> impl IntoView {
             <h1>"Rentals"</h1>
             <A href="/rentals/history">"History and search"</A>
         </div>
-        <section class="card">
+        // Its islands hydrate when the customer comes to the form (`load_islands.js`).
+        <section class="card" data-hydrate="interaction">
             <h2>"Rent a number"</h2>
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
                     let balance = session.await.ok().and_then(|s| s.user).map(|u| u.balance);
+                    let memory = memory.await.unwrap_or_default();
                     let picker = match countries.await {
-                        Ok(list) => view! { <CountryPicker countries=list.countries selected=country() action="/rentals" /> }.into_any(),
+                        Ok(list) => view! { <CountryPicker countries=list.countries selected=country() action="/rentals" memory=memory.clone() /> }.into_any(),
                         Err(error) => view! { <ErrorNotice error /> }.into_any(),
                     };
                     let form = match catalog.await {
-                        Ok(list) => view! { <CreateForm list balance create /> }.into_any(),
+                        Ok(list) => view! { <CreateForm list balance create memory /> }.into_any(),
                         Err(error) => view! { <ErrorNotice error /> }.into_any(),
                     };
                     view! {
@@ -79,7 +83,12 @@ pub fn RentalsPage() -> impl IntoView {
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
                     let list = rentals.await;
-                    let bar = list.is_ok().then(|| view! { <BulkBar idempotency_key=form_key("bulk") /> });
+                    // Hydrated when the customer comes to the cards (`load_islands.js`).
+                    let bar = list.is_ok().then(|| view! {
+                        <div class="deferred" data-hydrate="interaction">
+                            <BulkBar idempotency_key=form_key("bulk") />
+                        </div>
+                    });
                     view! {
                         {bar}
                         {match list {
@@ -98,6 +107,7 @@ fn CreateForm(
     list: ServiceList,
     balance: Option<Money>,
     create: ServerAction<CreateRentals>,
+    memory: Choices,
 ) -> impl IntoView {
     if list.rentals.is_empty() || list.services.is_empty() {
         return view! { <p class="muted">"No numbers can be rented in this country right now."</p> }.into_any();
@@ -107,7 +117,15 @@ fn CreateForm(
         <ActionForm action=create attr:class="create-form">
             <input type="hidden" name="rental[country]" value=country />
             <IdempotencyKey scope="rent" />
-            <RentChoices list balance />
+            <Picker
+                id="service"
+                name="rental[service]"
+                label="For"
+                kind=PickKind::Service
+                choices=list.services.iter().map(|s| Choice::service_name(&s.service)).collect()
+                memory
+            />
+            <RentChoices offers=list.rentals balance />
             // The same choices, saved under a name instead of rented.
             <details class="preset-save">
                 <summary>"Save these choices as a preset"</summary>

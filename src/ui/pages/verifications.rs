@@ -3,14 +3,16 @@
 //! again on the same number. Below, the history with search. Every form posts without
 //! JavaScript; the open numbers follow live events.
 
-use crate::api::catalog::{list_countries, list_services};
-use crate::api::dto::{HistoryQuery, ServiceList, VerificationPage};
+use crate::api::catalog::{list_countries, list_services, my_choices};
+use crate::api::dto::{Choices, HistoryQuery, ServiceList, VerificationPage};
 use crate::api::verifications::{
     list_open_verifications, list_verifications, CancelVerification, CreateVerification,
     FinishVerification, ReuseVerification,
 };
 use crate::domain::verification::VerificationStatus;
-use crate::ui::components::{action_error, CountryPicker, ErrorNotice, FormNonce, IdempotencyKey};
+use crate::ui::components::{
+    action_error, Choice, CountryPicker, ErrorNotice, FormNonce, IdempotencyKey, PickKind, Picker,
+};
 use crate::ui::islands::{status_label, VerificationBoard, VerificationTable};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -48,21 +50,24 @@ pub fn VerificationsPage() -> impl IntoView {
     let history = Resource::new(query, list_verifications);
     let catalog = Resource::new(country, list_services);
     let countries = Resource::new(|| (), |_| list_countries());
+    let memory = Resource::new(|| (), |_| my_choices());
 
     view! {
         <Title text="Verifications" />
         <h1>"Verifications"</h1>
-        <section class="card">
+        // Its islands hydrate when the customer comes to the form (`load_islands.js`).
+        <section class="card" data-hydrate="interaction">
             <h2>"Get a number for a code"</h2>
             <p class="muted">"Pay once; if no SMS arrives in time, or you cancel before one does, the full price comes back."</p>
             <Transition fallback=|| view! { <p class="muted">"Loading the catalogue…"</p> }>
                 {move || Suspend::new(async move {
+                    let memory = memory.await.unwrap_or_default();
                     let picker = match countries.await {
-                        Ok(list) => view! { <CountryPicker countries=list.countries selected=country() action="/verifications" /> }.into_any(),
+                        Ok(list) => view! { <CountryPicker countries=list.countries selected=country() action="/verifications" memory=memory.clone() /> }.into_any(),
                         Err(error) => view! { <ErrorNotice error /> }.into_any(),
                     };
                     let form = match catalog.await {
-                        Ok(list) => view! { <BuyForm list create /> }.into_any(),
+                        Ok(list) => view! { <BuyForm list create memory /> }.into_any(),
                         Err(error) => view! { <ErrorNotice error /> }.into_any(),
                     };
                     view! {
@@ -86,7 +91,9 @@ pub fn VerificationsPage() -> impl IntoView {
                 }
             })}}
         </Transition>
-        <section class="card">
+        // The history's rows hydrate when the customer comes to it, or when the live data
+        // changes (`load_islands.js`).
+        <section class="card" data-hydrate="interaction live">
             <h2>"History"</h2>
             {move || {
                 let q = query();
@@ -126,7 +133,11 @@ pub fn VerificationsPage() -> impl IntoView {
 }
 
 #[component]
-fn BuyForm(list: ServiceList, create: ServerAction<CreateVerification>) -> impl IntoView {
+fn BuyForm(
+    list: ServiceList,
+    create: ServerAction<CreateVerification>,
+    memory: Choices,
+) -> impl IntoView {
     if list.services.is_empty() {
         return view! { <p class="muted">"No numbers for codes in this country right now."</p> }
             .into_any();
@@ -135,20 +146,14 @@ fn BuyForm(list: ServiceList, create: ServerAction<CreateVerification>) -> impl 
         <ActionForm action=create attr:class="create-form">
             <input type="hidden" name="verification[country]" value=list.country.clone() />
             <IdempotencyKey scope="verify" />
-            <div class="field grow">
-                <label for="vservice">"Service"</label>
-                <select id="vservice" name="verification[service]">
-                    {list
-                        .services
-                        .into_iter()
-                        .map(|s| {
-                            let stock = if s.stock == 0 { "none left".to_owned() } else { format!("{} left", s.stock) };
-                            let text = format!("{} · {} · {stock}", s.service, s.price.display());
-                            view! { <option value=s.service.clone() disabled=s.stock == 0>{text}</option> }
-                        })
-                        .collect_view()}
-                </select>
-            </div>
+            <Picker
+                id="vservice"
+                name="verification[service]"
+                label="Service"
+                kind=PickKind::Service
+                choices=list.services.iter().map(Choice::service).collect()
+                memory
+            />
             <div class="field">
                 <label for="max-price">"Pay at most (optional)"</label>
                 <input id="max-price" name="verification[max_price]" type="text" inputmode="decimal" placeholder="0.50" />
