@@ -1,6 +1,7 @@
 // The live client in Chromium, for the benchmark suite (`page` scenario), on a signed-in
 // customer's /rentals page with its active rentals:
-//  1. the bytes a page change moves (rentals → verifications → rentals, each on its own);
+//  1. the bytes a page change moves (rentals → verifications → rentals → a rental → rentals,
+//     each on its own);
 //  2. SMS sent upstream to the rentals, one every 100 ms, each with its own code: when each
 //     code shows in its card (epoch ms, the browser's clock), and every request the page made
 //     meanwhile.
@@ -20,12 +21,20 @@ await page.waitForSelector('body[data-hydrated="true"]');
 
 // 1. Page changes: every byte on the wire (headers and bodies) until the new page is in.
 const changes = [];
-for (const [link, heading] of [['Verifications', 'Verifications'], ['Rentals', 'Rentals']]) {
+const nav = (name) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name });
+const toRental = () => page.getByRole('link', { name: 'Messages and options' }).first();
+const heading = (text) => page.locator('main h1', { hasText: text });
+for (const [to, link, arrived] of [
+  ['Verifications', () => nav('Verifications'), () => heading('Verifications')],
+  ['Rentals', () => nav('Rentals'), () => heading('Rentals')],
+  ['a rental', toRental, () => page.locator('main h1[data-testid="phone"]')],
+  ['Rentals', () => nav('Rentals'), () => heading('Rentals')],
+]) {
   const requests = [];
   const listener = (r) => requests.push(r);
   page.on('requestfinished', listener);
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: link }).click();
-  await page.locator('main h1', { hasText: heading }).waitFor();
+  await link().click();
+  await arrived().waitFor();
   await page.waitForTimeout(300);
   page.off('requestfinished', listener);
   let bytes = 0;
@@ -33,7 +42,7 @@ for (const [link, heading] of [['Verifications', 'Verifications'], ['Rentals', '
     const s = await r.sizes();
     bytes += s.requestHeadersSize + s.requestBodySize + s.responseHeadersSize + s.responseBodySize;
   }
-  changes.push({ to: link, requests: requests.length, bytes });
+  changes.push({ to, requests: requests.length, bytes });
 }
 
 // 2. SMS: note when each code first shows in a card.

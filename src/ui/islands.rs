@@ -16,8 +16,9 @@
 //! The islands that show the rentals page's live state (the first load the page budget
 //! counts) are in the main WASM; the others are `lazy`: their code comes in a chunk of its own
 //! (`cargo leptos build --split`) when a page first shows them, or, for the forms that choose
-//! what to buy and the bulk bar (`data-hydrate="interaction"`), when the customer first comes
-//! to their section (`server/shell/load_islands.js`).
+//! what to buy, the bulk bar, a rental's actions and the verification history
+//! (`data-hydrate="interaction"`), when the customer first comes to their section or (the last
+//! two) the live data changes (`server/shell/load_islands.js`).
 //!
 //! Moving between pages does not reload the document: the shell's page-change script
 //! (`server/shell/change_page.js`) fetches the next page, puts its `<main>` in place and

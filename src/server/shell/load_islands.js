@@ -40,7 +40,10 @@
     if (!region.$$deferred) {
       region.$$deferred = [];
       const live = marked.dataset.hydrate.split(' ').includes('live');
-      const start = async () => {
+      // `data-hydrate-for`: only coming to these parts of the section counts.
+      const only = marked.dataset.hydrateFor;
+      const start = async (event) => {
+        if (only && event.type !== 'live:data' && !event.target?.closest?.(only)) return;
         for (const kind of TRIGGERS) region.removeEventListener(kind, start, true);
         if (live) document.removeEventListener('live:data', start);
         // Left behind by a page change meanwhile: nothing to hydrate.

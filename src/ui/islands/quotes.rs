@@ -106,6 +106,12 @@ pub fn RentChoices(offers: Vec<RentalOfferView>, balance: Option<Money>) -> impl
 #[component]
 pub fn ExtendHours(per_hour: Decimal) -> impl IntoView {
     let hours = RwSignal::new(1u32);
+    // Hydrated once the customer came to the form: they may have typed already.
+    Effect::new(move |_| {
+        if let Some(h) = value_of("hours").and_then(|v| v.parse().ok()) {
+            hours.set(h);
+        }
+    });
     let price = move || extension_quote(hours.get().max(1), per_hour).display();
     view! {
         <div class="field">

@@ -15,7 +15,7 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
 /// `form_nonce`: this rendering's `FormNonce`, for the paid forms' idempotency keys.
-#[island]
+#[island(lazy)]
 pub fn VerificationBoard(
     verifications: Vec<VerificationView>,
     form_nonce: Option<String>,

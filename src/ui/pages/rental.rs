@@ -86,7 +86,11 @@ fn RentalDetail(rental: RentalView) -> impl IntoView {
             // Live: the status, the end and what was paid change with extensions, renewals and
             // releases made elsewhere.
             <RentalFacts rental=rental.clone() />
-            <RentalActions rental=rental.clone() form_nonce=nonce />
+            // What can be done with it hydrates when the customer comes to it, or when the live
+            // data changes (`load_islands.js`); until then its forms post as they are.
+            <div class="deferred" data-hydrate="interaction live">
+                <RentalActions rental=rental.clone() form_nonce=nonce />
+            </div>
         </section>
     }
 }

@@ -83,9 +83,10 @@ pub fn RentalsPage() -> impl IntoView {
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
                     let list = rentals.await;
-                    // Hydrated when the customer comes to the cards (`load_islands.js`).
+                    // Hydrated when the customer comes to the cards' checkboxes or the bar
+                    // (`load_islands.js`).
                     let bar = list.is_ok().then(|| view! {
-                        <div class="deferred" data-hydrate="interaction">
+                        <div class="deferred" data-hydrate="interaction" data-hydrate-for="input.select, .bulk-bar">
                             <BulkBar idempotency_key=form_key("bulk") />
                         </div>
                     });
