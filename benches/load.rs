@@ -716,7 +716,7 @@ async fn live_client(
     let rentals = report["rentals"].as_u64().unwrap_or(0);
     Ok(vec![
         figure(
-            "a page change (rentals ↔ verifications): bytes transferred",
+            "a page change (rentals, verifications, a rental): bytes transferred",
             format!(
                 "{:.1} KB at most ({})",
                 most_bytes as f64 / 1024.0,
