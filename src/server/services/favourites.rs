@@ -82,11 +82,13 @@ pub async fn set(
     };
     let db = &state.db.pool;
     if on {
-        let current = choices(state, user_id).await?;
-        let kept = match kind {
-            Kind::Service => &current.favourite_services,
-            Kind::Country => &current.favourite_countries,
-        };
+        // Only the favourites count here, not what was bought lately.
+        let kept: Vec<String> = store::list(db, user_id)
+            .await?
+            .into_iter()
+            .filter(|(k, _)| k == kind.as_str())
+            .map(|(_, c)| c)
+            .collect();
         if kept.len() >= MAX_FAVOURITES && !kept.contains(&code) {
             return Err(ServerError::validation(
                 "code",
