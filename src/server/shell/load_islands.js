@@ -15,16 +15,22 @@
     await new Promise((parsed) => document.addEventListener('DOMContentLoaded', parsed, { once: true }));
   }
   client.hydrate();
-  const hydrate = async (island) => {
-    if (island.$$hydrated) return;
+  // One island at a time, whoever asks (a page change, or a deferred island the customer came
+  // to): each is handed to the client right after its own hydration, with nothing between.
+  let queue = Promise.resolve();
+  const hydrate = (island) => {
+    if (island.$$hydrated) return queue;
     island.$$hydrated = true;
-    const run = client[island.dataset.component];
-    if (run) {
+    queue = queue.then(async () => {
+      const run = client[island.dataset.component];
+      if (!run) {
+        console.error(`no WASM function for the island ${island.dataset.component}`);
+        return;
+      }
       await run(island);
       client.island_hydrated(island);
-    } else {
-      console.error(`no WASM function for the island ${island.dataset.component}`);
-    }
+    }).catch((e) => console.error(e));
+    return queue;
   };
   // Islands under `data-hydrate="interaction"` (the forms that choose what to buy, the bulk
   // bar, the verification history) are lazy, and hydrate only once the customer comes to

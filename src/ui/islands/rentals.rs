@@ -128,7 +128,12 @@ pub fn ReleaseForm(id: i64, #[prop(into)] refund: Signal<String>) -> impl IntoVi
 
 /// One rental's status, end, auto-renew and what was paid, following extensions, renewals and
 /// releases made anywhere.
-#[island(lazy)]
+///
+/// In the main module, not lazy: split into its own chunk, its hydration sometimes ran the
+/// wrong code for its countdown (a hydration panic on one page change in about ten, depending
+/// on which other islands' chunks the tab had loaded before; cargo-leptos 0.3.11's
+/// `--split`). In the main module it costs little and hydrates every time.
+#[island]
 pub fn RentalFacts(rental: RentalView) -> impl IntoView {
     ends_with_its_element();
     let rental = follow(store().rental(rental));
