@@ -127,3 +127,46 @@ test('the server drops the stream; an SMS that came meanwhile shows once it reco
   expect(log.filter((r) => r !== 'GET /api/events')).toEqual([]);
   expect(app.errors).toEqual([]);
 });
+
+test('islands that hydrate late start from what was drawn and keep what events said since', async ({ page, context }, info) => {
+  test.skip(info.project.name !== 'hydrated', 'live updates need JavaScript');
+  const { app, card, phone } = await withOneRental(page, info);
+  // Drawn with the pointer away from its actions, so they wait for the live data.
+  const href = (await card.getByRole('link', { name: 'Messages and options' }).getAttribute('href'))!;
+  await page.mouse.move(0, 0);
+  await app.goto(href);
+  await expect(page.locator('main h1')).toHaveText(phone);
+  const status = page.getByTestId('status');
+  await expect(status).toHaveText('active');
+
+  // Another tab releases the number: the first live news this page hears.
+  const other = new App(await context.newPage(), true);
+  const rentals = new RentalsPage(other);
+  await rentals.open();
+  await rentals.cards().first().locator('summary', { hasText: 'Release…' }).click();
+  await rentals.cards().first().getByRole('button', { name: 'Release number' }).click();
+  await expect(rentals.cards()).toHaveCount(0);
+
+  // The rental page follows; its actions (waiting until the live data changed) hydrate over
+  // the page as drawn, an active rental, and then go with it, undoing nothing.
+  await expect(status).toHaveText('released');
+  await expect(page.getByRole('button', { name: 'Extend', exact: true })).toHaveCount(0);
+  await page.waitForTimeout(300);
+  await expect(status).toHaveText('released');
+  await expect(page.getByRole('button', { name: 'Extend', exact: true })).toHaveCount(0);
+
+  // The rent form, drawn before the other tab spends, hydrates when it is used: the header
+  // keeps the balance the events said.
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Rentals' }).click();
+  await expect(page.locator('main h1')).toHaveText('Rentals');
+  await rentals.rent(12);
+  await expect(rentals.cards()).toHaveCount(1);
+  const after = (await other.headerBalance().textContent())!;
+  await expect(app.headerBalance()).toHaveText(after);
+  await page.getByLabel('For how long').selectOption('12');
+  await expect(page.getByTestId('create-quote')).toContainText('balance after');
+  await page.waitForTimeout(300);
+  await expect(app.headerBalance()).toHaveText(after);
+  expect(app.errors).toEqual([]);
+  expect(other.errors).toEqual([]);
+});

@@ -6,9 +6,12 @@
 //! (islands are siblings, so context cannot carry it). While the server renders, each island
 //! gets a store of its own, seeded from its props: requests share threads there.
 //!
-//! Seeding from props always wins: a page's props are as new as the server's render, and the
-//! events that arrived while the page was on its way are applied again after it (see
-//! `islands::live`), in order, so the newest state is the one left.
+//! Seeding from props wins while a page is being put in place: its props are as new as the
+//! server's render, and the events that arrived while the page was on its way are applied
+//! again after it (see `islands::live`), in order, so the newest state is the one left. An
+//! island that hydrates later, when the customer comes to it, only fills gaps: what the store
+//! learnt since its page was drawn is newer. Either way an island hydrates over exactly what
+//! the server drew ([`follow_drawn`]) and then follows the store.
 
 use crate::api::dto::{
     BalanceChanged, EventKind, LiveSnapshot, MessageView, PresetView, RentalView, SmsReceived,
@@ -17,6 +20,7 @@ use crate::api::dto::{
 use crate::domain::rental::RentalStatus;
 use crate::domain::Money;
 use leptos::prelude::*;
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -41,6 +45,18 @@ struct Inner {
 
 thread_local! {
     static TAB: Store = Store::default();
+    /// Whether a page is being put in place (its islands seed the store); see the module doc.
+    static PLACING: Cell<bool> = const { Cell::new(true) };
+}
+
+/// A page is being put in place (`true`: the first load, or a page change under way), or is
+/// in place (`false`: islands hydrating from now on came later than their page).
+pub fn placing_page(on: bool) {
+    PLACING.with(|p| p.set(on));
+}
+
+fn placing() -> bool {
+    PLACING.with(Cell::get)
 }
 
 /// A signal of the island's own that follows `shared` (a signal of the store) while the island
@@ -49,7 +65,17 @@ thread_local! {
 /// would still run after a page change took it away; this one stops following when the
 /// island's owner is cleaned up (`islands::lifetime`), and its dead view with it.
 pub fn follow<T: Clone + PartialEq + Send + Sync + 'static>(shared: ArcRwSignal<T>) -> RwSignal<T> {
-    let local = RwSignal::new(shared.get_untracked());
+    follow_drawn(shared.get_untracked(), shared)
+}
+
+/// [`follow`] for an island that may hydrate after its page was drawn: it starts from what the
+/// server drew (`drawn`, its props), so hydration finds exactly that, and moves to what the
+/// store holds a tick later.
+pub fn follow_drawn<T: Clone + PartialEq + Send + Sync + 'static>(
+    drawn: T,
+    shared: ArcRwSignal<T>,
+) -> RwSignal<T> {
+    let local = RwSignal::new(drawn);
     // The effect's first run comes a tick after this returns, and takes whatever the shared
     // signal holds by then: events applied in between (those replayed right after a page
     // change hydrates its islands) are not lost, as they were with a watcher that skipped it.
@@ -98,7 +124,25 @@ fn entry<T: Send + Sync + 'static>(map: &Signals<T>, id: i64, value: T) -> ArcRw
     }
 }
 
-/// Seeds `map` with every item of `seed` and `list` with their ids, in order.
+/// `id`'s signal in `map`, seeded from an island's props: holding `value` from now while a
+/// page is being put in place, or only if the store had nothing for `id` (see the module doc).
+fn seed<T: Send + Sync + 'static>(map: &Signals<T>, id: i64, value: T) -> ArcRwSignal<T> {
+    match find(map, id) {
+        Some(signal) if !placing() => signal,
+        Some(signal) => {
+            signal.set(value);
+            signal
+        }
+        None => {
+            let signal = ArcRwSignal::new(value);
+            locked(map).insert(id, signal.clone());
+            signal
+        }
+    }
+}
+
+/// Seeds `map` with every item of `seed` and `list` with their ids, in order. Lists are seeded
+/// only by islands that hydrate with their page, and by snapshots: both are the newest there is.
 fn seed_list<T: Send + Sync + 'static>(
     map: &Signals<T>,
     list: &ArcRwSignal<Vec<i64>>,
@@ -114,16 +158,17 @@ fn seed_list<T: Send + Sync + 'static>(
 }
 
 impl Store {
-    pub fn balance(&self, seed: Option<Money>) -> ArcRwSignal<Option<Money>> {
-        if seed.is_some() {
-            self.0.balance.set(seed);
+    /// The balance's signal, seeded with `drawn` (see [`seed`]).
+    pub fn balance(&self, drawn: Option<Money>) -> ArcRwSignal<Option<Money>> {
+        if drawn.is_some() && (placing() || self.0.balance.with_untracked(Option::is_none)) {
+            self.0.balance.set(drawn);
         }
         self.0.balance.clone()
     }
 
-    /// The rental's signal, holding `seed` from now.
-    pub fn rental(&self, seed: RentalView) -> ArcRwSignal<RentalView> {
-        entry(&self.0.rentals, seed.id, seed)
+    /// The rental's signal, seeded with `drawn` (see [`seed`]).
+    pub fn rental(&self, drawn: RentalView) -> ArcRwSignal<RentalView> {
+        seed(&self.0.rentals, drawn.id, drawn)
     }
 
     /// The signal of a rental already seeded or received.
@@ -136,24 +181,18 @@ impl Store {
         seed_list(&self.0.rentals, &self.0.board, seed, |r| r.id)
     }
 
+    /// A rental's messages, seeded with `drawn` (see [`seed`]).
     pub fn messages(
         &self,
         rental_id: i64,
-        seed: Vec<MessageView>,
+        drawn: Vec<MessageView>,
     ) -> ArcRwSignal<Vec<MessageView>> {
-        entry(&self.0.messages, rental_id, seed)
+        seed(&self.0.messages, rental_id, drawn)
     }
 
-    pub fn verification(&self, seed: VerificationView) -> ArcRwSignal<VerificationView> {
-        entry(&self.0.verifications, seed.id, seed)
-    }
-
-    /// A verification as an earlier rendering drew it: kept only where the store has none
-    /// (what it has came from events or a later rendering, and is newer).
-    pub fn remember_verification(&self, seed: VerificationView) {
-        if find(&self.0.verifications, seed.id).is_none() {
-            locked(&self.0.verifications).insert(seed.id, ArcRwSignal::new(seed));
-        }
+    /// The verification's signal, seeded with `drawn` (see [`seed`]).
+    pub fn verification(&self, drawn: VerificationView) -> ArcRwSignal<VerificationView> {
+        seed(&self.0.verifications, drawn.id, drawn)
     }
 
     pub fn verification_by_id(&self, id: i64) -> Option<ArcRwSignal<VerificationView>> {
@@ -214,10 +253,10 @@ impl Store {
         self.board(snapshot.rentals);
         self.open_verifications(snapshot.verifications);
         if let Some(rental) = snapshot.rental {
-            self.rental(rental);
+            entry(&self.0.rentals, rental.id, rental);
         }
         if let (Some(id), Some(list)) = (rental_id, snapshot.messages) {
-            self.messages(id, list.messages);
+            entry(&self.0.messages, id, list.messages);
         }
     }
 
@@ -246,7 +285,7 @@ impl Store {
     pub fn put_rental(&self, rental: RentalView) {
         let active = rental.status == RentalStatus::Active;
         let (id, ends) = (rental.id, (rental.expires_at, rental.id));
-        self.rental(rental);
+        entry(&self.0.rentals, id, rental);
         self.0.board.update(|ids| {
             let here = ids.iter().position(|i| *i == id);
             match (here, active) {
@@ -273,7 +312,7 @@ impl Store {
     /// is loaded again.
     pub fn put_verification(&self, v: VerificationView) {
         let (id, open) = (v.id, !v.status.is_terminal());
-        self.verification(v);
+        entry(&self.0.verifications, id, v);
         if open && !self.0.open.with_untracked(|ids| ids.contains(&id)) {
             self.0.open.update(|ids| {
                 let at = ids
@@ -443,19 +482,40 @@ mod tests {
     }
 
     #[test]
-    fn rows_drawn_before_events_do_not_undo_them() {
+    fn islands_hydrating_after_their_page_do_not_undo_the_events_since() {
         let store = Store::default();
+        // The page is put in place: its islands' props are the newest there is.
+        store.rental(rental(1, 5, RentalStatus::Active));
+        store.balance(Some(Money::from_units(50_000)));
+        placing_page(false);
         let json = |v: VerificationView| serde_json::to_string(&v).unwrap();
         store.apply(
             "verification.updated",
             &json(verification(7, VerificationStatus::Finished)),
         );
-        // A history table hydrated later, with rows the server drew before that event.
-        store.remember_verification(verification(7, VerificationStatus::Waiting));
-        store.remember_verification(verification(8, VerificationStatus::Cancelled));
+        store.apply(
+            "rental.updated",
+            &serde_json::to_string(&rental(1, 2, RentalStatus::Released)).unwrap(),
+        );
+        store.apply(
+            "balance.changed",
+            &json!({ "balance": "7.0000" }).to_string(),
+        );
+        // Islands hydrated later (a history table, a rental's actions, the rent form), with
+        // what the server drew before those events: they only fill gaps.
+        store.verification(verification(7, VerificationStatus::Waiting));
+        store.verification(verification(8, VerificationStatus::Cancelled));
         let status = |id| store.verification_by_id(id).unwrap().get_untracked().status;
         assert_eq!(status(7), VerificationStatus::Finished);
         assert_eq!(status(8), VerificationStatus::Cancelled);
+        let shown = store.rental(rental(1, 5, RentalStatus::Active));
+        assert_eq!(shown.get_untracked().status, RentalStatus::Released);
+        let balance = store.balance(Some(Money::from_units(50_000)));
+        assert_eq!(balance.get_untracked(), Some(Money::from_units(70_000)));
+        // The next page change seeds again.
+        placing_page(true);
+        let shown = store.rental(rental(1, 9, RentalStatus::Active));
+        assert_eq!(shown.get_untracked().status, RentalStatus::Active);
     }
 
     #[test]

@@ -75,5 +75,6 @@
     }
   };
   await hydrateIslands(document);
+  client.first_page_placed();
   return { client, hydrateIslands };
 })

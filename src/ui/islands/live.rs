@@ -18,7 +18,7 @@ use super::{call, lifetime, page};
 use crate::api::dto::EventKind;
 use crate::api::live::GetLiveSnapshot;
 use crate::api::{EVENTS_PATH, RESYNC_EVENT};
-use crate::ui::live::store;
+use crate::ui::live::{placing_page, store};
 use leptos::lazy;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -125,9 +125,17 @@ pub fn showing_messages_of(id: i64) {
     SHOWN_RENTAL.with(|s| s.set(Some(id)));
 }
 
+/// Called by the island loader once the first page's islands are hydrated: islands that
+/// hydrate from now on came later than their page (see `ui::live`).
+#[wasm_bindgen]
+pub fn first_page_placed() {
+    placing_page(false);
+}
+
 /// Called by the page-change script before it fetches the next page.
 #[wasm_bindgen]
 pub fn page_change_started() {
+    placing_page(true);
     CHANGE_FROM.with(|c| c.set(LAST.with(Cell::get)));
     SHOWN_RENTAL.with(|s| s.set(None));
 }
@@ -136,6 +144,7 @@ pub fn page_change_started() {
 /// the event id its data is as of (`data-events-after`, if the server named one).
 #[wasm_bindgen]
 pub fn page_change_done(events_after: Option<String>) {
+    placing_page(false);
     lifetime::end_detached();
     page::sync_clock();
     let shown = events_after.and_then(|s| s.parse::<i64>().ok());

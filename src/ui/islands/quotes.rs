@@ -7,7 +7,7 @@ use crate::api::dto::RentalOfferView;
 use crate::domain::rental::extension_quote;
 use crate::domain::Money;
 use crate::ui::components::hours_label;
-use crate::ui::live::{follow, store};
+use crate::ui::live::{follow_drawn, store};
 use leptos::either::Either;
 use leptos::prelude::*;
 use rust_decimal::Decimal;
@@ -18,7 +18,7 @@ use rust_decimal::Decimal;
 pub fn RentChoices(offers: Vec<RentalOfferView>, balance: Option<Money>) -> impl IntoView {
     ends_with_its_element();
     // The balance after the purchase follows the balance itself.
-    let live_balance = follow(store().balance(balance));
+    let live_balance = follow_drawn(balance, store().balance(balance));
     let first_hours = offers
         .iter()
         .find(|r| r.hours == 24)

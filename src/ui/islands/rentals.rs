@@ -12,7 +12,7 @@ use crate::api::rentals::{ExtendRental, MarkRentalRead, ReleaseRental, SetRental
 use crate::domain::names::service_in;
 use crate::domain::rental::RentalStatus;
 use crate::ui::components::{format_time, CopyButton, Countdown};
-use crate::ui::live::{follow, store};
+use crate::ui::live::{follow, follow_drawn, store};
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -172,7 +172,7 @@ pub fn RentalFacts(rental: RentalView) -> impl IntoView {
 #[island(lazy)]
 pub fn RentalActions(rental: RentalView, form_nonce: Option<String>) -> impl IntoView {
     ends_with_its_element();
-    let rental = follow(store().rental(rental));
+    let rental = follow_drawn(rental.clone(), store().rental(rental));
     let (id, per_hour) = rental.with_untracked(|r| (r.id, r.extension_per_hour));
     let key = form_nonce.map(|n| format!("{n}:extend-{id}"));
     view! {

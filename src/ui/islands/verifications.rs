@@ -9,10 +9,11 @@ use crate::api::verifications::{CancelVerification, FinishVerification, ReuseVer
 use crate::domain::names::service_in;
 use crate::domain::verification::VerificationStatus;
 use crate::ui::components::{format_time, CopyButton, Countdown};
-use crate::ui::live::{follow, store};
+use crate::ui::live::{follow, follow_drawn, store};
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
+use std::collections::HashMap;
 
 /// `form_nonce`: this rendering's `FormNonce`, for the paid forms' idempotency keys.
 #[island(lazy)]
@@ -133,17 +134,16 @@ fn VerificationCard(
 ///
 /// It hydrates when the customer comes to the history (`data-hydrate="interaction"`), maybe
 /// long after the page was drawn: what the store learnt from events meanwhile is newer than
-/// the rows the server drew, and stays.
+/// the rows the server drew, so the rows hydrate over what was drawn and show the store's a
+/// tick later.
 #[island(lazy)]
 pub fn VerificationTable(verifications: Vec<VerificationView>, takes_new: bool) -> impl IntoView {
     ends_with_its_element();
     let store = StoredValue::new(store());
     let rows = RwSignal::new(verifications.iter().map(|v| v.id).collect::<Vec<_>>());
-    store.with_value(|s| {
-        verifications
-            .into_iter()
-            .for_each(|v| s.remember_verification(v))
-    });
+    // The rows as the server drew them, to hydrate over; the store's (maybe newer) a tick later.
+    let drawn: StoredValue<HashMap<i64, VerificationView>> =
+        StoredValue::new(verifications.into_iter().map(|v| (v.id, v)).collect());
     if takes_new {
         let open = store.with_value(|s| follow(s.open_ids()));
         Effect::new(move |_| {
@@ -175,7 +175,12 @@ pub fn VerificationTable(verifications: Vec<VerificationView>, takes_new: bool) 
                     </thead>
                     <tbody>
                         <For each=move || rows.get() key=|id| *id let:id>
-                            {store.with_value(|s| s.verification_by_id(id)).map(|v| view! { <HistoryRow v=follow(v) /> })}
+                            {match drawn.with_value(|d| d.get(&id).cloned()) {
+                                Some(v) => Some(follow_drawn(v.clone(), store.with_value(|s| s.verification(v)))),
+                                // Bought since the page was drawn: the store has it.
+                                None => store.with_value(|s| s.verification_by_id(id)).map(follow),
+                            }
+                            .map(|v| view! { <HistoryRow v /> })}
                         </For>
                     </tbody>
                 </table>
