@@ -15,6 +15,7 @@ pub mod provider_account;
 pub mod purchases;
 pub mod reconciliation;
 pub mod rental_bulk;
+pub mod rental_lifecycle;
 pub mod rentals;
 pub mod secrets;
 pub mod verifications;

@@ -5,7 +5,6 @@ use super::clock::Clock;
 use super::config::Settings;
 use super::events::EventHub;
 use super::providers::router::ProviderRouter;
-use super::providers::SmsProvider;
 use super::services::catalog::CatalogCache;
 use super::services::passwords::PasswordPool;
 use super::storage::Db;
@@ -21,9 +20,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub clock: Clock,
     pub leptos_options: LeptosOptions,
-    /// The 5SIM client (talking to the embedded emulator in sandbox mode).
-    pub provider: Arc<dyn SmsProvider>,
-    /// Every configured provider, in order of preference (5SIM alone for now).
+    /// Every configured provider, in order of preference (5SIM alone for now; in sandbox mode
+    /// its client talks to the embedded emulator). Services know providers only through it.
     pub router: Arc<ProviderRouter>,
     /// The embedded emulator, in sandbox mode only.
     pub sandbox: Option<FiveSimEmulator>,

@@ -49,7 +49,14 @@ async fn the_catalogue_lists_countries_and_prices_with_the_markup() {
         .find(|s| s["service"] == "telegram")
         .unwrap();
     let ours = Decimal::from_str(telegram["price"].as_str().unwrap()).unwrap();
-    let upstream = app.state.provider.offers("GB", None).await.unwrap();
+    let upstream = app
+        .state
+        .router
+        .get("5sim")
+        .unwrap()
+        .offers("GB", None)
+        .await
+        .unwrap();
     let theirs = upstream
         .iter()
         .find(|o| o.product == "telegram")

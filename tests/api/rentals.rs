@@ -24,7 +24,14 @@ async fn create(app: &TestApp, s: &Session, body: Value) -> reqwest::Response {
 
 /// The provider's price for its 1-day product in GB.
 async fn day_price(app: &TestApp) -> Decimal {
-    let offers = app.state.provider.offers("GB", None).await.unwrap();
+    let offers = app
+        .state
+        .router
+        .get("5sim")
+        .unwrap()
+        .offers("GB", None)
+        .await
+        .unwrap();
     offers.iter().find(|o| o.hours == Some(24)).unwrap().price
 }
 
@@ -37,7 +44,14 @@ async fn upstream_status(app: &TestApp, rental: &Value) -> String {
             .unwrap();
     format!(
         "{:?}",
-        app.state.provider.check(&order_id).await.unwrap().status
+        app.state
+            .router
+            .get("5sim")
+            .unwrap()
+            .check(&order_id)
+            .await
+            .unwrap()
+            .status
     )
 }
 
@@ -194,7 +208,9 @@ async fn a_provider_fault_during_create_charges_nothing_and_leaves_nothing_open(
     app.assert_ledger_invariant(s.user_id).await;
     let open = app
         .state
-        .provider
+        .router
+        .get("5sim")
+        .unwrap()
         .orders(namaskah::server::providers::Category::Rental, 10, 0)
         .await
         .unwrap();

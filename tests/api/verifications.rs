@@ -66,7 +66,14 @@ async fn upstream_status(app: &TestApp, v: &Value) -> String {
             .unwrap();
     format!(
         "{:?}",
-        app.state.provider.check(&order_id).await.unwrap().status
+        app.state
+            .router
+            .get("5sim")
+            .unwrap()
+            .check(&order_id)
+            .await
+            .unwrap()
+            .status
     )
 }
 

@@ -1,6 +1,6 @@
 //! The rental jobs: auto-renew, expiry warnings, expiry, and the message poller.
 
-use crate::server::services::rentals as service;
+use crate::server::services::rental_lifecycle as service;
 use crate::server::state::AppState;
 use crate::server::storage::rentals::{self as store, Due};
 use crate::server::ServerError;

@@ -1,5 +1,6 @@
 //! The catalogue customers choose from: countries, services and rental lengths with our
-//! prices (the provider's times `PRICE_MARKUP`) and stock. Cached briefly, so a page view
+//! prices (the provider's times `PRICE_MARKUP`; where several sell the same, the cheapest with
+//! stock, see `providers::router`) and stock. Cached briefly, so a page view
 //! costs no provider call.
 
 use crate::api::dto::{CountryList, CountryView, RentalOfferView, ServiceList, ServiceOfferView};
@@ -40,7 +41,7 @@ pub async fn provider_offers(
             return Ok(offers.clone());
         }
     }
-    let offers = Arc::new(state.provider.offers(country, operator).await?);
+    let offers = Arc::new(state.router.offers(country, operator).await?);
     state
         .catalog
         .offers
@@ -65,7 +66,7 @@ pub async fn countries(state: &AppState) -> Result<CountryList, ServerError> {
     }
     let mut list = CountryList {
         countries: state
-            .provider
+            .router
             .countries()
             .await?
             .into_iter()

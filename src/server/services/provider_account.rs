@@ -1,8 +1,9 @@
-//! The upstream provider account, for operators.
+//! The 5SIM account (`GET /api/5sim/balance`), for operators.
 
 use super::accounts::Principal;
 use crate::api::dto::ProviderBalanceView;
 use crate::domain::Role;
+use crate::server::providers::five_sim;
 use crate::server::state::AppState;
 use crate::server::ServerError;
 
@@ -15,14 +16,15 @@ pub async fn balance(
             "only operators can see the provider account".into(),
         ));
     }
+    let provider = state.router.get(five_sim::NAME)?;
     tracing::info!(
         admin_id = caller.user_id,
-        provider = state.provider.name(),
+        provider = provider.name(),
         "admin read the provider balance"
     );
-    let b = state.provider.balance().await?;
+    let b = provider.balance().await?;
     Ok(ProviderBalanceView {
-        provider: state.provider.name().to_owned(),
+        provider: provider.name().to_owned(),
         balance: b.balance,
         currency: b.currency,
         rating: b.rating,

@@ -198,7 +198,7 @@ async fn settle_purchase(
     let adopted = match purchase.kind {
         Kind::Rental => {
             let ask: RentalAsk = read_ask(row)?;
-            rentals::record(state, &purchase, &ask, &order)
+            rentals::record(state, &purchase, &provider, &ask, &order)
                 .await?
                 .is_some()
         }

@@ -1,5 +1,7 @@
-//! Rentals: a number kept for hours to months, its messages, extension, early release with a
-//! partial refund (exactly once), auto-renew, expiry warnings and expiry.
+//! Rentals, as their owner uses them: a number kept for hours to months, its messages,
+//! extension, early release with a partial refund (exactly once), auto-renew on or off. What
+//! happens to a rental by itself (renewal, warnings, expiry, new messages) is in
+//! `rental_lifecycle`.
 //!
 //! Money follows the hold pattern: the price is taken (a ledger row) before the provider is
 //! asked for a number; if the provider fails, a reversal row gives it back in the same request.
@@ -8,11 +10,10 @@ use super::billing::{self, Posting};
 use super::catalog;
 use super::history;
 use super::idempotency;
-use super::inbox;
 use super::purchases::{self, Kind, Purchase, Recorded};
 use crate::api::dto::{
     Extended, HistoryQuery, MessageList, MessageView, NewRental, Released, RentalList, RentalPage,
-    RentalView, SmsReceived,
+    RentalView,
 };
 use crate::domain::rental::{self, RentalStatus, UpstreamProduct, MS_PER_HOUR};
 use crate::domain::Money;
@@ -20,9 +21,10 @@ use crate::server::cache::ActiveRentals;
 use crate::server::clock::from_ms;
 use crate::server::events::{Event, EventKind};
 use crate::server::failpoints::failpoint;
-use crate::server::providers::{BuyRental, Category, Extension, ProviderError, ProviderOrder};
+use crate::server::providers::{
+    BuyRental, Category, Extension, ProviderError, ProviderOrder, SmsProvider,
+};
 use crate::server::state::AppState;
-use crate::server::storage::notifications;
 use crate::server::storage::rentals::{self as store, NewRentalRow, RentalRow};
 use crate::server::ServerError;
 use bytes::Bytes;
@@ -34,10 +36,6 @@ use std::sync::Arc;
 
 /// The longest extension one request may ask for.
 pub const MAX_EXTENSION_HOURS: u32 = 720;
-/// Auto-renew runs this long before the end.
-pub const RENEW_BEFORE_MS: i64 = 10 * 60 * 1000;
-/// The expiry warning comes this long before the end.
-pub const WARN_BEFORE_MS: i64 = MS_PER_HOUR;
 
 pub(crate) fn name_field(field: &'static str, raw: &str) -> Result<String, ServerError> {
     let v = raw.trim().to_lowercase();
@@ -119,7 +117,7 @@ fn hourly(row: &RentalRow) -> Result<Decimal, ServerError> {
     })
 }
 
-async fn publish(state: &AppState, event: Event) {
+pub(super) async fn publish(state: &AppState, event: Event) {
     // Every change to a rental is published: the cached list is stale from here.
     state.caches.active_rentals.invalidate(event.user_id);
     state.events.publish(event).await;
@@ -131,7 +129,7 @@ async fn publish(state: &AppState, event: Event) {
 /// it, and the live views would keep the older state. (Across instances on PostgreSQL the
 /// order of events is the event hub's to keep; see DESIGN "Live updates".)
 /// Returns the view published.
-async fn publish_rental(
+pub(super) async fn publish_rental(
     state: &AppState,
     id: i64,
     user_id: i64,
@@ -148,7 +146,7 @@ async fn publish_rental(
     Ok(rental)
 }
 
-fn rental_event(user_id: i64, kind: EventKind, rental: &RentalView) -> Event {
+pub(super) fn rental_event(user_id: i64, kind: EventKind, rental: &RentalView) -> Event {
     Event {
         user_id,
         kind,
@@ -271,15 +269,15 @@ async fn create_now(
     failpoint("rental.create.after_hold");
 
     let bought = state
-        .provider
+        .router
         .buy_rental(&BuyRental {
             country: ask.country.clone(),
             operator: ask.operator.clone(),
             hours: ask.product_hours,
         })
         .await;
-    let order = match bought {
-        Ok(order) => order,
+    let (provider, order) = match bought {
+        Ok(bought) => bought,
         Err(e) => {
             purchase
                 .give_back(state, "the provider could not supply a number")
@@ -288,14 +286,11 @@ async fn create_now(
         }
     };
     failpoint("rental.create.after_buy");
-    if !purchase
-        .bought(state, state.provider.name(), &order.id)
-        .await?
-    {
-        return Err(settled_meanwhile(state, &order.id).await);
+    if !purchase.bought(state, provider.name(), &order.id).await? {
+        return Err(settled_meanwhile(provider, &order.id).await);
     }
     failpoint("rental.create.after_bought");
-    let recorded = record(state, &purchase, &ask, &order).await;
+    let recorded = record(state, &purchase, provider, &ask, &order).await;
     if !matches!(recorded, Ok(Some(_))) {
         // Recorded meanwhile by the reconciliation job (the request took that long): that is
         // the rental.
@@ -308,10 +303,10 @@ async fn create_now(
             failpoint("rental.create.after_record");
             Ok(rental)
         }
-        Ok(None) => Err(settled_meanwhile(state, &order.id).await),
+        Ok(None) => Err(settled_meanwhile(provider, &order.id).await),
         Err(e) => {
             tracing::error!(error.cause_chain = ?e, order_id = %order.id, "could not record a bought rental; releasing it");
-            if let Err(release) = state.provider.release(&order.id).await {
+            if let Err(release) = provider.release(&order.id).await {
                 tracing::error!(error = %release, order_id = %order.id, "could not release the upstream order");
             }
             purchase
@@ -324,8 +319,8 @@ async fn create_now(
 
 /// The reconciliation job settled a purchase that took too long (it gave the money back): the
 /// number bought since goes back upstream.
-async fn settled_meanwhile(state: &AppState, order_id: &str) -> ServerError {
-    if let Err(e) = state.provider.release(order_id).await {
+async fn settled_meanwhile(provider: &Arc<dyn SmsProvider>, order_id: &str) -> ServerError {
+    if let Err(e) = provider.release(order_id).await {
         tracing::error!(error = %e, order_id, "could not release an order bought too late");
     }
     ServerError::conflict("the provider took too long; nothing was charged. Try again")
@@ -336,6 +331,7 @@ async fn settled_meanwhile(state: &AppState, order_id: &str) -> ServerError {
 pub async fn record(
     state: &AppState,
     purchase: &Purchase,
+    provider: &Arc<dyn SmsProvider>,
     ask: &RentalAsk,
     order: &ProviderOrder,
 ) -> Result<Option<RentalView>, ServerError> {
@@ -352,7 +348,7 @@ pub async fn record(
         .filter(|t| (purchase.created_at - 300_000..=now).contains(t))
         .unwrap_or(now);
     let expires = (start + i64::from(ask.hours) * MS_PER_HOUR).min(upstream_expires);
-    let provider = state.provider.name();
+    let provider = provider.name();
     let mut tx = state.db.begin_write().await?;
     let id = store::insert(
         &mut tx,
@@ -400,7 +396,7 @@ pub async fn record(
     Ok(Some(rental))
 }
 
-fn found(row: Option<RentalRow>) -> Result<RentalRow, ServerError> {
+pub(super) fn found(row: Option<RentalRow>) -> Result<RentalRow, ServerError> {
     row.ok_or(ServerError::NotFound("rental"))
 }
 
@@ -561,7 +557,7 @@ pub async fn extend(
 
 /// Adds `hours` to an active rental and charges for them; refuses (charging nothing) past what
 /// the provider lets us keep.
-async fn extend_row(
+pub(super) async fn extend_row(
     state: &AppState,
     row: RentalRow,
     hours: u32,
@@ -570,7 +566,8 @@ async fn extend_row(
     let now = state.clock.now_ms();
     refuse_unless_active(&row, now, "extended")?;
     let new_expires = row.expires_at + i64::from(hours) * MS_PER_HOUR;
-    if state.provider.capabilities().extension == Extension::WithinHeldOrder
+    let provider = state.router.get(&row.provider)?;
+    if provider.capabilities().extension == Extension::WithinHeldOrder
         && new_expires > row.upstream_expires_at
     {
         let room = ((row.upstream_expires_at - row.expires_at).max(0) / MS_PER_HOUR) as u64;
@@ -618,9 +615,9 @@ async fn extend_row(
         },
     )
     .await?;
-    if state.provider.capabilities().extension == Extension::Native {
+    if provider.capabilities().extension == Extension::Native {
         // Ask the provider while the charge is still uncommitted: a refusal rolls it back.
-        state.provider.extend(&row.provider_order_id, hours).await?;
+        provider.extend(&row.provider_order_id, hours).await?;
     }
     let balance_changed = purchases::balance_event(row.user_id, balance)
         .stage(&mut tx, now)
@@ -716,7 +713,11 @@ async fn release_now(state: &AppState, user_id: i64, id: i64) -> Result<Released
 /// Gives the number back to the provider, and notes that it is back (true then). If the
 /// provider cannot be reached now, the reconciliation job tries again later.
 pub async fn release_upstream(state: &AppState, row: &RentalRow) -> bool {
-    match state.provider.release(&row.provider_order_id).await {
+    let released = match state.router.get(&row.provider) {
+        Ok(provider) => provider.release(&row.provider_order_id).await,
+        Err(e) => Err(e),
+    };
+    match released {
         Ok(_) | Err(ProviderError::NotFound) | Err(ProviderError::OrderState { .. }) => {
             let now = state.clock.now_ms();
             match store::mark_upstream_closed(&state.db.pool, row.id, now).await {
@@ -746,169 +747,4 @@ pub async fn set_auto_renew(
     }
     store::set_auto_renew(&state.db.pool, user_id, id, on, state.clock.now_ms()).await?;
     publish_rental(state, id, user_id).await
-}
-
-async fn notify(
-    state: &AppState,
-    row: &RentalRow,
-    kind: &str,
-    message: &str,
-) -> Result<(), ServerError> {
-    notifications::insert(
-        &state.db.pool,
-        row.user_id,
-        kind,
-        message,
-        Some(row.id),
-        state.clock.now_ms(),
-    )
-    .await?;
-    Ok(())
-}
-
-/// Auto-renew, shortly before the end: extend by the original length if the balance covers it;
-/// otherwise turn auto-renew off and tell the user why.
-pub async fn auto_renew(state: &AppState, row: RentalRow) -> Result<(), ServerError> {
-    let hours = u32::try_from(row.original_hours).unwrap_or(0).max(1);
-    let (id, user_id, phone) = (row.id, row.user_id, row.phone_number.clone());
-    match extend_row(state, row.clone(), hours, "Auto-renewal").await {
-        Ok((rental, price)) => {
-            let msg = format!(
-                "{phone} was renewed for {hours} h ({}); it now ends at {}",
-                price.display(),
-                rental.expires_at.to_rfc3339()
-            );
-            notify(state, &row, "auto_renewed", &msg).await
-        }
-        Err(e @ (ServerError::InsufficientBalance { .. } | ServerError::Conflict { .. })) => {
-            store::turn_off_auto_renew(&state.db.pool, id, state.clock.now_ms()).await?;
-            let msg = format!("Auto-renew is off for {phone}: {e}.");
-            notify(state, &row, "auto_renew_off", &msg).await?;
-            publish_rental(state, id, user_id).await?;
-            Ok(())
-        }
-        Err(e) => Err(e),
-    }
-}
-
-/// The expiry warning, once per term.
-pub async fn warn_expiring(state: &AppState, row: RentalRow) -> Result<(), ServerError> {
-    if store::mark_warned(&state.db.pool, row.id, state.clock.now_ms()).await? {
-        let msg = format!(
-            "{} expires at {}",
-            row.phone_number,
-            from_ms(row.expires_at).to_rfc3339()
-        );
-        notify(state, &row, "expiring", &msg).await?;
-        let rental = view(state, row.clone())?;
-        publish(
-            state,
-            rental_event(row.user_id, EventKind::RentalExpiring, &rental),
-        )
-        .await;
-    }
-    Ok(())
-}
-
-/// Ends a rental whose time is up and gives the number back upstream.
-pub async fn expire(state: &AppState, row: RentalRow) -> Result<(), ServerError> {
-    let now = state.clock.now_ms();
-    let mut tx = state.db.begin_write().await?;
-    let expired = store::mark_expired(&mut tx, row.id, now).await?;
-    tx.commit().await?;
-    failpoint("rental.expire.after_commit");
-    if expired {
-        release_upstream(state, &row).await;
-        tracing::info!(rental_id = row.id, "rental expired");
-        publish_rental(state, row.id, row.user_id).await?;
-    }
-    Ok(())
-}
-
-/// How long to wait before looking for messages again: often while a rental is new and a
-/// code is likely, less often as it ages.
-pub fn poll_interval_ms(age_ms: i64) -> i64 {
-    match age_ms {
-        a if a < 10 * 60_000 => 600,
-        a if a < MS_PER_HOUR => 5_000,
-        a if a < 24 * MS_PER_HOUR => 15_000,
-        _ => 30_000,
-    }
-}
-
-/// Fetches the rental's messages from the provider and stores the new ones (once each, by the
-/// provider's message id), ignoring any from before the rental began. Returns how many were new.
-pub async fn poll_messages(state: &AppState, row: &RentalRow) -> Result<usize, ServerError> {
-    let sms = state
-        .provider
-        .rental_messages(&row.provider_order_id)
-        .await?;
-    let mut incoming = inbox::fresh(sms, row.created_at);
-    if incoming.is_empty() {
-        return Ok(0);
-    }
-    // Most polls bring back only messages stored before: one read, and no write at all.
-    let known = store::known_message_ids(&state.db.pool, row.id).await?;
-    incoming.retain(|m| !known.contains(&m.id));
-    let mut new = 0;
-    for m in incoming {
-        let mut tx = state.db.begin_write().await?;
-        let stored = store::insert_message(
-            &mut tx,
-            row.id,
-            &m.id,
-            &m.sms.sender,
-            &m.sms.text,
-            m.code.as_deref(),
-            m.received_at_ms,
-        )
-        .await?;
-        let Some(id) = stored else {
-            tx.commit().await?; // seen before: nothing was written
-            continue;
-        };
-        let message = MessageView {
-            id,
-            sender: m.sms.sender,
-            text: m.sms.text,
-            code: m.code,
-            received_at: m.sms.received_at,
-        };
-        // The card's counts and last code change with the message: the event carries both, so
-        // an open page shows them without asking for anything.
-        let rental = view(state, found(store::find(&mut *tx, row.id).await?)?)?;
-        let staged = Event {
-            user_id: row.user_id,
-            kind: EventKind::SmsReceived,
-            data: json!(SmsReceived {
-                rental_id: row.id,
-                message,
-                rental
-            }),
-        }
-        .stage(&mut tx, state.clock.now_ms())
-        .await?;
-        tx.commit().await?;
-        state.caches.rental_messages.invalidate(row.id);
-        state.caches.active_rentals.invalidate(row.user_id);
-        state.events.deliver(staged);
-        new += 1;
-    }
-    Ok(new)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn polling_slows_down_as_a_rental_ages() {
-        let ages = [0, 11 * 60_000, 2 * MS_PER_HOUR, 30 * MS_PER_HOUR];
-        let intervals: Vec<i64> = ages.iter().map(|a| poll_interval_ms(*a)).collect();
-        assert!(intervals.windows(2).all(|w| w[0] < w[1]), "{intervals:?}");
-        assert!(
-            intervals[0] <= 2_000,
-            "a fresh rental's code shows within about two seconds"
-        );
-    }
 }
