@@ -129,15 +129,7 @@ fn entry<T: Send + Sync + 'static>(map: &Signals<T>, id: i64, value: T) -> ArcRw
 fn seed<T: Send + Sync + 'static>(map: &Signals<T>, id: i64, value: T) -> ArcRwSignal<T> {
     match find(map, id) {
         Some(signal) if !placing() => signal,
-        Some(signal) => {
-            signal.set(value);
-            signal
-        }
-        None => {
-            let signal = ArcRwSignal::new(value);
-            locked(map).insert(id, signal.clone());
-            signal
-        }
+        _ => entry(map, id, value),
     }
 }
 
