@@ -56,6 +56,8 @@ export default defineConfig({
       LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
       LEPTOS_SITE_ROOT: path.join(root, 'target', 'site'),
       RUST_LOG: 'warn',
+      // The tests drive the 5SIM emulator's control API: it alone sells.
+      SANDBOX_PROVIDERS: '5sim',
     },
     stdout: 'pipe',
     stderr: 'pipe',

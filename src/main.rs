@@ -35,14 +35,27 @@ async fn main() -> std::process::ExitCode {
                 app.run_until(namaskah::server::startup::stop_signal())
                     .await?;
             }
-            Command::Sandbox { port, key } => {
-                use namaskah::sandbox::five_sim::{serve, FiveSimEmulator, CONTROL_PATH};
-                let emulator =
-                    FiveSimEmulator::new(&key, Default::default(), settings.sandbox_auto_sms);
-                let base_url =
-                    serve(emulator, std::net::SocketAddr::from(([127, 0, 0, 1], port))).await?;
-                println!("5SIM emulator: {base_url} (key: {key})");
-                println!("control API:   http://127.0.0.1:{port}{CONTROL_PATH}");
+            Command::Sandbox {
+                provider,
+                port,
+                key,
+            } => {
+                use namaskah::sandbox::{five_sim, sms_activate};
+                let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+                let auto_sms = settings.sandbox_auto_sms;
+                let (api, control) = if provider == "sms-activate" {
+                    let emulator =
+                        sms_activate::SmsActivateEmulator::new(&key, Default::default(), auto_sms);
+                    let url = sms_activate::serve(emulator, addr).await?;
+                    (url, sms_activate::CONTROL_PATH)
+                } else {
+                    let emulator =
+                        five_sim::FiveSimEmulator::new(&key, Default::default(), auto_sms);
+                    let url = five_sim::serve(emulator, addr).await?;
+                    (url, five_sim::CONTROL_PATH)
+                };
+                println!("{provider} emulator: {api} (key: {key})");
+                println!("control API:   http://127.0.0.1:{port}{control}");
                 let _ = tokio::signal::ctrl_c().await;
             }
             Command::Migrate => {
@@ -77,7 +90,7 @@ async fn main() -> std::process::ExitCode {
             Command::Reconcile => {
                 if settings.sandbox() {
                     anyhow::bail!(
-                        "sandbox mode (FIVESIM_API_KEY is unset): the emulator lives inside the \
+                        "sandbox mode (no provider is configured): the emulators live inside the \
                          server, which reconciles on its own"
                     );
                 }

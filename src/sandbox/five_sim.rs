@@ -7,18 +7,18 @@ pub mod catalog;
 pub mod control;
 
 use super::guard;
+use super::traffic::{self, Dialect, Traffic};
 use crate::domain::sms::extract_code;
-use crate::server::clock::{from_ms, Clock};
+use crate::server::clock::Clock;
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 const ACTIVATION_LIFETIME_MS: i64 = 15 * 60 * 1000;
 /// How long after it ends a reusable number can be bought again.
 const REUSE_WINDOW_MS: i64 = 24 * 3600 * 1000;
 const MAX_RATING: i64 = 96;
-const REQUEST_LOG_CAP: usize = 10_000;
 
 /// A refusal as 5SIM words it: a status and a plain-text body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,6 +32,12 @@ const fn refuse(status: u16, body: &'static str) -> Refusal {
 }
 
 pub type EmResult<T> = Result<T, Refusal>;
+
+/// 5SIM's docs show `no free phones` answered with 200 on a buy.
+const DIALECT: Dialect = Dialect {
+    no_numbers_status: 200,
+    no_numbers_body: "no free phones",
+};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
@@ -98,8 +104,6 @@ pub struct State {
     next_sms_id: i64,
     /// Stock set through the control API, by (country, product); the catalogue's otherwise.
     pub stock: HashMap<(String, String), u64>,
-    pub faults: Vec<control::Fault>,
-    pub requests: VecDeque<control::LoggedRequest>,
     /// The status `no free phones` is answered with on a buy (5SIM's docs say 200).
     pub no_free_phones_status: u16,
 }
@@ -110,6 +114,8 @@ pub struct FiveSimEmulator {
     state: Arc<Mutex<State>>,
     api_key: Arc<str>,
     pub clock: Clock,
+    /// Injected faults and the request log.
+    pub traffic: Traffic,
     pub auto_sms: bool,
     /// `SANDBOX_CONTROL_TOKEN`, which the control API on the emulator's own port asks for too.
     pub control_token: Option<Arc<str>>,
@@ -126,11 +132,10 @@ impl FiveSimEmulator {
                 next_order_id: 500_000_001,
                 next_sms_id: 900_000_001,
                 stock: HashMap::new(),
-                faults: Vec::new(),
-                requests: VecDeque::new(),
                 no_free_phones_status: 200,
             })),
             api_key: Arc::from(api_key),
+            traffic: Traffic::new(clock.clone(), DIALECT),
             clock,
             auto_sms,
             control_token: None,
@@ -436,9 +441,7 @@ impl State {
 }
 
 /// RFC 3339 with nanoseconds, as 5SIM writes times.
-pub fn time(ms: i64) -> String {
-    from_ms(ms).format("%Y-%m-%dT%H:%M:%S%.9fZ").to_string()
-}
+pub use traffic::time;
 
 fn money(d: Decimal) -> Value {
     // 5SIM writes prices and balances as JSON numbers.

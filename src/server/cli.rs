@@ -19,12 +19,17 @@ pub enum Command {
     Serve,
     /// Apply database migrations and exit.
     Migrate,
-    /// Run the 5SIM emulator alone (for trying the client or another app against it).
+    /// Run one provider's emulator alone (for trying a client or another app against it).
     Sandbox {
+        /// Which: `5sim` (its API under `/sandbox/5sim/v1`) or `sms-activate` (under
+        /// `/sandbox/sms-activate/stubs/handler_api.php`).
+        #[arg(long, default_value = "5sim", value_parser = ["5sim", "sms-activate"])]
+        provider: String,
         /// The loopback port to listen on.
         #[arg(long, default_value_t = 3010)]
         port: u16,
-        /// The API key the emulator accepts as `Authorization: Bearer <key>`.
+        /// The API key the emulator accepts (5SIM: `Authorization: Bearer <key>`;
+        /// SMS-Activate: `api_key=<key>`).
         #[arg(long, default_value = "sandbox")]
         key: String,
     },

@@ -52,7 +52,18 @@ pub struct Settings {
     /// `RENTAL_RELEASE_REFUND_RATE`: an unused whole hour is refunded at this fraction of the
     /// hourly price on early release (default 0.5; 0 to 1).
     pub rental_release_refund_rate: Decimal,
-    /// `SANDBOX_PORT`: the port of the embedded 5SIM emulator in sandbox mode (default 0: any free one).
+    /// `SMSACTIVATE_PROVIDERS`: providers that speak the SMS-Activate protocol, as
+    /// `name=url,…` (each `url` the provider's `handler_api.php`), each with its key in
+    /// `SMSACTIVATE_<NAME>_API_KEY` (the name upper-cased, `-` as `_`).
+    pub sms_activate: Vec<SmsActivateProvider>,
+    /// `SMSACTIVATE_RATE_LIMIT`: requests per second the client allows itself per SMS-Activate
+    /// provider (default 20).
+    pub sms_activate_rate_limit: u32,
+    /// `SANDBOX_PROVIDERS`: the emulators sandbox mode starts and buys from, comma-separated
+    /// (default `5sim,sms-activate`: all of them).
+    pub sandbox_providers: Vec<SandboxProvider>,
+    /// `SANDBOX_PORT`: the port of the embedded 5SIM emulator in sandbox mode (default 0: any
+    /// free one; the other emulators take any free port).
     pub sandbox_port: u16,
     /// `SANDBOX_AUTO_SMS`: in sandbox mode, deliver a plausible SMS to each new activation and
     /// now and then to rentals (default true; turn off for deterministic tests).
@@ -179,6 +190,15 @@ impl Settings {
                 "0.5",
                 Some(Decimal::ONE),
             )?,
+            sms_activate: sms_activate_providers(&get)?,
+            sms_activate_rate_limit: parse(
+                &get,
+                "SMSACTIVATE_RATE_LIMIT",
+                "20",
+                "requests per second",
+            )
+            .and_then(|r: u32| positive("SMSACTIVATE_RATE_LIMIT", r))?,
+            sandbox_providers: sandbox_providers(&get)?,
             sandbox_port: parse(&get, "SANDBOX_PORT", "0", "a port number")?,
             sandbox_auto_sms: parse_bool(&get, "SANDBOX_AUTO_SMS", true)?,
             site_addr: parse(
@@ -261,7 +281,8 @@ impl Settings {
             return Err(ConfigError {
                 variable: "SANDBOX_PUBLIC",
                 message: format!(
-                    "FIVESIM_API_KEY is unset, so this is sandbox mode, which is for trying the app \
+                    "no provider is configured (FIVESIM_API_KEY, SMSACTIVATE_PROVIDERS), so this is \
+                     sandbox mode, which is for trying the app \
                      on this machine; it would listen on {} (LEPTOS_SITE_ADDR), where others could \
                      reach it. Listen on 127.0.0.1, set a provider key, or set SANDBOX_PUBLIC=1 to \
                      serve the sandbox beyond this machine on purpose",
@@ -272,10 +293,117 @@ impl Settings {
         Ok(self)
     }
 
-    /// Sandbox mode: no real provider key, so the embedded emulators stand in for the providers.
+    /// Sandbox mode: no real provider is configured, so the embedded emulators stand in for
+    /// the providers.
     pub fn sandbox(&self) -> bool {
-        self.fivesim_api_key.is_none()
+        self.fivesim_api_key.is_none() && self.sms_activate.is_empty()
     }
+}
+
+/// One provider that speaks the SMS-Activate protocol.
+#[derive(Clone, Debug)]
+pub struct SmsActivateProvider {
+    pub name: String,
+    pub url: String,
+    pub api_key: SecretString,
+}
+
+/// An emulator sandbox mode can start.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SandboxProvider {
+    FiveSim,
+    SmsActivate,
+}
+
+impl SandboxProvider {
+    pub const ALL: [SandboxProvider; 2] = [SandboxProvider::FiveSim, SandboxProvider::SmsActivate];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            SandboxProvider::FiveSim => "5sim",
+            SandboxProvider::SmsActivate => "sms-activate",
+        }
+    }
+}
+
+fn sandbox_providers(
+    get: &impl Fn(&str) -> Option<String>,
+) -> Result<Vec<SandboxProvider>, ConfigError> {
+    let Some(raw) = get("SANDBOX_PROVIDERS") else {
+        return Ok(SandboxProvider::ALL.to_vec());
+    };
+    let mut chosen = Vec::new();
+    for name in raw.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        let provider = SandboxProvider::ALL
+            .into_iter()
+            .find(|p| p.name() == name)
+            .ok_or_else(|| ConfigError {
+                variable: "SANDBOX_PROVIDERS",
+                message: format!("unknown provider {name:?} (known: 5sim, sms-activate)"),
+            })?;
+        if !chosen.contains(&provider) {
+            chosen.push(provider);
+        }
+    }
+    if chosen.is_empty() {
+        return Err(ConfigError {
+            variable: "SANDBOX_PROVIDERS",
+            message: "names no provider (known: 5sim, sms-activate)".into(),
+        });
+    }
+    Ok(chosen)
+}
+
+fn sms_activate_providers(
+    get: &impl Fn(&str) -> Option<String>,
+) -> Result<Vec<SmsActivateProvider>, ConfigError> {
+    let bad = |message: String| ConfigError {
+        variable: "SMSACTIVATE_PROVIDERS",
+        message,
+    };
+    let mut providers: Vec<SmsActivateProvider> = Vec::new();
+    for entry in get("SMSACTIVATE_PROVIDERS")
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+    {
+        let (name, url) = entry
+            .split_once('=')
+            .ok_or_else(|| bad(format!("expected name=url, got {entry:?}")))?;
+        let name = name.trim().to_ascii_lowercase();
+        let url = url.trim();
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(bad(format!(
+                "a provider's name is letters, digits, - and _ (got {name:?})"
+            )));
+        }
+        if name == "5sim" || name == "textverified" || providers.iter().any(|p| p.name == name) {
+            return Err(bad(format!("the name {name:?} is taken")));
+        }
+        if !(url.starts_with("https://") || url.starts_with("http://")) {
+            return Err(bad(format!(
+                "{name}'s url must start with https:// (got {url:?})"
+            )));
+        }
+        let variable = format!(
+            "SMSACTIVATE_{}_API_KEY",
+            name.to_ascii_uppercase().replace('-', "_")
+        );
+        let api_key = get(&variable)
+            .filter(|k| !k.is_empty())
+            .ok_or_else(|| bad(format!("{name} has no key: set {variable}")))?;
+        providers.push(SmsActivateProvider {
+            name,
+            url: url.to_owned(),
+            api_key: SecretString::new(api_key),
+        });
+    }
+    Ok(providers)
 }
 
 fn parse<T: std::str::FromStr>(
@@ -429,6 +557,54 @@ mod tests {
                 .unwrap_err()
                 .variable,
             "PUBLIC_ORIGIN"
+        );
+    }
+
+    #[test]
+    fn sms_activate_providers_are_named_with_their_urls_and_keys() {
+        let s = settings(&[
+            (
+                "SMSACTIVATE_PROVIDERS",
+                "sms-activate=https://api.sms-activate.org/stubs/handler_api.php, Hero=https://hero.example/stubs/handler_api.php",
+            ),
+            ("SMSACTIVATE_SMS_ACTIVATE_API_KEY", "k1"),
+            ("SMSACTIVATE_HERO_API_KEY", "k2"),
+        ])
+        .unwrap();
+        assert!(!s.sandbox(), "a configured provider is not sandbox mode");
+        let names: Vec<&str> = s.sms_activate.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["sms-activate", "hero"]);
+        assert!(!format!("{s:?}").contains("k2"));
+        let missing =
+            settings(&[("SMSACTIVATE_PROVIDERS", "hero=https://h.example/x.php")]).unwrap_err();
+        assert_eq!(missing.variable, "SMSACTIVATE_PROVIDERS");
+        assert!(
+            missing.message.contains("SMSACTIVATE_HERO_API_KEY"),
+            "{missing}"
+        );
+        for bad in ["hero", "5sim=https://x", "a b=https://x", "hero=ftp://x"] {
+            let e = settings(&[
+                ("SMSACTIVATE_PROVIDERS", bad),
+                ("SMSACTIVATE_HERO_API_KEY", "k"),
+            ])
+            .unwrap_err();
+            assert_eq!(e.variable, "SMSACTIVATE_PROVIDERS", "{bad}");
+        }
+    }
+
+    #[test]
+    fn sandbox_mode_starts_every_emulator_unless_told_which() {
+        assert_eq!(
+            settings(&[]).unwrap().sandbox_providers,
+            SandboxProvider::ALL
+        );
+        let one = settings(&[("SANDBOX_PROVIDERS", "5sim")]).unwrap();
+        assert_eq!(one.sandbox_providers, [SandboxProvider::FiveSim]);
+        assert_eq!(
+            settings(&[("SANDBOX_PROVIDERS", "5sim,nope")])
+                .unwrap_err()
+                .variable,
+            "SANDBOX_PROVIDERS"
         );
     }
 }

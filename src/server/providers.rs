@@ -4,11 +4,13 @@
 pub mod five_sim;
 pub mod rate_limit;
 pub mod router;
+pub mod sms_activate;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use std::fmt;
+use std::future::Future;
 use std::time::Duration;
 
 /// How a provider lets a rented number be kept longer.
@@ -120,7 +122,7 @@ pub struct Country {
     pub dial_prefix: Option<String>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Category {
     Activation,
     Rental,
@@ -133,6 +135,17 @@ pub struct Offer {
     pub category: Category,
     /// For rentals: how many hours the product lasts.
     pub hours: Option<u32>,
+    pub price: Decimal,
+    pub stock: u64,
+    /// Every provider that sells it, in the order to buy from: those with numbers first,
+    /// cheapest first (filled in by the router; empty in one provider's own list).
+    pub sellers: Vec<Seller>,
+}
+
+/// One provider's price and stock for an offer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Seller {
+    pub provider: &'static str,
     pub price: Decimal,
     pub stock: u64,
 }
@@ -266,4 +279,45 @@ pub trait SmsProvider: Send + Sync + fmt::Debug {
         limit: u32,
         offset: u32,
     ) -> ProviderResult<OrderPage>;
+}
+
+/// Whether a failed call may be sent again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Retry {
+    /// A read: retried with backoff on rate limits, timeouts, 5xx and no answer.
+    Idempotent,
+    /// Changes state upstream (buy, cancel…): sent once.
+    Never,
+}
+
+const READ_ATTEMPTS: u32 = 3;
+
+/// Runs `call`, and runs it again (up to three times in all, with backoff) while it is a read
+/// that failed in a way that may pass.
+pub async fn retrying<T, F, Fut>(retry: Retry, mut call: F) -> ProviderResult<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = ProviderResult<T>>,
+{
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let result = call().await;
+        let passing = matches!(
+            &result,
+            Err(ProviderError::RateLimited | ProviderError::Timeout(_))
+                | Err(ProviderError::Upstream {
+                    status: 0 | 500..=599,
+                    ..
+                })
+        );
+        if retry == Retry::Never || !passing || attempt >= READ_ATTEMPTS {
+            return result;
+        }
+        let jitter =
+            Duration::from_millis(u64::from(chrono::Utc::now().timestamp_subsec_millis() % 50));
+        let backoff = Duration::from_millis(100 * 2u64.pow(attempt)) + jitter;
+        tracing::debug!(attempt, ?backoff, "retrying a read");
+        tokio::time::sleep(backoff).await;
+    }
 }

@@ -1,12 +1,14 @@
 //! Builds the application: database, state, router; binds the listener (port 0 works).
 
 use super::clock::Clock;
+use super::config::SandboxProvider;
 use super::config::{SecretString, Settings};
 use super::events::LocalHub;
 use super::http::origin::Origin;
 use super::http::{self, security};
 use super::providers::five_sim::{FiveSimClient, FiveSimSettings};
 use super::providers::router::ProviderRouter;
+use super::providers::sms_activate::{SmsActivateClient, SmsActivateSettings};
 use super::providers::SmsProvider;
 use super::services::catalog::CatalogCache;
 use super::services::passwords::PasswordPool;
@@ -15,7 +17,10 @@ use super::shell::shell;
 use super::state::AppState;
 use super::storage::Db;
 use crate::app::App;
+use crate::domain::CURRENCY;
 use crate::sandbox::five_sim::FiveSimEmulator;
+use crate::sandbox::sms_activate::SmsActivateEmulator;
+use crate::sandbox::Emulators;
 use crate::ui::components::FormNonce;
 use crate::ui::islands::{LiveCursor, RenderedAt};
 use anyhow::Context;
@@ -59,20 +64,13 @@ impl Application {
             }
         }
         let clock = Clock::default();
-        let (provider, sandbox) = if settings.sandbox() {
-            let (client, emulator) = start_sandbox(&settings, &clock).await?;
-            (client, Some(emulator))
+        let (providers, sandbox) = if settings.sandbox() {
+            let (providers, emulators) = start_sandbox(&settings, &clock).await?;
+            (providers, Some(emulators))
         } else {
-            let key = settings
-                .fivesim_api_key
-                .clone()
-                .expect("not sandbox mode, so a key is set");
-            (
-                five_sim_client(&settings, settings.fivesim_base_url.clone(), key)?,
-                None,
-            )
+            (configured_providers(&settings)?, None)
         };
-        let state = assemble(settings, clock, provider, sandbox).await?;
+        let state = assemble(settings, clock, providers, sandbox).await?;
         let router = router(state.clone());
         Ok(Application {
             listener,
@@ -143,22 +141,18 @@ pub async fn stop_signal() {
     }
 }
 
-/// The state for one-off commands (`user create`, `credit`): a migrated database, and a
-/// provider client that is never called (no emulator is started for them).
+/// The state for one-off commands (`user create`, `credit`): a migrated database, and the
+/// configured providers' clients, which are not called (no emulator is started for them).
 pub async fn offline_state(settings: Settings) -> anyhow::Result<AppState> {
-    let key = settings
-        .fivesim_api_key
-        .clone()
-        .unwrap_or_else(|| SecretString::new(String::new()));
-    let provider = five_sim_client(&settings, settings.fivesim_base_url.clone(), key)?;
-    assemble(settings, Clock::default(), provider, None).await
+    let providers = configured_providers(&settings)?;
+    assemble(settings, Clock::default(), providers, None).await
 }
 
 async fn assemble(
     settings: Settings,
     clock: Clock,
-    provider: Arc<dyn SmsProvider>,
-    sandbox: Option<FiveSimEmulator>,
+    providers: Vec<Arc<dyn SmsProvider>>,
+    sandbox: Option<Emulators>,
 ) -> anyhow::Result<AppState> {
     let db = Db::connect(&settings.database_url).await?;
     db.migrate().await?;
@@ -174,13 +168,35 @@ async fn assemble(
         db,
         settings: Arc::new(settings),
         clock,
-        router: Arc::new(ProviderRouter::new(vec![provider])),
+        router: Arc::new(ProviderRouter::new(providers)),
         sandbox,
         catalog: Arc::new(CatalogCache::default()),
         caches: Arc::default(),
         rental_publishing: Arc::default(),
         changes: TaskTracker::new(),
     })
+}
+
+/// The providers the configuration names: 5SIM when it has a key, then each SMS-Activate
+/// provider.
+fn configured_providers(settings: &Settings) -> anyhow::Result<Vec<Arc<dyn SmsProvider>>> {
+    let mut providers = Vec::new();
+    if let Some(key) = &settings.fivesim_api_key {
+        providers.push(five_sim_client(
+            settings,
+            settings.fivesim_base_url.clone(),
+            key.clone(),
+        )?);
+    }
+    for p in &settings.sms_activate {
+        providers.push(sms_activate_client(
+            settings,
+            &p.name,
+            p.url.clone(),
+            p.api_key.clone(),
+        )?);
+    }
+    Ok(providers)
 }
 
 fn five_sim_client(
@@ -191,29 +207,79 @@ fn five_sim_client(
     Ok(Arc::new(FiveSimClient::new(FiveSimSettings {
         base_url,
         api_key,
-        timeout: Duration::from_secs(u64::from(settings.fivesim_timeout_secs)),
+        timeout: provider_timeout(settings),
         rate_per_sec: settings.fivesim_rate_limit,
     })?))
 }
 
-/// Sandbox mode: the 5SIM emulator on its own loopback port, sharing the app's clock, and the
-/// real 5SIM client pointed at it over HTTP.
+fn sms_activate_client(
+    settings: &Settings,
+    name: &str,
+    url: String,
+    api_key: SecretString,
+) -> anyhow::Result<Arc<dyn SmsProvider>> {
+    Ok(Arc::new(SmsActivateClient::new(SmsActivateSettings {
+        name: name.to_owned(),
+        url,
+        api_key,
+        timeout: provider_timeout(settings),
+        rate_per_sec: settings.sms_activate_rate_limit,
+        currency: CURRENCY.to_owned(),
+    })?))
+}
+
+fn provider_timeout(settings: &Settings) -> Duration {
+    Duration::from_secs(u64::from(settings.fivesim_timeout_secs))
+}
+
+/// The name the sandbox's SMS-Activate emulator is bought from under.
+pub const SANDBOX_SMS_ACTIVATE: &str = "sms-activate";
+
+/// Sandbox mode: each emulator `SANDBOX_PROVIDERS` names on its own loopback port, sharing the
+/// app's clock, and the real clients pointed at them over HTTP.
 async fn start_sandbox(
     settings: &Settings,
     clock: &Clock,
-) -> anyhow::Result<(Arc<dyn SmsProvider>, FiveSimEmulator)> {
-    let key = random_token("sandbox_", 16);
-    let emulator = FiveSimEmulator::new(&key, clock.clone(), settings.sandbox_auto_sms)
-        .with_control_token(settings.sandbox_control_token.as_ref().map(|t| t.expose()));
-    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], settings.sandbox_port));
-    let base_url = crate::sandbox::five_sim::serve(emulator.clone(), addr)
-        .await
-        .with_context(|| format!("Failed to start the 5SIM emulator on {addr} (SANDBOX_PORT)"))?;
-    tracing::info!(%base_url, "sandbox mode: 5SIM emulator started");
-    Ok((
-        five_sim_client(settings, base_url, SecretString::new(key))?,
-        emulator,
-    ))
+) -> anyhow::Result<(Vec<Arc<dyn SmsProvider>>, Emulators)> {
+    let token = settings.sandbox_control_token.as_ref().map(|t| t.expose());
+    let mut providers = Vec::new();
+    let mut emulators = Emulators::default();
+    for provider in &settings.sandbox_providers {
+        let key = random_token("sandbox_", 16);
+        match provider {
+            SandboxProvider::FiveSim => {
+                let emulator = FiveSimEmulator::new(&key, clock.clone(), settings.sandbox_auto_sms)
+                    .with_control_token(token);
+                let addr = std::net::SocketAddr::from(([127, 0, 0, 1], settings.sandbox_port));
+                let base_url = crate::sandbox::five_sim::serve(emulator.clone(), addr)
+                    .await
+                    .with_context(|| {
+                        format!("Failed to start the 5SIM emulator on {addr} (SANDBOX_PORT)")
+                    })?;
+                tracing::info!(%base_url, "sandbox mode: 5SIM emulator started");
+                providers.push(five_sim_client(settings, base_url, SecretString::new(key))?);
+                emulators.five_sim = Some(emulator);
+            }
+            SandboxProvider::SmsActivate => {
+                let emulator =
+                    SmsActivateEmulator::new(&key, clock.clone(), settings.sandbox_auto_sms)
+                        .with_control_token(token);
+                let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+                let url = crate::sandbox::sms_activate::serve(emulator.clone(), addr)
+                    .await
+                    .context("Failed to start the SMS-Activate emulator")?;
+                tracing::info!(%url, "sandbox mode: SMS-Activate emulator started");
+                providers.push(sms_activate_client(
+                    settings,
+                    SANDBOX_SMS_ACTIVATE,
+                    url,
+                    SecretString::new(key),
+                )?);
+                emulators.sms_activate = Some(emulator);
+            }
+        }
+    }
+    Ok((providers, emulators))
 }
 
 fn leptos_options(settings: &Settings) -> LeptosOptions {
@@ -230,8 +296,8 @@ fn router(state: AppState) -> Router {
     let context_state = state.clone();
     let sandbox_routes = state
         .sandbox
-        .clone()
-        .map(|emulator| http::sandbox::router(&state, emulator))
+        .as_ref()
+        .map(|emulators| http::sandbox::router(&state, emulators))
         .unwrap_or_default();
     Router::new()
         .merge(http::api_router())

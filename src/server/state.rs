@@ -8,7 +8,7 @@ use super::providers::router::ProviderRouter;
 use super::services::catalog::CatalogCache;
 use super::services::passwords::PasswordPool;
 use super::storage::Db;
-use crate::sandbox::five_sim::FiveSimEmulator;
+use crate::sandbox::Emulators;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use std::sync::Arc;
@@ -20,11 +20,11 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub clock: Clock,
     pub leptos_options: LeptosOptions,
-    /// Every configured provider, in order of preference (5SIM alone for now; in sandbox mode
-    /// its client talks to the embedded emulator). Services know providers only through it.
+    /// Every configured provider (in sandbox mode, the real clients talking to the embedded
+    /// emulators). Services know providers only through it.
     pub router: Arc<ProviderRouter>,
-    /// The embedded emulator, in sandbox mode only.
-    pub sandbox: Option<FiveSimEmulator>,
+    /// The embedded emulators, in sandbox mode only.
+    pub sandbox: Option<Emulators>,
     pub catalog: Arc<CatalogCache>,
     /// Short-lived caches of the hottest reads, invalidated by every change.
     pub caches: Arc<Caches>,

@@ -280,9 +280,11 @@ async fn a_cancel_interrupted_before_the_refund_is_refunded_once() {
         )
         .await;
     world.reconcile().await;
-    // Restarted, the poller finds the order cancelled upstream and refunds it.
+    // Restarted, the poller finds the order cancelled upstream and refunds it. If the killed
+    // process had claimed the order for a poll at that moment, its claim holds until the lease
+    // ends (30 s, as for an instance that died mid-poll), so the wait covers the lease too.
     let server = world.start(None).await;
-    let deadline = Instant::now() + Duration::from_secs(20);
+    let deadline = Instant::now() + Duration::from_secs(30 + 20);
     loop {
         let now: Value = world
             .request(&server, Method::GET, &format!("/api/verifications/{id}"))
@@ -345,4 +347,39 @@ async fn an_order_no_local_record_knows_is_closed_upstream() {
     world.assert_invariants().await;
     let again = world.reconcile().await;
     assert_eq!(again["orphans_closed"], 0, "closed once: {again}");
+}
+
+#[tokio::test]
+async fn an_extension_interrupted_at_the_provider_is_not_charged() {
+    for failpoint in ["rental.extend.after_hold", "rental.extend.after_upstream"] {
+        let (world, _upstream) = World::new().await.with_sms_activate().await;
+        let server = world.start(Some(failpoint)).await;
+        let four_hours = json!({"service": "telegram", "country": "GB", "duration_hours": 4});
+        let (status, rental) = world.call(&server, RENT, four_hours, None).await;
+        assert_eq!(status, StatusCode::CREATED, "{rental}");
+        assert_eq!(
+            rental["provider"], "sa",
+            "a native extension is what is tested"
+        );
+        let paid = world.balance().await;
+        let ends: i64 = world
+            .scalar("select expires_at from rentals where user_id = $1")
+            .await;
+        let path = format!("/api/rentals/{}/extend", rental["id"]);
+        world
+            .crash_during(server, failpoint, &path, json!({"hours": 2}), "x-1")
+            .await;
+        let held: i64 = world
+            .scalar("select count(*) from purchase where user_id = $1 and kind = 'rental_extension' and state = 'held'")
+            .await;
+        assert_eq!(held, 1, "{failpoint}: the hold is open");
+        let repairs = world.reconcile().await;
+        assert_eq!(repairs["reversed"], 1, "{failpoint}: {repairs}");
+        assert_eq!(world.balance().await, paid, "{failpoint}: not charged");
+        let now_ends: i64 = world
+            .scalar("select expires_at from rentals where user_id = $1")
+            .await;
+        assert_eq!(now_ends, ends, "{failpoint}: not extended here");
+        world.assert_invariants().await;
+    }
 }

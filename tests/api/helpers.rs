@@ -60,6 +60,9 @@ pub async fn spawn_app_with(extra: &[(&'static str, String)]) -> TestApp {
         ("DATABASE_URL", database_url.clone()),
         ("LEPTOS_SITE_ADDR", "127.0.0.1:0".into()),
         ("SANDBOX_AUTO_SMS", "0".into()),
+        // The 5SIM emulator alone, unless a test asks for more: prices and stock are then
+        // the ones its control API sets.
+        ("SANDBOX_PROVIDERS", "5sim".into()),
     ]);
     env.extend(extra.iter().cloned());
     let settings = Settings::from_lookup(|k| env.get(k).cloned()).expect("test settings");

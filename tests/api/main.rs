@@ -24,7 +24,9 @@ mod presets;
 mod process;
 mod provider;
 mod rentals;
+mod router;
 mod security;
 #[cfg(feature = "failpoints")]
+mod sms_activate;
 mod soak;
 mod verifications;

@@ -4,6 +4,7 @@
 
 use crate::helpers::{test_database_url, PASSWORD};
 use namaskah::sandbox::five_sim::{serve, FiveSimEmulator, Kind, Status};
+use namaskah::sandbox::sms_activate::SmsActivateEmulator;
 use namaskah::server::clock::Clock;
 use namaskah::server::config::Settings;
 use namaskah::server::state::AppState;
@@ -30,6 +31,8 @@ pub struct World {
     pub user_id: i64,
     pub api_key: String,
     pub http: Client,
+    /// Settings naming more providers than 5SIM (`with_sms_activate`).
+    pub providers_env: Vec<(String, String)>,
 }
 
 /// A customer with `funds` in their wallet and an API key.
@@ -140,7 +143,23 @@ impl World {
                 .timeout(Duration::from_secs(30))
                 .build()
                 .unwrap(),
+            providers_env: Vec::new(),
         }
+    }
+
+    /// The world with an SMS-Activate emulator beside 5SIM's, named `sa` in the server's
+    /// settings (it alone rents numbers for 4 hours, and extends them natively).
+    pub async fn with_sms_activate(mut self) -> (World, SmsActivateEmulator) {
+        let emulator = SmsActivateEmulator::new(PROVIDER_KEY, self.upstream_clock.clone(), false);
+        let url =
+            namaskah::sandbox::sms_activate::serve(emulator.clone(), ([127, 0, 0, 1], 0).into())
+                .await
+                .expect("the emulator listens");
+        self.providers_env = vec![
+            ("SMSACTIVATE_PROVIDERS".into(), format!("sa={url}")),
+            ("SMSACTIVATE_SA_API_KEY".into(), PROVIDER_KEY.into()),
+        ];
+        (self, emulator)
     }
 
     /// Starts the server binary, with `failpoint` armed if given; returns once it answers.
@@ -165,6 +184,7 @@ impl World {
                 &self.base_url,
                 &[&[("LEPTOS_SITE_ADDR", addr.as_str())], extra].concat(),
             ))
+            .envs(self.providers_env.iter().cloned())
             .env_remove("FAILPOINTS")
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
@@ -278,6 +298,7 @@ impl World {
                 &self.base_url,
                 &[("RECONCILE_AFTER_SECS", "0")],
             ))
+            .envs(self.providers_env.iter().cloned())
             .env_remove("FAILPOINTS");
         // Waited for off the test's runtime thread: the emulator it talks to runs there.
         let out = tokio::task::spawn_blocking(move || cmd.output())

@@ -284,9 +284,12 @@ async fn inject_faults(live: Arc<Live>) {
             }
             f
         };
+        live.world
+            .upstream
+            .traffic
+            .add_fault(serde_json::from_value(fault).unwrap());
         {
             let mut upstream = live.world.upstream.lock();
-            upstream.faults.push(serde_json::from_value(fault).unwrap());
             // Every cancel costs the emulated account rating (open orders allowed), as at
             // 5SIM; the operators of a real account keep it up, so does the soak.
             upstream.rating = rust_decimal::Decimal::from(96);
@@ -347,7 +350,7 @@ async fn chaos_soak_loses_and_mints_no_money() {
     server.child.kill().expect("SIGKILL");
     server.child.wait().expect("reaped");
     live.tally.read_log(&server);
-    live.world.upstream.lock().faults.clear();
+    live.world.upstream.traffic.clear_faults();
     let last = live.world.reconcile().await;
     let audit = live.world.audit().await;
 

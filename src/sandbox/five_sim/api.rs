@@ -1,6 +1,7 @@
 //! 5SIM's HTTP API (`/v1/...`) over the emulator's state.
 
-use super::{catalog, control, EmResult, FiveSimEmulator, Kind, Refusal};
+use super::{catalog, EmResult, FiveSimEmulator, Kind, Refusal};
+use crate::sandbox::traffic;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, StatusCode};
 use axum::middleware::Next;
@@ -43,8 +44,8 @@ pub fn router(em: FiveSimEmulator) -> Router {
         // 5SIM answers a path that matches no route with a redirect to its 404 page.
         .fallback(|| async { (StatusCode::FOUND, [(header::LOCATION, "/404.html")]) })
         .layer(axum::middleware::from_fn_with_state(
-            em.clone(),
-            control::faults_and_log,
+            em.traffic.clone(),
+            traffic::faults_and_log,
         ))
         .with_state(em)
 }

@@ -1,145 +1,26 @@
 //! The emulator's control API (`/control/...`) for tests and demos: deliver SMS, set stock and
-//! balance, inject faults, read the request log, move the clock. Also the automatic SMS that
-//! make sandbox mode feel alive.
+//! balance; inject faults, read the request log and move the clock (`traffic`). Also the
+//! automatic SMS that make sandbox mode feel alive.
 
 use super::{catalog, FiveSimEmulator};
-use axum::extract::{Request, State};
-use axum::http::{header, StatusCode};
-use axum::middleware::Next;
+use crate::sandbox::traffic::{self, bad};
+use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::post;
 use axum::{Json, Router};
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde::Deserialize;
+use serde_json::json;
 use std::time::Duration;
-
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FaultKind {
-    /// Answer with `status` (default 500).
-    Status,
-    /// Answer normally, `latency_ms` late.
-    Latency,
-    /// Never answer in time (the client's timeout fires).
-    Timeout,
-    /// Answer `no free phones` with `status` (default 200, as 5SIM's docs show for buys).
-    NoFreePhones,
-    /// Answer 429, as 5SIM does past 100 requests/s per key.
-    RateLimit,
-    /// Answer 200 with a body that is not JSON.
-    Garbage,
-}
-
-#[derive(Clone, Debug, Deserialize, Serialize)]
-pub struct Fault {
-    pub kind: FaultKind,
-    pub status: Option<u16>,
-    pub latency_ms: Option<u64>,
-    /// How many matching requests it affects (default 1).
-    pub count: Option<u32>,
-    /// Only requests whose path (under `/v1`) starts with this, e.g. `/user/buy`.
-    pub path_prefix: Option<String>,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct LoggedRequest {
-    pub id: u64,
-    pub at: String,
-    pub method: String,
-    pub path: String,
-    pub query: String,
-    /// `None` while the request is still being answered (or never was: an injected timeout).
-    pub status: Option<u16>,
-}
-
-/// Applies injected faults to matching requests and logs every request.
-pub async fn faults_and_log(
-    State(em): State<FiveSimEmulator>,
-    req: Request,
-    next: Next,
-) -> Response {
-    let path = req.uri().path().to_owned();
-    let (id, fault) = {
-        let mut s = em.lock();
-        let id = s.requests.back().map_or(1, |r| r.id + 1);
-        if s.requests.len() >= super::REQUEST_LOG_CAP {
-            s.requests.pop_front();
-        }
-        s.requests.push_back(LoggedRequest {
-            id,
-            at: super::time(em.now_ms()),
-            method: req.method().to_string(),
-            path: path.clone(),
-            query: req.uri().query().unwrap_or_default().to_owned(),
-            status: None,
-        });
-        let hit = s
-            .faults
-            .iter()
-            .position(|f| f.path_prefix.as_deref().is_none_or(|p| path.starts_with(p)));
-        let fault = hit.map(|i| {
-            let f = s.faults[i].clone();
-            let left = f.count.unwrap_or(1).saturating_sub(1);
-            if left == 0 {
-                s.faults.remove(i);
-            } else {
-                s.faults[i].count = Some(left);
-            }
-            f
-        });
-        (id, fault)
-    };
-    let response = match fault.as_ref().map(|f| (&f.kind, f)) {
-        None => next.run(req).await,
-        Some((FaultKind::Latency, f)) => {
-            tokio::time::sleep(Duration::from_millis(f.latency_ms.unwrap_or(1_000))).await;
-            next.run(req).await
-        }
-        Some((FaultKind::Timeout, _)) => {
-            tokio::time::sleep(Duration::from_secs(120)).await;
-            StatusCode::GATEWAY_TIMEOUT.into_response()
-        }
-        Some((FaultKind::Status, f)) => {
-            let status = StatusCode::from_u16(f.status.unwrap_or(500))
-                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            (status, "internal server error").into_response()
-        }
-        Some((FaultKind::NoFreePhones, f)) => {
-            let status = StatusCode::from_u16(f.status.unwrap_or(200)).unwrap_or(StatusCode::OK);
-            (status, "no free phones").into_response()
-        }
-        Some((FaultKind::RateLimit, _)) => StatusCode::TOO_MANY_REQUESTS.into_response(),
-        Some((FaultKind::Garbage, _)) => (
-            StatusCode::OK,
-            [(header::CONTENT_TYPE, "text/html")],
-            "<html>502 Bad Gateway</html>",
-        )
-            .into_response(),
-    };
-    if let Some(logged) = em.lock().requests.iter_mut().rev().find(|r| r.id == id) {
-        logged.status = Some(response.status().as_u16());
-    }
-    response
-}
 
 pub fn router<S: Clone + Send + Sync + 'static>(em: FiveSimEmulator) -> Router<S> {
     Router::new()
         .route("/sms", post(deliver_sms))
         .route("/stock", post(set_stock))
         .route("/balance", post(set_balance))
-        .route("/faults", post(add_fault).delete(clear_faults))
-        .route("/requests", get(requests).delete(clear_requests))
-        .route("/clock", post(advance_clock))
-        .with_state(em)
-}
-
-fn bad(message: impl Into<String>) -> Response {
-    (
-        StatusCode::UNPROCESSABLE_ENTITY,
-        Json(json!({"error": {"code": "validation_failed", "message": message.into()}})),
-    )
-        .into_response()
+        .with_state(em.clone())
+        .merge(traffic::router(em.traffic))
 }
 
 #[derive(Deserialize)]
@@ -207,39 +88,6 @@ async fn set_balance(State(em): State<FiveSimEmulator>, Json(b): Json<BalanceBod
     }
     Json(json!({"balance": super::money(s.balance), "rating": super::money(s.rating)}))
         .into_response()
-}
-
-async fn add_fault(State(em): State<FiveSimEmulator>, Json(f): Json<Fault>) -> Response {
-    em.lock().faults.push(f);
-    StatusCode::CREATED.into_response()
-}
-
-async fn clear_faults(State(em): State<FiveSimEmulator>) -> StatusCode {
-    em.lock().faults.clear();
-    StatusCode::NO_CONTENT
-}
-
-async fn requests(State(em): State<FiveSimEmulator>) -> Json<Value> {
-    let s = em.lock();
-    Json(json!({"requests": s.requests}))
-}
-
-async fn clear_requests(State(em): State<FiveSimEmulator>) -> StatusCode {
-    em.lock().requests.clear();
-    StatusCode::NO_CONTENT
-}
-
-#[derive(Deserialize)]
-pub struct ClockBody {
-    pub advance_seconds: i64,
-}
-
-async fn advance_clock(State(em): State<FiveSimEmulator>, Json(b): Json<ClockBody>) -> Response {
-    if b.advance_seconds < 0 {
-        return bad("advance_seconds cannot be negative");
-    }
-    em.clock.advance_ms(b.advance_seconds * 1000);
-    Json(json!({"now": super::time(em.now_ms())})).into_response()
 }
 
 /// In sandbox mode: a plausible verification SMS a few seconds after each activation.

@@ -1,9 +1,9 @@
-//! Sandbox mode only: the emulator's control API on the app's own port, and the clock.
+//! Sandbox mode only: the emulators' control APIs on the app's own port, and the clock.
 
 use super::error::ApiResult;
 use super::extract::ApiJson;
-use crate::sandbox::five_sim::{control, FiveSimEmulator, CONTROL_PATH};
-use crate::sandbox::guard;
+use crate::sandbox::Emulators;
+use crate::sandbox::{guard, traffic};
 use crate::server::state::AppState;
 use crate::server::ServerError;
 use axum::extract::State;
@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 /// The routes that exist only in sandbox mode, for callers the guard trusts
 /// (`SANDBOX_CONTROL_TOKEN`, or this machine).
-pub fn router(state: &AppState, emulator: FiveSimEmulator) -> Router<AppState> {
+pub fn router(state: &AppState, emulators: &Emulators) -> Router<AppState> {
     let token = guard::ControlToken(
         state
             .settings
@@ -23,7 +23,7 @@ pub fn router(state: &AppState, emulator: FiveSimEmulator) -> Router<AppState> {
             .map(|t| Arc::from(t.expose())),
     );
     Router::new()
-        .nest(CONTROL_PATH, control::router(emulator))
+        .merge(emulators.control_routes())
         .route("/sandbox/control/clock", post(advance_clock))
         .route(
             "/sandbox/control/streams/disconnect",
@@ -39,7 +39,7 @@ pub fn router(state: &AppState, emulator: FiveSimEmulator) -> Router<AppState> {
 /// then due, so expiry and timeouts can be shown and tested without waiting.
 async fn advance_clock(
     State(state): State<AppState>,
-    ApiJson(body): ApiJson<control::ClockBody>,
+    ApiJson(body): ApiJson<traffic::ClockBody>,
 ) -> ApiResult<Json<Value>> {
     if !(0..=366 * 86_400).contains(&body.advance_seconds) {
         return Err(ServerError::validation(

@@ -6,10 +6,11 @@ mod errors;
 mod wire;
 
 use super::rate_limit::RateLimiter;
+use super::retrying;
 use super::{
     BuyActivation, BuyRental, Capabilities, Category, Country, Delivery, Extension, Offer,
     OperatorPrice, OrderPage, ProviderBalance, ProviderError, ProviderOrder, ProviderResult,
-    ProviderSms, SmsProvider,
+    ProviderSms, Retry, SmsProvider,
 };
 use crate::server::config::SecretString;
 use async_trait::async_trait;
@@ -26,7 +27,6 @@ pub const DEFAULT_RATE_PER_SEC: u32 = 50;
 /// 5SIM calls its balance a number; the currency is the account's, USD for ours.
 pub const CURRENCY: &str = "USD";
 const COUNTRY_CACHE_TTL: Duration = Duration::from_secs(600);
-const READ_ATTEMPTS: u32 = 3;
 
 /// 5SIM's hosting products, by the hours they last.
 pub const HOSTING_PRODUCTS: [(u32, &str); 4] = [
@@ -58,15 +58,6 @@ pub struct FiveSimClient {
     limiter: RateLimiter,
     capabilities: Capabilities,
     countries: RwLock<Option<(Instant, Vec<Country>)>>,
-}
-
-/// Whether a failed call may be sent again.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Retry {
-    /// A read: retried with backoff on rate limits, timeouts and 5xx.
-    Idempotent,
-    /// Changes state upstream (buy, cancel…): sent once.
-    Never,
 }
 
 impl FiveSimClient {
@@ -101,25 +92,7 @@ impl FiveSimClient {
         query: &[(&str, String)],
         retry: Retry,
     ) -> ProviderResult<T> {
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let result = self.get_once(path, query).await;
-            let retryable = matches!(
-                &result,
-                Err(ProviderError::RateLimited | ProviderError::Timeout(_))
-                    | Err(ProviderError::Upstream {
-                        status: 0 | 500..=599,
-                        ..
-                    })
-            );
-            if retry == Retry::Never || !retryable || attempt >= READ_ATTEMPTS {
-                return result;
-            }
-            let backoff = Duration::from_millis(100 * 2u64.pow(attempt)) + jitter();
-            tracing::debug!(provider = NAME, path, attempt, ?backoff, "retrying a read");
-            tokio::time::sleep(backoff).await;
-        }
+        retrying(retry, || self.get_once(path, query)).await
     }
 
     #[tracing::instrument(name = "5sim", skip(self, query), fields(path = path))]
@@ -246,10 +219,6 @@ fn segment(s: &str) -> ProviderResult<String> {
 
 fn snippet(body: &str) -> String {
     body.trim().chars().take(200).collect()
-}
-
-fn jitter() -> Duration {
-    Duration::from_millis(u64::from(Utc::now().timestamp_subsec_millis() % 50))
 }
 
 #[async_trait]

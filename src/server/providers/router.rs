@@ -1,13 +1,17 @@
-//! The provider router: every provider services buy from, in order of preference. A purchase
-//! goes to the first that can serve it and moves on when an error says another provider might
-//! (no numbers, a fault); an error that would repeat anywhere (a bad request) stops it. Later
-//! calls on an order go to the provider that sold it. The catalogue is what the providers sell
-//! together: each offer at the lowest price any of them asks with numbers in stock.
+//! The provider router: every provider services buy from. The catalogue is what the providers
+//! sell together: each offer once, at the lowest price any of them asks with numbers in stock,
+//! with every provider that sells it (its sellers) in the order to buy from: those with numbers
+//! first, cheapest first. A purchase goes to the offer's sellers in that order, never to one
+//! that asks more than the customer pays (a quote is honoured, never sold at a loss), and moves
+//! on when an error says another provider might serve (no numbers, a fault); an error that
+//! would repeat anywhere (a bad request) stops it. Later calls on an order go to the provider
+//! that sold it.
 
 use super::{
-    BuyActivation, BuyRental, Capabilities, Category, Country, Offer, ProviderError, ProviderOrder,
-    ProviderResult, SmsProvider,
+    BuyActivation, BuyRental, Category, Country, Offer, ProviderError, ProviderOrder,
+    ProviderResult, Seller, SmsProvider,
 };
+use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::Arc;
@@ -22,7 +26,7 @@ impl ProviderRouter {
         ProviderRouter { providers }
     }
 
-    /// Every provider, in order of preference.
+    /// Every provider, in the order they are configured.
     pub fn all(&self) -> &[Arc<dyn SmsProvider>] {
         &self.providers
     }
@@ -37,37 +41,54 @@ impl ProviderRouter {
             ))
     }
 
-    /// Buys an activation from the first provider that has one.
+    /// Buys an activation from the offer's sellers, cheapest first, each asked to charge no
+    /// more than its own quoted price and none asking more than `ceiling`.
     pub async fn buy_activation(
         &self,
         req: &BuyActivation,
+        sellers: &[Seller],
+        ceiling: Decimal,
     ) -> ProviderResult<(&Arc<dyn SmsProvider>, ProviderOrder)> {
-        self.first(|c| c.activation, |p| p.buy_activation(req))
-            .await
+        self.first(sellers, ceiling, |provider, seller| {
+            let mut req = req.clone();
+            if req.operator.is_none() {
+                req.max_price = Some(seller.price);
+            }
+            async move { provider.buy_activation(&req).await }
+        })
+        .await
     }
 
-    /// Rents a number from the first provider that rents numbers and has one.
+    /// Rents a number from the offer's sellers, cheapest first, none asking more than
+    /// `ceiling`.
     pub async fn buy_rental(
         &self,
         req: &BuyRental,
+        sellers: &[Seller],
+        ceiling: Decimal,
     ) -> ProviderResult<(&Arc<dyn SmsProvider>, ProviderOrder)> {
-        self.first(|c| !c.rental_hours.is_empty(), |p| p.buy_rental(req))
+        self.first(sellers, ceiling, |provider, _| provider.buy_rental(req))
             .await
     }
 
-    /// `buy` from each provider whose capabilities `can` serve, in order, until one sells.
+    /// `buy` from each seller in turn (those still configured, at `ceiling` or under) until one
+    /// sells.
     async fn first<'a, F, Fut>(
         &'a self,
-        can: fn(&Capabilities) -> bool,
+        sellers: &[Seller],
+        ceiling: Decimal,
         buy: F,
     ) -> ProviderResult<(&'a Arc<dyn SmsProvider>, ProviderOrder)>
     where
-        F: Fn(&'a Arc<dyn SmsProvider>) -> Fut,
+        F: Fn(&'a Arc<dyn SmsProvider>, &Seller) -> Fut,
         Fut: Future<Output = ProviderResult<ProviderOrder>>,
     {
         let mut last = ProviderError::NoNumbers;
-        for provider in self.providers.iter().filter(|p| can(p.capabilities())) {
-            match buy(provider).await {
+        for seller in sellers.iter().filter(|s| s.price <= ceiling) {
+            let Ok(provider) = self.get(seller.provider) else {
+                continue;
+            };
+            match buy(provider, seller).await {
                 Ok(order) => return Ok((provider, order)),
                 Err(e) if e.fails_over() => {
                     tracing::warn!(provider = provider.name(), error = %e, "purchase failed; trying the next provider");
@@ -97,7 +118,9 @@ impl ProviderRouter {
         country: &str,
         operator: Option<&str>,
     ) -> ProviderResult<Vec<Offer>> {
-        let lists = self.ask_each(|p| p.offers(country, operator)).await?;
+        let lists = self
+            .ask_each(|p| async move { Ok((p.name(), p.offers(country, operator).await?)) })
+            .await?;
         Ok(cheapest_offers(lists))
     }
 
@@ -127,34 +150,53 @@ impl ProviderRouter {
     }
 }
 
-/// One offer per (category, product, length): the cheapest with numbers in stock, or the
-/// cheapest of all where none has any.
-fn cheapest_offers(lists: Vec<Vec<Offer>>) -> Vec<Offer> {
-    let mut best: BTreeMap<(u8, String, Option<u32>), Offer> = BTreeMap::new();
-    for offer in lists.into_iter().flatten() {
-        let category = match offer.category {
-            Category::Activation => 0,
-            Category::Rental => 1,
+/// One offer per activation service or rental length: the cheapest with numbers in stock (the
+/// cheapest of all where none has any), with every seller, in the order to buy from.
+fn cheapest_offers(lists: Vec<(&'static str, Vec<Offer>)>) -> Vec<Offer> {
+    // Rentals are one product per length, whatever each provider calls it.
+    let key = |o: &Offer| {
+        let product = match o.category {
+            Category::Activation => o.product.clone(),
+            Category::Rental => String::new(),
         };
-        let key = (category, offer.product.clone(), offer.hours);
-        let better = |held: &Offer| {
-            (offer.stock > 0, std::cmp::Reverse(offer.price))
-                > (held.stock > 0, std::cmp::Reverse(held.price))
-        };
-        match best.get(&key) {
-            Some(held) if !better(held) => {}
-            _ => {
-                best.insert(key, offer);
+        (o.category, product, o.hours)
+    };
+    let order = |price: Decimal, stock: u64| (stock == 0, price);
+    let mut best: BTreeMap<(Category, String, Option<u32>), Offer> = BTreeMap::new();
+    for (provider, list) in lists {
+        for mut offer in list {
+            let seller = Seller {
+                provider,
+                price: offer.price,
+                stock: offer.stock,
+            };
+            match best.get_mut(&key(&offer)) {
+                Some(held) => {
+                    if order(offer.price, offer.stock) < order(held.price, held.stock) {
+                        held.product = offer.product;
+                        held.price = offer.price;
+                        held.stock = offer.stock;
+                    }
+                    held.sellers.push(seller);
+                }
+                None => {
+                    offer.sellers = vec![seller];
+                    best.insert(key(&offer), offer);
+                }
             }
         }
     }
-    best.into_values().collect()
+    best.into_values()
+        .map(|mut offer| {
+            offer.sellers.sort_by_key(|s| order(s.price, s.stock));
+            offer
+        })
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rust_decimal::Decimal;
 
     fn offer(product: &str, price: i64, stock: u64) -> Offer {
         Offer {
@@ -163,20 +205,32 @@ mod tests {
             hours: None,
             price: Decimal::new(price, 2),
             stock,
+            sellers: Vec::new(),
         }
     }
 
     #[test]
     fn each_offer_once_at_the_cheapest_price_in_stock() {
         let merged = cheapest_offers(vec![
-            vec![offer("telegram", 30, 5), offer("whatsapp", 50, 0)],
-            vec![
-                offer("telegram", 20, 0),
-                offer("whatsapp", 60, 0),
-                offer("viber", 10, 1),
-            ],
-            vec![offer("telegram", 25, 2)],
+            (
+                "a",
+                vec![offer("telegram", 30, 5), offer("whatsapp", 50, 0)],
+            ),
+            (
+                "b",
+                vec![
+                    offer("telegram", 20, 0),
+                    offer("whatsapp", 60, 0),
+                    offer("viber", 10, 1),
+                ],
+            ),
+            ("c", vec![offer("telegram", 25, 2)]),
         ]);
+        let sellers: Vec<Vec<&str>> = merged
+            .iter()
+            .map(|o| o.sellers.iter().map(|s| s.provider).collect())
+            .collect();
+        assert_eq!(sellers, [vec!["c", "a", "b"], vec!["b"], vec!["a", "b"]]);
         let got: Vec<(String, Decimal, u64)> = merged
             .into_iter()
             .map(|o| (o.product, o.price, o.stock))

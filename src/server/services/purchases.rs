@@ -22,6 +22,8 @@ use sqlx::AnyConnection;
 pub enum Kind {
     Rental,
     Verification,
+    /// More time on a rented number, through the provider's own extension call.
+    RentalExtension,
 }
 
 impl Kind {
@@ -29,15 +31,14 @@ impl Kind {
         match self {
             Kind::Rental => "rental",
             Kind::Verification => "verification",
+            Kind::RentalExtension => "rental_extension",
         }
     }
 
     pub fn parse(s: &str) -> Option<Kind> {
-        match s {
-            "rental" => Some(Kind::Rental),
-            "verification" => Some(Kind::Verification),
-            _ => None,
-        }
+        [Kind::Rental, Kind::Verification, Kind::RentalExtension]
+            .into_iter()
+            .find(|k| k.as_str() == s)
     }
 }
 
@@ -180,8 +181,7 @@ impl Purchase {
     ) -> Result<bool, ServerError> {
         let outcome = Outcome::Recorded {
             record_id: record.record_id,
-            provider: record.provider,
-            order_id: record.order_id,
+            order: record.order,
         };
         if !store::settle(&mut *conn, self.id, outcome, now).await? {
             return Ok(false);
@@ -202,7 +202,7 @@ impl Purchase {
     /// Nothing happens if it was settled meanwhile. True if this call gave it back.
     pub async fn give_back(&self, state: &AppState, why: &str) -> Result<bool, ServerError> {
         let reference = format!("{}-reversal:{}", self.kind.as_str(), self.token);
-        let mut what = self.kind.as_str().to_owned();
+        let mut what = self.kind.as_str().replace('_', " ");
         if let Some(first) = what.get_mut(0..1) {
             first.make_ascii_uppercase();
         }
@@ -237,9 +237,9 @@ impl Purchase {
     }
 }
 
-/// What a purchase became.
+/// What a purchase became: the rental or verification `record_id`, and the provider and
+/// order it bought (none for an extension: the order is the rental's own).
 pub struct Recorded<'a> {
     pub record_id: i64,
-    pub provider: &'a str,
-    pub order_id: &'a str,
+    pub order: Option<(&'a str, &'a str)>,
 }

@@ -143,7 +143,7 @@ fn sold_at(order: &ProviderOrder) -> Option<i64> {
 
 fn category_of(kind: Kind) -> Category {
     match kind {
-        Kind::Rental => Category::Rental,
+        Kind::Rental | Kind::RentalExtension => Category::Rental,
         Kind::Verification => Category::Activation,
     }
 }
@@ -156,6 +156,23 @@ async fn settle_purchase(
     repairs: &mut Repairs,
 ) -> Result<(), ServerError> {
     let purchase = Purchase::from_row(row)?;
+    if purchase.kind == Kind::RentalExtension {
+        // Not every provider says when an order ends, so whether the extension happened
+        // upstream cannot always be told: the rental was not extended here, and the customer
+        // is not charged for it (an extension the provider made is our cost).
+        if purchase
+            .give_back(state, "the extension was interrupted")
+            .await?
+        {
+            tracing::warn!(
+                purchase_id = row.purchase_id,
+                user_id = row.user_id,
+                "reconciliation gave back the hold of an interrupted extension"
+            );
+            repairs.reversed += 1;
+        }
+        return Ok(());
+    }
     let found = match (&row.provider, &row.provider_order_id) {
         (Some(name), Some(order_id)) => {
             let provider = state.router.get(name)?.clone();
@@ -208,6 +225,8 @@ async fn settle_purchase(
                 .await?
                 .is_some()
         }
+        // Given back above.
+        Kind::RentalExtension => false,
     };
     if adopted {
         tracing::warn!(

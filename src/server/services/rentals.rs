@@ -22,7 +22,9 @@ use crate::server::clock::from_ms;
 use crate::server::events::{Event, EventKind};
 use crate::server::failpoints::failpoint;
 use crate::server::providers::{
-    BuyRental, Category, Extension, ProviderError, ProviderOrder, SmsProvider,
+    BuyRental, Category,
+    Extension::{Native, WithinHeldOrder},
+    ProviderError, ProviderOrder, Seller, SmsProvider,
 };
 use crate::server::state::AppState;
 use crate::server::storage::rentals::{self as store, NewRentalRow, RentalRow};
@@ -154,13 +156,14 @@ pub(super) fn rental_event(user_id: i64, kind: EventKind, rental: &RentalView) -
     }
 }
 
-/// The upstream product that covers `hours` in `country`, and the lengths on sale there.
+/// The upstream product that covers `hours` in `country`, and who sells it (see
+/// `providers::router`).
 async fn covering_product(
     state: &AppState,
     country: &str,
     operator: Option<&str>,
     hours: u32,
-) -> Result<UpstreamProduct, ServerError> {
+) -> Result<(UpstreamProduct, Vec<Seller>), ServerError> {
     let offers = catalog::provider_offers(state, country, operator)
         .await
         .map_err(|e| match e {
@@ -183,7 +186,7 @@ async fn covering_product(
     if products.is_empty() {
         return Err(ProviderError::NoNumbers.into());
     }
-    rental::covering(&products, hours).ok_or_else(|| {
+    let product = rental::covering(&products, hours).ok_or_else(|| {
         let lengths: Vec<String> = products.iter().map(|p| p.hours.to_string()).collect();
         ServerError::validation(
             "duration_hours",
@@ -193,7 +196,13 @@ async fn covering_product(
                 lengths.join(", ")
             ),
         )
-    })
+    })?;
+    let sellers = offers
+        .iter()
+        .find(|o| o.category == Category::Rental && o.hours == Some(product.hours))
+        .map(|o| o.sellers.clone())
+        .unwrap_or_default();
+    Ok((product, sellers))
 }
 
 /// What a rental purchase asked for: enough to record the rental from the order the provider
@@ -248,7 +257,7 @@ async fn create_now(
             "must be at least 1",
         ));
     }
-    let product = covering_product(state, &country, operator.as_deref(), hours).await?;
+    let (product, sellers) = covering_product(state, &country, operator.as_deref(), hours).await?;
     let quote = rental::quote(hours, product, state.settings.rental_rates());
     let ask = RentalAsk {
         service,
@@ -270,11 +279,15 @@ async fn create_now(
 
     let bought = state
         .router
-        .buy_rental(&BuyRental {
-            country: ask.country.clone(),
-            operator: ask.operator.clone(),
-            hours: ask.product_hours,
-        })
+        .buy_rental(
+            &BuyRental {
+                country: ask.country.clone(),
+                operator: ask.operator.clone(),
+                hours: ask.product_hours,
+            },
+            &sellers,
+            quote.price.decimal(),
+        )
         .await;
     let (provider, order) = match bought {
         Ok(bought) => bought,
@@ -380,8 +393,7 @@ pub async fn record(
     )?;
     let recorded = Recorded {
         record_id: id,
-        provider,
-        order_id: &order.id,
+        order: Some((provider, &order.id)),
     };
     if !purchase.record_in(&mut tx, now, recorded, &rental).await? {
         return Ok(None);
@@ -566,19 +578,7 @@ pub(super) async fn extend_row(
     let now = state.clock.now_ms();
     refuse_unless_active(&row, now, "extended")?;
     let new_expires = row.expires_at + i64::from(hours) * MS_PER_HOUR;
-    let provider = state.router.get(&row.provider)?;
-    if provider.capabilities().extension == Extension::WithinHeldOrder
-        && new_expires > row.upstream_expires_at
-    {
-        let room = ((row.upstream_expires_at - row.expires_at).max(0) / MS_PER_HOUR) as u64;
-        return Err(ServerError::Conflict {
-            message: format!(
-                "this number can be kept until {} at most ({room} more whole hours); the provider cannot extend it further",
-                from_ms(row.upstream_expires_at).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-            ),
-            field: Some("hours"),
-        });
-    }
+    let provider = state.router.get(&row.provider)?.clone();
     let price = rental::extension_price(
         hours,
         hourly(&row)?,
@@ -586,46 +586,78 @@ pub(super) async fn extend_row(
         Decimal::ZERO,
     );
     let note = format!("{what} of rental #{} by {hours} h", row.id);
+    let change = Extra {
+        hours,
+        price,
+        note: &note,
+        new_expires,
+    };
+    match provider.capabilities().extension {
+        Native => extend_upstream(state, row, &provider, change).await,
+        WithinHeldOrder if new_expires > row.upstream_expires_at => {
+            let room = ((row.upstream_expires_at - row.expires_at).max(0) / MS_PER_HOUR) as u64;
+            Err(ServerError::Conflict {
+                message: format!(
+                    "this number can be kept until {} at most ({room} more whole hours); the provider cannot extend it further",
+                    from_ms(row.upstream_expires_at)
+                        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                ),
+                field: Some("hours"),
+            })
+        }
+        WithinHeldOrder => extend_within(state, row, change).await,
+    }
+}
+
+/// One extension being made.
+struct Extra<'a> {
+    hours: u32,
+    price: Money,
+    note: &'a str,
+    new_expires: i64,
+}
+
+/// Within the order already held upstream: the charge and the new end in one transaction.
+async fn extend_within(
+    state: &AppState,
+    row: RentalRow,
+    change: Extra<'_>,
+) -> Result<(RentalView, Money), ServerError> {
+    let now = state.clock.now_ms();
     let mut tx = state.db.begin_write().await?;
-    let hours_i32 = i32::try_from(hours).unwrap_or(i32::MAX);
     if !store::extend(
         &mut tx,
         row.id,
         row.expires_at,
-        new_expires,
-        hours_i32,
-        price.units(),
+        change.new_expires,
+        None,
+        i32::try_from(change.hours).unwrap_or(i32::MAX),
+        change.price.units(),
         now,
     )
     .await?
     {
-        return Err(ServerError::conflict(
-            "this rental changed meanwhile; look at it again and retry",
-        ));
+        return Err(changed_meanwhile());
     }
     let balance = billing::post(
         &mut tx,
         now,
         Posting {
             user_id: row.user_id,
-            amount: Money::from_units(-price.units()),
+            amount: Money::from_units(-change.price.units()),
             kind: "rental_extension",
             reference: None,
-            note: &note,
+            note: change.note,
         },
     )
     .await?;
-    if provider.capabilities().extension == Extension::Native {
-        // Ask the provider while the charge is still uncommitted: a refusal rolls it back.
-        provider.extend(&row.provider_order_id, hours).await?;
-    }
     let balance_changed = purchases::balance_event(row.user_id, balance)
         .stage(&mut tx, now)
         .await?;
     let rental = view_at(state, found(store::find(&mut *tx, row.id).await?)?, now)?;
     let extended = Extended {
         rental,
-        charged: price,
+        charged: change.price,
     };
     idempotency::save_in(&mut tx, &extended).await?;
     tx.commit().await?;
@@ -633,7 +665,101 @@ pub(super) async fn extend_row(
     // Committed: the change stands even if its event cannot go out (logged).
     let _ = publish_rental(state, row.id, row.user_id).await;
     state.events.deliver(balance_changed);
-    Ok((extended.rental, price))
+    Ok((extended.rental, change.price))
+}
+
+/// What an extension through the provider asked for (kept with its hold).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ExtensionAsk {
+    pub rental_id: i64,
+    pub hours: u32,
+    /// When the rental ended before it.
+    pub expires_at: i64,
+}
+
+/// Through the provider's own extension call, outside any transaction: the money is held
+/// first, the provider asked, then the new end written with the hold kept as the charge; a
+/// refusal gives the hold back. A crash in between leaves the hold open, and the
+/// reconciliation job gives it back (see `services::reconciliation`).
+async fn extend_upstream(
+    state: &AppState,
+    row: RentalRow,
+    provider: &Arc<dyn SmsProvider>,
+    change: Extra<'_>,
+) -> Result<(RentalView, Money), ServerError> {
+    let ask = ExtensionAsk {
+        rental_id: row.id,
+        hours: change.hours,
+        expires_at: row.expires_at,
+    };
+    let purchase = purchases::take(
+        state,
+        row.user_id,
+        change.price,
+        Kind::RentalExtension,
+        change.note,
+        &ask,
+        None,
+    )
+    .await?;
+    failpoint("rental.extend.after_hold");
+    let order = match provider.extend(&row.provider_order_id, change.hours).await {
+        Ok(order) => order,
+        Err(e) => {
+            purchase
+                .give_back(state, "the provider did not extend the number")
+                .await?;
+            return Err(e.into());
+        }
+    };
+    failpoint("rental.extend.after_upstream");
+    let now = state.clock.now_ms();
+    let upstream_end = order
+        .expires_at
+        .map_or(change.new_expires, |t| t.timestamp_millis())
+        .max(change.new_expires);
+    let mut tx = state.db.begin_write().await?;
+    let applied = store::extend(
+        &mut tx,
+        row.id,
+        row.expires_at,
+        change.new_expires,
+        Some(upstream_end),
+        i32::try_from(change.hours).unwrap_or(i32::MAX),
+        change.price.units(),
+        now,
+    )
+    .await?;
+    let rental = view_at(state, found(store::find(&mut *tx, row.id).await?)?, now)?;
+    let extended = Extended {
+        rental,
+        charged: change.price,
+    };
+    let recorded = Recorded {
+        record_id: row.id,
+        order: None,
+    };
+    if !applied
+        || !purchase
+            .record_in(&mut tx, now, recorded, &extended)
+            .await?
+    {
+        // Released or extended by another request meanwhile, or the hold already given back:
+        // the customer pays nothing for it (the provider's extension is our cost).
+        drop(tx);
+        purchase
+            .give_back(state, "the rental changed while it was being extended")
+            .await?;
+        return Err(changed_meanwhile());
+    }
+    tx.commit().await?;
+    failpoint("rental.extend.after_commit");
+    let _ = publish_rental(state, row.id, row.user_id).await;
+    Ok((extended.rental, change.price))
+}
+
+fn changed_meanwhile() -> ServerError {
+    ServerError::conflict("this rental changed meanwhile; look at it again and retry")
 }
 
 /// How often a release is tried again when an extension or renewal changed the rental between

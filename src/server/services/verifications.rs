@@ -18,13 +18,12 @@ use crate::server::clock::from_ms;
 use crate::server::events::{Event, EventKind};
 use crate::server::failpoints::failpoint;
 use crate::server::providers::{
-    BuyActivation, Category, OrderStateError, OrderStatus, ProviderError, ProviderOrder,
+    BuyActivation, Category, OrderStateError, OrderStatus, ProviderError, ProviderOrder, Seller,
     SmsProvider,
 };
 use crate::server::state::AppState;
 use crate::server::storage::verifications::{self as store, NewVerificationRow, VerificationRow};
 use crate::server::ServerError;
-use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::sync::Arc;
@@ -94,13 +93,14 @@ async fn owned(state: &AppState, user_id: i64, id: i64) -> Result<VerificationRo
         .ok_or(ServerError::NotFound("verification"))
 }
 
-/// What a verification of `service` in `country` costs here, and the provider's price.
+/// What a verification of `service` in `country` costs here, and who sells it (see
+/// `providers::router`).
 async fn quote(
     state: &AppState,
     service: &str,
     country: &str,
     operator: Option<&str>,
-) -> Result<(Money, Decimal), ServerError> {
+) -> Result<(Money, Vec<Seller>), ServerError> {
     let offers = catalog::provider_offers(state, country, operator)
         .await
         .map_err(|e| catalog::country_refused(country, e))?;
@@ -114,7 +114,7 @@ async fn quote(
         return Err(ProviderError::NoNumbers.into());
     }
     let ours = catalog::our_price(offer.price, state.settings.price_markup)?;
-    Ok((ours, offer.price))
+    Ok((ours, offer.sellers.clone()))
 }
 
 fn parse_max_price(raw: Option<&str>) -> Result<Option<Money>, ServerError> {
@@ -154,7 +154,7 @@ async fn create_now(
         _ => None,
     };
     let max_price = parse_max_price(req.max_price.as_deref())?;
-    let (price, provider_price) = quote(state, &service, &country, operator.as_deref()).await?;
+    let (price, sellers) = quote(state, &service, &country, operator.as_deref()).await?;
     if let Some(max) = max_price {
         if price > max {
             return Err(ServerError::Conflict {
@@ -178,14 +178,18 @@ async fn create_now(
     failpoint("verification.create.after_hold");
     let bought = state
         .router
-        .buy_activation(&BuyActivation {
-            country: ask.country.clone(),
-            operator: ask.operator.clone(),
-            product: ask.service.clone(),
-            // Never pay the provider more than the price quoted.
-            max_price: ask.operator.is_none().then_some(provider_price),
-            reusable: true,
-        })
+        .buy_activation(
+            &BuyActivation {
+                country: ask.country.clone(),
+                operator: ask.operator.clone(),
+                product: ask.service.clone(),
+                // Each seller is held to its own quoted price (see the router).
+                max_price: None,
+                reusable: true,
+            },
+            &sellers,
+            price.decimal(),
+        )
         .await;
     let (provider, order) = match bought {
         Ok((p, order)) => (p.clone(), order),
@@ -321,8 +325,7 @@ pub async fn record(
     let v = view(state, row)?;
     let recorded = Recorded {
         record_id: id,
-        provider: provider.name(),
-        order_id: &order.id,
+        order: Some((provider.name(), &order.id)),
     };
     if !purchase.record_in(&mut tx, now, recorded, &v).await? {
         return Ok(None);

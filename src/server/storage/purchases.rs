@@ -84,20 +84,16 @@ pub async fn settle(
     now: i64,
 ) -> Result<bool, sqlx::Error> {
     let done = match outcome {
-        Outcome::Recorded {
-            record_id,
-            provider,
-            order_id,
-        } => {
+        Outcome::Recorded { record_id, order } => {
             sqlx::query(
-                "update purchase set state = 'recorded', record_id = $2, provider = $3, \
-                 provider_order_id = $4, updated_at = $5 \
-                 where purchase_id = $1 and state in ('held', 'bought')",
+                "update purchase set state = 'recorded', record_id = $2, \
+                 provider = coalesce($3, provider), provider_order_id = coalesce($4, provider_order_id), \
+                 updated_at = $5 where purchase_id = $1 and state in ('held', 'bought')",
             )
             .bind(purchase_id)
             .bind(record_id)
-            .bind(provider)
-            .bind(order_id)
+            .bind(order.map(|(provider, _)| provider))
+            .bind(order.map(|(_, order_id)| order_id))
             .bind(now)
             .execute(conn)
             .await?
@@ -119,8 +115,8 @@ pub async fn settle(
 pub enum Outcome<'a> {
     Recorded {
         record_id: i64,
-        provider: &'a str,
-        order_id: &'a str,
+        /// The provider and order it bought; none for an extension of an order bought before.
+        order: Option<(&'a str, &'a str)>,
     },
     Reversed,
 }

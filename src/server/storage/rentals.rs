@@ -179,18 +179,22 @@ pub async fn mark_expired(
 }
 
 /// Moves the end of an active rental, adding what was paid; false if it changed meanwhile.
+/// Adds `hours` (paid `paid`) to an active rental still ending at `old_expires_at`; where the
+/// provider extended its order too, `upstream_expires_at` is the order's new end.
+#[allow(clippy::too_many_arguments)]
 pub async fn extend(
     conn: &mut AnyConnection,
     id: i64,
     old_expires_at: i64,
     new_expires_at: i64,
+    upstream_expires_at: Option<i64>,
     hours: i32,
     paid: i64,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
         "update rentals set expires_at = $3, duration_hours = duration_hours + $4, cost = cost + $5, \
-         warned_at = null, updated_at = $6 \
+         warned_at = null, updated_at = $6, upstream_expires_at = coalesce($7, upstream_expires_at) \
          where id = $1 and status = 'active' and expires_at = $2",
     )
     .bind(id)
@@ -199,6 +203,7 @@ pub async fn extend(
     .bind(hours)
     .bind(paid)
     .bind(now)
+    .bind(upstream_expires_at)
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)

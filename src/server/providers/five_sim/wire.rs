@@ -197,6 +197,7 @@ pub fn offers(body: Map<String, Value>) -> Vec<Offer> {
                 category,
                 price: number_to_decimal(v.get("Price")?)?,
                 stock: v.get("Qty").and_then(Value::as_u64).unwrap_or(0),
+                sellers: Vec::new(),
             })
         })
         .collect();

@@ -1,0 +1,245 @@
+//! The provider router in sandbox mode with both emulators (5SIM and SMS-Activate), through
+//! the app's API: each offer at the cheaper provider's price, bought from that provider,
+//! failing over to the other with one charge; rentals and their native extension on
+//! SMS-Activate.
+
+use crate::helpers::*;
+use namaskah::server::providers::{Category, Offer};
+use reqwest::Method;
+use rust_decimal::Decimal;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::str::FromStr;
+
+const SA: &str = "sms-activate";
+
+async fn both() -> TestApp {
+    spawn_app_with(&[("SANDBOX_PROVIDERS", "5sim,sms-activate".into())]).await
+}
+
+/// Each provider's own activation prices in `country` (cheapest in stock), by service.
+async fn prices_of(app: &TestApp, provider: &str, country: &str) -> HashMap<String, Offer> {
+    app.state
+        .router
+        .get(provider)
+        .unwrap()
+        .offers(country, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|o| o.category == Category::Activation && o.stock > 0)
+        .map(|o| (o.product.clone(), o))
+        .collect()
+}
+
+/// A service sold in GB by both, the cheaper provider first.
+async fn service_both_sell(app: &TestApp, cheaper: &str) -> (String, Decimal, Decimal) {
+    let other = if cheaper == SA { "5sim" } else { SA };
+    let (mine, theirs) = (
+        prices_of(app, cheaper, "GB").await,
+        prices_of(app, other, "GB").await,
+    );
+    let mut candidates: Vec<(String, Decimal, Decimal)> = mine
+        .iter()
+        .filter_map(|(service, o)| {
+            let t = theirs.get(service)?;
+            // Cheaper here, and the other within what the customer pays (1.5 × the cheaper).
+            (o.price < t.price && t.price <= o.price * Decimal::new(15, 1))
+                .then(|| (service.clone(), o.price, t.price))
+        })
+        .collect();
+    candidates.sort();
+    candidates
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| panic!("no service in GB that {cheaper} sells cheaper"))
+}
+
+async fn services(app: &TestApp, country: &str) -> Value {
+    app.client
+        .get(app.url(&format!("/api/catalog/services?country={country}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+async fn buy(app: &TestApp, s: &Session, service: &str) -> reqwest::Response {
+    app.as_browser(Method::POST, "/api/verifications", s)
+        .json(&json!({"service": service, "country": "GB"}))
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn control(app: &TestApp, provider: &str, path: &str, body: Value) -> reqwest::Response {
+    let base = if provider == SA {
+        "/sandbox/sms-activate/control"
+    } else {
+        "/sandbox/5sim/control"
+    };
+    app.client
+        .post(app.url(&format!("{base}{path}")))
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn each_verification_is_bought_from_the_cheaper_provider_and_fails_over_with_one_charge() {
+    let app = both().await;
+    for cheaper in [SA, "5sim"] {
+        let other = if cheaper == SA { "5sim" } else { SA };
+        let (service, low, _high) = service_both_sell(&app, cheaper).await;
+        // The catalogue quotes the cheaper price, marked up.
+        let list = services(&app, "GB").await;
+        let quoted = list["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["service"] == service.as_str())
+            .map(|s| Decimal::from_str(s["price"].as_str().unwrap()).unwrap())
+            .unwrap();
+        assert_eq!(quoted, (low * Decimal::new(15, 1)).round_dp(4), "{service}");
+
+        let s = app.funded("50").await;
+        let r = buy(&app, &s, &service).await;
+        assert_eq!(r.status(), 201);
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(v["provider"], cheaper, "{service}: {v}");
+        assert_eq!(dec(&v["cost"]), quoted);
+
+        // The cheaper one runs out: the same quote is bought from the other, charged once.
+        let empty = if cheaper == SA {
+            json!({"country": "GB", "product": service, "qty": 0})
+        } else {
+            json!({"country": "england", "product": service, "qty": 0})
+        };
+        assert_eq!(control(&app, cheaper, "/stock", empty).await.status(), 204);
+        let before = app.balance(&s).await;
+        let r = buy(&app, &s, &service).await;
+        assert_eq!(r.status(), 201);
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(v["provider"], other, "{service}: {v}");
+        assert_eq!(app.balance(&s).await, before - quoted);
+        app.assert_ledger_invariant(s.user_id).await;
+    }
+}
+
+#[tokio::test]
+async fn a_rental_only_sms_activate_sells_is_rented_there_extended_natively_and_released() {
+    let app = both().await;
+    let s = app.funded("100").await;
+    // 5SIM rents 3 hours, 1 day…; 4 hours is SMS-Activate's shortest.
+    let list = services(&app, "GB").await;
+    let lengths: Vec<u64> = list["rentals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["hours"].as_u64().unwrap())
+        .collect();
+    assert!(lengths.contains(&3) && lengths.contains(&4), "{lengths:?}");
+    let r = app
+        .as_browser(Method::POST, "/api/rentals/create", &s)
+        .json(&json!({"service": "telegram", "country": "GB", "duration_hours": 4}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let rental: Value = r.json().await.unwrap();
+    assert_eq!(rental["provider"], SA, "{rental}");
+    let id = rental["id"].as_i64().unwrap();
+
+    // An SMS to it is polled and shown.
+    let r = control(
+        &app,
+        SA,
+        "/sms",
+        json!({"phone": rental["phone_number"], "sender": "Bank", "text": "Your code is 918273"}),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    namaskah::server::jobs::rentals::poll_once(&app.state)
+        .await
+        .unwrap();
+    let messages = app
+        .get_json(&format!("/api/rentals/{id}/messages"), &s)
+        .await;
+    assert_eq!(messages["messages"][0]["code"], "918273", "{messages}");
+
+    // Extended through the provider's own call: charged once, upstream extended.
+    let upstream_before = app
+        .state
+        .router
+        .get(SA)
+        .unwrap()
+        .balance()
+        .await
+        .unwrap()
+        .balance;
+    let before = app.balance(&s).await;
+    let r = app
+        .as_browser(Method::POST, &format!("/api/rentals/{id}/extend"), &s)
+        .json(&json!({"hours": 2}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    let extended: Value = r.json().await.unwrap();
+    assert!(app.balance(&s).await < before);
+    let upstream_after = app
+        .state
+        .router
+        .get(SA)
+        .unwrap()
+        .balance()
+        .await
+        .unwrap()
+        .balance;
+    assert!(upstream_after < upstream_before, "the provider extended it");
+    assert_ne!(extended["rental"]["expires_at"], rental["expires_at"]);
+
+    // The provider refuses the next extension (its account is empty): nothing is charged,
+    // the hold is given back in the same request, the rental keeps its end.
+    let r = control(&app, SA, "/balance", json!({"balance": "0"})).await;
+    assert_eq!(r.status(), 200);
+    let before = app.balance(&s).await;
+    let r = app
+        .as_browser(Method::POST, &format!("/api/rentals/{id}/extend"), &s)
+        .json(&json!({"hours": 2}))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        r.status().is_server_error() || r.status().is_client_error(),
+        "{}",
+        r.status()
+    );
+    assert_eq!(app.balance(&s).await, before);
+    let now = app.get_json(&format!("/api/rentals/{id}"), &s).await;
+    assert_eq!(now["expires_at"], extended["rental"]["expires_at"]);
+
+    // Released: refunded here, cancelled upstream (within its first 20 minutes).
+    let r = app
+        .as_browser(Method::POST, &format!("/api/rentals/{id}/release"), &s)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    let rents: Value = serde_json::from_str(
+        &app.state
+            .router
+            .get(SA)
+            .unwrap()
+            .orders(Category::Rental, 10, 0)
+            .await
+            .map(|p| json!({"open": p.total}).to_string())
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(rents["open"], 0, "nothing left open upstream");
+    app.assert_ledger_invariant(s.user_id).await;
+}
