@@ -8,12 +8,14 @@ use serde::{Deserialize, Serialize};
 mod accounts;
 mod catalog;
 mod live;
+mod providers;
 mod rentals;
 mod verifications;
 
 pub use accounts::*;
 pub use catalog::*;
 pub use live::*;
+pub use providers::*;
 pub use rentals::*;
 pub use verifications::*;
 

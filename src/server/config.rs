@@ -59,6 +59,12 @@ pub struct Settings {
     /// `SMSACTIVATE_RATE_LIMIT`: requests per second the client allows itself per SMS-Activate
     /// provider (default 20).
     pub sms_activate_rate_limit: u32,
+    /// `PROVIDER_BREAKER_COOLDOWN_SECS`: how long a provider whose calls keep failing is not
+    /// bought from before one purchase probes it again (default 30).
+    pub provider_breaker_cooldown_secs: u64,
+    /// `PROVIDER_BALANCE_ALERT`: operators are notified when a provider's account balance falls
+    /// below this (default 10, in the account's currency; 0 turns the alert off).
+    pub provider_balance_alert: Decimal,
     /// `SANDBOX_PROVIDERS`: the emulators sandbox mode starts and buys from, comma-separated
     /// (default `5sim,sms-activate`: all of them).
     pub sandbox_providers: Vec<SandboxProvider>,
@@ -198,6 +204,19 @@ impl Settings {
                 "requests per second",
             )
             .and_then(|r: u32| positive("SMSACTIVATE_RATE_LIMIT", r))?,
+            provider_breaker_cooldown_secs: parse(
+                &get,
+                "PROVIDER_BREAKER_COOLDOWN_SECS",
+                "30",
+                "a whole number of seconds",
+            )
+            .and_then(|n: u64| positive("PROVIDER_BREAKER_COOLDOWN_SECS", n))?,
+            provider_balance_alert: parse(
+                &get,
+                "PROVIDER_BALANCE_ALERT",
+                "10",
+                "an amount such as 10",
+            )?,
             sandbox_providers: sandbox_providers(&get)?,
             sandbox_port: parse(&get, "SANDBOX_PORT", "0", "a port number")?,
             sandbox_auto_sms: parse_bool(&get, "SANDBOX_AUTO_SMS", true)?,

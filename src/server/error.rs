@@ -144,7 +144,8 @@ fn provider_error(e: ProviderError) -> AppError {
         | ProviderError::Unauthorized
         | ProviderError::Unsupported(_)
         | ProviderError::Upstream { .. }
-        | ProviderError::Decode(_) => AppError::new(
+        | ProviderError::Decode(_)
+        | ProviderError::Unavailable => AppError::new(
             ErrorCode::ServiceUnavailable,
             "numbers for this service are unavailable right now; try again shortly",
         )

@@ -2,6 +2,8 @@
 //! offers (`SmsProvider`), and the typed errors that decide failover.
 
 pub mod five_sim;
+pub mod health;
+pub mod monitored;
 pub mod rate_limit;
 pub mod router;
 pub mod sms_activate;
@@ -216,6 +218,9 @@ pub enum ProviderError {
     Upstream { status: u16, body: String },
     #[error("the provider's answer could not be read: {0}")]
     Decode(String),
+    /// Every provider that could serve is failing (their circuit breakers are open).
+    #[error("every provider that could serve is failing")]
+    Unavailable,
 }
 
 impl ProviderError {
@@ -232,6 +237,7 @@ impl ProviderError {
                 | ProviderError::Unauthorized
                 | ProviderError::Upstream { .. }
                 | ProviderError::Decode(_)
+                | ProviderError::Unavailable
         )
     }
 }

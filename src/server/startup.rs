@@ -161,6 +161,7 @@ async fn assemble(
         settings.password_hash_threads,
         Duration::from_millis(settings.password_hash_wait_ms),
     )?;
+    let cooldown = Duration::from_secs(settings.provider_breaker_cooldown_secs);
     Ok(AppState {
         passwords,
         leptos_options: leptos_options(&settings),
@@ -168,7 +169,7 @@ async fn assemble(
         db,
         settings: Arc::new(settings),
         clock,
-        router: Arc::new(ProviderRouter::new(providers)),
+        router: Arc::new(ProviderRouter::new(providers, cooldown)),
         sandbox,
         catalog: Arc::new(CatalogCache::default()),
         caches: Arc::default(),

@@ -12,6 +12,7 @@ pub mod leases;
 pub mod ledger;
 pub mod notifications;
 pub mod presets;
+pub mod providers;
 pub mod purchases;
 pub mod rentals;
 pub mod sessions;

@@ -111,6 +111,18 @@ async fn each_verification_is_bought_from_the_cheaper_provider_and_fails_over_wi
         let v: Value = r.json().await.unwrap();
         assert_eq!(v["provider"], cheaper, "{service}: {v}");
         assert_eq!(dec(&v["cost"]), quoted);
+        // What the provider charged is kept, for the margin per provider.
+        let provider_cost: Option<i64> =
+            sqlx::query_scalar("select provider_cost from verification where verification_id = $1")
+                .bind(v["id"].as_i64().unwrap())
+                .fetch_one(&app.state.db.pool)
+                .await
+                .unwrap();
+        assert_eq!(
+            provider_cost.map(|units| Decimal::new(units, 4)),
+            Some(low),
+            "{service}"
+        );
 
         // The cheaper one runs out: the same quote is bought from the other, charged once.
         let empty = if cheaper == SA {
@@ -242,4 +254,111 @@ async fn a_rental_only_sms_activate_sells_is_rented_there_extended_natively_and_
     .unwrap();
     assert_eq!(rents["open"], 0, "nothing left open upstream");
     app.assert_ledger_invariant(s.user_id).await;
+}
+
+/// How many requests the SMS-Activate emulator saw for `action`.
+async fn sa_requests(app: &TestApp, action: &str) -> usize {
+    let log: Value = app
+        .client
+        .get(app.url("/sandbox/sms-activate/control/requests"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    log["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| {
+            r["query"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("action={action}"))
+        })
+        .count()
+}
+
+async fn providers_view(app: &TestApp, admin: &Session) -> HashMap<String, Value> {
+    let list = app.get_json("/api/admin/providers", admin).await;
+    list["providers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["name"].as_str().unwrap().to_owned(), p.clone()))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_failing_provider_is_skipped_once_its_breaker_opens_and_probed_after_the_cooldown() {
+    let app = spawn_app_with(&[
+        ("SANDBOX_PROVIDERS", "5sim,sms-activate".into()),
+        ("PROVIDER_BREAKER_COOLDOWN_SECS", "1".into()),
+    ])
+    .await;
+    let admin = app.signed_in_admin().await;
+    let (service, _, _) = service_both_sell(&app, SA).await;
+    let s = app.funded("100").await;
+    // Every purchase from SMS-Activate fails; each one fails over to 5SIM.
+    let r = control(
+        &app,
+        SA,
+        "/faults",
+        json!({"kind": "status", "status": 500, "action": "getNumberV2", "count": 100}),
+    )
+    .await;
+    assert_eq!(r.status(), 201);
+    for _ in 0..namaskah::server::providers::health::FAULTS_TO_OPEN {
+        let r = buy(&app, &s, &service).await;
+        assert_eq!(r.status(), 201);
+        assert_eq!(r.json::<Value>().await.unwrap()["provider"], "5sim");
+    }
+    let asked = sa_requests(&app, "getNumberV2").await;
+    assert_eq!(asked, 5);
+    let view = providers_view(&app, &admin).await;
+    assert_eq!(view[SA]["health"]["breaker"], "open", "{:?}", view[SA]);
+    assert_eq!(view[SA]["health"]["consecutive_faults"], 5);
+    assert_eq!(view["5sim"]["health"]["breaker"], "closed");
+    assert_eq!(view["5sim"]["verifications_open"], 5);
+    // Open: the next purchase does not ask it at all.
+    let r = buy(&app, &s, &service).await;
+    assert_eq!(r.json::<Value>().await.unwrap()["provider"], "5sim");
+    assert_eq!(sa_requests(&app, "getNumberV2").await, asked);
+    // After the cooldown one purchase probes it; it answers again, so it closes.
+    let r = app
+        .client
+        .delete(app.url("/sandbox/sms-activate/control/faults"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    let r = buy(&app, &s, &service).await;
+    assert_eq!(r.json::<Value>().await.unwrap()["provider"], SA);
+    let view = providers_view(&app, &admin).await;
+    assert_eq!(view[SA]["health"]["breaker"], "closed");
+    assert_eq!(view[SA]["verifications_open"], 1);
+    assert!(view[SA]["balance"].as_str().is_some(), "{:?}", view[SA]);
+    assert_eq!(view[SA]["native_extension"], true);
+    app.assert_ledger_invariant(s.user_id).await;
+}
+
+#[tokio::test]
+async fn only_operators_see_the_providers() {
+    let app = both().await;
+    let s = app.signed_in().await;
+    let r = app
+        .as_browser(Method::GET, "/api/admin/providers", &s)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let admin = app.signed_in_admin().await;
+    let view = providers_view(&app, &admin).await;
+    let mut names: Vec<&String> = view.keys().collect();
+    names.sort();
+    assert_eq!(names, ["5sim", "sms-activate"]);
+    assert_eq!(view["5sim"]["native_extension"], false);
+    assert_eq!(view["5sim"]["balance_low"], false);
 }

@@ -7,6 +7,8 @@
 //! would repeat anywhere (a bad request) stops it. Later calls on an order go to the provider
 //! that sold it.
 
+use super::health::Health;
+use super::monitored::Monitored;
 use super::{
     BuyActivation, BuyRental, Category, Country, Offer, ProviderError, ProviderOrder,
     ProviderResult, Seller, SmsProvider,
@@ -15,15 +17,36 @@ use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 #[derive(Debug, Clone)]
 pub struct ProviderRouter {
+    /// Each provider, its calls timed and counted in its health.
     providers: Vec<Arc<dyn SmsProvider>>,
+    health: Vec<Arc<Health>>,
 }
 
 impl ProviderRouter {
-    pub fn new(providers: Vec<Arc<dyn SmsProvider>>) -> Self {
-        ProviderRouter { providers }
+    /// The router over `providers`, each with a circuit breaker that turns purchases away for
+    /// `cooldown` once it opens (see `health`).
+    pub fn new(providers: Vec<Arc<dyn SmsProvider>>, cooldown: Duration) -> Self {
+        let health: Vec<Arc<Health>> = providers
+            .iter()
+            .map(|_| Arc::new(Health::new(cooldown)))
+            .collect();
+        let providers = providers
+            .into_iter()
+            .zip(&health)
+            .map(|(p, h)| Arc::new(Monitored::new(p, h.clone())) as Arc<dyn SmsProvider>)
+            .collect();
+        ProviderRouter { providers, health }
+    }
+
+    /// Each provider with its health.
+    pub fn with_health(&self) -> impl Iterator<Item = (&Arc<dyn SmsProvider>, &Health)> {
+        self.providers
+            .iter()
+            .zip(self.health.iter().map(|h| h.as_ref()))
     }
 
     /// Every provider, in the order they are configured.
@@ -84,18 +107,37 @@ impl ProviderRouter {
         Fut: Future<Output = ProviderResult<ProviderOrder>>,
     {
         let mut last = ProviderError::NoNumbers;
+        let mut turned_away = false;
         for seller in sellers.iter().filter(|s| s.price <= ceiling) {
-            let Ok(provider) = self.get(seller.provider) else {
+            let Some((provider, health)) = self
+                .with_health()
+                .find(|(p, _)| p.name() == seller.provider)
+            else {
                 continue;
             };
+            if !health.admits() {
+                tracing::info!(
+                    provider = provider.name(),
+                    "its circuit breaker is open: not asked"
+                );
+                turned_away = true;
+                continue;
+            }
             match buy(provider, seller).await {
-                Ok(order) => return Ok((provider, order)),
+                Ok(mut order) => {
+                    // Where the answer does not say what it cost, it cost what was quoted.
+                    order.price = order.price.or(Some(seller.price));
+                    return Ok((provider, order));
+                }
                 Err(e) if e.fails_over() => {
                     tracing::warn!(provider = provider.name(), error = %e, "purchase failed; trying the next provider");
                     last = e;
                 }
                 Err(e) => return Err(e),
             }
+        }
+        if turned_away && last == ProviderError::NoNumbers {
+            return Err(ProviderError::Unavailable);
         }
         Err(last)
     }

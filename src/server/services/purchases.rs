@@ -9,6 +9,7 @@ use super::billing::{self, Posting};
 use super::idempotency;
 use crate::domain::Money;
 use crate::server::events::{Event, EventKind};
+use crate::server::providers::ProviderOrder;
 use crate::server::state::AppState;
 use crate::server::storage::idempotency as keys;
 use crate::server::storage::purchases::{self as store, NewPurchase, Outcome, PurchaseRow};
@@ -235,6 +236,12 @@ impl Purchase {
         state.events.deliver(staged);
         Ok(true)
     }
+}
+
+/// What the provider charged for `order`, in 1/10000 units, where it said.
+pub fn provider_cost(order: &ProviderOrder) -> Option<i64> {
+    let price = order.price?.round_dp(4);
+    Money::try_from(price).ok().map(Money::units)
 }
 
 /// What a purchase became: the rental or verification `record_id`, and the provider and

@@ -380,6 +380,7 @@ pub async fn record(
             hourly_price: &ask.hourly,
             auto_renew: ask.auto_renew,
             upstream_expires_at: upstream_expires,
+            provider_cost: purchases::provider_cost(order),
         },
     )
     .await?;

@@ -316,6 +316,7 @@ pub async fn record(
             now,
             expires_at: expires,
             reused_from: ask.reused_from,
+            provider_cost: purchases::provider_cost(order),
         },
     )
     .await?;

@@ -51,14 +51,16 @@ pub struct NewRentalRow<'a> {
     pub hourly_price: &'a str,
     pub auto_renew: bool,
     pub upstream_expires_at: i64,
+    /// What the provider charged, where it said.
+    pub provider_cost: Option<i64>,
 }
 
 pub async fn insert(conn: &mut AnyConnection, r: NewRentalRow<'_>) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
         "insert into rentals (user_id, phone_number, service_name, country_code, expires_at, created_at, \
          status, cost, provider, provider_order_id, operator, duration_hours, original_hours, hourly_price, \
-         auto_renew, upstream_expires_at, updated_at, next_poll_at) \
-         values ($1, $2, $3, $4, $5, $6, 'active', $7, $8, $9, $10, $11, $11, $12, $13, $14, $6, $6) \
+         auto_renew, upstream_expires_at, updated_at, next_poll_at, provider_cost) \
+         values ($1, $2, $3, $4, $5, $6, 'active', $7, $8, $9, $10, $11, $11, $12, $13, $14, $6, $6, $15) \
          returning id",
     )
     .bind(r.user_id)
@@ -75,6 +77,7 @@ pub async fn insert(conn: &mut AnyConnection, r: NewRentalRow<'_>) -> Result<i64
     .bind(r.hourly_price)
     .bind(i32::from(r.auto_renew))
     .bind(r.upstream_expires_at)
+    .bind(r.provider_cost)
     .fetch_one(conn)
     .await
 }

@@ -45,6 +45,8 @@ pub struct NewVerificationRow<'a> {
     pub now: i64,
     pub expires_at: i64,
     pub reused_from: Option<i64>,
+    /// What the provider charged, where it said.
+    pub provider_cost: Option<i64>,
 }
 
 pub async fn insert<'e>(
@@ -53,8 +55,9 @@ pub async fn insert<'e>(
 ) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
         "insert into verification (user_id, provider, provider_order_id, phone_number, service_name, \
-         country_code, operator, status, cost, created_at, expires_at, updated_at, reused_from, next_poll_at) \
-         values ($1, $2, $3, $4, $5, $6, $7, 'waiting', $8, $9, $10, $9, $11, $9) returning verification_id",
+         country_code, operator, status, cost, created_at, expires_at, updated_at, reused_from, next_poll_at, \
+         provider_cost) \
+         values ($1, $2, $3, $4, $5, $6, $7, 'waiting', $8, $9, $10, $9, $11, $9, $12) returning verification_id",
     )
     .bind(v.user_id)
     .bind(v.provider)
@@ -67,6 +70,7 @@ pub async fn insert<'e>(
     .bind(v.now)
     .bind(v.expires_at)
     .bind(v.reused_from)
+    .bind(v.provider_cost)
     .fetch_one(db)
     .await
 }

@@ -1,0 +1,121 @@
+//! A provider whose every call is timed and its outcome noted in its `Health`: the router
+//! holds each provider this way, so purchases, polls and releases all count.
+
+use super::health::{is_fault, Call, Health};
+use super::{
+    BuyActivation, BuyRental, Capabilities, Category, Country, Offer, OperatorPrice, OrderPage,
+    ProviderBalance, ProviderOrder, ProviderResult, ProviderSms, SmsProvider,
+};
+use async_trait::async_trait;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Instant;
+
+#[derive(Debug)]
+pub struct Monitored {
+    inner: Arc<dyn SmsProvider>,
+    pub health: Arc<Health>,
+}
+
+impl Monitored {
+    pub fn new(inner: Arc<dyn SmsProvider>, health: Arc<Health>) -> Self {
+        Monitored { inner, health }
+    }
+
+    async fn observe<T>(
+        &self,
+        kind: Call,
+        call: impl Future<Output = ProviderResult<T>>,
+    ) -> ProviderResult<T> {
+        let started = Instant::now();
+        let result = call.await;
+        let fault = result.as_ref().err().filter(|e| is_fault(e));
+        self.health.record(kind, fault, started.elapsed());
+        result
+    }
+}
+
+#[async_trait]
+impl SmsProvider for Monitored {
+    fn name(&self) -> &'static str {
+        self.inner.name()
+    }
+
+    fn capabilities(&self) -> &Capabilities {
+        self.inner.capabilities()
+    }
+
+    async fn balance(&self) -> ProviderResult<ProviderBalance> {
+        self.observe(Call::Other, self.inner.balance()).await
+    }
+
+    async fn countries(&self) -> ProviderResult<Vec<Country>> {
+        self.observe(Call::Other, self.inner.countries()).await
+    }
+
+    async fn offers(&self, country: &str, operator: Option<&str>) -> ProviderResult<Vec<Offer>> {
+        self.observe(Call::Other, self.inner.offers(country, operator))
+            .await
+    }
+
+    async fn prices(&self, country: &str, product: &str) -> ProviderResult<Vec<OperatorPrice>> {
+        self.observe(Call::Other, self.inner.prices(country, product))
+            .await
+    }
+
+    async fn buy_activation(&self, req: &BuyActivation) -> ProviderResult<ProviderOrder> {
+        self.observe(Call::Purchase, self.inner.buy_activation(req))
+            .await
+    }
+
+    async fn buy_rental(&self, req: &BuyRental) -> ProviderResult<ProviderOrder> {
+        self.observe(Call::Purchase, self.inner.buy_rental(req))
+            .await
+    }
+
+    async fn check(&self, order_id: &str) -> ProviderResult<ProviderOrder> {
+        self.observe(Call::Other, self.inner.check(order_id)).await
+    }
+
+    async fn rental_messages(&self, order_id: &str) -> ProviderResult<Vec<ProviderSms>> {
+        self.observe(Call::Other, self.inner.rental_messages(order_id))
+            .await
+    }
+
+    async fn finish(&self, order_id: &str) -> ProviderResult<ProviderOrder> {
+        self.observe(Call::Other, self.inner.finish(order_id)).await
+    }
+
+    async fn cancel(&self, order_id: &str) -> ProviderResult<ProviderOrder> {
+        self.observe(Call::Other, self.inner.cancel(order_id)).await
+    }
+
+    async fn ban(&self, order_id: &str) -> ProviderResult<ProviderOrder> {
+        self.observe(Call::Other, self.inner.ban(order_id)).await
+    }
+
+    async fn release(&self, order_id: &str) -> ProviderResult<ProviderOrder> {
+        self.observe(Call::Other, self.inner.release(order_id))
+            .await
+    }
+
+    async fn extend(&self, order_id: &str, hours: u32) -> ProviderResult<ProviderOrder> {
+        self.observe(Call::Other, self.inner.extend(order_id, hours))
+            .await
+    }
+
+    async fn reuse(&self, product: &str, phone: &str) -> ProviderResult<ProviderOrder> {
+        self.observe(Call::Purchase, self.inner.reuse(product, phone))
+            .await
+    }
+
+    async fn orders(
+        &self,
+        category: Category,
+        limit: u32,
+        offset: u32,
+    ) -> ProviderResult<OrderPage> {
+        self.observe(Call::Other, self.inner.orders(category, limit, offset))
+            .await
+    }
+}
