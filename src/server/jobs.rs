@@ -7,6 +7,9 @@ pub mod rentals;
 pub mod verifications;
 
 use super::state::AppState;
+use super::storage::leases;
+use super::ServerError;
+use std::future::Future;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
@@ -84,10 +87,56 @@ pub const TICK_MS: u64 = 100;
 /// schedule.
 pub async fn run_until_stopped(state: AppState) {
     tokio::spawn(reconcile::run_until_stopped(state.clone()));
+    tokio::spawn(singleton(
+        state.clone(),
+        "provider-balances",
+        PROVIDER_BALANCE_EVERY,
+        |state| async move {
+            super::services::provider_alerts::check(&state)
+                .await
+                .map(drop)
+        },
+    ));
     let mut tick = tokio::time::interval(Duration::from_millis(TICK_MS));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
         run_due(&state).await;
+    }
+}
+
+/// How often the providers' balances are checked against `PROVIDER_BALANCE_ALERT`.
+const PROVIDER_BALANCE_EVERY: Duration = Duration::from_secs(300);
+
+/// How long a singleton job's pass holds it: if its instance dies mid-way, another takes over
+/// then.
+const SINGLETON_LEASE_MS: i64 = 30_000;
+
+/// A job that runs on one instance at a time: every `every`, the instance that claims it (a
+/// lease in `job_lease`) runs `pass`, until the process stops.
+async fn singleton<F, Fut>(state: AppState, name: &'static str, every: Duration, pass: F)
+where
+    F: Fn(AppState) -> Fut,
+    Fut: Future<Output = Result<(), ServerError>>,
+{
+    let every_ms = i64::try_from(every.as_millis()).unwrap_or(i64::MAX);
+    loop {
+        let now = state.clock.now_ms();
+        match leases::claim_job(&state.db, name, now, now + SINGLETON_LEASE_MS).await {
+            Ok(true) => {
+                if let Err(e) = pass(state.clone()).await {
+                    tracing::error!(job = name, error.cause_chain = ?e, "job pass failed");
+                }
+                let done = state.clock.now_ms();
+                if let Err(e) = leases::finish_job(&state.db, name, done, done + every_ms).await {
+                    tracing::error!(job = name, error.cause_chain = ?e, "could not schedule the next pass");
+                }
+            }
+            Ok(false) => {}
+            Err(e) => {
+                tracing::error!(job = name, error.cause_chain = ?e, "could not claim the job")
+            }
+        }
+        tokio::time::sleep(every).await;
     }
 }

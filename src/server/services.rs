@@ -12,6 +12,7 @@ pub mod live;
 pub mod passwords;
 pub mod presets;
 pub mod provider_account;
+pub mod provider_alerts;
 pub mod purchases;
 pub mod reconciliation;
 pub mod rental_bulk;

@@ -362,3 +362,36 @@ async fn only_operators_see_the_providers() {
     assert_eq!(view["5sim"]["native_extension"], false);
     assert_eq!(view["5sim"]["balance_low"], false);
 }
+
+#[tokio::test]
+async fn operators_are_told_once_when_a_providers_balance_runs_low() {
+    let app = both().await;
+    let admin = app.signed_in_admin().await;
+    let customer = app.signed_in().await;
+    let r = control(&app, SA, "/balance", json!({"balance": "4.5"})).await;
+    assert_eq!(r.status(), 200);
+    let check = || namaskah::server::services::provider_alerts::check(&app.state);
+    assert_eq!(check().await.unwrap(), 1, "only the low one");
+    let kind = namaskah::server::services::provider_alerts::kind(SA);
+    let told = |user_id: i64| {
+        let kind = kind.clone();
+        let pool = app.state.db.pool.clone();
+        async move {
+            namaskah::server::storage::notifications::messages_of_kind(&pool, user_id, &kind)
+                .await
+                .unwrap()
+        }
+    };
+    let messages = told(admin.user_id).await;
+    assert_eq!(messages.len(), 1);
+    assert!(messages[0].contains("4.5 USD"), "{}", messages[0]);
+    assert!(
+        told(customer.user_id).await.is_empty(),
+        "customers are not told"
+    );
+    // Still low a minute later: not told again the same day.
+    assert_eq!(check().await.unwrap(), 0);
+    assert_eq!(told(admin.user_id).await.len(), 1);
+    let view = providers_view(&app, &admin).await;
+    assert_eq!(view[SA]["balance_low"], true);
+}

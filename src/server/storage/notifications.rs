@@ -37,3 +37,34 @@ pub async fn kinds_for_rental<'e>(
     .fetch_all(db)
     .await
 }
+
+/// Whether a notification of `kind` was sent to anyone since `since`.
+pub async fn sent_since<'e>(
+    db: impl Executor<'e, Database = Any>,
+    kind: &str,
+    since: i64,
+) -> Result<bool, sqlx::Error> {
+    let n: i64 = sqlx::query_scalar(
+        "select count(*) from notification where kind = $1 and created_at >= $2",
+    )
+    .bind(kind)
+    .bind(since)
+    .fetch_one(db)
+    .await?;
+    Ok(n > 0)
+}
+
+/// A user's notifications of `kind`, newest first (for tests and the UI).
+pub async fn messages_of_kind<'e>(
+    db: impl Executor<'e, Database = Any>,
+    user_id: i64,
+    kind: &str,
+) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "select message from notification where user_id = $1 and kind = $2 order by notification_id desc",
+    )
+    .bind(user_id)
+    .bind(kind)
+    .fetch_all(db)
+    .await
+}

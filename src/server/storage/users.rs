@@ -63,3 +63,10 @@ pub async fn balance_units<'e>(
         .fetch_optional(db)
         .await
 }
+
+/// Every operator account.
+pub async fn admin_ids<'e>(db: impl Executor<'e, Database = Any>) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar("select user_id from app_user where role = 'admin' order by user_id")
+        .fetch_all(db)
+        .await
+}
