@@ -65,6 +65,13 @@ pub struct Settings {
     /// `PROVIDER_BALANCE_ALERT`: operators are notified when a provider's account balance falls
     /// below this (default 10, in the account's currency; 0 turns the alert off).
     pub provider_balance_alert: Decimal,
+    /// `PROVIDER_WEBHOOK_BASE_URL`: the address providers reach this app at
+    /// (`https://sms.example.com`), for the pushes of providers that push their SMS; unset,
+    /// their orders are polled like the others. In sandbox mode, the app's own address.
+    pub provider_webhook_base_url: Option<String>,
+    /// `PROVIDER_WEBHOOK_SECRET`: the secret the pushes' URLs are made with (required with
+    /// `PROVIDER_WEBHOOK_BASE_URL`; in sandbox mode a random one).
+    pub provider_webhook_secret: Option<SecretString>,
     /// `SANDBOX_PROVIDERS`: the emulators sandbox mode starts and buys from, comma-separated
     /// (default `5sim,sms-activate`: all of them).
     pub sandbox_providers: Vec<SandboxProvider>,
@@ -217,6 +224,10 @@ impl Settings {
                 "10",
                 "an amount such as 10",
             )?,
+            provider_webhook_base_url: webhook_base_url(&get)?,
+            provider_webhook_secret: get("PROVIDER_WEBHOOK_SECRET")
+                .filter(|s| !s.is_empty())
+                .map(SecretString::new),
             sandbox_providers: sandbox_providers(&get)?,
             sandbox_port: parse(&get, "SANDBOX_PORT", "0", "a port number")?,
             sandbox_auto_sms: parse_bool(&get, "SANDBOX_AUTO_SMS", true)?,
@@ -290,7 +301,18 @@ impl Settings {
             )
             .and_then(|n: u64| positive("RECONCILE_INTERVAL_SECS", n))?,
         }
-        .refuse_public_sandbox()
+        .refuse_public_sandbox()?
+        .need_webhook_secret()
+    }
+
+    fn need_webhook_secret(self) -> Result<Self, ConfigError> {
+        if self.provider_webhook_base_url.is_some() && self.provider_webhook_secret.is_none() {
+            return Err(ConfigError {
+                variable: "PROVIDER_WEBHOOK_SECRET",
+                message: "is required with PROVIDER_WEBHOOK_BASE_URL (a long random string)".into(),
+            });
+        }
+        Ok(self)
     }
 
     /// Sandbox mode lets anyone who can reach it deliver SMS and move the clock; it is meant
@@ -342,6 +364,19 @@ impl SandboxProvider {
             SandboxProvider::FiveSim => "5sim",
             SandboxProvider::SmsActivate => "sms-activate",
         }
+    }
+}
+
+fn webhook_base_url(get: &impl Fn(&str) -> Option<String>) -> Result<Option<String>, ConfigError> {
+    match get("PROVIDER_WEBHOOK_BASE_URL").filter(|u| !u.is_empty()) {
+        None => Ok(None),
+        Some(url) if url.starts_with("https://") || url.starts_with("http://") => {
+            Ok(Some(url.trim_end_matches('/').to_owned()))
+        }
+        Some(url) => Err(ConfigError {
+            variable: "PROVIDER_WEBHOOK_BASE_URL",
+            message: format!("must start with https:// (got {url:?})"),
+        }),
     }
 }
 
@@ -625,5 +660,23 @@ mod tests {
                 .variable,
             "SANDBOX_PROVIDERS"
         );
+    }
+
+    #[test]
+    fn provider_pushes_need_a_secret_and_an_address() {
+        let e = settings(&[("PROVIDER_WEBHOOK_BASE_URL", "https://sms.example.com")]).unwrap_err();
+        assert_eq!(e.variable, "PROVIDER_WEBHOOK_SECRET");
+        let s = settings(&[
+            ("PROVIDER_WEBHOOK_BASE_URL", "https://sms.example.com/"),
+            ("PROVIDER_WEBHOOK_SECRET", "s3cret"),
+        ])
+        .unwrap();
+        assert_eq!(
+            s.provider_webhook_base_url.as_deref(),
+            Some("https://sms.example.com")
+        );
+        assert!(!format!("{s:?}").contains("s3cret"));
+        let e = settings(&[("PROVIDER_WEBHOOK_BASE_URL", "sms.example.com")]).unwrap_err();
+        assert_eq!(e.variable, "PROVIDER_WEBHOOK_BASE_URL");
     }
 }

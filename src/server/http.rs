@@ -18,6 +18,7 @@ pub mod sandbox;
 pub mod security;
 pub mod stream_connections;
 pub mod verifications;
+pub mod webhooks;
 
 use super::state::AppState;
 use axum::routing::any;
@@ -34,6 +35,7 @@ pub fn api_router() -> Router<AppState> {
         .merge(rentals::router())
         .merge(presets::router())
         .merge(verifications::router())
+        .merge(webhooks::router())
         .merge(events::router())
         .route("/api", any(error::api_not_found))
         .route("/api/{*path}", any(error::api_not_found))

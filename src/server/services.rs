@@ -13,6 +13,7 @@ pub mod passwords;
 pub mod presets;
 pub mod provider_account;
 pub mod provider_alerts;
+pub mod provider_webhooks;
 pub mod purchases;
 pub mod reconciliation;
 pub mod rental_bulk;

@@ -12,6 +12,7 @@ use super::providers::sms_activate::{SmsActivateClient, SmsActivateSettings};
 use super::providers::SmsProvider;
 use super::services::catalog::CatalogCache;
 use super::services::passwords::PasswordPool;
+use super::services::provider_webhooks;
 use super::services::secrets::random_token;
 use super::shell::shell;
 use super::state::AppState;
@@ -64,6 +65,11 @@ impl Application {
             }
         }
         let clock = Clock::default();
+        if settings.sandbox() && settings.provider_webhook_base_url.is_none() {
+            // The emulators push to the app itself.
+            settings.provider_webhook_base_url = Some(format!("http://{}", settings.site_addr));
+            settings.provider_webhook_secret = Some(SecretString::new(random_token("", 24)));
+        }
         let (providers, sandbox) = if settings.sandbox() {
             let (providers, emulators) = start_sandbox(&settings, &clock).await?;
             (providers, Some(emulators))
@@ -226,6 +232,11 @@ fn sms_activate_client(
         timeout: provider_timeout(settings),
         rate_per_sec: settings.sms_activate_rate_limit,
         currency: CURRENCY.to_owned(),
+        push_url: settings
+            .provider_webhook_base_url
+            .as_deref()
+            .zip(settings.provider_webhook_secret.as_ref())
+            .map(|(base, secret)| provider_webhooks::sms_activate_url(base, secret, name)),
     })?))
 }
 

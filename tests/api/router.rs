@@ -395,3 +395,95 @@ async fn operators_are_told_once_when_a_providers_balance_runs_low() {
     let view = providers_view(&app, &admin).await;
     assert_eq!(view[SA]["balance_low"], true);
 }
+
+#[tokio::test]
+async fn a_rented_numbers_sms_pushed_by_the_provider_is_stored_once_and_forgeries_change_nothing() {
+    let app = both().await;
+    let s = app.funded("100").await;
+    let r = app
+        .as_browser(Method::POST, "/api/rentals/create", &s)
+        .json(&json!({"service": "telegram", "country": "GB", "duration_hours": 4}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let rental: Value = r.json().await.unwrap();
+    assert_eq!(rental["provider"], SA);
+    let id = rental["id"].as_i64().unwrap();
+    let path = format!("/api/rentals/{id}/messages");
+    let messages = async || {
+        app.get_json(&path, &s).await["messages"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    // Pushed by the emulator to the URL given at purchase: no poll is run here.
+    let r = control(
+        &app,
+        SA,
+        "/sms",
+        json!({"phone": rental["phone_number"], "sender": "Bank", "text": "Pushed code 556677"}),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while messages().await == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the push never arrived"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    // The poll finds the same SMS: still one.
+    namaskah::server::jobs::rentals::poll_once(&app.state)
+        .await
+        .unwrap();
+    assert_eq!(messages().await, 1);
+
+    // The same push again (a provider's retry) is no new message.
+    let settings = &app.state.settings;
+    let url = namaskah::server::services::provider_webhooks::sms_activate_url(
+        settings.provider_webhook_base_url.as_deref().unwrap(),
+        settings.provider_webhook_secret.as_ref().unwrap(),
+        SA,
+    );
+    let rent_id: String = sqlx::query_scalar("select provider_order_id from rentals where id = $1")
+        .bind(id)
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap();
+    let upstream = app
+        .state
+        .router
+        .get(SA)
+        .unwrap()
+        .rental_messages(&rent_id)
+        .await
+        .unwrap();
+    let date = upstream[0]
+        .received_at
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string();
+    let push = |rent: &str, text: &str| json!({"rentId": rent, "sms": {"phoneFrom": "Bank", "text": text, "date": date}});
+    let post = |url: String, body: Value| {
+        let client = app.client.clone();
+        async move { client.post(url).json(&body).send().await.unwrap() }
+    };
+    let r = post(url.clone(), push(&rent_id, "Pushed code 556677")).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<Value>().await.unwrap()["stored"], false);
+    // A push with another token, or for a rent that is not ours, changes nothing.
+    let forged = format!("{}{}", &url[..url.len() - 4], "0000");
+    let r = post(forged, push(&rent_id, "Forged code 111111")).await;
+    assert_eq!(r.status(), 401);
+    let other = url.replace("/sms-activate/sms-activate/", "/sms-activate/5sim/");
+    let r = post(other, push(&rent_id, "Forged code 222222")).await;
+    assert_eq!(r.status(), 401, "a token is good for its provider only");
+    let r = post(url.clone(), push("999999", "Unknown rent")).await;
+    assert_eq!(r.status(), 404);
+    assert_eq!(messages().await, 1);
+    // A new SMS pushed by hand with the right token is stored.
+    let r = post(url, push(&rent_id, "Second code 889900")).await;
+    assert_eq!(r.json::<Value>().await.unwrap()["stored"], true);
+    assert_eq!(messages().await, 2);
+}

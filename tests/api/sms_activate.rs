@@ -35,6 +35,7 @@ async fn upstream_with(client_key: &str, timeout: Duration) -> Upstream {
         timeout,
         rate_per_sec: 1_000,
         currency: "USD".into(),
+        push_url: None,
     })
     .unwrap();
     Upstream {

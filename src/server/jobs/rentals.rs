@@ -86,7 +86,7 @@ pub async fn poll_once(state: &AppState) -> Result<usize, ServerError> {
         async |state, row| {
             service::poll_messages(state, &row).await?;
             let now = state.clock.now_ms();
-            Ok(Some(now + service::poll_interval_ms(now - row.created_at)))
+            Ok(Some(now + service::next_poll_in(state, &row, now)))
         },
     )
     .await

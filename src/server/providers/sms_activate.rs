@@ -5,7 +5,7 @@
 //! retried with backoff; purchases and other changes are sent once.
 
 pub mod codes;
-mod wire;
+pub mod wire;
 
 use super::rate_limit::RateLimiter;
 use super::{
@@ -39,6 +39,9 @@ pub struct SmsActivateSettings {
     pub rate_per_sec: u32,
     /// The currency the account is kept in.
     pub currency: String,
+    /// Where the provider is to push each rent's SMS (`url` on `getRentNumber`); unset, rents
+    /// are only polled.
+    pub push_url: Option<String>,
 }
 
 #[derive(Debug)]
@@ -51,6 +54,7 @@ pub struct SmsActivateClient {
     currency: String,
     limiter: RateLimiter,
     capabilities: Capabilities,
+    push_url: Option<String>,
     /// Order id → number: `getStatus` and `getRentStatus` do not say the number.
     phones: Mutex<HashMap<String, String>>,
 }
@@ -76,8 +80,14 @@ impl SmsActivateClient {
                 rental_hours: RENT_HOURS.to_vec(),
                 extension: Extension::Native,
                 early_cancel: true,
-                delivery: Delivery::Poll,
+                // Rents push their SMS when we give a URL; activations are always polled.
+                delivery: if settings.push_url.is_some() {
+                    Delivery::Push
+                } else {
+                    Delivery::Poll
+                },
             },
+            push_url: settings.push_url,
             phones: Mutex::new(HashMap::new()),
         })
     }
@@ -539,11 +549,14 @@ impl SmsProvider for SmsActivateClient {
                 RENT_HOURS[RENT_HOURS.len() - 1]
             ))
         })?;
-        let params = [
+        let mut params = vec![
             ("service", codes::ANY_SERVICE.to_owned()),
             ("rent_time", hours.to_string()),
             ("country", self.country_id(&req.country)?.to_string()),
         ];
+        if let Some(url) = &self.push_url {
+            params.push(("url", url.clone()));
+        }
         let v = self
             .rent_call("getRentNumber", &params, Retry::Never)
             .await?;

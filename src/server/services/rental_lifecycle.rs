@@ -10,6 +10,7 @@ use crate::domain::rental::MS_PER_HOUR;
 use crate::server::clock::from_ms;
 use crate::server::events::{Event, EventKind};
 use crate::server::failpoints::failpoint;
+use crate::server::providers::{Delivery, ProviderSms};
 use crate::server::state::AppState;
 use crate::server::storage::notifications;
 use crate::server::storage::rentals::{self as store, RentalRow};
@@ -109,14 +110,43 @@ pub fn poll_interval_ms(age_ms: i64) -> i64 {
     }
 }
 
-/// Fetches the rental's messages from the provider and stores the new ones (once each, by the
-/// provider's message id), ignoring any from before the rental began. Returns how many were new.
+/// How often the orders of providers that push their SMS are still polled: slowly, as a
+/// safety net for a push that never came.
+pub const PUSHED_POLL_MS: i64 = 60_000;
+
+/// When to look for `row`'s messages again, from `now`.
+pub fn next_poll_in(state: &AppState, row: &RentalRow, now: i64) -> i64 {
+    let every = poll_interval_ms(now - row.created_at);
+    let pushed = state
+        .router
+        .get(&row.provider)
+        .is_ok_and(|p| p.capabilities().delivery == Delivery::Push);
+    if pushed {
+        every.max(PUSHED_POLL_MS)
+    } else {
+        every
+    }
+}
+
+/// Fetches the rental's messages from the provider and stores the new ones. Returns how many
+/// were new.
 pub async fn poll_messages(state: &AppState, row: &RentalRow) -> Result<usize, ServerError> {
     let sms = state
         .router
         .get(&row.provider)?
         .rental_messages(&row.provider_order_id)
         .await?;
+    store_messages(state, row, sms).await
+}
+
+/// Stores the new messages among `sms` (once each, by the provider's message id or a digest of
+/// the message, however often and by whichever way they came: poll or push), ignoring any from
+/// before the rental began, each with the event that shows it. Returns how many were new.
+pub async fn store_messages(
+    state: &AppState,
+    row: &RentalRow,
+    sms: Vec<ProviderSms>,
+) -> Result<usize, ServerError> {
     let mut incoming = inbox::fresh(sms, row.created_at);
     if incoming.is_empty() {
         return Ok(0);

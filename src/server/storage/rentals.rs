@@ -107,6 +107,21 @@ pub async fn find<'e>(
         .await
 }
 
+/// The rental bought as `provider`'s order `order_id`.
+pub async fn find_by_order<'e>(
+    db: impl Executor<'e, Database = Any>,
+    provider: &str,
+    order_id: &str,
+) -> Result<Option<RentalRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "select {COLUMNS} from rentals r where r.provider = $1 and r.provider_order_id = $2"
+    ))
+    .bind(provider)
+    .bind(order_id)
+    .fetch_optional(db)
+    .await
+}
+
 pub async fn active_for<'e>(
     db: impl Executor<'e, Database = Any>,
     user_id: i64,
