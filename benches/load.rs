@@ -58,6 +58,8 @@ impl Server {
             .env("LEPTOS_ENV", "PROD")
             .env("RUST_LOG", "error")
             .env_remove("FIVESIM_API_KEY")
+            // The scenarios drive the 5SIM emulator's control API: it alone sells.
+            .env("SANDBOX_PROVIDERS", "5sim")
             .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
