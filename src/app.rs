@@ -8,8 +8,8 @@ use crate::api::AppError;
 use crate::ui::layout::Layout;
 use crate::ui::pages::{
     account::AccountPage, auth::LoginPage, auth::RegisterPage, dashboard::DashboardPage,
-    keys::ApiKeysPage, not_found::NotFound, rental::RentalPage, rental_history::RentalHistoryPage,
-    rentals::RentalsPage, verifications::VerificationsPage,
+    keys::ApiKeysPage, not_found::NotFound, providers::ProvidersPage, rental::RentalPage,
+    rental_history::RentalHistoryPage, rentals::RentalsPage, verifications::VerificationsPage,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Stylesheet, Title};
@@ -38,6 +38,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("register") view=RegisterPage ssr=SsrMode::Async />
                     <Route path=path!("keys") view=ApiKeysPage ssr=SsrMode::Async />
                     <Route path=path!("account") view=AccountPage ssr=SsrMode::Async />
+                    <Route path=path!("admin/providers") view=ProvidersPage ssr=SsrMode::Async />
                     <Route path=path!("rentals") view=RentalsPage ssr=SsrMode::Async />
                     <Route path=path!("verifications") view=VerificationsPage ssr=SsrMode::Async />
                     <Route path=path!("rentals/history") view=RentalHistoryPage ssr=SsrMode::Async />

@@ -39,20 +39,40 @@ async fn main() -> std::process::ExitCode {
                 provider,
                 port,
                 key,
+                username,
             } => {
-                use namaskah::sandbox::{five_sim, sms_activate};
+                use namaskah::sandbox::{five_sim, sms_activate, textverified};
                 let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
                 let auto_sms = settings.sandbox_auto_sms;
-                let (api, control) = if provider == "sms-activate" {
-                    let emulator =
-                        sms_activate::SmsActivateEmulator::new(&key, Default::default(), auto_sms);
-                    let url = sms_activate::serve(emulator, addr).await?;
-                    (url, sms_activate::CONTROL_PATH)
-                } else {
-                    let emulator =
-                        five_sim::FiveSimEmulator::new(&key, Default::default(), auto_sms);
-                    let url = five_sim::serve(emulator, addr).await?;
-                    (url, five_sim::CONTROL_PATH)
+                let (api, control) = match provider.as_str() {
+                    "sms-activate" => {
+                        let emulator = sms_activate::SmsActivateEmulator::new(
+                            &key,
+                            Default::default(),
+                            auto_sms,
+                        );
+                        let url = sms_activate::serve(emulator, addr).await?;
+                        (url, sms_activate::CONTROL_PATH)
+                    }
+                    "textverified" => {
+                        let emulator = textverified::TextVerifiedEmulator::new(
+                            &username,
+                            &key,
+                            Default::default(),
+                            auto_sms,
+                        );
+                        let url = textverified::serve(emulator, addr).await?;
+                        (
+                            format!("{url}/api/pub/v2 (username: {username})"),
+                            textverified::CONTROL_PATH,
+                        )
+                    }
+                    _ => {
+                        let emulator =
+                            five_sim::FiveSimEmulator::new(&key, Default::default(), auto_sms);
+                        let url = five_sim::serve(emulator, addr).await?;
+                        (url, five_sim::CONTROL_PATH)
+                    }
                 };
                 println!("{provider} emulator: {api} (key: {key})");
                 println!("control API:   http://127.0.0.1:{port}{control}");

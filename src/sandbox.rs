@@ -4,16 +4,19 @@
 pub mod five_sim;
 pub mod guard;
 pub mod sms_activate;
+pub mod textverified;
 pub mod traffic;
 
 use five_sim::FiveSimEmulator;
 use sms_activate::SmsActivateEmulator;
+use textverified::TextVerifiedEmulator;
 
 /// The emulators sandbox mode runs, each on its own loopback port.
 #[derive(Clone, Debug, Default)]
 pub struct Emulators {
     pub five_sim: Option<FiveSimEmulator>,
     pub sms_activate: Option<SmsActivateEmulator>,
+    pub textverified: Option<TextVerifiedEmulator>,
 }
 
 impl Emulators {
@@ -30,6 +33,12 @@ impl Emulators {
             routes = routes.nest(
                 sms_activate::CONTROL_PATH,
                 sms_activate::control::router(em.clone()),
+            );
+        }
+        if let Some(em) = &self.textverified {
+            routes = routes.nest(
+                textverified::CONTROL_PATH,
+                textverified::control::router(em.clone()),
             );
         }
         routes

@@ -21,17 +21,21 @@ pub enum Command {
     Migrate,
     /// Run one provider's emulator alone (for trying a client or another app against it).
     Sandbox {
-        /// Which: `5sim` (its API under `/sandbox/5sim/v1`) or `sms-activate` (under
-        /// `/sandbox/sms-activate/stubs/handler_api.php`).
-        #[arg(long, default_value = "5sim", value_parser = ["5sim", "sms-activate"])]
+        /// Which: `5sim` (its API under `/sandbox/5sim/v1`), `sms-activate` (under
+        /// `/sandbox/sms-activate/stubs/handler_api.php`) or `textverified` (under
+        /// `/sandbox/textverified/api/pub/v2`).
+        #[arg(long, default_value = "5sim", value_parser = ["5sim", "sms-activate", "textverified"])]
         provider: String,
         /// The loopback port to listen on.
         #[arg(long, default_value_t = 3010)]
         port: u16,
         /// The API key the emulator accepts (5SIM: `Authorization: Bearer <key>`;
-        /// SMS-Activate: `api_key=<key>`).
+        /// SMS-Activate: `api_key=<key>`; TextVerified: `X-API-KEY`).
         #[arg(long, default_value = "sandbox")]
         key: String,
+        /// TextVerified's `X-API-USERNAME`.
+        #[arg(long, default_value = "sandbox@namaskah.local")]
+        username: String,
     },
     /// Run one reconciliation pass now (settle purchases, orders and requests a crash left
     /// open) and print what it did, as JSON.

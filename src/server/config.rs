@@ -52,6 +52,16 @@ pub struct Settings {
     /// `RENTAL_RELEASE_REFUND_RATE`: an unused whole hour is refunded at this fraction of the
     /// hourly price on early release (default 0.5; 0 to 1).
     pub rental_release_refund_rate: Decimal,
+    /// `TEXTVERIFIED_API_KEY` and `TEXTVERIFIED_API_USERNAME` (the account's email): set, the
+    /// app buys from TextVerified too.
+    pub textverified_api_key: Option<SecretString>,
+    pub textverified_api_username: Option<String>,
+    /// `TEXTVERIFIED_BASE_URL`: the TextVerified API (default `https://www.textverified.com`;
+    /// paths start with `/api/pub/v2` under it).
+    pub textverified_base_url: String,
+    /// `TEXTVERIFIED_WEBHOOK_SECRET`: the secret (`whsec_…`) TextVerified signs its webhooks
+    /// with; set, its pushes are accepted at `/api/webhooks/textverified`.
+    pub textverified_webhook_secret: Option<SecretString>,
     /// `SMSACTIVATE_PROVIDERS`: providers that speak the SMS-Activate protocol, as
     /// `name=url,…` (each `url` the provider's `handler_api.php`), each with its key in
     /// `SMSACTIVATE_<NAME>_API_KEY` (the name upper-cased, `-` as `_`).
@@ -73,7 +83,7 @@ pub struct Settings {
     /// `PROVIDER_WEBHOOK_BASE_URL`; in sandbox mode a random one).
     pub provider_webhook_secret: Option<SecretString>,
     /// `SANDBOX_PROVIDERS`: the emulators sandbox mode starts and buys from, comma-separated
-    /// (default `5sim,sms-activate`: all of them).
+    /// (default `5sim,sms-activate,textverified`: all of them).
     pub sandbox_providers: Vec<SandboxProvider>,
     /// `SANDBOX_PORT`: the port of the embedded 5SIM emulator in sandbox mode (default 0: any
     /// free one; the other emulators take any free port).
@@ -203,6 +213,15 @@ impl Settings {
                 "0.5",
                 Some(Decimal::ONE),
             )?,
+            textverified_api_key: get("TEXTVERIFIED_API_KEY")
+                .filter(|k| !k.is_empty())
+                .map(SecretString::new),
+            textverified_api_username: get("TEXTVERIFIED_API_USERNAME").filter(|u| !u.is_empty()),
+            textverified_base_url: get("TEXTVERIFIED_BASE_URL")
+                .unwrap_or_else(|| "https://www.textverified.com".into()),
+            textverified_webhook_secret: get("TEXTVERIFIED_WEBHOOK_SECRET")
+                .filter(|s| !s.is_empty())
+                .map(SecretString::new),
             sms_activate: sms_activate_providers(&get)?,
             sms_activate_rate_limit: parse(
                 &get,
@@ -302,7 +321,18 @@ impl Settings {
             .and_then(|n: u64| positive("RECONCILE_INTERVAL_SECS", n))?,
         }
         .refuse_public_sandbox()?
-        .need_webhook_secret()
+        .need_webhook_secret()?
+        .need_textverified_username()
+    }
+
+    fn need_textverified_username(self) -> Result<Self, ConfigError> {
+        if self.textverified_api_key.is_some() && self.textverified_api_username.is_none() {
+            return Err(ConfigError {
+                variable: "TEXTVERIFIED_API_USERNAME",
+                message: "is required with TEXTVERIFIED_API_KEY (the account's email)".into(),
+            });
+        }
+        Ok(self)
     }
 
     fn need_webhook_secret(self) -> Result<Self, ConfigError> {
@@ -322,7 +352,8 @@ impl Settings {
             return Err(ConfigError {
                 variable: "SANDBOX_PUBLIC",
                 message: format!(
-                    "no provider is configured (FIVESIM_API_KEY, SMSACTIVATE_PROVIDERS), so this is \
+                    "no provider is configured (FIVESIM_API_KEY, SMSACTIVATE_PROVIDERS, \
+                     TEXTVERIFIED_API_KEY), so this is \
                      sandbox mode, which is for trying the app \
                      on this machine; it would listen on {} (LEPTOS_SITE_ADDR), where others could \
                      reach it. Listen on 127.0.0.1, set a provider key, or set SANDBOX_PUBLIC=1 to \
@@ -337,7 +368,9 @@ impl Settings {
     /// Sandbox mode: no real provider is configured, so the embedded emulators stand in for
     /// the providers.
     pub fn sandbox(&self) -> bool {
-        self.fivesim_api_key.is_none() && self.sms_activate.is_empty()
+        self.fivesim_api_key.is_none()
+            && self.sms_activate.is_empty()
+            && self.textverified_api_key.is_none()
     }
 }
 
@@ -354,15 +387,21 @@ pub struct SmsActivateProvider {
 pub enum SandboxProvider {
     FiveSim,
     SmsActivate,
+    TextVerified,
 }
 
 impl SandboxProvider {
-    pub const ALL: [SandboxProvider; 2] = [SandboxProvider::FiveSim, SandboxProvider::SmsActivate];
+    pub const ALL: [SandboxProvider; 3] = [
+        SandboxProvider::FiveSim,
+        SandboxProvider::SmsActivate,
+        SandboxProvider::TextVerified,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             SandboxProvider::FiveSim => "5sim",
             SandboxProvider::SmsActivate => "sms-activate",
+            SandboxProvider::TextVerified => "textverified",
         }
     }
 }
@@ -393,7 +432,9 @@ fn sandbox_providers(
             .find(|p| p.name() == name)
             .ok_or_else(|| ConfigError {
                 variable: "SANDBOX_PROVIDERS",
-                message: format!("unknown provider {name:?} (known: 5sim, sms-activate)"),
+                message: format!(
+                    "unknown provider {name:?} (known: 5sim, sms-activate, textverified)"
+                ),
             })?;
         if !chosen.contains(&provider) {
             chosen.push(provider);
@@ -402,7 +443,7 @@ fn sandbox_providers(
     if chosen.is_empty() {
         return Err(ConfigError {
             variable: "SANDBOX_PROVIDERS",
-            message: "names no provider (known: 5sim, sms-activate)".into(),
+            message: "names no provider (known: 5sim, sms-activate, textverified)".into(),
         });
     }
     Ok(chosen)

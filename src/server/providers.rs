@@ -7,6 +7,7 @@ pub mod monitored;
 pub mod rate_limit;
 pub mod router;
 pub mod sms_activate;
+pub mod textverified;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};

@@ -9,6 +9,7 @@ use super::http::{self, security};
 use super::providers::five_sim::{FiveSimClient, FiveSimSettings};
 use super::providers::router::ProviderRouter;
 use super::providers::sms_activate::{SmsActivateClient, SmsActivateSettings};
+use super::providers::textverified::{TextVerifiedClient, TextVerifiedSettings};
 use super::providers::SmsProvider;
 use super::services::catalog::CatalogCache;
 use super::services::passwords::PasswordPool;
@@ -21,6 +22,7 @@ use crate::app::App;
 use crate::domain::CURRENCY;
 use crate::sandbox::five_sim::FiveSimEmulator;
 use crate::sandbox::sms_activate::SmsActivateEmulator;
+use crate::sandbox::textverified::TextVerifiedEmulator;
 use crate::sandbox::Emulators;
 use crate::ui::components::FormNonce;
 use crate::ui::islands::{LiveCursor, RenderedAt};
@@ -69,6 +71,10 @@ impl Application {
             // The emulators push to the app itself.
             settings.provider_webhook_base_url = Some(format!("http://{}", settings.site_addr));
             settings.provider_webhook_secret = Some(SecretString::new(random_token("", 24)));
+        }
+        if settings.sandbox() && settings.textverified_webhook_secret.is_none() {
+            settings.textverified_webhook_secret =
+                Some(SecretString::new(random_token("whsec_", 24)));
         }
         let (providers, sandbox) = if settings.sandbox() {
             let (providers, emulators) = start_sandbox(&settings, &clock).await?;
@@ -195,6 +201,17 @@ fn configured_providers(settings: &Settings) -> anyhow::Result<Vec<Arc<dyn SmsPr
             key.clone(),
         )?);
     }
+    if let (Some(key), Some(username)) = (
+        &settings.textverified_api_key,
+        &settings.textverified_api_username,
+    ) {
+        providers.push(textverified_client(
+            settings,
+            settings.textverified_base_url.clone(),
+            username,
+            key.clone(),
+        )?);
+    }
     for p in &settings.sms_activate {
         providers.push(sms_activate_client(
             settings,
@@ -237,6 +254,22 @@ fn sms_activate_client(
             .as_deref()
             .zip(settings.provider_webhook_secret.as_ref())
             .map(|(base, secret)| provider_webhooks::sms_activate_url(base, secret, name)),
+    })?))
+}
+
+fn textverified_client(
+    settings: &Settings,
+    base_url: String,
+    username: &str,
+    api_key: SecretString,
+) -> anyhow::Result<Arc<dyn SmsProvider>> {
+    Ok(Arc::new(TextVerifiedClient::new(TextVerifiedSettings {
+        base_url,
+        username: username.to_owned(),
+        api_key,
+        timeout: provider_timeout(settings),
+        rate_per_sec: settings.sms_activate_rate_limit,
+        pushes: settings.textverified_webhook_secret.is_some(),
     })?))
 }
 
@@ -288,6 +321,37 @@ async fn start_sandbox(
                     SecretString::new(key),
                 )?);
                 emulators.sms_activate = Some(emulator);
+            }
+            SandboxProvider::TextVerified => {
+                let username = "sandbox@namaskah.local";
+                let mut emulator = TextVerifiedEmulator::new(
+                    username,
+                    &key,
+                    clock.clone(),
+                    settings.sandbox_auto_sms,
+                )
+                .with_control_token(token);
+                if let (Some(base), Some(secret)) = (
+                    &settings.provider_webhook_base_url,
+                    &settings.textverified_webhook_secret,
+                ) {
+                    emulator = emulator.with_webhook(
+                        &format!("{base}/api/webhooks/textverified"),
+                        secret.expose(),
+                    );
+                }
+                let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+                let base_url = crate::sandbox::textverified::serve(emulator.clone(), addr)
+                    .await
+                    .context("Failed to start the TextVerified emulator")?;
+                tracing::info!(%base_url, "sandbox mode: TextVerified emulator started");
+                providers.push(textverified_client(
+                    settings,
+                    base_url,
+                    username,
+                    SecretString::new(key),
+                )?);
+                emulators.textverified = Some(emulator);
             }
         }
     }

@@ -5,6 +5,7 @@
 use crate::api::accounts::{take_notice, SignOut};
 use crate::api::dto::SessionView;
 use crate::app::SessionResource;
+use crate::domain::Role;
 use crate::ui::islands::{LiveBalance, LiveCursor, PageScript, RenderedAt};
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -92,6 +93,7 @@ fn Nav(session: SessionView) -> impl IntoView {
                 <A href="/rentals">"Rentals"</A>
                 <A href="/keys">"API keys"</A>
                 <A href="/account">"Account"</A>
+                {(user.role == Role::Admin).then(|| view! { <A href="/admin/providers">"Providers"</A> })}
             </nav>
             <div class="account-menu">
                 <A href="/account" attr:class="balance-pill" attr:title="Your balance">

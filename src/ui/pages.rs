@@ -5,6 +5,7 @@ pub mod auth;
 pub mod dashboard;
 pub mod keys;
 pub mod not_found;
+pub mod providers;
 pub mod rental;
 pub mod rental_history;
 pub mod rentals;

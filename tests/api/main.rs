@@ -29,4 +29,5 @@ mod security;
 #[cfg(feature = "failpoints")]
 mod sms_activate;
 mod soak;
+mod textverified;
 mod verifications;

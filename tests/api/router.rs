@@ -487,3 +487,173 @@ async fn a_rented_numbers_sms_pushed_by_the_provider_is_stored_once_and_forgerie
     assert_eq!(r.json::<Value>().await.unwrap()["stored"], true);
     assert_eq!(messages().await, 2);
 }
+
+/// The app with the TextVerified emulator alone (US numbers).
+async fn textverified_only() -> TestApp {
+    spawn_app_with(&[("SANDBOX_PROVIDERS", "textverified".into())]).await
+}
+
+#[tokio::test]
+async fn a_textverified_code_pushed_signed_is_stored_once_and_forged_pushes_change_nothing() {
+    let app = textverified_only().await;
+    let s = app.funded("50").await;
+    let r = app
+        .as_browser(Method::POST, "/api/verifications", &s)
+        .json(&json!({"service": "telegram", "country": "US"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["provider"], "textverified");
+    let path = format!("/api/verifications/{}", v["id"]);
+    // The emulator pushes the SMS, signed, to the app: no poll is run here.
+    let r = app
+        .client
+        .post(app.url("/sandbox/textverified/control/sms"))
+        .json(&json!({"phone": v["phone_number"], "sender": "Telegram", "text": "Telegram code 60606"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let now = app.get_json(&path, &s).await;
+        if now["code"] == "60606" {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the push never arrived: {now}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    // The poll reads the same SMS: still one message.
+    namaskah::server::jobs::verifications::poll_once(&app.state)
+        .await
+        .unwrap();
+    let count: i64 =
+        sqlx::query_scalar("select count(*) from verification_message where verification_id = $1")
+            .bind(v["id"].as_i64().unwrap())
+            .fetch_one(&app.state.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(count, 1);
+
+    // A push replayed as sent is no new message; with another signature, or unsigned, it is
+    // refused and nothing changes.
+    let order: String =
+        sqlx::query_scalar("select provider_order_id from verification where verification_id = $1")
+            .bind(v["id"].as_i64().unwrap())
+            .fetch_one(&app.state.db.pool)
+            .await
+            .unwrap();
+    let upstream = app
+        .state
+        .router
+        .get("textverified")
+        .unwrap()
+        .check(&order)
+        .await
+        .unwrap();
+    let at = upstream.sms[0]
+        .received_at
+        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string();
+    let body = |text: &str| {
+        json!({"id": "evt_1", "event": "v2.sms.received", "occurredAt": at, "attempt": 1,
+            "idempotencyKey": "k", "data": {"from": "Telegram", "to": "", "createdAt": at,
+            "smsContent": text, "parsedCode": null, "encrypted": false, "reservationId": order}})
+        .to_string()
+    };
+    let secret = app
+        .state
+        .settings
+        .textverified_webhook_secret
+        .as_ref()
+        .unwrap();
+    let post = |body: String, signature: Option<String>| {
+        let mut req = app
+            .client
+            .post(app.url("/api/webhooks/textverified"))
+            .header("content-type", "application/json")
+            .body(body);
+        if let Some(sig) = signature {
+            req = req.header("X-Webhook-Signature", sig);
+        }
+        req.send()
+    };
+    let sign = |b: &str| namaskah::sandbox::textverified::signature(secret.expose(), b.as_bytes());
+    let same = body("Telegram code 60606");
+    let r = post(same.clone(), Some(sign(&same))).await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<Value>().await.unwrap()["stored"], false);
+    let forged = body("Telegram code 99999");
+    let r = post(forged.clone(), Some(sign(&same))).await.unwrap();
+    assert_eq!(r.status(), 401, "a body with another body's signature");
+    let r = post(forged.clone(), None).await.unwrap();
+    assert_eq!(r.status(), 401, "unsigned");
+    let r = post(
+        forged.clone(),
+        Some(namaskah::sandbox::textverified::signature(
+            "whsec_other",
+            forged.as_bytes(),
+        )),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 401, "signed with another secret");
+    assert_eq!(app.get_json(&path, &s).await["code"], "60606");
+    // An unknown reservation, correctly signed: 404, nothing stored.
+    let unknown = body("x").replace(&order, "ver_nobody");
+    let r = post(unknown.clone(), Some(sign(&unknown))).await.unwrap();
+    assert_eq!(r.status(), 404);
+}
+
+#[tokio::test]
+async fn a_textverified_rental_is_extended_natively_and_released_with_its_refund() {
+    let app = textverified_only().await;
+    let s = app.funded("100").await;
+    let r = app
+        .as_browser(Method::POST, "/api/rentals/create", &s)
+        .json(&json!({"service": "telegram", "country": "US", "duration_hours": 24}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let rental: Value = r.json().await.unwrap();
+    assert_eq!(rental["provider"], "textverified");
+    let id = rental["id"].as_i64().unwrap();
+    let upstream = |app: &TestApp| {
+        let router = app.state.router.clone();
+        async move {
+            router
+                .get("textverified")
+                .unwrap()
+                .balance()
+                .await
+                .unwrap()
+                .balance
+        }
+    };
+    let (before, upstream_before) = (app.balance(&s).await, upstream(&app).await);
+    let r = app
+        .as_browser(Method::POST, &format!("/api/rentals/{id}/extend"), &s)
+        .json(&json!({"hours": 24}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    let extended: Value = r.json().await.unwrap();
+    assert_eq!(app.balance(&s).await, before - dec(&extended["charged"]));
+    assert!(upstream(&app).await < upstream_before, "extended upstream");
+    let r = app
+        .as_browser(Method::POST, &format!("/api/rentals/{id}/release"), &s)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    let released: Value = r.json().await.unwrap();
+    assert!(dec(&released["refund"]) > Decimal::ZERO);
+    app.assert_ledger_invariant(s.user_id).await;
+}

@@ -3,18 +3,41 @@
 
 use super::error::ApiResult;
 use super::extract::ApiJson;
-use crate::server::services::provider_webhooks::{self, RentPush};
+use crate::server::services::provider_webhooks::{self, Pushed, RentPush};
 use crate::server::state::AppState;
+use axum::body::Bytes;
 use axum::extract::{Path, State};
+use axum::http::HeaderMap;
 use axum::routing::post;
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route(
-        "/api/webhooks/sms-activate/{provider}/{token}",
-        post(sms_activate),
-    )
+    Router::new()
+        .route(
+            "/api/webhooks/sms-activate/{provider}/{token}",
+            post(sms_activate),
+        )
+        .route("/api/webhooks/textverified", post(textverified))
+}
+
+/// `200 {"stored": …}` (`true`, `false` when already here, or `null` for an event not acted
+/// on): TextVerified retries anything else.
+async fn textverified(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
+    let signature = headers
+        .get("x-webhook-signature")
+        .and_then(|v| v.to_str().ok());
+    let pushed = provider_webhooks::textverified_push(&state, signature, &body).await?;
+    let stored = match pushed {
+        Pushed::Stored => json!(true),
+        Pushed::Known => json!(false),
+        Pushed::Ignored => Value::Null,
+    };
+    Ok(Json(json!({ "stored": stored })))
 }
 
 /// `200 {"stored": true|false}`: false when the SMS was already here (by poll, or an earlier

@@ -1,21 +1,25 @@
 //! What providers push to us (`POST /api/webhooks/…`), verified before it is trusted and then
 //! applied through the same inbox as polling, so an SMS that comes by push, by poll or by both
-//! is stored once. The SMS-Activate protocol signs nothing: the URL given with each rent
-//! carries a token only we can make (an HMAC of the provider's name under
-//! `PROVIDER_WEBHOOK_SECRET`), and a push to any other URL changes nothing.
+//! is stored once. TextVerified signs each push (`X-Webhook-Signature: HMAC-SHA512=<base64>`
+//! of the raw body, under `TEXTVERIFIED_WEBHOOK_SECRET`). The SMS-Activate protocol signs
+//! nothing: the URL given with each rent carries a token only we can make (an HMAC of the
+//! provider's name under `PROVIDER_WEBHOOK_SECRET`), and a push to any other URL changes
+//! nothing.
 
-use super::rental_lifecycle;
+use super::{rental_lifecycle, verifications};
 use crate::server::config::SecretString;
 use crate::server::providers::sms_activate::wire;
+use crate::server::providers::textverified;
 use crate::server::providers::ProviderSms;
 use crate::server::state::AppState;
 use crate::server::storage::rentals as store;
+use crate::server::storage::verifications as verification_store;
 use crate::server::ServerError;
 use chrono::Utc;
 use hmac::{Hmac, Mac};
 use serde::Deserialize;
 use serde_json::Value;
-use sha2::Sha256;
+use sha2::{Sha256, Sha512};
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -87,4 +91,92 @@ pub async fn sms_activate_push(
     };
     let new = rental_lifecycle::store_messages(state, &row, vec![sms]).await?;
     Ok(new > 0)
+}
+
+/// Whether `header` (`HMAC-SHA512=<base64>`) signs `body` under `secret`, compared in
+/// constant time.
+pub fn textverified_signed(secret: &SecretString, header: Option<&str>, body: &[u8]) -> bool {
+    use base64::Engine;
+    let Some(signature) = header
+        .and_then(|h| h.trim().strip_prefix("HMAC-SHA512="))
+        .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
+    else {
+        return false;
+    };
+    let mut mac =
+        Hmac::<Sha512>::new_from_slice(secret.expose().as_bytes()).expect("HMAC takes any key");
+    mac.update(body);
+    mac.verify_slice(&signature).is_ok()
+}
+
+/// What became of a TextVerified push.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Pushed {
+    /// An SMS new here.
+    Stored,
+    /// An SMS already here (by poll, or an earlier delivery of the push).
+    Known,
+    /// An event this app does not act on.
+    Ignored,
+}
+
+/// Applies a TextVerified push: refused, changing nothing, unless `signature` signs `body`
+/// under `TEXTVERIFIED_WEBHOOK_SECRET`; an SMS to a reservation that is none of ours is
+/// `NotFound`.
+pub async fn textverified_push(
+    state: &AppState,
+    signature: Option<&str>,
+    body: &[u8],
+) -> Result<Pushed, ServerError> {
+    let Some(secret) = &state.settings.textverified_webhook_secret else {
+        return Err(ServerError::NotFound("webhook"));
+    };
+    if !textverified_signed(secret, signature, body) {
+        tracing::warn!("a TextVerified push with a wrong signature was refused");
+        return Err(ServerError::Unauthorized("this push is not signed"));
+    }
+    let envelope: Value = serde_json::from_slice(body)
+        .map_err(|_| ServerError::validation("body", "is not a JSON event"))?;
+    if envelope["event"] != "v2.sms.received" {
+        return Ok(Pushed::Ignored);
+    }
+    // The schema says `data`, the prose `Data`.
+    let data = envelope.get("data").or_else(|| envelope.get("Data"));
+    let data = data.ok_or_else(|| ServerError::validation("data", "is missing"))?;
+    let reservation = data
+        .get("reservationId")
+        .and_then(wire::string)
+        .unwrap_or_default();
+    let sms = ProviderSms {
+        id: None,
+        received_at: data
+            .get("createdAt")
+            .and_then(wire::time)
+            .unwrap_or_else(Utc::now),
+        sender: data.get("from").and_then(wire::string).unwrap_or_default(),
+        text: data
+            .get("smsContent")
+            .and_then(wire::string)
+            .unwrap_or_default(),
+        code: data
+            .get("parsedCode")
+            .and_then(wire::string)
+            .filter(|c| !c.is_empty()),
+    };
+    let pool = &state.db.pool;
+    let new =
+        if let Some(row) = store::find_by_order(pool, textverified::NAME, &reservation).await? {
+            rental_lifecycle::store_messages(state, &row, vec![sms]).await?
+        } else if let Some(row) =
+            verification_store::find_by_order(pool, textverified::NAME, &reservation).await?
+        {
+            verifications::store_messages(state, &row, vec![sms]).await?
+        } else {
+            return Err(ServerError::NotFound("reservation"));
+        };
+    Ok(if new > 0 {
+        Pushed::Stored
+    } else {
+        Pushed::Known
+    })
 }

@@ -18,8 +18,8 @@ use crate::server::clock::from_ms;
 use crate::server::events::{Event, EventKind};
 use crate::server::failpoints::failpoint;
 use crate::server::providers::{
-    BuyActivation, Category, OrderStateError, OrderStatus, ProviderError, ProviderOrder, Seller,
-    SmsProvider,
+    BuyActivation, Category, OrderStateError, OrderStatus, ProviderError, ProviderOrder,
+    ProviderSms, Seller, SmsProvider,
 };
 use crate::server::state::AppState;
 use crate::server::storage::verifications::{self as store, NewVerificationRow, VerificationRow};
@@ -645,9 +645,33 @@ async fn reuse_now(
 pub async fn poll(state: &AppState, row: &VerificationRow) -> Result<usize, ServerError> {
     let provider = state.router.get(&row.provider)?;
     let order = provider.check(&row.provider_order_id).await?;
+    let new = store_messages(state, row, order.sms.clone()).await?;
+    if new == 0
+        && matches!(order.status, OrderStatus::TimedOut | OrderStatus::Cancelled)
+        && row.message_count == 0
+    {
+        // Closed upstream with nothing received (timed out there, or cancelled by a request
+        // that died before its refund): close it here too, refunded.
+        let to = match order.status {
+            OrderStatus::Cancelled => VerificationStatus::Cancelled,
+            _ => VerificationStatus::TimedOut,
+        };
+        close_unused(state, row, to, Upstream::Closed).await?;
+    }
+    Ok(new)
+}
+
+/// Stores the new messages among `sms` (once each, however often and by whichever way they
+/// came: poll or push), takes the newest code, and moves a waiting verification to received.
+/// Returns how many were new.
+pub async fn store_messages(
+    state: &AppState,
+    row: &VerificationRow,
+    sms: Vec<ProviderSms>,
+) -> Result<usize, ServerError> {
     let id = row.verification_id;
     let mut new = 0;
-    for m in inbox::fresh(order.sms.clone(), row.created_at) {
+    for m in inbox::fresh(sms, row.created_at) {
         let stored = store::insert_message(
             &state.db.pool,
             id,
@@ -678,16 +702,6 @@ pub async fn poll(state: &AppState, row: &VerificationRow) -> Result<usize, Serv
             );
             publish(state, row.user_id, &v).await;
         }
-    } else if matches!(order.status, OrderStatus::TimedOut | OrderStatus::Cancelled)
-        && row.message_count == 0
-    {
-        // Closed upstream with nothing received (timed out there, or cancelled by a request
-        // that died before its refund): close it here too, refunded.
-        let to = match order.status {
-            OrderStatus::Cancelled => VerificationStatus::Cancelled,
-            _ => VerificationStatus::TimedOut,
-        };
-        close_unused(state, row, to, Upstream::Closed).await?;
     }
     Ok(new)
 }

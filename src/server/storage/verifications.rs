@@ -75,6 +75,21 @@ pub async fn insert<'e>(
     .await
 }
 
+/// The verification bought as `provider`'s order `order_id`.
+pub async fn find_by_order<'e>(
+    db: impl Executor<'e, Database = Any>,
+    provider: &str,
+    order_id: &str,
+) -> Result<Option<VerificationRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "select {COLUMNS} from verification v where v.provider = $1 and v.provider_order_id = $2"
+    ))
+    .bind(provider)
+    .bind(order_id)
+    .fetch_optional(db)
+    .await
+}
+
 pub async fn find<'e>(
     db: impl Executor<'e, Database = Any>,
     id: i64,

@@ -1,0 +1,650 @@
+//! The TextVerified client (API v2, US numbers): a bearer token from `POST /auth`, kept until
+//! shortly before it expires and fetched again on a 401; create calls answered `201` with a
+//! link that is followed; `{errorCode, errorDescription}` refusals typed; an `Idempotency-Key`
+//! on every create. Verifications are single-use numbers; rentals are non-renewable lines for
+//! any sender, extended through the provider's own call (native extension) and refunded
+//! within the provider's window when released early. Its SMS are also pushed to us, signed
+//! (`server::services::provider_webhooks`).
+
+use super::rate_limit::RateLimiter;
+use super::sms_activate::wire::{decimal, items, string, time};
+use super::{
+    retrying, BuyActivation, BuyRental, Capabilities, Category, Country, Delivery, Extension,
+    Offer, OperatorPrice, OrderPage, OrderStateError, OrderStatus, ProviderBalance, ProviderError,
+    ProviderOrder, ProviderResult, ProviderSms, Retry, SmsProvider,
+};
+use crate::server::config::SecretString;
+use async_trait::async_trait;
+use reqwest::{header, Method};
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+use tokio::sync::Mutex;
+
+pub const NAME: &str = "textverified";
+/// The contract's rental durations we rent, with their hours.
+pub const DURATIONS: [(&str, u32); 5] = [
+    ("oneDay", 24),
+    ("threeDay", 72),
+    ("sevenDay", 168),
+    ("fourteenDay", 336),
+    ("thirtyDay", 720),
+];
+/// The service a line is rented for when it takes SMS from anyone.
+const ANY_SERVICE: &str = "allservices";
+/// A token is fetched again this long before it expires.
+const TOKEN_MARGIN: Duration = Duration::from_secs(60);
+/// Offers are asked for (one pricing and one inventory call per service) this often at most.
+const OFFERS_TTL: Duration = Duration::from_secs(300);
+/// Pages of SMS read at most per reservation.
+const MOST_SMS_PAGES: usize = 10;
+
+#[derive(Clone, Debug)]
+pub struct TextVerifiedSettings {
+    /// `https://www.textverified.com`; paths start with `/api/pub/v2` under it.
+    pub base_url: String,
+    pub username: String,
+    pub api_key: SecretString,
+    pub timeout: Duration,
+    pub rate_per_sec: u32,
+    /// Whether its SMS are pushed to us (a webhook secret is configured).
+    pub pushes: bool,
+}
+
+#[derive(Debug)]
+pub struct TextVerifiedClient {
+    http: reqwest::Client,
+    api: String,
+    username: String,
+    api_key: SecretString,
+    timeout: Duration,
+    limiter: RateLimiter,
+    capabilities: Capabilities,
+    token: Mutex<Option<(String, Instant)>>,
+    offers: Mutex<Option<(Instant, Vec<Offer>)>>,
+}
+
+/// A `200`/`201` answer: its body, and where a create call's link points.
+struct Answer {
+    body: Value,
+    link: Option<String>,
+}
+
+impl TextVerifiedClient {
+    pub fn new(settings: TextVerifiedSettings) -> anyhow::Result<Self> {
+        let http = reqwest::Client::builder()
+            .timeout(settings.timeout)
+            .connect_timeout(settings.timeout.min(Duration::from_secs(5)))
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("namaskah/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        Ok(TextVerifiedClient {
+            http,
+            api: format!("{}/api/pub/v2", settings.base_url.trim_end_matches('/')),
+            username: settings.username,
+            api_key: settings.api_key,
+            timeout: settings.timeout,
+            limiter: RateLimiter::per_second(settings.rate_per_sec),
+            capabilities: Capabilities {
+                activation: true,
+                rental_hours: DURATIONS.iter().map(|(_, h)| *h).collect(),
+                extension: Extension::Native,
+                early_cancel: true,
+                delivery: if settings.pushes {
+                    Delivery::Push
+                } else {
+                    Delivery::Poll
+                },
+            },
+            token: Mutex::new(None),
+            offers: Mutex::new(None),
+        })
+    }
+
+    /// A token that is good for a while yet: the one held, or a new one.
+    async fn token(&self, fresh: bool) -> ProviderResult<String> {
+        let mut held = self.token.lock().await;
+        if let Some((token, until)) = held.as_ref() {
+            if !fresh && Instant::now() + TOKEN_MARGIN < *until {
+                return Ok(token.clone());
+            }
+        }
+        self.limiter.acquire().await;
+        let response = self
+            .http
+            .post(format!("{}/auth", self.api))
+            .header("X-API-USERNAME", &self.username)
+            .header("X-API-KEY", self.api_key.expose())
+            .send()
+            .await
+            .map_err(|e| self.transport_error(e))?;
+        let status = response.status().as_u16();
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        match status {
+            200 | 201 => {}
+            401 | 403 => return Err(ProviderError::Unauthorized),
+            other => return Err(refusal(other, &body)),
+        }
+        let token = string(&body["token"])
+            .ok_or_else(|| ProviderError::Decode("no token in the auth answer".into()))?;
+        let lifetime = body["expiresIn"].as_u64().unwrap_or(899);
+        *held = Some((
+            token.clone(),
+            Instant::now() + Duration::from_secs(lifetime),
+        ));
+        Ok(token)
+    }
+
+    /// One call, with the token; on a 401 the token is fetched again and the call sent once
+    /// more (it was refused, so nothing happened).
+    async fn call(
+        &self,
+        method: Method,
+        url: &str,
+        body: Option<&Value>,
+        idempotency_key: Option<&str>,
+    ) -> ProviderResult<Answer> {
+        let mut fresh = false;
+        loop {
+            let token = self.token(fresh).await?;
+            self.limiter.acquire().await;
+            let mut req = self
+                .http
+                .request(method.clone(), url)
+                .bearer_auth(&token)
+                .header(header::ACCEPT, "application/json");
+            if let Some(body) = body {
+                req = req.json(body);
+            }
+            if let Some(key) = idempotency_key {
+                req = req.header("Idempotency-Key", key);
+            }
+            let response = req.send().await.map_err(|e| self.transport_error(e))?;
+            let status = response.status().as_u16();
+            if status == 401 && !fresh {
+                fresh = true;
+                continue;
+            }
+            let link = response
+                .headers()
+                .get(header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            let text = response.text().await.map_err(|e| self.transport_error(e))?;
+            let parsed: Option<Value> = if text.trim().is_empty() {
+                Some(Value::Null)
+            } else {
+                serde_json::from_str(&text).ok()
+            };
+            return match (status, parsed) {
+                (200 | 201, Some(body)) => {
+                    let link = link.or_else(|| body.get("href").and_then(string));
+                    Ok(Answer { body, link })
+                }
+                (200 | 201, None) => Err(ProviderError::Decode(format!(
+                    "not JSON: {}",
+                    text.chars().take(200).collect::<String>()
+                ))),
+                (401 | 403, _) => Err(ProviderError::Unauthorized),
+                (404, _) => Err(ProviderError::NotFound),
+                (429, _) => Err(ProviderError::RateLimited),
+                (status, body) => {
+                    let e = refusal(status, &body.unwrap_or(Value::Null));
+                    tracing::warn!(provider = NAME, status, error = %e, "TextVerified call failed");
+                    Err(e)
+                }
+            };
+        }
+    }
+
+    async fn get(&self, path_or_url: &str) -> ProviderResult<Value> {
+        let url = self.url(path_or_url);
+        retrying(Retry::Idempotent, || {
+            self.call(Method::GET, &url, None, None)
+        })
+        .await
+        .map(|a| a.body)
+    }
+
+    async fn post(&self, path: &str, body: &Value) -> ProviderResult<Answer> {
+        self.call(Method::POST, &self.url(path), Some(body), None)
+            .await
+    }
+
+    /// A create call (sent once, under a fresh `Idempotency-Key`), then the link it answers
+    /// with, followed.
+    async fn create(&self, path: &str, body: &Value) -> ProviderResult<Value> {
+        let key = crate::server::services::secrets::random_token("nmsk_", 16);
+        let answer = self
+            .call(Method::POST, &self.url(path), Some(body), Some(&key))
+            .await?;
+        let link = answer
+            .link
+            .ok_or_else(|| ProviderError::Decode("a create answered with no link".into()))?;
+        self.get(&link).await
+    }
+
+    fn url(&self, path_or_url: &str) -> String {
+        if path_or_url.starts_with("http") {
+            path_or_url.to_owned()
+        } else {
+            format!("{}{path_or_url}", self.api)
+        }
+    }
+
+    fn transport_error(&self, e: reqwest::Error) -> ProviderError {
+        if e.is_timeout() {
+            ProviderError::Timeout(self.timeout)
+        } else {
+            ProviderError::Upstream {
+                status: 0,
+                body: format!("could not reach TextVerified: {}", e.without_url()),
+            }
+        }
+    }
+
+    /// Every SMS to `reservation`, oldest first, following the pages.
+    async fn messages(&self, reservation: &str) -> ProviderResult<Vec<ProviderSms>> {
+        let mut next = Some(format!("/sms?reservationId={reservation}"));
+        let mut all = Vec::new();
+        for _ in 0..MOST_SMS_PAGES {
+            let Some(url) = next.take() else { break };
+            let page = self.get(&url).await?;
+            all.extend(items(page.get("data")).into_iter().map(sms));
+            next = page["links"]["next"]["href"].as_str().map(str::to_owned);
+        }
+        all.sort_by_key(|m: &ProviderSms| m.received_at);
+        Ok(all)
+    }
+
+    async fn verification(&self, id: &str) -> ProviderResult<ProviderOrder> {
+        let v = self.get(&format!("/verifications/{id}")).await?;
+        let mut order = verification_order(&v)?;
+        order.sms = self.messages(&order.id).await?;
+        Ok(order)
+    }
+
+    async fn rental(&self, id: &str) -> ProviderResult<ProviderOrder> {
+        let r = self
+            .get(&format!("/reservations/rental/nonrenewable/{id}"))
+            .await?;
+        rental_order(&r)
+    }
+
+    async fn all_offers(&self) -> ProviderResult<Vec<Offer>> {
+        if let Some((at, offers)) = self.offers.lock().await.as_ref() {
+            if at.elapsed() < OFFERS_TTL {
+                return Ok(offers.clone());
+            }
+        }
+        let services = self
+            .get("/services?numberType=mobile&reservationType=verification")
+            .await?;
+        let names: Vec<String> = items(Some(&services))
+            .into_iter()
+            .filter_map(|s| s.get("serviceName").and_then(string))
+            .collect();
+        let activation = names.iter().map(|name| async move {
+            let body = json!({"serviceName": name, "areaCode": false, "carrier": false,
+                "numberType": "mobile", "capability": "sms"});
+            let price = self.post("/pricing/verifications", &body).await?.body;
+            let stock = self.post("/inventory/verifications", &body).await?.body;
+            Ok::<_, ProviderError>(Offer {
+                product: name.clone(),
+                category: Category::Activation,
+                hours: None,
+                price: decimal(&price["price"])
+                    .ok_or_else(|| ProviderError::Decode("a price without a price".into()))?,
+                stock: stock["availableQuantity"].as_u64().unwrap_or(0),
+                sellers: Vec::new(),
+            })
+        });
+        let mut offers: Vec<Offer> = futures_util::future::join_all(activation)
+            .await
+            .into_iter()
+            .collect::<ProviderResult<_>>()?;
+        let stock_body = json!({"serviceName": ANY_SERVICE, "numberType": "mobile",
+            "capability": "sms", "isRenewable": false});
+        let stock = self.post("/inventory/rentals", &stock_body).await?.body["availableQuantity"]
+            .as_u64()
+            .unwrap_or(0);
+        for (duration, hours) in DURATIONS {
+            let body = json!({"serviceName": ANY_SERVICE, "areaCode": false, "numberType": "mobile",
+                "capability": "sms", "isRenewable": false, "duration": duration});
+            let price = self.post("/pricing/rentals", &body).await?.body;
+            if let Some(price) = decimal(&price["price"]) {
+                offers.push(Offer {
+                    product: duration.to_owned(),
+                    category: Category::Rental,
+                    hours: Some(hours),
+                    price,
+                    stock,
+                    sellers: Vec::new(),
+                });
+            }
+        }
+        *self.offers.lock().await = Some((Instant::now(), offers.clone()));
+        Ok(offers)
+    }
+}
+
+/// A `400`/`409` refusal's `{errorCode, errorDescription}` as a typed error.
+fn refusal(status: u16, body: &Value) -> ProviderError {
+    let code = body["errorCode"].as_str().unwrap_or_default();
+    let description = body["errorDescription"].as_str().unwrap_or_default();
+    let state = |state| ProviderError::OrderState {
+        state,
+        message: description.to_owned(),
+    };
+    match (status, code) {
+        (_, "Unavailable" | "PricingFailure") => ProviderError::NoNumbers,
+        (_, "InsufficientBalance") => ProviderError::InsufficientProviderBalance,
+        (_, "TooManyUnfinishedVerifications") => ProviderError::NotEnoughRating,
+        (_, "NotCancelable") => state(OrderStateError::HasSms),
+        (_, "NotRefundable" | "NotReportable") => state(OrderStateError::Expired),
+        (_, "ProcessingError") => state(OrderStateError::ReuseRefused),
+        (400, _) => ProviderError::BadRequest(format!("{code}: {description}")),
+        (status, _) => ProviderError::Upstream {
+            status,
+            body: format!("{code}: {description}"),
+        },
+    }
+}
+
+fn e164(number: &str) -> String {
+    let digits: String = number.chars().filter(char::is_ascii_digit).collect();
+    if digits.len() == 10 {
+        format!("+1{digits}")
+    } else {
+        format!("+{digits}")
+    }
+}
+
+fn sms(m: &Value) -> ProviderSms {
+    ProviderSms {
+        // No id: the same SMS pushed by webhook (which carries none) must be the same message.
+        id: None,
+        received_at: time(&m["createdAt"]).unwrap_or_else(chrono::Utc::now),
+        sender: string(&m["from"]).unwrap_or_default(),
+        text: string(&m["smsContent"]).unwrap_or_default(),
+        code: string(&m["parsedCode"]).filter(|c| !c.is_empty()),
+    }
+}
+
+fn order(v: &Value, status: OrderStatus) -> ProviderResult<ProviderOrder> {
+    Ok(ProviderOrder {
+        id: string(&v["id"]).ok_or_else(|| ProviderError::Decode("no id".into()))?,
+        phone: e164(&string(&v["number"]).unwrap_or_default()),
+        product: string(&v["serviceName"]),
+        operator: None,
+        country: Some("US".to_owned()),
+        price: decimal(&v["totalCost"]),
+        status,
+        created_at: time(&v["createdAt"]),
+        expires_at: time(&v["endsAt"]),
+        sms: Vec::new(),
+    })
+}
+
+fn verification_order(v: &Value) -> ProviderResult<ProviderOrder> {
+    let status = match v["state"].as_str().unwrap_or_default() {
+        "verificationPending" => OrderStatus::Active,
+        "verificationCompleted" | "verificationReused" | "verificationReactivated" => {
+            OrderStatus::Finished
+        }
+        "verificationCanceled" | "verificationRefunded" => OrderStatus::Cancelled,
+        "verificationTimedOut" => OrderStatus::TimedOut,
+        "verificationReported" => OrderStatus::Banned,
+        other => OrderStatus::Other(other.to_owned()),
+    };
+    order(v, status)
+}
+
+fn rental_order(v: &Value) -> ProviderResult<ProviderOrder> {
+    let status = match v["state"].as_str().unwrap_or_default() {
+        "nonrenewableActive" | "renewableActive" | "renewableOverdue" => OrderStatus::Active,
+        "nonrenewableExpired" | "renewableExpired" => OrderStatus::Finished,
+        "nonrenewableRefunded" | "renewableRefunded" => OrderStatus::Cancelled,
+        other => OrderStatus::Other(other.to_owned()),
+    };
+    order(v, status)
+}
+
+/// Rentals and verifications share one id space upstream; ours are told apart by prefix.
+fn is_rental(id: &str) -> bool {
+    id.starts_with("ren")
+}
+
+/// The shortest duration on sale that covers `hours`.
+fn duration_for(hours: u32) -> Option<&'static str> {
+    DURATIONS.iter().find(|(_, h)| *h >= hours).map(|(d, _)| *d)
+}
+
+#[async_trait]
+impl SmsProvider for TextVerifiedClient {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn capabilities(&self) -> &Capabilities {
+        &self.capabilities
+    }
+
+    async fn balance(&self) -> ProviderResult<ProviderBalance> {
+        let me = self.get("/account/me").await?;
+        Ok(ProviderBalance {
+            balance: decimal(&me["currentBalance"])
+                .ok_or_else(|| ProviderError::Decode("no currentBalance".into()))?,
+            currency: "USD".to_owned(),
+            rating: None,
+        })
+    }
+
+    async fn countries(&self) -> ProviderResult<Vec<Country>> {
+        Ok(vec![Country {
+            iso: "US".to_owned(),
+            name: "United States".to_owned(),
+            provider_name: "US".to_owned(),
+            dial_prefix: Some("+1".to_owned()),
+        }])
+    }
+
+    async fn offers(&self, country: &str, _operator: Option<&str>) -> ProviderResult<Vec<Offer>> {
+        if !country.eq_ignore_ascii_case("US") {
+            return Ok(Vec::new());
+        }
+        self.all_offers().await
+    }
+
+    async fn prices(&self, country: &str, product: &str) -> ProviderResult<Vec<OperatorPrice>> {
+        Ok(self
+            .offers(country, None)
+            .await?
+            .into_iter()
+            .filter(|o| o.category == Category::Activation && o.product == product)
+            .map(|o| OperatorPrice {
+                operator: "any".to_owned(),
+                price: o.price,
+                stock: o.stock,
+            })
+            .collect())
+    }
+
+    async fn buy_activation(&self, req: &BuyActivation) -> ProviderResult<ProviderOrder> {
+        if !req.country.eq_ignore_ascii_case("US") {
+            return Err(ProviderError::BadRequest(
+                "TextVerified sells US numbers only".into(),
+            ));
+        }
+        let mut body = json!({"serviceName": req.product, "capability": "sms"});
+        if let Some(max) = req.max_price {
+            body["maxPrice"] =
+                serde_json::from_str(&max.normalize().to_string()).unwrap_or(Value::Null);
+        }
+        let v = self.create("/verifications", &body).await?;
+        verification_order(&v)
+    }
+
+    async fn buy_rental(&self, req: &BuyRental) -> ProviderResult<ProviderOrder> {
+        if !req.country.eq_ignore_ascii_case("US") {
+            return Err(ProviderError::BadRequest(
+                "TextVerified rents US numbers only".into(),
+            ));
+        }
+        let duration = duration_for(req.hours).ok_or_else(|| {
+            ProviderError::BadRequest(format!(
+                "TextVerified rents for at most 30 days, not {} hours",
+                req.hours
+            ))
+        })?;
+        let body = json!({"serviceName": ANY_SERVICE, "capability": "sms", "numberType": "mobile",
+            "isRenewable": false, "duration": duration, "allowBackOrderReservations": false});
+        let sale = self.create("/reservations/rental", &body).await?;
+        let reservation = items(sale.get("reservations"))
+            .into_iter()
+            .next()
+            .ok_or_else(|| ProviderError::Decode("a sale with no reservation".into()))?;
+        let target = reservation["link"]["href"]
+            .as_str()
+            .map(str::to_owned)
+            .or_else(|| {
+                string(&reservation["id"])
+                    .map(|id| format!("/reservations/rental/nonrenewable/{id}"))
+            })
+            .ok_or_else(|| ProviderError::Decode("a reservation with no id".into()))?;
+        let mut order = rental_order(&self.get(&target).await?)?;
+        order.price = decimal(&sale["total"]);
+        Ok(order)
+    }
+
+    async fn check(&self, order_id: &str) -> ProviderResult<ProviderOrder> {
+        if is_rental(order_id) {
+            let mut order = self.rental(order_id).await?;
+            order.sms = self.messages(order_id).await?;
+            Ok(order)
+        } else {
+            self.verification(order_id).await
+        }
+    }
+
+    async fn rental_messages(&self, order_id: &str) -> ProviderResult<Vec<ProviderSms>> {
+        self.messages(order_id).await
+    }
+
+    /// TextVerified completes a verification by itself once its code came: nothing to send.
+    async fn finish(&self, order_id: &str) -> ProviderResult<ProviderOrder> {
+        let mut order = self.verification(order_id).await?;
+        if order.status == OrderStatus::Active && !order.has_sms() {
+            return Err(ProviderError::OrderState {
+                state: OrderStateError::NoSms,
+                message: "no code yet".into(),
+            });
+        }
+        order.status = OrderStatus::Finished;
+        Ok(order)
+    }
+
+    async fn cancel(&self, order_id: &str) -> ProviderResult<ProviderOrder> {
+        self.post(&format!("/verifications/{order_id}/cancel"), &json!({}))
+            .await?;
+        self.verification(order_id).await
+    }
+
+    async fn ban(&self, order_id: &str) -> ProviderResult<ProviderOrder> {
+        self.post(&format!("/verifications/{order_id}/report"), &json!({}))
+            .await?;
+        self.verification(order_id).await
+    }
+
+    /// Refunded while the provider's window is open; after it, the line simply runs out.
+    async fn release(&self, order_id: &str) -> ProviderResult<ProviderOrder> {
+        let path = format!("/reservations/rental/nonrenewable/{order_id}/refund");
+        match self.post(&path, &json!({})).await {
+            Ok(_) => {}
+            Err(ProviderError::OrderState { .. }) => {}
+            Err(e) => return Err(e),
+        }
+        let mut order = self.rental(order_id).await?;
+        if order.status == OrderStatus::Active {
+            order.status = OrderStatus::Finished;
+        }
+        Ok(order)
+    }
+
+    /// The provider's extension call, for the shortest duration that covers `hours`.
+    async fn extend(&self, order_id: &str, hours: u32) -> ProviderResult<ProviderOrder> {
+        let duration = duration_for(hours).ok_or_else(|| {
+            ProviderError::BadRequest(format!("TextVerified cannot extend by {hours} hours"))
+        })?;
+        let body = json!({"rentalId": order_id, "extensionDuration": duration});
+        let done = self
+            .post("/reservations/rentals/extensions", &body)
+            .await?
+            .body;
+        let mut order = self.rental(order_id).await?;
+        order.expires_at = time(&done["newEndsAt"]).or(order.expires_at);
+        order.price = decimal(&done["cost"]);
+        Ok(order)
+    }
+
+    async fn reuse(&self, _product: &str, _phone: &str) -> ProviderResult<ProviderOrder> {
+        Err(ProviderError::Unsupported("reusing a number"))
+    }
+
+    async fn orders(
+        &self,
+        category: Category,
+        limit: u32,
+        offset: u32,
+    ) -> ProviderResult<OrderPage> {
+        let (path, read): (&str, fn(&Value) -> ProviderResult<ProviderOrder>) = match category {
+            Category::Activation => ("/verifications", verification_order),
+            Category::Rental => ("/reservations/rental/nonrenewable", rental_order),
+        };
+        let size = limit.clamp(1, 100);
+        let page = offset / size + 1;
+        let listed = self.get(&format!("{path}?page={page}&size={size}")).await?;
+        let orders = items(listed.get("data"))
+            .into_iter()
+            .filter_map(|v| read(v).ok())
+            .collect();
+        Ok(OrderPage {
+            orders,
+            total: listed["count"].as_u64().unwrap_or(0),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rentals_are_bought_as_the_shortest_duration_that_covers_them() {
+        assert_eq!(duration_for(1), Some("oneDay"));
+        assert_eq!(duration_for(25), Some("threeDay"));
+        assert_eq!(duration_for(720), Some("thirtyDay"));
+        assert_eq!(duration_for(721), None);
+        assert_eq!(e164("5551234567"), "+15551234567");
+    }
+
+    #[test]
+    fn refusals_are_typed() {
+        let body = |code: &str| json!({"errorCode": code, "errorDescription": "x"});
+        assert_eq!(refusal(400, &body("Unavailable")), ProviderError::NoNumbers);
+        assert_eq!(
+            refusal(400, &body("InsufficientBalance")),
+            ProviderError::InsufficientProviderBalance
+        );
+        assert!(matches!(
+            refusal(409, &body("IdempotencyConflict")),
+            ProviderError::Upstream { status: 409, .. }
+        ));
+        assert!(matches!(
+            refusal(400, &body("NotCancelable")),
+            ProviderError::OrderState {
+                state: OrderStateError::HasSms,
+                ..
+            }
+        ));
+    }
+}
