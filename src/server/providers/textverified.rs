@@ -252,6 +252,9 @@ impl TextVerifiedClient {
             all.extend(items(page.get("data")).into_iter().map(sms));
             next = page["links"]["next"]["href"].as_str().map(str::to_owned);
         }
+        // Listed newest first: reversed, then sorted (stably) by time, messages of the same
+        // millisecond keep the order they came in.
+        all.reverse();
         all.sort_by_key(|m: &ProviderSms| m.received_at);
         Ok(all)
     }
