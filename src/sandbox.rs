@@ -9,6 +9,8 @@ pub mod traffic;
 
 use five_sim::FiveSimEmulator;
 use sms_activate::SmsActivateEmulator;
+use std::net::SocketAddr;
+use std::sync::Arc;
 use textverified::TextVerifiedEmulator;
 
 /// The emulators sandbox mode runs, each on its own loopback port.
@@ -43,4 +45,45 @@ impl Emulators {
         }
         routes
     }
+}
+
+/// An emulator's own server: its API nested at `api_path`, and its control API at
+/// `control_path` for the callers the guard trusts (this machine, or `token`).
+pub fn emulator_router(
+    api_path: &str,
+    api: axum::Router,
+    control_path: &str,
+    control: axum::Router,
+    token: Option<Arc<str>>,
+) -> axum::Router {
+    let api = if api_path.is_empty() {
+        api
+    } else {
+        axum::Router::new().nest(api_path, api)
+    };
+    api.nest(
+        control_path,
+        control.layer(axum::middleware::from_fn_with_state(
+            guard::ControlToken(token),
+            guard::only_trusted_callers,
+        )),
+    )
+}
+
+/// Serves `app` on its own listener at `addr` (port 0 takes any free one); returns where it
+/// listens.
+pub async fn listen(
+    app: axum::Router,
+    addr: SocketAddr,
+    name: &'static str,
+) -> std::io::Result<SocketAddr> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let local = listener.local_addr()?;
+    tokio::spawn(async move {
+        let app = app.into_make_service_with_connect_info::<SocketAddr>();
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::error!(error = %e, emulator = name, "an emulator stopped");
+        }
+    });
+    Ok(local)
 }

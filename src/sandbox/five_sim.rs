@@ -6,7 +6,6 @@ pub mod api;
 pub mod catalog;
 pub mod control;
 
-use super::guard;
 use super::traffic::{self, Dialect, Traffic};
 use crate::domain::sms::extract_code;
 use crate::server::clock::Clock;
@@ -487,20 +486,17 @@ impl Order {
     }
 }
 
-/// The emulator's routes: 5SIM's API under `/sandbox/5sim/v1`, the control API under
-/// `/sandbox/5sim/control`.
-/// The emulator's own server: 5SIM's API, and the control API for callers the guard trusts.
+/// The emulator's own server: 5SIM's API under `/sandbox/5sim/v1`, and the control API for
+/// callers the guard trusts under `CONTROL_PATH`.
 pub fn router(em: FiveSimEmulator) -> axum::Router {
-    let token = guard::ControlToken(em.control_token.clone());
-    axum::Router::new()
-        .nest("/sandbox/5sim/v1", api::router(em.clone()))
-        .nest(
-            CONTROL_PATH,
-            control::router(em).layer(axum::middleware::from_fn_with_state(
-                token,
-                guard::only_trusted_callers,
-            )),
-        )
+    let token = em.control_token.clone();
+    super::emulator_router(
+        "/sandbox/5sim/v1",
+        api::router(em.clone()),
+        CONTROL_PATH,
+        control::router(em),
+        token,
+    )
 }
 
 /// Where the emulator's control API lives on any router that mounts it.
@@ -508,17 +504,10 @@ pub const CONTROL_PATH: &str = "/sandbox/5sim/control";
 
 /// Serves the emulator on its own listener; returns the base URL the 5SIM client should use.
 pub async fn serve(em: FiveSimEmulator, addr: std::net::SocketAddr) -> std::io::Result<String> {
-    let listener = tokio::net::TcpListener::bind(addr).await?;
-    let local = listener.local_addr()?;
     if em.auto_sms {
         control::spawn_rental_chatter(em.clone());
     }
-    tokio::spawn(async move {
-        let app = router(em).into_make_service_with_connect_info::<std::net::SocketAddr>();
-        if let Err(e) = axum::serve(listener, app).await {
-            tracing::error!(error = %e, "the 5SIM emulator stopped");
-        }
-    });
+    let local = super::listen(router(em), addr, "5SIM").await?;
     Ok(format!("http://{local}/sandbox/5sim/v1"))
 }
 

@@ -10,7 +10,6 @@ pub mod api;
 pub mod control;
 
 use super::five_sim::catalog::{self as shared, CountryDef};
-use super::guard;
 use super::traffic::{Dialect, Traffic};
 use crate::domain::sms::extract_code;
 use crate::server::clock::Clock;
@@ -515,28 +514,14 @@ pub fn date(ms: i64) -> String {
 /// The emulator's own server: the protocol under `API_PATH`, the control API for callers the
 /// guard trusts under `CONTROL_PATH`.
 pub fn router(em: SmsActivateEmulator) -> axum::Router {
-    let token = guard::ControlToken(em.control_token.clone());
-    axum::Router::new()
-        .route(API_PATH, api::handler(em.clone()))
-        .nest(
-            CONTROL_PATH,
-            control::router(em).layer(axum::middleware::from_fn_with_state(
-                token,
-                guard::only_trusted_callers,
-            )),
-        )
+    let token = em.control_token.clone();
+    let api = axum::Router::new().route(API_PATH, api::handler(em.clone()));
+    super::emulator_router("", api, CONTROL_PATH, control::router(em), token)
 }
 
 /// Serves the emulator on its own listener; returns the URL of its `handler_api.php`.
 pub async fn serve(em: SmsActivateEmulator, addr: std::net::SocketAddr) -> std::io::Result<String> {
-    let listener = tokio::net::TcpListener::bind(addr).await?;
-    let local = listener.local_addr()?;
-    tokio::spawn(async move {
-        let app = router(em).into_make_service_with_connect_info::<std::net::SocketAddr>();
-        if let Err(e) = axum::serve(listener, app).await {
-            tracing::error!(error = %e, "the SMS-Activate emulator stopped");
-        }
-    });
+    let local = super::listen(router(em), addr, "SMS-Activate").await?;
     Ok(format!("http://{local}{API_PATH}"))
 }
 

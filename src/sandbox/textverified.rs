@@ -12,7 +12,6 @@ pub mod api;
 pub mod control;
 
 use super::five_sim::catalog;
-use super::guard;
 use super::traffic::{Dialect, Traffic};
 use crate::domain::sms::extract_code;
 use crate::server::clock::{from_ms, Clock};
@@ -689,16 +688,14 @@ pub fn number(d: Decimal) -> Value {
 /// The emulator's own server: the API under `API_PATH`, the control API for callers the guard
 /// trusts under `CONTROL_PATH`.
 pub fn router(em: TextVerifiedEmulator) -> axum::Router {
-    let token = guard::ControlToken(em.control_token.clone());
-    axum::Router::new()
-        .nest(API_PATH, api::router(em.clone()))
-        .nest(
-            CONTROL_PATH,
-            control::router(em).layer(axum::middleware::from_fn_with_state(
-                token,
-                guard::only_trusted_callers,
-            )),
-        )
+    let token = em.control_token.clone();
+    super::emulator_router(
+        API_PATH,
+        api::router(em.clone()),
+        CONTROL_PATH,
+        control::router(em),
+        token,
+    )
 }
 
 /// Serves the emulator on its own listener; returns its base URL (what
@@ -707,14 +704,7 @@ pub async fn serve(
     em: TextVerifiedEmulator,
     addr: std::net::SocketAddr,
 ) -> std::io::Result<String> {
-    let listener = tokio::net::TcpListener::bind(addr).await?;
-    let local = listener.local_addr()?;
-    tokio::spawn(async move {
-        let app = router(em).into_make_service_with_connect_info::<std::net::SocketAddr>();
-        if let Err(e) = axum::serve(listener, app).await {
-            tracing::error!(error = %e, "the TextVerified emulator stopped");
-        }
-    });
+    let local = super::listen(router(em), addr, "TextVerified").await?;
     Ok(format!("http://{local}/sandbox/textverified"))
 }
 

@@ -328,3 +328,17 @@ where
         tokio::time::sleep(backoff).await;
     }
 }
+
+/// Per-operator prices of `product`, for a provider that prices without operators: its
+/// activation offer for `product`, as operator `any`.
+pub fn prices_from_offers(offers: Vec<Offer>, product: &str) -> Vec<OperatorPrice> {
+    offers
+        .into_iter()
+        .filter(|o| o.category == Category::Activation && o.product == product)
+        .map(|o| OperatorPrice {
+            operator: "any".to_owned(),
+            price: o.price,
+            stock: o.stock,
+        })
+        .collect()
+}

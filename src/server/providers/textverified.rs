@@ -9,9 +9,9 @@
 use super::rate_limit::RateLimiter;
 use super::sms_activate::wire::{decimal, items, string, time};
 use super::{
-    retrying, BuyActivation, BuyRental, Capabilities, Category, Country, Delivery, Extension,
-    Offer, OperatorPrice, OrderPage, OrderStateError, OrderStatus, ProviderBalance, ProviderError,
-    ProviderOrder, ProviderResult, ProviderSms, Retry, SmsProvider,
+    prices_from_offers, retrying, BuyActivation, BuyRental, Capabilities, Category, Country,
+    Delivery, Extension, Offer, OperatorPrice, OrderPage, OrderStateError, OrderStatus,
+    ProviderBalance, ProviderError, ProviderOrder, ProviderResult, ProviderSms, Retry, SmsProvider,
 };
 use crate::server::config::SecretString;
 use async_trait::async_trait;
@@ -459,17 +459,10 @@ impl SmsProvider for TextVerifiedClient {
     }
 
     async fn prices(&self, country: &str, product: &str) -> ProviderResult<Vec<OperatorPrice>> {
-        Ok(self
-            .offers(country, None)
-            .await?
-            .into_iter()
-            .filter(|o| o.category == Category::Activation && o.product == product)
-            .map(|o| OperatorPrice {
-                operator: "any".to_owned(),
-                price: o.price,
-                stock: o.stock,
-            })
-            .collect())
+        Ok(prices_from_offers(
+            self.offers(country, None).await?,
+            product,
+        ))
     }
 
     async fn buy_activation(&self, req: &BuyActivation) -> ProviderResult<ProviderOrder> {
