@@ -55,6 +55,28 @@ async fn service_both_sell(app: &TestApp, cheaper: &str) -> (String, Decimal, De
         .unwrap_or_else(|| panic!("no service in GB that {cheaper} sells cheaper"))
 }
 
+/// Rents a telegram number in `country` for `hours`, expecting `provider` to sell it; returns
+/// the rental and its id.
+async fn rent_from(
+    app: &TestApp,
+    s: &Session,
+    country: &str,
+    hours: u32,
+    provider: &str,
+) -> (Value, i64) {
+    let r = app
+        .as_browser(Method::POST, "/api/rentals/create", s)
+        .json(&json!({"service": "telegram", "country": country, "duration_hours": hours}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let rental: Value = r.json().await.unwrap();
+    assert_eq!(rental["provider"], provider, "{rental}");
+    let id = rental["id"].as_i64().unwrap();
+    (rental, id)
+}
+
 async fn services(app: &TestApp, country: &str) -> Value {
     app.client
         .get(app.url(&format!("/api/catalog/services?country={country}")))
@@ -154,16 +176,7 @@ async fn a_rental_only_sms_activate_sells_is_rented_there_extended_natively_and_
         .map(|r| r["hours"].as_u64().unwrap())
         .collect();
     assert!(lengths.contains(&3) && lengths.contains(&4), "{lengths:?}");
-    let r = app
-        .as_browser(Method::POST, "/api/rentals/create", &s)
-        .json(&json!({"service": "telegram", "country": "GB", "duration_hours": 4}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
-    let rental: Value = r.json().await.unwrap();
-    assert_eq!(rental["provider"], SA, "{rental}");
-    let id = rental["id"].as_i64().unwrap();
+    let (rental, id) = rent_from(&app, &s, "GB", 4, SA).await;
 
     // An SMS to it is polled and shown.
     let r = control(
@@ -400,16 +413,7 @@ async fn operators_are_told_once_when_a_providers_balance_runs_low() {
 async fn a_rented_numbers_sms_pushed_by_the_provider_is_stored_once_and_forgeries_change_nothing() {
     let app = both().await;
     let s = app.funded("100").await;
-    let r = app
-        .as_browser(Method::POST, "/api/rentals/create", &s)
-        .json(&json!({"service": "telegram", "country": "GB", "duration_hours": 4}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
-    let rental: Value = r.json().await.unwrap();
-    assert_eq!(rental["provider"], SA);
-    let id = rental["id"].as_i64().unwrap();
+    let (rental, id) = rent_from(&app, &s, "GB", 4, SA).await;
     let path = format!("/api/rentals/{id}/messages");
     let messages = async || {
         app.get_json(&path, &s).await["messages"]
@@ -614,16 +618,7 @@ async fn a_textverified_code_pushed_signed_is_stored_once_and_forged_pushes_chan
 async fn a_textverified_rental_is_extended_natively_and_released_with_its_refund() {
     let app = textverified_only().await;
     let s = app.funded("100").await;
-    let r = app
-        .as_browser(Method::POST, "/api/rentals/create", &s)
-        .json(&json!({"service": "telegram", "country": "US", "duration_hours": 24}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
-    let rental: Value = r.json().await.unwrap();
-    assert_eq!(rental["provider"], "textverified");
-    let id = rental["id"].as_i64().unwrap();
+    let (_, id) = rent_from(&app, &s, "US", 24, "textverified").await;
     let upstream = |app: &TestApp| {
         let router = app.state.router.clone();
         async move {
