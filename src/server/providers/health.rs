@@ -48,8 +48,9 @@ struct Inner {
     consecutive_faults: u32,
     /// Open until then.
     open_until: Option<Instant>,
-    /// A probe is out while half-open.
-    probing: bool,
+    /// When the probe now out (half-open) was let through. A probe whose outcome never comes
+    /// (its request was dropped) is given up after a cooldown, and another is let through.
+    probing: Option<Instant>,
 }
 
 #[derive(Debug)]
@@ -88,7 +89,7 @@ impl Health {
                 last_fault: None,
                 consecutive_faults: 0,
                 open_until: None,
-                probing: false,
+                probing: None,
             }),
             cooldown,
         }
@@ -115,7 +116,7 @@ impl Health {
             h.outcomes.pop_front();
         }
         h.outcomes.push_back((fault.is_none(), latency));
-        let probe = call == Call::Purchase && std::mem::take(&mut h.probing);
+        let probe = call == Call::Purchase && h.probing.take().is_some();
         match fault {
             None => {
                 h.last_success = Some(SystemTime::now());
@@ -145,9 +146,9 @@ impl Health {
         match h.open_until {
             None => true,
             Some(until) if now < until => false,
-            Some(_) if h.probing => false,
+            Some(_) if h.probing.is_some_and(|since| now < since + self.cooldown) => false,
             Some(_) => {
-                h.probing = true;
+                h.probing = Some(now);
                 true
             }
         }
@@ -233,6 +234,9 @@ mod tests {
         assert_eq!(h.state_at(later), BreakerState::HalfOpen);
         assert!(h.admits_at(later), "one probe");
         assert!(!h.admits_at(later), "one at a time");
+        // A probe whose outcome never came (its request was dropped) is given up.
+        let lost = later + Duration::from_secs(31);
+        assert!(h.admits_at(lost), "another probe after a cooldown");
         h.record_at(later, Call::Purchase, None, Duration::from_millis(10));
         assert_eq!(h.state_at(later), BreakerState::Closed);
         assert!(h.admits_at(later));
