@@ -145,7 +145,8 @@ fn provider_error(e: ProviderError) -> AppError {
         | ProviderError::Unsupported(_)
         | ProviderError::Upstream { .. }
         | ProviderError::Decode(_)
-        | ProviderError::Unavailable => AppError::new(
+        | ProviderError::Unavailable
+        | ProviderError::Unconfirmed(_) => AppError::new(
             ErrorCode::ServiceUnavailable,
             "numbers for this service are unavailable right now; try again shortly",
         )

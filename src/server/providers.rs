@@ -222,6 +222,10 @@ pub enum ProviderError {
     /// Every provider that could serve is failing (their circuit breakers are open).
     #[error("every provider that could serve is failing")]
     Unavailable,
+    /// The provider took the order, but what it sold could not be read back: not tried
+    /// elsewhere (that would buy twice); reconciliation settles it from the provider's list.
+    #[error("the provider took the order but its answer could not be read: {0}")]
+    Unconfirmed(String),
 }
 
 impl ProviderError {

@@ -227,6 +227,22 @@ async fn a_rental_only_sms_activate_sells_is_rented_there_extended_natively_and_
     assert!(upstream_after < upstream_before, "the provider extended it");
     assert_ne!(extended["rental"]["expires_at"], rental["expires_at"]);
 
+    // Two more hours fit in what was bought upstream (the 2 hours before were bought as 4): the
+    // provider is not asked again.
+    let upstream_now = |app: &TestApp| {
+        let router = app.state.router.clone();
+        async move { router.get(SA).unwrap().balance().await.unwrap().balance }
+    };
+    let r = app
+        .as_browser(Method::POST, &format!("/api/rentals/{id}/extend"), &s)
+        .json(&json!({"hours": 2}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    assert_eq!(upstream_now(&app).await, upstream_after);
+    let extended: Value = r.json().await.unwrap();
+
     // The provider refuses the next extension (its account is empty): nothing is charged,
     // the hold is given back in the same request, the rental keeps its end.
     let r = control(&app, SA, "/balance", json!({"balance": "0"})).await;

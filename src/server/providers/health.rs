@@ -1,8 +1,8 @@
 //! How each provider is doing, from every call made to it: a rolling window of outcomes and
 //! latencies, the time of the last success, and a circuit breaker for purchases. The breaker
-//! opens after `FAULTS_TO_OPEN` faults with no successful purchase between them (timeouts,
-//! 5xx, rate limits, refused keys, unreadable answers, from any call; "no numbers" and
-//! refusals of a request are answers, not faults), turns purchases away for `cooldown`, then
+//! opens after `FAULTS_TO_OPEN` purchases in a row fail with a fault (timeouts, 5xx, rate
+//! limits, refused keys, unreadable answers; "no numbers" and refusals of a request are
+//! answers, not faults, and leave the run as it is), turns purchases away for `cooldown`, then
 //! lets one purchase through as a probe (half-open): its success closes the breaker, its fault
 //! opens it again. Only purchases close it: a provider that answers reads but fails every
 //! purchase stays skipped.
@@ -76,6 +76,7 @@ pub fn is_fault(e: &ProviderError) -> bool {
             | ProviderError::RateLimited
             | ProviderError::Unauthorized
             | ProviderError::Decode(_)
+            | ProviderError::Unconfirmed(_)
             | ProviderError::InsufficientProviderBalance
     )
 }
@@ -125,11 +126,15 @@ impl Health {
                     h.open_until = None;
                 }
             }
+            // Only purchases open the breaker (or keep it open): a poll that fails now and then
+            // says little about whether a number can be bought.
             Some(e) => {
                 h.last_fault = Some(e.to_string());
-                h.consecutive_faults += 1;
-                if probe || h.consecutive_faults >= FAULTS_TO_OPEN {
-                    h.open_until = Some(now + self.cooldown);
+                if call == Call::Purchase {
+                    h.consecutive_faults += 1;
+                    if probe || h.consecutive_faults >= FAULTS_TO_OPEN {
+                        h.open_until = Some(now + self.cooldown);
+                    }
                 }
             }
         }
@@ -214,11 +219,17 @@ mod tests {
             );
         }
         assert!(h.admits_at(t0), "still closed one fault short");
-        // A read that succeeds does not break the run; a purchase does.
+        // Reads neither break the run nor add to it; a purchase does.
         h.record_at(t0, Call::Other, None, Duration::from_millis(10));
         h.record_at(t0, Call::Other, Some(&fault()), Duration::from_millis(10));
-        assert_eq!(h.state_at(t0), BreakerState::Open);
+        assert_eq!(h.state_at(t0), BreakerState::Closed);
         h.record_at(t0, Call::Purchase, None, Duration::from_millis(10));
+        h.record_at(
+            t0,
+            Call::Purchase,
+            Some(&fault()),
+            Duration::from_millis(10),
+        );
         assert_eq!(h.state_at(t0), BreakerState::Closed);
         for _ in 0..FAULTS_TO_OPEN {
             h.record_at(
@@ -284,7 +295,14 @@ mod tests {
         assert_eq!(v.latency_p50_ms, Some(51));
         assert_eq!(v.latency_p95_ms, Some(96));
         assert!(v.last_success_at.is_some());
-        assert_eq!(v.consecutive_faults, 1);
+        assert_eq!(
+            v.last_fault.as_deref(),
+            Some("rate limited by the provider")
+        );
+        assert_eq!(
+            v.consecutive_faults, 0,
+            "a read's fault does not count toward opening"
+        );
         assert!(!is_fault(&ProviderError::NoNumbers));
     }
 }

@@ -30,6 +30,12 @@ impl Monitored {
         let started = Instant::now();
         let result = call.await;
         let fault = result.as_ref().err().filter(|e| is_fault(e));
+        // An answer that is neither a sale nor a fault ("no numbers", "not supported") says
+        // nothing about the breaker either way.
+        let kind = match (&result, fault) {
+            (Err(_), None) => Call::Other,
+            _ => kind,
+        };
         self.health.record(kind, fault, started.elapsed());
         result
     }

@@ -146,6 +146,7 @@ impl ProviderRouter {
     pub async fn countries(&self) -> ProviderResult<Vec<Country>> {
         let mut all = BTreeMap::new();
         for list in self.ask_each(|p| p.countries()).await? {
+            let (_, list) = list;
             for country in list {
                 all.entry(country.iso.clone()).or_insert(country);
             }
@@ -160,25 +161,28 @@ impl ProviderRouter {
         country: &str,
         operator: Option<&str>,
     ) -> ProviderResult<Vec<Offer>> {
-        let lists = self
-            .ask_each(|p| async move { Ok((p.name(), p.offers(country, operator).await?)) })
-            .await?;
+        let lists = self.ask_each(|p| p.offers(country, operator)).await?;
         Ok(cheapest_offers(lists))
     }
 
-    /// `ask` of every provider; the answers of those that gave one, or the first refusal if
-    /// none did.
-    async fn ask_each<'a, T, F, Fut>(&'a self, ask: F) -> ProviderResult<Vec<T>>
+    /// `ask` of every provider; the lists of those that answered with something, by provider,
+    /// or the first refusal if none did (an operator only 5SIM knows of is refused by 5SIM
+    /// and found in no other list: the refusal stands).
+    async fn ask_each<'a, T, F, Fut>(
+        &'a self,
+        ask: F,
+    ) -> ProviderResult<Vec<(&'static str, Vec<T>)>>
     where
         F: Fn(&'a Arc<dyn SmsProvider>) -> Fut,
-        Fut: Future<Output = ProviderResult<T>>,
+        Fut: Future<Output = ProviderResult<Vec<T>>>,
     {
         let answers = futures_util::future::join_all(self.providers.iter().map(&ask)).await;
         let mut first_error = None;
         let mut got = Vec::new();
         for (provider, answer) in self.providers.iter().zip(answers) {
             match answer {
-                Ok(v) => got.push(v),
+                Ok(v) if v.is_empty() => {}
+                Ok(v) => got.push((provider.name(), v)),
                 Err(e) => {
                     tracing::debug!(provider = provider.name(), error = %e, "a provider could not answer for the catalogue");
                     first_error.get_or_insert(e);

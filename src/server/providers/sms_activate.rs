@@ -440,7 +440,11 @@ impl SmsProvider for SmsActivateClient {
         Ok(list)
     }
 
-    async fn offers(&self, country: &str, _operator: Option<&str>) -> ProviderResult<Vec<Offer>> {
+    /// Nothing through a named operator: numbers here are sold through any.
+    async fn offers(&self, country: &str, operator: Option<&str>) -> ProviderResult<Vec<Offer>> {
+        if operator.is_some_and(|o| !o.trim().is_empty() && o.trim() != "any") {
+            return Ok(Vec::new());
+        }
         let id = self.country_id(country)?.to_string();
         let v = self
             .json("getPrices", &[("country", id.clone())], Retry::Idempotent)

@@ -217,17 +217,26 @@ impl TextVerifiedClient {
         let answer = self
             .call(Method::POST, &self.url(path), Some(body), Some(&key))
             .await?;
+        // Taken: from here an error must not send the purchase to another provider.
+        let unconfirmed = |e: ProviderError| ProviderError::Unconfirmed(e.to_string());
         let link = answer
             .link
-            .ok_or_else(|| ProviderError::Decode("a create answered with no link".into()))?;
-        self.get(&link).await
+            .ok_or_else(|| unconfirmed(ProviderError::Decode("no link".into())))?;
+        self.get(&link).await.map_err(unconfirmed)
     }
 
+    /// A path under the API, or a link it gave; a link to anywhere else is not followed (the
+    /// token would go with it): its path is taken under the API instead.
     fn url(&self, path_or_url: &str) -> String {
-        if path_or_url.starts_with("http") {
-            path_or_url.to_owned()
-        } else {
-            format!("{}{path_or_url}", self.api)
+        if path_or_url.starts_with(&self.api) {
+            return path_or_url.to_owned();
+        }
+        match path_or_url.find("/api/pub/v2/") {
+            Some(at) if path_or_url.starts_with("http") => {
+                format!("{}{}", self.api, &path_or_url[at + "/api/pub/v2".len()..])
+            }
+            _ if path_or_url.starts_with("http") => format!("{}/", self.api),
+            _ => format!("{}{path_or_url}", self.api),
         }
     }
 
@@ -412,6 +421,22 @@ fn rental_order(v: &Value) -> ProviderResult<ProviderOrder> {
     order(v, status)
 }
 
+/// An extended rental as far as the extension's answer says it.
+fn order_of_extension(order_id: &str) -> ProviderOrder {
+    ProviderOrder {
+        id: order_id.to_owned(),
+        phone: String::new(),
+        product: None,
+        operator: None,
+        country: Some("US".to_owned()),
+        price: None,
+        status: OrderStatus::Active,
+        created_at: None,
+        expires_at: None,
+        sms: Vec::new(),
+    }
+}
+
 /// Rentals and verifications share one id space upstream; ours are told apart by prefix.
 fn is_rental(id: &str) -> bool {
     id.starts_with("ren")
@@ -451,7 +476,11 @@ impl SmsProvider for TextVerifiedClient {
         }])
     }
 
-    async fn offers(&self, country: &str, _operator: Option<&str>) -> ProviderResult<Vec<Offer>> {
+    /// Nothing through a named operator: numbers here are sold through any.
+    async fn offers(&self, country: &str, operator: Option<&str>) -> ProviderResult<Vec<Offer>> {
+        if operator.is_some_and(|o| !o.trim().is_empty() && o.trim() != "any") {
+            return Ok(Vec::new());
+        }
         if !country.eq_ignore_ascii_case("US") {
             return Ok(Vec::new());
         }
@@ -507,7 +536,9 @@ impl SmsProvider for TextVerifiedClient {
                     .map(|id| format!("/reservations/rental/nonrenewable/{id}"))
             })
             .ok_or_else(|| ProviderError::Decode("a reservation with no id".into()))?;
-        let mut order = rental_order(&self.get(&target).await?)?;
+        let unconfirmed = |e: ProviderError| ProviderError::Unconfirmed(e.to_string());
+        let mut order =
+            rental_order(&self.get(&target).await.map_err(unconfirmed)?).map_err(unconfirmed)?;
         order.price = decimal(&sale["total"]);
         Ok(order)
     }
@@ -576,7 +607,14 @@ impl SmsProvider for TextVerifiedClient {
             .post("/reservations/rentals/extensions", &body)
             .await?
             .body;
-        let mut order = self.rental(order_id).await?;
+        // Extended (and paid): reading the rental back is only for its details.
+        let mut order = match self.rental(order_id).await {
+            Ok(order) => order,
+            Err(e) => {
+                tracing::warn!(provider = NAME, order_id, error = %e, "extended, but the rental could not be read back");
+                order_of_extension(order_id)
+            }
+        };
         order.expires_at = time(&done["newEndsAt"]).or(order.expires_at);
         order.price = decimal(&done["cost"]);
         Ok(order)
@@ -621,6 +659,30 @@ mod tests {
         assert_eq!(duration_for(720), Some("thirtyDay"));
         assert_eq!(duration_for(721), None);
         assert_eq!(e164("5551234567"), "+15551234567");
+    }
+
+    #[test]
+    fn links_are_followed_on_the_apis_own_origin_only() {
+        let client = TextVerifiedClient::new(TextVerifiedSettings {
+            base_url: "https://www.textverified.com".into(),
+            username: "u".into(),
+            api_key: SecretString::new("k".into()),
+            timeout: Duration::from_secs(1),
+            rate_per_sec: 1,
+            pushes: false,
+        })
+        .unwrap();
+        let api = "https://www.textverified.com/api/pub/v2";
+        assert_eq!(client.url("/sales/1"), format!("{api}/sales/1"));
+        assert_eq!(
+            client.url(&format!("{api}/sales/1")),
+            format!("{api}/sales/1")
+        );
+        assert_eq!(
+            client.url("https://evil.example/api/pub/v2/sales/1"),
+            format!("{api}/sales/1")
+        );
+        assert_eq!(client.url("https://evil.example/steal"), format!("{api}/"));
     }
 
     #[test]

@@ -54,7 +54,14 @@ pub async fn auto_renew(state: &AppState, row: RentalRow) -> Result<(), ServerEr
             );
             notify(state, &row, "auto_renewed", &msg).await
         }
-        Err(e @ (ServerError::InsufficientBalance { .. } | ServerError::Conflict { .. })) => {
+        // The provider refusing or failing is not retried every pass until the end (each
+        // try would hold and give back money, and a call that timed out after it succeeded
+        // would extend upstream again): auto-renew is turned off and the customer told.
+        Err(
+            e @ (ServerError::InsufficientBalance { .. }
+            | ServerError::Conflict { .. }
+            | ServerError::Provider(_)),
+        ) => {
             store::turn_off_auto_renew(&state.db.pool, id, state.clock.now_ms()).await?;
             let msg = format!("Auto-renew is off for {phone}: {e}.");
             notify(state, &row, "auto_renew_off", &msg).await?;

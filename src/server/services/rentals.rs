@@ -594,6 +594,9 @@ pub(super) async fn extend_row(
         new_expires,
     };
     match provider.capabilities().extension {
+        // Within what was already bought upstream (a 5-hour rental bought as 12), nothing
+        // more is asked of the provider.
+        _ if new_expires <= row.upstream_expires_at => extend_within(state, row, change).await,
         Native => extend_upstream(state, row, &provider, change).await,
         WithinHeldOrder if new_expires > row.upstream_expires_at => {
             let room = ((row.upstream_expires_at - row.expires_at).max(0) / MS_PER_HOUR) as u64;
