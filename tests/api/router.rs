@@ -668,3 +668,47 @@ async fn a_textverified_rental_is_extended_natively_and_released_with_its_refund
     assert!(dec(&released["refund"]) > Decimal::ZERO);
     app.assert_ledger_invariant(s.user_id).await;
 }
+
+#[tokio::test]
+async fn two_extensions_of_one_rental_at_once_pay_the_provider_once() {
+    let app = both().await;
+    let s = app.funded("100").await;
+    let (_, id) = rent_from(&app, &s, "GB", 4, SA).await;
+    // The provider takes its time over the extension, so the second request comes while the
+    // first is with it.
+    let r = control(
+        &app,
+        SA,
+        "/faults",
+        json!({"kind": "latency", "latency_ms": 700, "action": "continueRentNumber", "count": 2}),
+    )
+    .await;
+    assert_eq!(r.status(), 201);
+    let before = app.balance(&s).await;
+    let extend = |key: &'static str| {
+        app.as_browser(Method::POST, &format!("/api/rentals/{id}/extend"), &s)
+            .header("Idempotency-Key", key)
+            .json(&json!({"hours": 4}))
+            .send()
+    };
+    let (first, second) = tokio::join!(extend("a"), async {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        extend("b").await
+    });
+    let mut statuses = [
+        first.unwrap().status().as_u16(),
+        second.unwrap().status().as_u16(),
+    ];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 409]);
+    assert_eq!(
+        sa_requests(&app, "continueRentNumber").await,
+        1,
+        "asked once"
+    );
+    let rental = app.get_json(&format!("/api/rentals/{id}"), &s).await;
+    let charged = before - app.balance(&s).await;
+    assert!(charged > Decimal::ZERO);
+    assert_eq!(rental["duration_hours"], 8, "extended once: {rental}");
+    app.assert_ledger_invariant(s.user_id).await;
+}

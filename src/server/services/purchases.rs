@@ -170,6 +170,13 @@ impl Purchase {
         Ok(store::mark_bought(&state.db.pool, self.id, provider, order_id, now).await?)
     }
 
+    /// Claims the record the purchase is for (an extension, its rental) while it is open; false
+    /// when another open purchase holds it.
+    pub async fn claim(&self, state: &AppState, record_id: i64) -> Result<bool, ServerError> {
+        let now = state.clock.now_ms();
+        Ok(store::claim_record(&state.db.pool, self.id, record_id, now).await?)
+    }
+
     /// Ends the purchase as recorded, on the transaction that creates the rental or
     /// verification `record_id` (and saves `answer` for the idempotency key of the step that
     /// made it); false if it had already been settled.

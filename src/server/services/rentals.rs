@@ -707,6 +707,20 @@ async fn extend_upstream(
     )
     .await?;
     failpoint("rental.extend.after_hold");
+    // One extension through the provider at a time per rental, and only of the rental as it
+    // was read: otherwise the provider would be paid for an extension this one cannot apply.
+    let claimed = purchase.claim(state, row.id).await?;
+    let unchanged = store::find(&state.db.pool, row.id)
+        .await?
+        .is_some_and(|now| now.status == row.status && now.expires_at == row.expires_at);
+    if !claimed || !unchanged {
+        purchase
+            .give_back(state, "the rental was being changed by another request")
+            .await?;
+        return Err(ServerError::conflict(
+            "this rental is being changed by another request; look at it again and retry",
+        ));
+    }
     let order = match provider.extend(&row.provider_order_id, change.hours).await {
         Ok(order) => order,
         Err(e) => {

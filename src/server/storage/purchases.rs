@@ -75,6 +75,30 @@ pub async fn mark_bought<'e>(
     Ok(done.rows_affected() == 1)
 }
 
+/// Claims `record_id` for a purchase still held (an extension claims its rental); false if it
+/// is no longer held, or another open purchase holds that record (a unique index allows one
+/// open extension per rental).
+pub async fn claim_record<'e>(
+    db: impl Executor<'e, Database = Any>,
+    purchase_id: i64,
+    record_id: i64,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "update purchase set record_id = $2, updated_at = $3 where purchase_id = $1 and state = 'held'",
+    )
+    .bind(purchase_id)
+    .bind(record_id)
+    .bind(now)
+    .execute(db)
+    .await;
+    match done {
+        Ok(done) => Ok(done.rows_affected() == 1),
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
 /// Ends an open purchase as `recorded` (with the rental or verification it became, and the
 /// order it was recorded with) or `reversed`; false if it had already ended.
 pub async fn settle(
