@@ -154,3 +154,41 @@ test('buying, reusing, finishing and cancelling verifications run in place', asy
   ]);
   expect(app.errors).toEqual([]);
 });
+
+test('an answer that comes back before its form has hydrated waits for it', async ({ page }, info) => {
+  test.skip(info.project.name !== 'hydrated', 'actions from the WASM need JavaScript');
+  const app = new App(page, true);
+  await fundedAccount(app, info, '50');
+  const rentals = new RentalsPage(app);
+  await rentals.open();
+  await rentals.rent(12);
+  await expect(rentals.cards()).toHaveCount(1);
+
+  // A slow network for code from here on (1.5 s a file): the actions' island fetches its
+  // chunk, starts hydrating, and waits for a chunk of its own parts (1.5 s more); the refusal
+  // below comes back in between (2.2 s), halfway through that hydration.
+  await page.route('**/pkg/**', async (route) => {
+    await new Promise((r) => setTimeout(r, 1_500));
+    await route.continue();
+  });
+  await rentals.cards().first().getByRole('link', { name: 'Messages and options' }).click();
+  await expect(page.locator('main h1')).toHaveText(/^\+44\d+$/);
+  await page.route('**/api/fn/extend_rental', async (route) => {
+    await new Promise((r) => setTimeout(r, 2_200));
+    await route.continue();
+  });
+  const hours = page.getByLabel('Extend by (hours)');
+  await hours.fill('700');
+  await page.getByRole('button', { name: 'Extend', exact: true }).click();
+  const refusal = page.locator('#hours-error');
+  await expect(refusal).toContainText('can be kept until', { timeout: 10_000 });
+  await expect(hours).toHaveAttribute('aria-invalid', 'true');
+
+  // The form hydrated under it and works: the price follows the hours, an extension goes through.
+  await hours.fill('2');
+  await expect(page.getByTestId('extend-price')).toHaveText(/^Costs \d+\.\d{2,4} USD$/);
+  await page.getByRole('button', { name: 'Extend', exact: true }).click();
+  await expect(page.getByTestId('notice')).toHaveText(/^Extended until .+ · charged \d+\.\d{2,4} USD$/);
+  await expect(refusal).toHaveCount(0);
+  expect(app.errors).toEqual([]);
+});

@@ -103,6 +103,9 @@ pub struct State {
     next_sms_id: i64,
     /// Stock set through the control API, by (country, product); the catalogue's otherwise.
     pub stock: HashMap<(String, String), u64>,
+    /// Prices set through the control API, by (country, product), for every operator: a
+    /// provider whose price moved. The catalogue's otherwise.
+    pub prices: HashMap<(String, String), Decimal>,
     /// The status `no free phones` is answered with on a buy (5SIM's docs say 200).
     pub no_free_phones_status: u16,
 }
@@ -131,6 +134,7 @@ impl FiveSimEmulator {
                 next_order_id: 500_000_001,
                 next_sms_id: 900_000_001,
                 stock: HashMap::new(),
+                prices: HashMap::new(),
                 no_free_phones_status: 200,
             })),
             api_key: Arc::from(api_key),
@@ -214,6 +218,20 @@ impl State {
             .unwrap_or_else(|| country.stock(product, operator))
     }
 
+    /// What `product` costs through `operator` (`base`: its catalogue price).
+    pub fn price_of(
+        &self,
+        country: &catalog::CountryDef,
+        product: &str,
+        base: i64,
+        operator: &str,
+    ) -> Decimal {
+        self.prices
+            .get(&(country.name.to_owned(), product.to_owned()))
+            .copied()
+            .unwrap_or_else(|| country.price(base, operator))
+    }
+
     fn take_stock(&mut self, country: &catalog::CountryDef, product: &str, operator: &str) {
         let left = self.stock_of(country, product, operator).saturating_sub(1);
         self.stock
@@ -266,7 +284,7 @@ impl State {
             .into_iter()
             .filter(|op| kind == Kind::Activation || c.hosts(op))
             .filter(|op| self.stock_of(c, product, op) > 0)
-            .map(|op| (op, c.price(base, op)))
+            .map(|op| (op, self.price_of(c, product, base, op)))
             .filter(|(_, price)| operator != "any" || max_price.is_none_or(|m| *price <= m))
             .min_by_key(|(_, price)| *price);
         let Some((op, price)) = chosen else {

@@ -109,6 +109,9 @@ pub struct State {
     pub rents: BTreeMap<i64, Rent>,
     /// Stock set through the control API, by (country id, service code).
     pub stock: HashMap<(u32, String), u64>,
+    /// Activation prices set through the control API, by (country id, service code): a
+    /// provider whose price moved. `activation_price` otherwise.
+    pub prices: HashMap<(u32, String), Decimal>,
     next_id: i64,
 }
 
@@ -133,6 +136,7 @@ impl SmsActivateEmulator {
                 activations: BTreeMap::new(),
                 rents: BTreeMap::new(),
                 stock: HashMap::new(),
+                prices: HashMap::new(),
                 next_id: 3_100_000_001,
             })),
             api_key: Arc::from(api_key),
@@ -270,6 +274,14 @@ impl State {
         }
     }
 
+    /// What an activation of `service` in `country` costs now.
+    pub fn activation_price(&self, country_id: u32, service: &str) -> Option<Decimal> {
+        match self.prices.get(&(country_id, service.to_owned())) {
+            Some(price) => Some(*price),
+            None => activation_price(country(country_id)?, service),
+        }
+    }
+
     pub fn stock_of(&self, country: u32, service: &str) -> u64 {
         self.stock
             .get(&(country, service.to_owned()))
@@ -303,8 +315,8 @@ impl State {
         country: u32,
         max_price: Option<Decimal>,
     ) -> EmResult<Activation> {
-        let c = country_def(country)?;
-        let Some(price) = activation_price(c, service) else {
+        country_def(country)?;
+        let Some(price) = self.activation_price(country, service) else {
             return refuse("BAD_SERVICE");
         };
         if let Some(max) = max_price {
@@ -535,6 +547,7 @@ mod tests {
             activations: BTreeMap::new(),
             rents: BTreeMap::new(),
             stock: HashMap::new(),
+            prices: HashMap::new(),
             next_id: 1,
         }
     }

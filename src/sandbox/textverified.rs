@@ -2,14 +2,21 @@
 //! document describes it: a bearer token from `POST /auth` (username and key) that expires
 //! after 899 s; verifications that wait 15 minutes for their SMS (refunded if none came),
 //! cancellable before any SMS, reusable for 30 s after their code and reactivatable after;
-//! non-renewable rentals bought through a sale, extended by the contract's durations (not
-//! refundable), refundable in their first hour; `Idempotency-Key` on both create calls (the
+//! rentals bought through a sale and refundable in their first hour (`rentals`): non-renewable
+//! ones extended by the contract's durations (not refundable), renewable ones renewed with
+//! their billing cycle; `Idempotency-Key` on both create calls (the
 //! same answer once done, `409 IdempotencyConflict` while in flight); SMS listed per
 //! reservation; and `v2.sms.received` webhooks signed `X-Webhook-Signature:
 //! HMAC-SHA512=<base64>`, retried with backoff until answered 200. `control` drives it.
 
 pub mod api;
 pub mod control;
+mod rentals;
+
+pub use rentals::{
+    hours_of, rental_price, BillingCycle, Rental, RentalState, Sale,
+    REFUND_WINDOW_MS as RENTAL_REFUND_WINDOW_MS,
+};
 
 use super::five_sim::catalog;
 use super::traffic::{Dialect, Traffic};
@@ -27,7 +34,6 @@ const MINUTE_MS: i64 = 60_000;
 pub const TOKEN_LIFETIME_MS: i64 = 899_000;
 pub const VERIFICATION_LIFETIME_MS: i64 = 15 * MINUTE_MS;
 pub const REUSE_WINDOW_MS: i64 = 30_000;
-pub const RENTAL_REFUND_WINDOW_MS: i64 = 60 * MINUTE_MS;
 /// The contract's rental durations this emulator sells, with their hours.
 pub const DURATIONS: [(&str, u32); 5] = [
     ("oneDay", 24),
@@ -90,23 +96,6 @@ impl VerificationState {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RentalState {
-    Active,
-    Expired,
-    Refunded,
-}
-
-impl RentalState {
-    pub fn wire(self) -> &'static str {
-        match self {
-            RentalState::Active => "nonrenewableActive",
-            RentalState::Expired => "nonrenewableExpired",
-            RentalState::Refunded => "nonrenewableRefunded",
-        }
-    }
-}
-
 #[derive(Clone, Debug)]
 pub struct Sms {
     pub id: String,
@@ -129,26 +118,6 @@ pub struct Verification {
     pub completed_ms: Option<i64>,
 }
 
-#[derive(Clone, Debug)]
-pub struct Rental {
-    pub id: String,
-    pub number: String,
-    pub service: String,
-    pub state: RentalState,
-    pub cost: Decimal,
-    pub created_ms: i64,
-    pub ends_ms: i64,
-}
-
-#[derive(Clone, Debug)]
-pub struct Sale {
-    pub id: String,
-    pub created_ms: i64,
-    pub total: Decimal,
-    pub rental_id: String,
-    pub service: String,
-}
-
 /// A create call under an `Idempotency-Key`: in flight, or done with its answer.
 #[derive(Clone, Debug)]
 pub enum Idempotent {
@@ -163,6 +132,8 @@ pub struct State {
     pub verifications: BTreeMap<String, Verification>,
     pub rentals: BTreeMap<String, Rental>,
     pub sales: HashMap<String, Sale>,
+    /// The billing cycles of renewable rentals (one rental each here).
+    pub billing_cycles: BTreeMap<String, BillingCycle>,
     /// Every SMS, by the reservation it came to.
     pub sms: BTreeMap<String, Vec<Sms>>,
     pub idempotency: HashMap<String, Idempotent>,
@@ -350,26 +321,6 @@ pub fn verification_price(service: &str) -> Option<Decimal> {
     Some(Decimal::new((units / 100).max(1) * 100, 4))
 }
 
-/// A non-renewable rental's price (and an extension's) for `duration`.
-pub fn rental_price(duration: &str) -> Option<Decimal> {
-    let units: i64 = match duration {
-        "oneDay" => 20_000,
-        "threeDay" => 45_000,
-        "sevenDay" => 80_000,
-        "fourteenDay" => 140_000,
-        "thirtyDay" => 250_000,
-        _ => return None,
-    };
-    Some(Decimal::new(units, 4))
-}
-
-pub fn hours_of(duration: &str) -> Option<u32> {
-    DURATIONS
-        .iter()
-        .find(|(d, _)| *d == duration)
-        .map(|(_, h)| *h)
-}
-
 impl State {
     fn new() -> State {
         State {
@@ -378,6 +329,7 @@ impl State {
             verifications: BTreeMap::new(),
             rentals: BTreeMap::new(),
             sales: HashMap::new(),
+            billing_cycles: BTreeMap::new(),
             sms: BTreeMap::new(),
             idempotency: HashMap::new(),
             stock: HashMap::new(),
@@ -395,12 +347,8 @@ impl State {
                 refunds += v.cost;
             }
         }
-        for r in self.rentals.values_mut() {
-            if r.state == RentalState::Active && now >= r.ends_ms {
-                r.state = RentalState::Expired;
-            }
-        }
         self.balance += refunds;
+        self.settle_rentals(now);
     }
 
     fn next_id(&mut self, prefix: &str) -> String {
@@ -462,7 +410,7 @@ impl State {
         self.rentals
             .values()
             .rev()
-            .find(|r| r.state == RentalState::Active && wanted(&r.id, &r.number))
+            .find(|r| r.state.is_open() && wanted(&r.id, &r.number))
             .map(|r| (r.id.clone(), r.number.clone()))
     }
 
@@ -583,102 +531,6 @@ impl State {
         self.verifications.insert(v.id.clone(), v.clone());
         Ok(v)
     }
-
-    pub fn create_rental(&mut self, now: i64, service: &str, duration: &str) -> EmResult<Sale> {
-        let (Some(price), Some(hours)) = (rental_price(duration), hours_of(duration)) else {
-            return refuse(
-                400,
-                "InvalidDuration",
-                format!("Unknown duration {duration}."),
-            );
-        };
-        if service != ANY_SERVICE && catalog::service(service).is_none() {
-            return refuse(
-                400,
-                "InvalidServiceName",
-                format!("Unknown service {service}."),
-            );
-        }
-        let number = self.take(ANY_SERVICE, price)?;
-        let rental = Rental {
-            id: self.next_id("ren"),
-            number,
-            service: service.to_owned(),
-            state: RentalState::Active,
-            cost: price,
-            created_ms: now,
-            ends_ms: now + i64::from(hours) * 3_600_000,
-        };
-        let sale = Sale {
-            id: self.next_id("sale"),
-            created_ms: now,
-            total: price,
-            rental_id: rental.id.clone(),
-            service: service.to_owned(),
-        };
-        self.rentals.insert(rental.id.clone(), rental);
-        self.sales.insert(sale.id.clone(), sale.clone());
-        Ok(sale)
-    }
-
-    pub fn rental(&self, id: &str) -> EmResult<&Rental> {
-        match self.rentals.get(id) {
-            Some(r) => Ok(r),
-            None => refuse(404, "NotFound", "No such rental."),
-        }
-    }
-
-    pub fn can_refund(&self, r: &Rental, now: i64) -> bool {
-        r.state == RentalState::Active && now <= r.created_ms + RENTAL_REFUND_WINDOW_MS
-    }
-
-    pub fn refund(&mut self, now: i64, id: &str) -> EmResult<()> {
-        let r = self.rental(id)?.clone();
-        if !self.can_refund(&r, now) {
-            return refuse(400, "NotRefundable", "This rental cannot be refunded.");
-        }
-        self.balance += r.cost;
-        self.rentals.get_mut(id).expect("found above").state = RentalState::Refunded;
-        Ok(())
-    }
-
-    /// `duration` more for an active rental, charged now and not refundable.
-    pub fn extend(&mut self, now: i64, id: &str, duration: &str) -> EmResult<Value> {
-        let r = self.rental(id)?.clone();
-        let (Some(price), Some(hours)) = (rental_price(duration), hours_of(duration)) else {
-            return refuse(
-                400,
-                "InvalidDuration",
-                format!("Unknown duration {duration}."),
-            );
-        };
-        if r.state != RentalState::Active {
-            return refuse(
-                400,
-                "ProcessingError",
-                "Only an active rental can be extended.",
-            );
-        }
-        if self.balance < price {
-            return refuse(
-                400,
-                "InsufficientBalance",
-                "The account's balance is too low.",
-            );
-        }
-        self.balance -= price;
-        let new_end = r.ends_ms + i64::from(hours) * 3_600_000;
-        self.rentals.get_mut(id).expect("found above").ends_ms = new_end;
-        Ok(json!({
-            "id": self.next_id("ext"),
-            "reservationId": id,
-            "extensionAmount": format!("{}.00:00:00", hours / 24),
-            "cost": number(price),
-            "createdAt": time(now),
-            "originalEndsAt": time(r.ends_ms),
-            "newEndsAt": time(new_end),
-        }))
-    }
 }
 
 pub fn number(d: Decimal) -> Value {
@@ -734,27 +586,6 @@ mod tests {
             code: Some("12345".into()),
         });
         assert_eq!(s.cancel(&w.id).unwrap_err().code, "NotCancelable");
-    }
-
-    #[test]
-    fn rentals_refund_in_their_first_hour_and_extend() {
-        let mut s = state();
-        let sale = s.create_rental(0, ANY_SERVICE, "oneDay").unwrap();
-        let id = sale.rental_id.clone();
-        let extended = s.extend(1, &id, "threeDay").unwrap();
-        assert_eq!(extended["newEndsAt"], time(96 * 3_600_000));
-        assert_eq!(
-            s.refund(RENTAL_REFUND_WINDOW_MS + 1, &id).unwrap_err().code,
-            "NotRefundable"
-        );
-        let other = s.create_rental(0, ANY_SERVICE, "oneDay").unwrap().rental_id;
-        let before = s.balance;
-        s.refund(60_000, &other).unwrap();
-        assert_eq!(s.balance, before + rental_price("oneDay").unwrap());
-        assert_eq!(
-            s.extend(2, &other, "oneDay").unwrap_err().code,
-            "ProcessingError"
-        );
     }
 
     #[test]

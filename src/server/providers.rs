@@ -176,6 +176,9 @@ pub struct BuyRental {
     pub country: String,
     pub operator: Option<String>,
     pub hours: u32,
+    /// The customer rents with auto-renew on: a provider that sells renewable lines sells one
+    /// (the others ignore it).
+    pub renewable: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -265,6 +265,7 @@ async fn hosting_orders_last_their_product_and_cannot_be_cancelled() {
             country: "GB".into(),
             operator: None,
             hours: 20,
+            renewable: false,
         })
         .await
         .unwrap();
@@ -303,7 +304,8 @@ async fn hosting_orders_last_their_product_and_cannot_be_cancelled() {
             .buy_rental(&BuyRental {
                 country: "GB".into(),
                 operator: None,
-                hours: 1000
+                hours: 1000,
+                renewable: false,
             })
             .await,
         Err(ProviderError::BadRequest(_))
@@ -314,7 +316,8 @@ async fn hosting_orders_last_their_product_and_cannot_be_cancelled() {
             .buy_rental(&BuyRental {
                 country: "GB".into(),
                 operator: Some("o2".into()),
-                hours: 3
+                hours: 3,
+                renewable: false,
             })
             .await
             .unwrap_err(),
@@ -419,6 +422,7 @@ async fn the_order_list_is_newest_first() {
             country: "GB".into(),
             operator: None,
             hours: 3,
+            renewable: false,
         })
         .await
         .unwrap();

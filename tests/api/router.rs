@@ -164,6 +164,56 @@ async fn each_verification_is_bought_from_the_cheaper_provider_and_fails_over_wi
 }
 
 #[tokio::test]
+async fn a_quoted_price_is_what_is_charged_when_the_providers_price_moves() {
+    let app = both().await;
+    let (service, low, high) = service_both_sell(&app, SA).await;
+    // The customer is quoted SMS-Activate's price, marked up.
+    let quoted = services(&app, "GB").await["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["service"] == service.as_str())
+        .map(|s| dec(&s["price"]))
+        .unwrap();
+    assert_eq!(quoted, (low * Decimal::new(15, 1)).round_dp(4));
+    let s = app.funded("50").await;
+    let price = |provider: &str, price: Decimal| {
+        let country = if provider == SA { "GB" } else { "england" };
+        json!({"country": country, "product": service, "price": price})
+    };
+
+    // SMS-Activate's price rises past the quote: it is not paid more than it quoted, and the
+    // customer gets the quote from 5SIM, charged once.
+    let r = control(&app, SA, "/price", price(SA, low * Decimal::TWO)).await;
+    assert_eq!(r.status(), 204);
+    let before = app.balance(&s).await;
+    let r = buy(&app, &s, &service).await;
+    assert_eq!(r.status(), 201);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["provider"], "5sim", "{v}");
+    assert_eq!(dec(&v["cost"]), quoted);
+    assert_eq!(app.balance(&s).await, before - quoted);
+
+    // 5SIM's price falls: the customer still pays the quote they were given.
+    let r = control(&app, "5sim", "/price", price("5sim", low / Decimal::TWO)).await;
+    assert_eq!(r.status(), 204);
+    let r = buy(&app, &s, &service).await;
+    assert_eq!(r.status(), 201);
+    assert_eq!(dec(&r.json::<Value>().await.unwrap()["cost"]), quoted);
+
+    // Both rise past it: refused, nothing charged, and each provider was held to its quote.
+    let r = control(&app, "5sim", "/price", price("5sim", high * Decimal::TWO)).await;
+    assert_eq!(r.status(), 204);
+    let before = app.balance(&s).await;
+    let r = buy(&app, &s, &service).await;
+    assert_eq!(r.status(), 409);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "no_numbers", "{body}");
+    assert_eq!(app.balance(&s).await, before);
+    app.assert_ledger_invariant(s.user_id).await;
+}
+
+#[tokio::test]
 async fn a_rental_only_sms_activate_sells_is_rented_there_extended_natively_and_released() {
     let app = both().await;
     let s = app.funded("100").await;
@@ -710,5 +760,89 @@ async fn two_extensions_of_one_rental_at_once_pay_the_provider_once() {
     let charged = before - app.balance(&s).await;
     assert!(charged > Decimal::ZERO);
     assert_eq!(rental["duration_hours"], 8, "extended once: {rental}");
+    app.assert_ledger_invariant(s.user_id).await;
+}
+
+/// Moves the app's and the emulators' clock on and runs the jobs then due.
+async fn advance(app: &TestApp, seconds: i64) {
+    let r = app
+        .client
+        .post(app.url("/sandbox/control/clock"))
+        .json(&json!({"advance_seconds": seconds}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}
+
+#[tokio::test]
+async fn a_textverified_rental_with_auto_renew_is_a_renewable_line_our_auto_renewal_renews() {
+    let app = textverified_only().await;
+    let tv = app
+        .state
+        .sandbox
+        .as_ref()
+        .unwrap()
+        .textverified
+        .clone()
+        .unwrap();
+    let s = app.funded("100").await;
+    let r = app
+        .as_browser(Method::POST, "/api/rentals/create", &s)
+        .json(&json!({"service": "telegram", "country": "US", "duration_hours": 24, "auto_renew": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let rental: Value = r.json().await.unwrap();
+    assert_eq!(rental["provider"], "textverified");
+    let id = rental["id"].as_i64().unwrap();
+    let line: String = sqlx::query_scalar("select provider_order_id from rentals where id = $1")
+        .bind(id)
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap();
+    let cycle = {
+        let upstream = tv.lock();
+        let l = &upstream.rentals[&line];
+        assert_eq!(l.wire_state(), "renewableActive");
+        // Out of the provider's own renewal: only ours renews it, once the customer paid.
+        assert!(!l.included);
+        l.billing_cycle.clone().unwrap()
+    };
+
+    // Five minutes before the end: renewed by its billing cycle, the customer charged once.
+    let (before, upstream_before) = (app.balance(&s).await, tv.lock().balance);
+    advance(&app, 24 * 3600 - 300).await;
+    let now = app.get_json(&format!("/api/rentals/{id}"), &s).await;
+    assert_eq!(now["duration_hours"], 48, "{now}");
+    assert_eq!(now["status"], "active");
+    let charged = before - app.balance(&s).await;
+    assert!(charged > Decimal::ZERO);
+    let renewal = namaskah::sandbox::textverified::rental_price("oneDay", true).unwrap();
+    {
+        let upstream = tv.lock();
+        assert_eq!(upstream.billing_cycles[&cycle].renewals, 1);
+        assert_eq!(upstream.balance, upstream_before - renewal);
+        assert_eq!(upstream.rentals[&line].wire_state(), "renewableActive");
+    }
+
+    // Auto-renew off: at its end it runs out, here and upstream, with no renewal meanwhile.
+    let r = app
+        .as_browser(Method::PATCH, &format!("/api/rentals/{id}"), &s)
+        .json(&json!({"auto_renew": false}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    advance(&app, 24 * 3600 + 300 + 60).await;
+    let now = app.get_json(&format!("/api/rentals/{id}"), &s).await;
+    assert_eq!(now["status"], "expired", "{now}");
+    {
+        let upstream = tv.lock();
+        assert_eq!(upstream.billing_cycles[&cycle].renewals, 1);
+        assert_eq!(upstream.rentals[&line].wire_state(), "renewableExpired");
+        assert_eq!(upstream.balance, upstream_before - renewal);
+    }
     app.assert_ledger_invariant(s.user_id).await;
 }

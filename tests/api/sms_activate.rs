@@ -131,6 +131,7 @@ fn rental_in(country: &str, hours: u32) -> BuyRental {
         country: country.into(),
         operator: None,
         hours,
+        renewable: false,
     }
 }
 

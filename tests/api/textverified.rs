@@ -263,6 +263,7 @@ async fn a_rental_extends_natively_and_refunds_in_its_window() {
         country: "US".into(),
         operator: None,
         hours: 20,
+        renewable: false,
     };
     let order = up.client.buy_rental(&rental).await.unwrap();
     assert!(order.id.starts_with("ren"), "{}", order.id);
@@ -303,4 +304,58 @@ async fn a_rental_extends_natively_and_refunds_in_its_window() {
         OrderStatus::Finished
     );
     assert_eq!(up.client.balance().await.unwrap().balance, before);
+}
+
+#[tokio::test]
+async fn a_renewable_line_renews_its_billing_cycle_to_extend_and_is_refunded_in_its_window() {
+    let up = upstream().await;
+    let rental = BuyRental {
+        country: "US".into(),
+        operator: None,
+        hours: 20,
+        renewable: true,
+    };
+    let start = up.client.balance().await.unwrap().balance;
+    let order = up.client.buy_rental(&rental).await.unwrap();
+    let day = textverified::rental_price("oneDay", true).unwrap();
+    assert_eq!(
+        order.price,
+        Some(day),
+        "renewable lines sell at their own price"
+    );
+    assert_eq!(order.status, OrderStatus::Active);
+    up.sms(&order.id, "code 4242").await;
+    assert_eq!(up.client.check(&order.id).await.unwrap().sms.len(), 1);
+
+    // Bought out of the provider's own renewal: at the end of a cycle nobody renewed, it
+    // would run out (checked in the emulator's tests); ours renews it, a cycle at a time.
+    let extended = up.client.extend(&order.id, 24).await.unwrap();
+    assert_eq!(
+        (extended.expires_at.unwrap() - order.expires_at.unwrap()).num_hours(),
+        24
+    );
+    assert_eq!(extended.price, Some(day));
+    // Two days more: two cycles.
+    let again = up.client.extend(&order.id, 48).await.unwrap();
+    assert_eq!(
+        (again.expires_at.unwrap() - extended.expires_at.unwrap()).num_hours(),
+        48
+    );
+    assert_eq!(again.price, Some(day * Decimal::TWO));
+    assert_eq!(
+        up.client.balance().await.unwrap().balance,
+        start - day * Decimal::from(4)
+    );
+    let listed = up.client.orders(Category::Rental, 10, 0).await.unwrap();
+    assert_eq!(listed.orders.len(), 1);
+
+    // Released in its first hour: refunded upstream (all it cost), and cancelled.
+    let released = up.client.release(&order.id).await.unwrap();
+    assert_eq!(released.status, OrderStatus::Cancelled);
+    assert_eq!(up.client.balance().await.unwrap().balance, start);
+    // Nothing more to renew.
+    assert!(matches!(
+        up.client.extend(&order.id, 24).await,
+        Err(ProviderError::OrderState { .. })
+    ));
 }

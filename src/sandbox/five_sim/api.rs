@@ -294,7 +294,7 @@ async fn products(
         }
         let price = ops
             .iter()
-            .map(|op| c.price(base, op))
+            .map(|op| s.price_of(c, product, base, op))
             .min()
             .unwrap_or_default();
         let qty: u64 = match s.stock.get(&(c.name.to_owned(), product.to_owned())) {
@@ -356,7 +356,7 @@ async fn prices(
             let count = s.stock_of(c, product, op);
             ops.insert(
                 (*op).to_owned(),
-                json!({"cost": super::money(c.price(base, op)), "count": count, "rate": 90.5}),
+                json!({"cost": super::money(s.price_of(c, product, base, op)), "count": count, "rate": 90.5}),
             );
         }
         (!ops.is_empty()).then_some(Value::Object(ops))

@@ -18,6 +18,7 @@ pub fn router<S: Clone + Send + Sync + 'static>(em: FiveSimEmulator) -> Router<S
     Router::new()
         .route("/sms", post(deliver_sms))
         .route("/stock", post(set_stock))
+        .route("/price", post(set_price))
         .route("/balance", post(set_balance))
         .with_state(em.clone())
         .merge(traffic::router(em.traffic))
@@ -65,6 +66,28 @@ async fn set_stock(State(em): State<FiveSimEmulator>, Json(b): Json<StockBody>) 
         return bad(format!("unknown product {:?}", b.product));
     }
     em.lock().stock.insert((b.country, b.product), b.qty);
+    StatusCode::NO_CONTENT.into_response()
+}
+
+#[derive(Deserialize)]
+struct PriceBody {
+    country: String,
+    product: String,
+    price: Decimal,
+}
+
+/// A provider whose price moved: `product` in `country` costs `price` through every operator.
+async fn set_price(State(em): State<FiveSimEmulator>, Json(b): Json<PriceBody>) -> Response {
+    if catalog::country(&b.country).is_none() {
+        return bad(format!("unknown country {:?}", b.country));
+    }
+    if catalog::service(&b.product).is_none() && catalog::hosting(&b.product).is_none() {
+        return bad(format!("unknown product {:?}", b.product));
+    }
+    if b.price <= Decimal::ZERO {
+        return bad("price must be positive".to_owned());
+    }
+    em.lock().prices.insert((b.country, b.product), b.price);
     StatusCode::NO_CONTENT.into_response()
 }
 

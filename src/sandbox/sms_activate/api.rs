@@ -132,10 +132,10 @@ fn prices(em: &SmsActivateEmulator, p: &Params) -> Value {
     let only_country = param(p, "country").and_then(|c| c.parse::<u32>().ok());
     let s = em.lock();
     let mut all = Map::new();
-    for (id, c) in countries().filter(|(id, _)| only_country.is_none_or(|o| o == *id)) {
+    for (id, _) in countries().filter(|(id, _)| only_country.is_none_or(|o| o == *id)) {
         let mut services = Map::new();
         for code in codes_of().filter(|code| only_service.is_none_or(|o| o == *code)) {
-            if let Some(price) = super::activation_price(c, code) {
+            if let Some(price) = s.activation_price(id, code) {
                 services.insert(
                     code.to_owned(),
                     json!({"cost": number(price), "count": s.stock_of(id, code)}),

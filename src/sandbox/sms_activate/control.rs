@@ -19,6 +19,7 @@ pub fn router<S: Clone + Send + Sync + 'static>(em: SmsActivateEmulator) -> Rout
     Router::new()
         .route("/sms", post(deliver_sms))
         .route("/stock", post(set_stock))
+        .route("/price", post(set_price))
         .route("/balance", post(set_balance))
         .with_state(em.clone())
         .merge(traffic::router(em.traffic))
@@ -60,23 +61,57 @@ struct StockBody {
 }
 
 async fn set_stock(State(em): State<SmsActivateEmulator>, Json(b): Json<StockBody>) -> Response {
-    let Some(country) = b
-        .country
+    match product_of(&b.country, &b.product) {
+        Ok(key) => {
+            em.lock().stock.insert(key, b.qty);
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Err(why) => bad(why),
+    }
+}
+
+/// (country id, service code) from a control body: the country as an ISO code (`GB`) or the
+/// protocol's id (`16`); the product as our service name (`telegram`), the protocol's code
+/// (`tg`), or `full` for rents.
+fn product_of(country: &str, product: &str) -> Result<(u32, String), String> {
+    let Some(country_id) = country
         .parse::<u32>()
         .ok()
-        .or_else(|| codes::country_id(&b.country))
+        .or_else(|| codes::country_id(country))
         .filter(|id| super::country(*id).is_some())
     else {
-        return bad(format!("unknown country {:?}", b.country));
+        return Err(format!("unknown country {country:?}"));
     };
-    let Some(code) = codes::service_code(&b.product)
-        .or_else(|| codes_of().find(|c| *c == b.product))
-        .or_else(|| (b.product == codes::ANY_SERVICE).then_some(codes::ANY_SERVICE))
+    let Some(code) = codes::service_code(product)
+        .or_else(|| codes_of().find(|c| *c == product))
+        .or_else(|| (product == codes::ANY_SERVICE).then_some(codes::ANY_SERVICE))
     else {
-        return bad(format!("unknown product {:?}", b.product));
+        return Err(format!("unknown product {product:?}"));
     };
-    em.lock().stock.insert((country, code.to_owned()), b.qty);
-    StatusCode::NO_CONTENT.into_response()
+    Ok((country_id, code.to_owned()))
+}
+
+#[derive(Deserialize)]
+struct PriceBody {
+    country: String,
+    /// A service (activations; rents keep their prices by length).
+    product: String,
+    price: Decimal,
+}
+
+/// A provider whose price moved: an activation of `product` in `country` costs `price`.
+async fn set_price(State(em): State<SmsActivateEmulator>, Json(b): Json<PriceBody>) -> Response {
+    if b.price <= Decimal::ZERO {
+        return bad("price must be positive");
+    }
+    match product_of(&b.country, &b.product) {
+        Ok((_, code)) if code == codes::ANY_SERVICE => bad("rents keep their prices by length"),
+        Ok(key) => {
+            em.lock().prices.insert(key, b.price);
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Err(why) => bad(why),
+    }
 }
 
 #[derive(Deserialize)]

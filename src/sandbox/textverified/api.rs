@@ -1,8 +1,11 @@
-//! TextVerified's HTTP API (`/api/pub/v2/...`) over the emulator's state.
+//! TextVerified's HTTP API (`/api/pub/v2/...`) over the emulator's state; its rentals in
+//! `rentals`.
+
+mod rentals;
 
 use super::{
-    number, rental_price, time, verification_price, EmResult, Idempotent, Refusal,
-    TextVerifiedEmulator, VerificationState, ANY_SERVICE, API_PATH,
+    number, time, verification_price, EmResult, Idempotent, Refusal, TextVerifiedEmulator,
+    VerificationState, ANY_SERVICE, API_PATH,
 };
 use crate::sandbox::five_sim::catalog;
 use crate::sandbox::traffic;
@@ -22,7 +25,6 @@ pub fn router(em: TextVerifiedEmulator) -> Router {
         .route("/account/me", get(me))
         .route("/services", get(services))
         .route("/pricing/verifications", post(verification_pricing))
-        .route("/pricing/rentals", post(rental_pricing))
         .route("/inventory/verifications", post(inventory))
         .route("/inventory/rentals", post(inventory))
         .route(
@@ -34,15 +36,7 @@ pub fn router(em: TextVerifiedEmulator) -> Router {
         .route("/verifications/{id}/report", post(report))
         .route("/verifications/{id}/reuse", post(reuse))
         .route("/verifications/{id}/reactivate", post(reactivate))
-        .route("/reservations/rental", post(create_rental))
-        .route("/sales/{id}", get(sale))
-        .route("/reservations/rental/nonrenewable", get(list_rentals))
-        .route("/reservations/rental/nonrenewable/{id}", get(rental))
-        .route(
-            "/reservations/rental/nonrenewable/{id}/refund",
-            post(refund),
-        )
-        .route("/reservations/rentals/extensions", post(extend))
+        .merge(rentals::routes())
         .route("/sms", get(sms))
         .route_layer(axum::middleware::from_fn_with_state(
             em.clone(),
@@ -144,9 +138,6 @@ async fn services(Query(q): Query<ServicesQuery>) -> Json<Value> {
 struct PricingBody {
     #[serde(rename = "serviceName")]
     service_name: String,
-    duration: Option<String>,
-    #[serde(rename = "isRenewable", default)]
-    is_renewable: bool,
 }
 
 async fn verification_pricing(Json(b): Json<PricingBody>) -> Answer {
@@ -156,17 +147,6 @@ async fn verification_pricing(Json(b): Json<PricingBody>) -> Answer {
         description: format!("Unknown service {}.", b.service_name),
     })?;
     Ok(Json(json!({"serviceName": b.service_name, "price": number(price)})).into_response())
-}
-
-async fn rental_pricing(Json(b): Json<PricingBody>) -> Answer {
-    let duration = b.duration.unwrap_or_default();
-    match rental_price(&duration) {
-        Some(price) if !b.is_renewable => Ok(Json(
-            json!({"serviceName": b.service_name, "price": number(price)}),
-        )
-        .into_response()),
-        _ => super::refuse(400, "UnsupportedOption", "That combination is not offered."),
-    }
 }
 
 #[derive(Deserialize)]
@@ -356,137 +336,6 @@ async fn reactivate(State(em): Em, headers: HeaderMap, Path(id): Path<String>) -
     let now = em.now_ms();
     let v = em.lock().again(now, &id, false)?;
     Ok(created(&headers, &format!("/verifications/{}", v.id)))
-}
-
-#[derive(Deserialize)]
-struct NewRental {
-    #[serde(rename = "serviceName")]
-    service_name: String,
-    #[serde(rename = "isRenewable")]
-    is_renewable: bool,
-    duration: String,
-    #[serde(rename = "allowBackOrderReservations")]
-    _allow_back_order: bool,
-    #[serde(rename = "numberType")]
-    _number_type: String,
-    #[serde(rename = "capability")]
-    _capability: String,
-}
-
-async fn create_rental(State(em): Em, headers: HeaderMap, Json(b): Json<NewRental>) -> Answer {
-    if b.is_renewable {
-        return super::refuse(
-            400,
-            "UnsupportedOption",
-            "Renewable rentals are not offered here.",
-        );
-    }
-    idempotent(&em, &headers, |em| {
-        let now = em.now_ms();
-        let sale = em.lock().create_rental(now, &b.service_name, &b.duration)?;
-        Ok(format!("/sales/{}", sale.id))
-    })
-    .await
-}
-
-async fn sale(State(em): Em, headers: HeaderMap, Path(id): Path<String>) -> Answer {
-    let s = em.lock();
-    let sale = s.sales.get(&id).ok_or(Refusal {
-        status: 404,
-        code: "NotFound",
-        description: String::new(),
-    })?;
-    Ok(Json(json!({
-        "id": sale.id,
-        "createdAt": time(sale.created_ms),
-        "updatedAt": time(sale.created_ms),
-        "state": "succeeded",
-        "total": number(sale.total),
-        "reservations": [{
-            "id": sale.rental_id,
-            "link": link(&headers, &format!("/reservations/rental/nonrenewable/{}", sale.rental_id)),
-            "reservationType": "rental",
-            "serviceName": sale.service,
-        }],
-        "backOrderReservations": [],
-    }))
-    .into_response())
-}
-
-fn rental_json(em: &TextVerifiedEmulator, headers: &HeaderMap, id: &str) -> EmResult<Value> {
-    let now = em.now_ms();
-    let s = em.lock();
-    let r = s.rental(id)?;
-    Ok(json!({
-        "id": r.id,
-        "number": r.number,
-        "serviceName": r.service,
-        "state": r.state.wire(),
-        "createdAt": time(r.created_ms),
-        "endsAt": time(r.ends_ms),
-        "alwaysOn": true,
-        "sms": link(headers, &format!("/sms?reservationId={}", r.id)),
-        "calls": link(headers, &format!("/calls?reservationId={}", r.id)),
-        "sale": link(headers, "/sales"),
-        "refund": {
-            "canRefund": s.can_refund(r, now),
-            "refundableUntil": time(r.created_ms + super::RENTAL_REFUND_WINDOW_MS),
-            "link": link(headers, &format!("/reservations/rental/nonrenewable/{}/refund", r.id)),
-        },
-    }))
-}
-
-async fn rental(State(em): Em, headers: HeaderMap, Path(id): Path<String>) -> Answer {
-    Ok(Json(rental_json(&em, &headers, &id)?).into_response())
-}
-
-async fn list_rentals(
-    State(em): Em,
-    headers: HeaderMap,
-    Query(q): Query<PageQuery>,
-) -> Json<Value> {
-    let items: Vec<Value> = em
-        .lock()
-        .rentals
-        .values()
-        .rev()
-        .map(|r| {
-            json!({
-                "id": r.id,
-                "number": r.number,
-                "serviceName": r.service,
-                "state": r.state.wire(),
-                "createdAt": time(r.created_ms),
-                "endsAt": time(r.ends_ms),
-            })
-        })
-        .collect();
-    Json(page(
-        &headers,
-        "/reservations/rental/nonrenewable",
-        items,
-        &q,
-    ))
-}
-
-async fn refund(State(em): Em, Path(id): Path<String>) -> Answer {
-    let now = em.now_ms();
-    em.lock().refund(now, &id)?;
-    Ok(StatusCode::OK.into_response())
-}
-
-#[derive(Deserialize)]
-struct Extension {
-    #[serde(rename = "rentalId")]
-    rental_id: String,
-    #[serde(rename = "extensionDuration")]
-    extension_duration: String,
-}
-
-async fn extend(State(em): Em, Json(b): Json<Extension>) -> Answer {
-    let now = em.now_ms();
-    let done = em.lock().extend(now, &b.rental_id, &b.extension_duration)?;
-    Ok(Json(done).into_response())
 }
 
 async fn sms(

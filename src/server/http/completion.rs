@@ -59,7 +59,7 @@ where
             return Either::Left(self.inner.call(req));
         }
         let method = req.method().clone();
-        let path = req.uri().path().to_owned();
+        let path = super::webhooks::loggable(req.uri().path()).into_owned();
         let task = self.changes.spawn(self.inner.call(req).in_current_span());
         Either::Right(Box::pin(async move {
             Ok(match task.await {

@@ -49,7 +49,7 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
     if is_state_changing(req.method()) {
         let origins = &state.settings.public_origins;
         if let Err(refusal) = same_origin_check(req.headers(), has_cookie, origins, host_of(&req)) {
-            tracing::warn!(method = %req.method(), path = %req.uri().path(), refusal, "cross-site request refused");
+            tracing::warn!(method = %req.method(), path = %super::webhooks::loggable(req.uri().path()), refusal, "cross-site request refused");
             return AppError::new(
                 ErrorCode::Forbidden,
                 format!("cross-site request refused: {refusal}"),
@@ -206,7 +206,7 @@ pub async fn edge(State(state): State<AppState>, req: Request, next: Next) -> Re
         .filter(|h| origins_serving(Some(h), origins).next().is_some())
         .map(str::to_owned)
     else {
-        tracing::warn!(host = ?host_of(&req), path = %req.uri().path(), "request for an unknown host refused");
+        tracing::warn!(host = ?host_of(&req), path = %super::webhooks::loggable(req.uri().path()), "request for an unknown host refused");
         let mut refused = AppError::new(
             ErrorCode::MisdirectedRequest,
             "this server does not answer for that host name",

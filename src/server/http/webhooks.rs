@@ -11,6 +11,21 @@ use axum::http::HeaderMap;
 use axum::routing::post;
 use axum::{Json, Router};
 use serde_json::{json, Value};
+use std::borrow::Cow;
+
+const SMS_ACTIVATE_PUSHES: &str = "/api/webhooks/sms-activate/";
+
+/// `path` as it may be written to a log: the secret token of an SMS-Activate push URL (the
+/// protocol signs nothing, so the URL is the secret) replaced by `…`.
+pub fn loggable(path: &str) -> Cow<'_, str> {
+    match path.strip_prefix(SMS_ACTIVATE_PUSHES) {
+        Some(rest) => match rest.split_once('/') {
+            Some((provider, _token)) => Cow::Owned(format!("{SMS_ACTIVATE_PUSHES}{provider}/…")),
+            None => Cow::Borrowed(path),
+        },
+        None => Cow::Borrowed(path),
+    }
+}
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -49,4 +64,22 @@ async fn sms_activate(
 ) -> ApiResult<Json<Value>> {
     let stored = provider_webhooks::sms_activate_push(&state, &provider, &token, push).await?;
     Ok(Json(json!({ "stored": stored })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::loggable;
+
+    #[test]
+    fn push_tokens_are_kept_out_of_logs() {
+        assert_eq!(
+            loggable("/api/webhooks/sms-activate/grizzly/4f9c2a7b"),
+            "/api/webhooks/sms-activate/grizzly/…"
+        );
+        assert_eq!(
+            loggable("/api/webhooks/textverified"),
+            "/api/webhooks/textverified"
+        );
+        assert_eq!(loggable("/api/rentals/7"), "/api/rentals/7");
+    }
 }

@@ -1,10 +1,11 @@
 //! The TextVerified client (API v2, US numbers): a bearer token from `POST /auth`, kept until
 //! shortly before it expires and fetched again on a 401; create calls answered `201` with a
 //! link that is followed; `{errorCode, errorDescription}` refusals typed; an `Idempotency-Key`
-//! on every create. Verifications are single-use numbers; rentals are non-renewable lines for
-//! any sender, extended through the provider's own call (native extension) and refunded
-//! within the provider's window when released early. Its SMS are also pushed to us, signed
+//! on every create. Verifications are single-use numbers; rentals are lines for any sender,
+//! non-renewable or renewable (`rentals`). Its SMS are also pushed to us, signed
 //! (`server::services::provider_webhooks`).
+
+mod rentals;
 
 use super::rate_limit::RateLimiter;
 use super::sms_activate::wire::{decimal, items, string, time};
@@ -275,13 +276,6 @@ impl TextVerifiedClient {
         Ok(order)
     }
 
-    async fn rental(&self, id: &str) -> ProviderResult<ProviderOrder> {
-        let r = self
-            .get(&format!("/reservations/rental/nonrenewable/{id}"))
-            .await?;
-        rental_order(&r)
-    }
-
     async fn all_offers(&self) -> ProviderResult<Vec<Offer>> {
         if let Some((at, offers)) = self.offers.lock().await.as_ref() {
             if at.elapsed() < OFFERS_TTL {
@@ -411,40 +405,9 @@ fn verification_order(v: &Value) -> ProviderResult<ProviderOrder> {
     order(v, status)
 }
 
-fn rental_order(v: &Value) -> ProviderResult<ProviderOrder> {
-    let status = match v["state"].as_str().unwrap_or_default() {
-        "nonrenewableActive" | "renewableActive" | "renewableOverdue" => OrderStatus::Active,
-        "nonrenewableExpired" | "renewableExpired" => OrderStatus::Finished,
-        "nonrenewableRefunded" | "renewableRefunded" => OrderStatus::Cancelled,
-        other => OrderStatus::Other(other.to_owned()),
-    };
-    order(v, status)
-}
-
-/// An extended rental as far as the extension's answer says it.
-fn order_of_extension(order_id: &str) -> ProviderOrder {
-    ProviderOrder {
-        id: order_id.to_owned(),
-        phone: String::new(),
-        product: None,
-        operator: None,
-        country: Some("US".to_owned()),
-        price: None,
-        status: OrderStatus::Active,
-        created_at: None,
-        expires_at: None,
-        sms: Vec::new(),
-    }
-}
-
 /// Rentals and verifications share one id space upstream; ours are told apart by prefix.
 fn is_rental(id: &str) -> bool {
     id.starts_with("ren")
-}
-
-/// The shortest duration on sale that covers `hours`.
-fn duration_for(hours: u32) -> Option<&'static str> {
-    DURATIONS.iter().find(|(_, h)| *h >= hours).map(|(d, _)| *d)
 }
 
 #[async_trait]
@@ -510,37 +473,7 @@ impl SmsProvider for TextVerifiedClient {
     }
 
     async fn buy_rental(&self, req: &BuyRental) -> ProviderResult<ProviderOrder> {
-        if !req.country.eq_ignore_ascii_case("US") {
-            return Err(ProviderError::BadRequest(
-                "TextVerified rents US numbers only".into(),
-            ));
-        }
-        let duration = duration_for(req.hours).ok_or_else(|| {
-            ProviderError::BadRequest(format!(
-                "TextVerified rents for at most 30 days, not {} hours",
-                req.hours
-            ))
-        })?;
-        let body = json!({"serviceName": ANY_SERVICE, "capability": "sms", "numberType": "mobile",
-            "isRenewable": false, "duration": duration, "allowBackOrderReservations": false});
-        let sale = self.create("/reservations/rental", &body).await?;
-        let reservation = items(sale.get("reservations"))
-            .into_iter()
-            .next()
-            .ok_or_else(|| ProviderError::Decode("a sale with no reservation".into()))?;
-        let target = reservation["link"]["href"]
-            .as_str()
-            .map(str::to_owned)
-            .or_else(|| {
-                string(&reservation["id"])
-                    .map(|id| format!("/reservations/rental/nonrenewable/{id}"))
-            })
-            .ok_or_else(|| ProviderError::Decode("a reservation with no id".into()))?;
-        let unconfirmed = |e: ProviderError| ProviderError::Unconfirmed(e.to_string());
-        let mut order =
-            rental_order(&self.get(&target).await.map_err(unconfirmed)?).map_err(unconfirmed)?;
-        order.price = decimal(&sale["total"]);
-        Ok(order)
+        self.buy_line(req).await
     }
 
     async fn check(&self, order_id: &str) -> ProviderResult<ProviderOrder> {
@@ -582,42 +515,12 @@ impl SmsProvider for TextVerifiedClient {
         self.verification(order_id).await
     }
 
-    /// Refunded while the provider's window is open; after it, the line simply runs out.
     async fn release(&self, order_id: &str) -> ProviderResult<ProviderOrder> {
-        let path = format!("/reservations/rental/nonrenewable/{order_id}/refund");
-        match self.post(&path, &json!({})).await {
-            Ok(_) => {}
-            Err(ProviderError::OrderState { .. }) => {}
-            Err(e) => return Err(e),
-        }
-        let mut order = self.rental(order_id).await?;
-        if order.status == OrderStatus::Active {
-            order.status = OrderStatus::Finished;
-        }
-        Ok(order)
+        self.release_line(order_id).await
     }
 
-    /// The provider's extension call, for the shortest duration that covers `hours`.
     async fn extend(&self, order_id: &str, hours: u32) -> ProviderResult<ProviderOrder> {
-        let duration = duration_for(hours).ok_or_else(|| {
-            ProviderError::BadRequest(format!("TextVerified cannot extend by {hours} hours"))
-        })?;
-        let body = json!({"rentalId": order_id, "extensionDuration": duration});
-        let done = self
-            .post("/reservations/rentals/extensions", &body)
-            .await?
-            .body;
-        // Extended (and paid): reading the rental back is only for its details.
-        let mut order = match self.rental(order_id).await {
-            Ok(order) => order,
-            Err(e) => {
-                tracing::warn!(provider = NAME, order_id, error = %e, "extended, but the rental could not be read back");
-                order_of_extension(order_id)
-            }
-        };
-        order.expires_at = time(&done["newEndsAt"]).or(order.expires_at);
-        order.price = decimal(&done["cost"]);
-        Ok(order)
+        self.extend_line(order_id, hours).await
     }
 
     async fn reuse(&self, _product: &str, _phone: &str) -> ProviderResult<ProviderOrder> {
@@ -630,16 +533,17 @@ impl SmsProvider for TextVerifiedClient {
         limit: u32,
         offset: u32,
     ) -> ProviderResult<OrderPage> {
-        let (path, read): (&str, fn(&Value) -> ProviderResult<ProviderOrder>) = match category {
-            Category::Activation => ("/verifications", verification_order),
-            Category::Rental => ("/reservations/rental/nonrenewable", rental_order),
-        };
+        if category == Category::Rental {
+            return self.rental_orders(limit, offset).await;
+        }
         let size = limit.clamp(1, 100);
         let page = offset / size + 1;
-        let listed = self.get(&format!("{path}?page={page}&size={size}")).await?;
+        let listed = self
+            .get(&format!("/verifications?page={page}&size={size}"))
+            .await?;
         let orders = items(listed.get("data"))
             .into_iter()
-            .filter_map(|v| read(v).ok())
+            .filter_map(|v| verification_order(v).ok())
             .collect();
         Ok(OrderPage {
             orders,
@@ -653,11 +557,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn rentals_are_bought_as_the_shortest_duration_that_covers_them() {
-        assert_eq!(duration_for(1), Some("oneDay"));
-        assert_eq!(duration_for(25), Some("threeDay"));
-        assert_eq!(duration_for(720), Some("thirtyDay"));
-        assert_eq!(duration_for(721), None);
+    fn us_numbers_are_written_in_e164() {
         assert_eq!(e164("5551234567"), "+15551234567");
     }
 

@@ -284,6 +284,7 @@ async fn create_now(
                 country: ask.country.clone(),
                 operator: ask.operator.clone(),
                 hours: ask.product_hours,
+                renewable: ask.auto_renew,
             },
             &sellers,
             quote.price.decimal(),

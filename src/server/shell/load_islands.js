@@ -17,11 +17,14 @@
   client.hydrate();
   // One island at a time, whoever asks (a page change, or a deferred island the customer came
   // to): each is handed to the client right after its own hydration, with nothing between.
+  // `island.$$ready` settles once the island is hydrated: the client waits on it before it
+  // changes what an island drew (an action's answer that came back first would otherwise be
+  // found in the way by the island's hydration).
   let queue = Promise.resolve();
   const hydrate = (island) => {
-    if (island.$$hydrated) return queue;
+    if (island.$$hydrated) return island.$$ready;
     island.$$hydrated = true;
-    queue = queue.then(async () => {
+    island.$$ready = queue = queue.then(async () => {
       const run = client[island.dataset.component];
       if (!run) {
         console.error(`no WASM function for the island ${island.dataset.component}`);
@@ -30,7 +33,7 @@
       await run(island);
       client.island_hydrated(island);
     }).catch((e) => console.error(e));
-    return queue;
+    return island.$$ready;
   };
   // Islands under `data-hydrate="interaction"` (the forms that choose what to buy, the bulk
   // bar, the verification history) are lazy, and hydrate only once the customer comes to
@@ -38,7 +41,9 @@
   // `interaction live`, also as soon as the live data changes (the history's rows follow it).
   // Until then their forms work as they do without JavaScript, and their code is not part of
   // the page's load.
-  const TRIGGERS = ['pointerover', 'pointerdown', 'touchstart', 'focusin', 'input', 'change'];
+  // A submit counts too (a script's `requestSubmit`, Enter in a field focused before the
+  // client ran): its answer must find the form hydrated.
+  const TRIGGERS = ['pointerover', 'pointerdown', 'touchstart', 'focusin', 'input', 'change', 'submit'];
   const DEFERRED = '[data-hydrate^="interaction"]';
   const onInteraction = (island) => {
     const marked = island.closest(DEFERRED);
@@ -49,12 +54,13 @@
       // `data-hydrate-for`: only coming to these parts of the section counts.
       const only = marked.dataset.hydrateFor;
       const start = async (event) => {
-        if (only && event.type !== 'live:data' && !event.target?.closest?.(only)) return;
+        if (only && !['live:data', 'submit'].includes(event.type) && !event.target?.closest?.(only)) return;
         for (const kind of TRIGGERS) region.removeEventListener(kind, start, true);
         if (live) document.removeEventListener('live:data', start);
         // Left behind by a page change meanwhile: nothing to hydrate.
         if (!region.isConnected) return;
-        for (const deferred of region.$$deferred) await hydrate(deferred);
+        // All queued at once, so each has its `$$ready` before this event reaches the client.
+        await Promise.all(region.$$deferred.map(hydrate));
       };
       for (const kind of TRIGGERS) region.addEventListener(kind, start, { capture: true, passive: true });
       if (live) document.addEventListener('live:data', start);

@@ -30,6 +30,9 @@ pub async fn send(
     args: UrlSearchParams,
 ) {
     let answer = call::send(&url, Some(&args)).await;
+    // The answer may come back before the form's island hydrated (it hydrates as the customer
+    // comes to it): what is shown in the form waits for it, or the hydration would find it.
+    super::dom::islands_ready(&form).await;
     // Answered (even with items that failed, as a bulk answer may be): the key is spent.
     // Refused with an error, it is free again on the server, and kept here.
     if answer.is_ok() {

@@ -28,6 +28,25 @@ pub fn elements(list: Result<web_sys::NodeList, wasm_bindgen::JsValue>) -> Vec<E
         .collect()
 }
 
+/// Waits until the islands around `el` and in it are hydrated (each island's `$$ready`, a
+/// promise the island loader keeps); at once for those already hydrated or not on the way.
+pub async fn islands_ready(el: &Element) {
+    let mut islands = elements(el.query_selector_all("leptos-island"));
+    let mut around = el.closest("leptos-island").ok().flatten();
+    while let Some(island) = around {
+        around = island
+            .parent_element()
+            .and_then(|p| p.closest("leptos-island").ok().flatten());
+        islands.push(island);
+    }
+    for island in islands {
+        let ready = js_sys::Reflect::get(&island, &"$$ready".into());
+        if let Ok(ready) = ready.and_then(|r| r.dyn_into::<js_sys::Promise>()) {
+            let _ = wasm_bindgen_futures::JsFuture::from(ready).await;
+        }
+    }
+}
+
 /// Calls `handler` for every `kind` event on `target` (the document: anywhere in it), until
 /// the reactive owner it was added in is cleaned up (an island that left the page), or for the
 /// page's life where there is none.
