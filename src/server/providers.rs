@@ -285,8 +285,14 @@ pub trait SmsProvider: Send + Sync + fmt::Debug {
     /// Gives a rented number back before its end.
     async fn release(&self, order_id: &str) -> ProviderResult<ProviderOrder>;
     async fn extend(&self, order_id: &str, hours: u32) -> ProviderResult<ProviderOrder>;
-    /// A new activation on a number bought earlier with `reusable`.
-    async fn reuse(&self, product: &str, phone: &str) -> ProviderResult<ProviderOrder>;
+    /// A new activation of `product` on the number of the finished order `order_id` (5SIM:
+    /// bought earlier with `reusable`; TextVerified: reused or reactivated).
+    async fn reuse(
+        &self,
+        order_id: &str,
+        product: &str,
+        phone: &str,
+    ) -> ProviderResult<ProviderOrder>;
     async fn orders(
         &self,
         category: Category,

@@ -332,7 +332,7 @@ async fn a_reusable_number_can_be_bought_again() {
     up.sms(&once.id, "12345").await;
     up.client.finish(&once.id).await.unwrap();
     assert!(matches!(
-        up.client.reuse("telegram", &once.phone).await,
+        up.client.reuse(&once.id, "telegram", &once.phone).await,
         Err(ProviderError::OrderState { state: OrderStateError::ReuseRefused, message }) if message == "reuse false"
     ));
 
@@ -346,11 +346,15 @@ async fn a_reusable_number_can_be_bought_again() {
         .unwrap();
     up.sms(&reusable.id, "12345").await;
     up.client.finish(&reusable.id).await.unwrap();
-    let again = up.client.reuse("telegram", &reusable.phone).await.unwrap();
+    let again = up
+        .client
+        .reuse(&reusable.id, "telegram", &reusable.phone)
+        .await
+        .unwrap();
     assert_eq!(again.phone, reusable.phone);
     assert_ne!(again.id, reusable.id);
     assert!(matches!(
-        up.client.reuse("telegram", "+440000000").await,
+        up.client.reuse("1", "telegram", "+440000000").await,
         Err(ProviderError::OrderState { state: OrderStateError::ReuseRefused, message }) if message == "reuse not possible"
     ));
 }

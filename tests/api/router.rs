@@ -846,3 +846,50 @@ async fn a_textverified_rental_with_auto_renew_is_a_renewable_line_our_auto_rene
     }
     app.assert_ledger_invariant(s.user_id).await;
 }
+
+#[tokio::test]
+async fn verify_again_on_textverified_reuses_the_number_then_reactivates_it() {
+    let app = textverified_only().await;
+    let s = app.funded("50").await;
+    let buy = app
+        .as_browser(Method::POST, "/api/verifications", &s)
+        .json(&json!({"service": "telegram", "country": "US"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(buy.status(), 201);
+    let mut v: Value = buy.json().await.unwrap();
+    for (i, wait) in [(0, 0), (1, 31)] {
+        let code = format!("70707{i}");
+        let r = app
+            .client
+            .post(app.url("/sandbox/textverified/control/sms"))
+            .json(&json!({"phone": v["phone_number"], "sender": "Telegram", "text": format!("Telegram code {code}")}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        namaskah::server::jobs::verifications::poll_once(&app.state)
+            .await
+            .unwrap();
+        let path = format!("/api/verifications/{}", v["id"]);
+        assert_eq!(app.get_json(&path, &s).await["code"], code.as_str());
+        // The first time within TextVerified's reuse window; the second past it.
+        advance(&app, wait).await;
+        let before = app.balance(&s).await;
+        let r = app
+            .as_browser(Method::POST, &format!("{path}/reuse"), &s)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+        let again: Value = r.json().await.unwrap();
+        assert_eq!(again["phone_number"], v["phone_number"]);
+        assert_eq!(again["provider"], "textverified");
+        assert_eq!(again["reused_from"], v["id"]);
+        assert_eq!(again["status"], "waiting");
+        assert_eq!(app.balance(&s).await, before - dec(&again["cost"]));
+        v = again;
+    }
+    app.assert_ledger_invariant(s.user_id).await;
+}

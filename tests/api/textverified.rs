@@ -359,3 +359,52 @@ async fn a_renewable_line_renews_its_billing_cycle_to_extend_and_is_refunded_in_
         Err(ProviderError::OrderState { .. })
     ));
 }
+
+#[tokio::test]
+async fn a_verification_is_reused_in_its_window_and_reactivated_after_it() {
+    let up = upstream().await;
+    let first = up.client.buy_activation(&telegram()).await.unwrap();
+    // Nothing to use again before its code.
+    assert!(matches!(
+        up.client.reuse(&first.id, "telegram", &first.phone).await,
+        Err(ProviderError::OrderState { .. })
+    ));
+    up.sms(&first.id, "Telegram code 11111").await;
+    let before = up.client.balance().await.unwrap().balance;
+
+    // Within 30 s of its code: reused, the same number, charged as a new verification.
+    let reused = up
+        .client
+        .reuse(&first.id, "telegram", &first.phone)
+        .await
+        .unwrap();
+    assert_ne!(reused.id, first.id);
+    assert_eq!(reused.phone, first.phone);
+    assert_eq!(reused.status, OrderStatus::Active);
+    assert_eq!(
+        up.client.balance().await.unwrap().balance,
+        before - first.price.unwrap()
+    );
+    up.sms(&reused.id, "Telegram code 22222").await;
+    assert_eq!(
+        up.client.check(&reused.id).await.unwrap().sms[0]
+            .code
+            .as_deref(),
+        Some("22222")
+    );
+
+    // Past the window: reactivated instead.
+    up.advance(31).await;
+    let reactivated = up
+        .client
+        .reuse(&reused.id, "telegram", &reused.phone)
+        .await
+        .unwrap();
+    assert_eq!(reactivated.phone, first.phone);
+    assert_eq!(reactivated.status, OrderStatus::Active);
+    // A verification used again is not used again twice.
+    assert!(matches!(
+        up.client.reuse(&reused.id, "telegram", &reused.phone).await,
+        Err(ProviderError::OrderState { .. })
+    ));
+}

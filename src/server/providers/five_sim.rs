@@ -346,7 +346,12 @@ impl SmsProvider for FiveSimClient {
         Err(ProviderError::Unsupported("extending a hosting order"))
     }
 
-    async fn reuse(&self, product: &str, phone: &str) -> ProviderResult<ProviderOrder> {
+    async fn reuse(
+        &self,
+        _order_id: &str,
+        product: &str,
+        phone: &str,
+    ) -> ProviderResult<ProviderOrder> {
         let number: String = phone.chars().filter(char::is_ascii_digit).collect();
         let path = format!("/user/reuse/{}/{}", segment(product)?, segment(&number)?);
         self.order(&path, Retry::Never).await

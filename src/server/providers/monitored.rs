@@ -110,8 +110,13 @@ impl SmsProvider for Monitored {
             .await
     }
 
-    async fn reuse(&self, product: &str, phone: &str) -> ProviderResult<ProviderOrder> {
-        self.observe(Call::Purchase, self.inner.reuse(product, phone))
+    async fn reuse(
+        &self,
+        order_id: &str,
+        product: &str,
+        phone: &str,
+    ) -> ProviderResult<ProviderOrder> {
+        self.observe(Call::Purchase, self.inner.reuse(order_id, product, phone))
             .await
     }
 

@@ -652,7 +652,12 @@ impl SmsProvider for SmsActivateClient {
         self.rented(&v, sold)
     }
 
-    async fn reuse(&self, _product: &str, _phone: &str) -> ProviderResult<ProviderOrder> {
+    async fn reuse(
+        &self,
+        _order_id: &str,
+        _product: &str,
+        _phone: &str,
+    ) -> ProviderResult<ProviderOrder> {
         Err(ProviderError::Unsupported("reusing a number"))
     }
 

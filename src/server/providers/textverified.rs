@@ -215,8 +215,13 @@ impl TextVerifiedClient {
     /// with, followed.
     async fn create(&self, path: &str, body: &Value) -> ProviderResult<Value> {
         let key = crate::server::services::secrets::random_token("nmsk_", 16);
+        self.bought(path, body, Some(&key)).await
+    }
+
+    /// A purchase (sent once), then the link it answers with, followed.
+    async fn bought(&self, path: &str, body: &Value, key: Option<&str>) -> ProviderResult<Value> {
         let answer = self
-            .call(Method::POST, &self.url(path), Some(body), Some(&key))
+            .call(Method::POST, &self.url(path), Some(body), key)
             .await?;
         // Taken: from here an error must not send the purchase to another provider.
         let unconfirmed = |e: ProviderError| ProviderError::Unconfirmed(e.to_string());
@@ -523,8 +528,28 @@ impl SmsProvider for TextVerifiedClient {
         self.extend_line(order_id, hours).await
     }
 
-    async fn reuse(&self, _product: &str, _phone: &str) -> ProviderResult<ProviderOrder> {
-        Err(ProviderError::Unsupported("reusing a number"))
+    /// Within the reuse window after its code, the verification is reused; after it,
+    /// reactivated (both are new verifications on the same number, charged anew).
+    async fn reuse(
+        &self,
+        order_id: &str,
+        _product: &str,
+        _phone: &str,
+    ) -> ProviderResult<ProviderOrder> {
+        let v = self.get(&format!("/verifications/{order_id}")).await?;
+        let again = if v["reuse"]["reusableUntil"].is_string() {
+            "reuse"
+        } else if v["reactivate"]["canReactivate"] == Value::Bool(true) {
+            "reactivate"
+        } else {
+            return Err(ProviderError::OrderState {
+                state: OrderStateError::ReuseRefused,
+                message: "neither reusable nor reactivatable".into(),
+            });
+        };
+        let path = format!("/verifications/{order_id}/{again}");
+        let v = self.bought(&path, &json!({}), None).await?;
+        verification_order(&v)
     }
 
     async fn orders(

@@ -620,7 +620,8 @@ async fn reuse_now(
         reused_from: Some(id),
     };
     let purchase = hold(state, user_id, price, &note, &ask).await?;
-    match provider.reuse(&row.service_name, &row.phone_number).await {
+    let reused = provider.reuse(&row.provider_order_id, &row.service_name, &row.phone_number);
+    match reused.await {
         Ok(order) => finish_purchase(state, purchase, provider, order, &ask).await,
         Err(e) => {
             purchase
