@@ -71,6 +71,15 @@ fn refuse<T>(status: u16, code: &'static str, description: impl Into<String>) ->
 
 pub type EmResult<T> = Result<T, Refusal>;
 
+/// The account cannot pay for what was asked.
+fn short_of_money<T>() -> EmResult<T> {
+    refuse(
+        400,
+        "InsufficientBalance",
+        "The account's balance is too low.",
+    )
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum VerificationState {
     Pending,
@@ -380,11 +389,7 @@ impl State {
             );
         }
         if self.balance < price {
-            return refuse(
-                400,
-                "InsufficientBalance",
-                "The account's balance is too low.",
-            );
+            return short_of_money();
         }
         self.balance -= price;
         let left = self.stock_of(service) - 1;
@@ -508,11 +513,7 @@ impl State {
             return refuse(400, "ProcessingError", why);
         }
         if self.balance < old.cost {
-            return refuse(
-                400,
-                "InsufficientBalance",
-                "The account's balance is too low.",
-            );
+            return short_of_money();
         }
         self.balance -= old.cost;
         self.verifications.get_mut(id).expect("found above").state = if reuse {

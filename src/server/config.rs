@@ -69,6 +69,9 @@ pub struct Settings {
     /// `SMSACTIVATE_RATE_LIMIT`: requests per second the client allows itself per SMS-Activate
     /// provider (default 20).
     pub sms_activate_rate_limit: u32,
+    /// `TEXTVERIFIED_RATE_LIMIT`: requests per second the TextVerified client allows itself
+    /// (default 10; TextVerified publishes no numbers and answers `429` beyond its own).
+    pub textverified_rate_limit: u32,
     /// `PROVIDER_BREAKER_COOLDOWN_SECS`: how long a provider whose calls keep failing is not
     /// bought from before one purchase probes it again (default 30).
     pub provider_breaker_cooldown_secs: u64,
@@ -230,6 +233,13 @@ impl Settings {
                 "requests per second",
             )
             .and_then(|r: u32| positive("SMSACTIVATE_RATE_LIMIT", r))?,
+            textverified_rate_limit: parse(
+                &get,
+                "TEXTVERIFIED_RATE_LIMIT",
+                "10",
+                "requests per second",
+            )
+            .and_then(|r: u32| positive("TEXTVERIFIED_RATE_LIMIT", r))?,
             provider_breaker_cooldown_secs: parse(
                 &get,
                 "PROVIDER_BREAKER_COOLDOWN_SECS",

@@ -3,6 +3,7 @@
 
 pub mod five_sim;
 pub mod health;
+pub mod lenient;
 pub mod monitored;
 pub mod rate_limit;
 pub mod router;

@@ -268,7 +268,7 @@ fn textverified_client(
         username: username.to_owned(),
         api_key,
         timeout: provider_timeout(settings),
-        rate_per_sec: settings.sms_activate_rate_limit,
+        rate_per_sec: settings.textverified_rate_limit,
         pushes: settings.textverified_webhook_secret.is_some(),
     })?))
 }

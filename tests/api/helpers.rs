@@ -222,6 +222,20 @@ impl TestApp {
         req.send().await.unwrap()
     }
 
+    /// Moves the app's and the emulators' clock on by `seconds` and runs the jobs then due;
+    /// answers what ran.
+    pub async fn advance(&self, seconds: i64) -> Value {
+        let r = self
+            .client
+            .post(self.url("/sandbox/control/clock"))
+            .json(&json!({"advance_seconds": seconds}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        r.json().await.unwrap()
+    }
+
     /// Signs in a new operator account.
     pub async fn signed_in_admin(&self) -> Session {
         let email = unique_email();

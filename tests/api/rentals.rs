@@ -66,18 +66,6 @@ async fn sms(app: &TestApp, rental: &Value, text: &str) {
     assert_eq!(r.status(), 200);
 }
 
-async fn advance(app: &TestApp, seconds: i64) -> Value {
-    let r = app
-        .client
-        .post(app.url("/sandbox/control/clock"))
-        .json(&json!({"advance_seconds": seconds}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    r.json().await.unwrap()
-}
-
 #[tokio::test]
 async fn a_rental_is_created_charged_and_listed() {
     let app = spawn_app().await;
@@ -381,10 +369,10 @@ async fn messages_arrive_once_newest_first_with_codes_and_old_ones_are_ignored()
     assert_eq!(old.status(), 200);
     sms(&app, &r, "Your Telegram code is 48213").await;
     jobs::run_due(&app.state).await;
-    advance(&app, 5).await;
+    app.advance(5).await;
     sms(&app, &r, "Welcome back to Telegram").await;
-    advance(&app, 5).await;
-    advance(&app, 5).await;
+    app.advance(5).await;
+    app.advance(5).await;
 
     let path = format!("/api/rentals/{}/messages", r["id"]);
     let m: Value = app.get_json(&path, &s).await;
@@ -501,7 +489,7 @@ async fn release_refunds_unused_hours_exactly_once() {
     let s = app.funded("100").await;
     let r = app.rent(&s, 24).await;
     let cost = dec(&r["cost"]);
-    advance(&app, 2 * HOUR + 600).await;
+    app.advance(2 * HOUR + 600).await;
     let shown = app.get_json(&format!("/api/rentals/{}", r["id"]), &s).await;
     let path = format!("/api/rentals/{}/release", r["id"]);
     let x = app
@@ -583,20 +571,20 @@ async fn expiry_releases_upstream_and_stops_polling() {
     let app = spawn_app().await;
     let s = app.funded("100").await;
     let r = app.rent(&s, 3).await;
-    advance(&app, 2 * HOUR).await;
+    app.advance(2 * HOUR).await;
     assert_eq!(
         app.get_json(&format!("/api/rentals/{}", r["id"]), &s).await["status"],
         "active"
     );
-    let ran = advance(&app, HOUR + 1).await;
+    let ran = app.advance(HOUR + 1).await;
     assert_eq!(ran["jobs"]["expired"], 1);
     let now: Value = app.get_json(&format!("/api/rentals/{}", r["id"]), &s).await;
     assert_eq!(now["status"], "expired");
     assert_eq!(now["seconds_remaining"], 0);
     assert_eq!(upstream_status(&app, &r).await, "Finished");
     let inbox_calls = app.provider_requests_to("/user/sms/inbox").await;
-    advance(&app, 60).await;
-    advance(&app, 60).await;
+    app.advance(60).await;
+    app.advance(60).await;
     assert_eq!(
         app.provider_requests_to("/user/sms/inbox").await,
         inbox_calls,
@@ -625,8 +613,8 @@ async fn a_warning_comes_an_hour_before_the_end_once() {
     let s = app.funded("100").await;
     let r = app.rent(&s, 3).await;
     let mut events = app.state.events.subscribe(s.user_id);
-    advance(&app, 2 * HOUR + 60).await;
-    advance(&app, 60).await;
+    app.advance(2 * HOUR + 60).await;
+    app.advance(60).await;
     let kinds =
         notifications::kinds_for_rental(&app.state.db.pool, s.user_id, r["id"].as_i64().unwrap())
             .await
@@ -655,7 +643,7 @@ async fn auto_renew_extends_while_it_can_then_turns_itself_off_and_says_why() {
     let r: Value = r.json().await.unwrap();
     assert_eq!(r["auto_renew"], true);
     let id = r["id"].as_i64().unwrap();
-    advance(&app, 10 * HOUR - 300).await;
+    app.advance(10 * HOUR - 300).await;
     let now: Value = app.get_json(&format!("/api/rentals/{id}"), &s).await;
     assert_eq!(
         now["duration_hours"], 20,
@@ -663,7 +651,7 @@ async fn auto_renew_extends_while_it_can_then_turns_itself_off_and_says_why() {
     );
     assert_eq!(now["status"], "active");
     // 4 hours of the upstream day are left: the next renewal cannot fit.
-    advance(&app, 10 * HOUR).await;
+    app.advance(10 * HOUR).await;
     let now: Value = app.get_json(&format!("/api/rentals/{id}"), &s).await;
     assert_eq!(now["auto_renew"], false);
     let kinds = notifications::kinds_for_rental(&app.state.db.pool, s.user_id, id)
@@ -694,7 +682,7 @@ async fn auto_renew_turns_off_when_the_balance_is_short() {
     assert_eq!(r.status(), 201);
     let id = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
     assert_eq!(balance(&app, &s).await, Decimal::ZERO);
-    advance(&app, 10 * HOUR - 300).await;
+    app.advance(10 * HOUR - 300).await;
     let now: Value = app.get_json(&format!("/api/rentals/{id}"), &s).await;
     assert_eq!(now["auto_renew"], false);
     assert_eq!(now["duration_hours"], 10);
@@ -946,7 +934,7 @@ async fn the_card_shows_the_newest_code_whatever_order_messages_arrive_in() {
     let app = spawn_app().await;
     let s = app.funded("100").await;
     let r = app.rent(&s, 24).await;
-    advance(&app, 120).await;
+    app.advance(120).await;
     // Both reach the provider before the next poll; the second was sent earlier.
     for (text, age) in [("Your code is 11111", 0), ("Your code is 22222", 60)] {
         let sent = app

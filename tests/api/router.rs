@@ -763,18 +763,6 @@ async fn two_extensions_of_one_rental_at_once_pay_the_provider_once() {
     app.assert_ledger_invariant(s.user_id).await;
 }
 
-/// Moves the app's and the emulators' clock on and runs the jobs then due.
-async fn advance(app: &TestApp, seconds: i64) {
-    let r = app
-        .client
-        .post(app.url("/sandbox/control/clock"))
-        .json(&json!({"advance_seconds": seconds}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-}
-
 #[tokio::test]
 async fn a_textverified_rental_with_auto_renew_is_a_renewable_line_our_auto_renewal_renews() {
     let app = textverified_only().await;
@@ -813,7 +801,7 @@ async fn a_textverified_rental_with_auto_renew_is_a_renewable_line_our_auto_rene
 
     // Five minutes before the end: renewed by its billing cycle, the customer charged once.
     let (before, upstream_before) = (app.balance(&s).await, tv.lock().balance);
-    advance(&app, 24 * 3600 - 300).await;
+    app.advance(24 * 3600 - 300).await;
     let now = app.get_json(&format!("/api/rentals/{id}"), &s).await;
     assert_eq!(now["duration_hours"], 48, "{now}");
     assert_eq!(now["status"], "active");
@@ -835,7 +823,7 @@ async fn a_textverified_rental_with_auto_renew_is_a_renewable_line_our_auto_rene
         .await
         .unwrap();
     assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
-    advance(&app, 24 * 3600 + 300 + 60).await;
+    app.advance(24 * 3600 + 300 + 60).await;
     let now = app.get_json(&format!("/api/rentals/{id}"), &s).await;
     assert_eq!(now["status"], "expired", "{now}");
     {
@@ -875,7 +863,7 @@ async fn verify_again_on_textverified_reuses_the_number_then_reactivates_it() {
         let path = format!("/api/verifications/{}", v["id"]);
         assert_eq!(app.get_json(&path, &s).await["code"], code.as_str());
         // The first time within TextVerified's reuse window; the second past it.
-        advance(&app, wait).await;
+        app.advance(wait).await;
         let before = app.balance(&s).await;
         let r = app
             .as_browser(Method::POST, &format!("{path}/reuse"), &s)

@@ -9,7 +9,7 @@ use super::{
 };
 use crate::sandbox::five_sim::catalog;
 use crate::sandbox::traffic;
-use crate::server::providers::sms_activate::wire::decimal;
+use crate::server::providers::lenient::decimal;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::middleware::Next;

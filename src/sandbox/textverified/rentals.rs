@@ -5,7 +5,7 @@
 //! be renewed early (`POST /billing-cycles/{id}/renew`), whether or not its line is included
 //! in the automatic renewal. Billing-cycle webhooks are not sent.
 
-use super::{catalog, refuse, EmResult, State, ANY_SERVICE, DURATIONS};
+use super::{catalog, refuse, short_of_money, EmResult, State, ANY_SERVICE, DURATIONS};
 use rust_decimal::Decimal;
 
 const HOUR_MS: i64 = 3_600_000;
@@ -174,11 +174,7 @@ impl State {
             (c.price, c.hours)
         };
         if self.balance < price {
-            return refuse(
-                400,
-                "InsufficientBalance",
-                "The account's balance is too low.",
-            );
+            return short_of_money();
         }
         self.balance -= price;
         let r = self.rentals.get_mut(id).expect("renewing a known rental");
@@ -295,11 +291,7 @@ impl State {
             );
         }
         if self.balance < price {
-            return refuse(
-                400,
-                "InsufficientBalance",
-                "The account's balance is too low.",
-            );
+            return short_of_money();
         }
         self.balance -= price;
         let new_end = r.ends_ms + i64::from(hours) * HOUR_MS;

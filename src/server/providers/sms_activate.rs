@@ -7,6 +7,7 @@
 pub mod codes;
 pub mod wire;
 
+use super::lenient;
 use super::rate_limit::RateLimiter;
 use super::{
     prices_from_offers, retrying, BuyActivation, BuyRental, Capabilities, Category, Country,
@@ -208,7 +209,7 @@ impl SmsActivateClient {
                 let v = self
                     .json("getActiveActivations", &[], Retry::Idempotent)
                     .await?;
-                wire::items(v.get("activeActivations"))
+                lenient::items(v.get("activeActivations"))
                     .into_iter()
                     .filter_map(|a| self.activation_listed(a))
                     .collect()
@@ -217,12 +218,12 @@ impl SmsActivateClient {
                 let v = self
                     .rent_call("getRentList", &[], Retry::Idempotent)
                     .await?;
-                wire::items(v.get("values"))
+                lenient::items(v.get("values"))
                     .into_iter()
                     .filter_map(|r| {
                         Some(order(
-                            wire::string(r.get("id")?)?,
-                            wire::e164(&wire::string(r.get("phone")?)?),
+                            lenient::string(r.get("id")?)?,
+                            wire::e164(&lenient::string(r.get("phone")?)?),
                             OrderStatus::Active,
                         ))
                     })
@@ -236,15 +237,15 @@ impl SmsActivateClient {
     }
 
     fn activation_listed(&self, a: &Value) -> Option<ProviderOrder> {
-        let id = wire::string(a.get("activationId")?)?;
-        let phone = wire::e164(&wire::string(a.get("phoneNumber")?)?);
+        let id = lenient::string(a.get("activationId")?)?;
+        let phone = wire::e164(&lenient::string(a.get("phoneNumber")?)?);
         let mut o = order(id, phone, OrderStatus::Active);
         o.product = a
             .get("serviceCode")
             .and_then(Value::as_str)
             .map(|c| codes::service_name(c).unwrap_or(c).to_owned());
-        o.price = a.get("activationCost").and_then(wire::decimal);
-        o.created_at = a.get("activationTime").and_then(wire::time);
+        o.price = a.get("activationCost").and_then(lenient::decimal);
+        o.created_at = a.get("activationTime").and_then(lenient::time);
         o.expires_at = o.created_at.map(|t| t + ACTIVATION_LIFETIME);
         if let Some(text) = a.get("smsText").and_then(Value::as_str) {
             o.sms
@@ -306,16 +307,16 @@ impl SmsActivateClient {
             Err(e) => return Err(e),
         };
         let now = Utc::now();
-        let mut messages: Vec<ProviderSms> = wire::items(v.get("values"))
+        let mut messages: Vec<ProviderSms> = lenient::items(v.get("values"))
             .into_iter()
             .map(|m| ProviderSms {
                 id: None,
-                received_at: m.get("date").and_then(wire::time).unwrap_or(now),
+                received_at: m.get("date").and_then(lenient::time).unwrap_or(now),
                 sender: m
                     .get("phoneFrom")
-                    .and_then(wire::string)
+                    .and_then(lenient::string)
                     .unwrap_or_default(),
-                text: m.get("text").and_then(wire::string).unwrap_or_default(),
+                text: m.get("text").and_then(lenient::string).unwrap_or_default(),
                 code: None,
             })
             .collect();
@@ -342,17 +343,17 @@ impl SmsActivateClient {
             .ok_or_else(|| ProviderError::Decode("no phone in the rent answer".into()))?;
         let id = phone
             .get("id")
-            .and_then(wire::string)
+            .and_then(lenient::string)
             .ok_or_else(|| ProviderError::Decode("no rent id".into()))?;
         let number = phone
             .get("number")
-            .and_then(wire::string)
+            .and_then(lenient::string)
             .ok_or_else(|| ProviderError::Decode("no rented number".into()))?;
         let mut o = order(id, wire::e164(&number), OrderStatus::Active);
         o.created_at = Some(Utc::now());
         o.expires_at = phone
             .get("endDate")
-            .and_then(wire::time)
+            .and_then(lenient::time)
             .or_else(|| Some(Utc::now() + Span::hours(i64::from(hours))));
         self.remember(&o.id, &o.phone);
         Ok(o)
@@ -422,12 +423,12 @@ impl SmsProvider for SmsActivateClient {
 
     async fn countries(&self) -> ProviderResult<Vec<Country>> {
         let v = self.json("getCountries", &[], Retry::Idempotent).await?;
-        let mut list: Vec<Country> = wire::items(Some(&v))
+        let mut list: Vec<Country> = lenient::items(Some(&v))
             .into_iter()
             .filter_map(|c| {
-                let id = wire::integer(c.get("id")?)?;
+                let id = lenient::integer(c.get("id")?)?;
                 let iso = codes::country_iso(u32::try_from(id).ok()?)?;
-                let name = c.get("eng").and_then(wire::string)?;
+                let name = c.get("eng").and_then(lenient::string)?;
                 Some(Country {
                     iso: iso.to_owned(),
                     provider_name: id.to_string(),
@@ -459,11 +460,11 @@ impl SmsProvider for SmsActivateClient {
                     product: codes::service_name(code)?.to_owned(),
                     category: Category::Activation,
                     hours: None,
-                    price: o.get("cost").and_then(wire::decimal)?,
+                    price: o.get("cost").and_then(lenient::decimal)?,
                     stock: o
                         .get("count")
                         .or_else(|| o.get("quant"))
-                        .and_then(wire::integer)
+                        .and_then(lenient::integer)
                         .unwrap_or(0),
                     sellers: Vec::new(),
                 })
@@ -479,13 +480,13 @@ impl SmsProvider for SmsActivateClient {
                     e => Err(e),
                 })?;
             if let Some(full) = v.get("services").and_then(|s| s.get(codes::ANY_SERVICE)) {
-                if let Some(price) = full.get("cost").and_then(wire::decimal) {
+                if let Some(price) = full.get("cost").and_then(lenient::decimal) {
                     offers.push(Offer {
                         product: format!("{hours}h"),
                         category: Category::Rental,
                         hours: Some(hours),
                         price,
-                        stock: full.get("quant").and_then(wire::integer).unwrap_or(0),
+                        stock: full.get("quant").and_then(lenient::integer).unwrap_or(0),
                         sellers: Vec::new(),
                     });
                 }
@@ -515,24 +516,24 @@ impl SmsProvider for SmsActivateClient {
         let v = self.json("getNumberV2", &params, Retry::Never).await?;
         let id = v
             .get("activationId")
-            .and_then(wire::string)
+            .and_then(lenient::string)
             .ok_or_else(|| ProviderError::Decode("no activationId".into()))?;
         let number = v
             .get("phoneNumber")
-            .and_then(wire::string)
+            .and_then(lenient::string)
             .ok_or_else(|| ProviderError::Decode("no phoneNumber".into()))?;
         let mut o = order(id, wire::e164(&number), OrderStatus::Active);
         o.product = Some(req.product.clone());
         o.country = Some(req.country.to_uppercase());
-        o.operator = v.get("activationOperator").and_then(wire::string);
-        o.price = v.get("activationCost").and_then(wire::decimal);
+        o.operator = v.get("activationOperator").and_then(lenient::string);
+        o.price = v.get("activationCost").and_then(lenient::decimal);
         o.created_at = v
             .get("activationTime")
-            .and_then(wire::time)
+            .and_then(lenient::time)
             .or_else(|| Some(Utc::now()));
         o.expires_at = v
             .get("activationEndTime")
-            .and_then(wire::time)
+            .and_then(lenient::time)
             .or_else(|| o.created_at.map(|t| t + ACTIVATION_LIFETIME));
         self.remember(&o.id, &o.phone);
         Ok(o)

@@ -7,8 +7,8 @@
 
 mod rentals;
 
+use super::lenient::{decimal, items, string, time};
 use super::rate_limit::RateLimiter;
-use super::sms_activate::wire::{decimal, items, string, time};
 use super::{
     prices_from_offers, retrying, BuyActivation, BuyRental, Capabilities, Category, Country,
     Delivery, Extension, Offer, OperatorPrice, OrderPage, OrderStateError, OrderStatus,

@@ -8,7 +8,7 @@
 
 use super::{rental_lifecycle, verifications};
 use crate::server::config::SecretString;
-use crate::server::providers::sms_activate::wire;
+use crate::server::providers::lenient;
 use crate::server::providers::textverified;
 use crate::server::providers::ProviderSms;
 use crate::server::state::AppState;
@@ -78,14 +78,14 @@ pub async fn sms_activate_push(
             "this push is not signed for that provider",
         ));
     }
-    let order_id = wire::string(&push.rent_id).unwrap_or_default();
+    let order_id = lenient::string(&push.rent_id).unwrap_or_default();
     let row = store::find_by_order(&state.db.pool, provider, &order_id)
         .await?
         .ok_or(ServerError::NotFound("rental"))?;
     let sms = ProviderSms {
         id: None,
-        received_at: wire::time(&push.sms.date).unwrap_or_else(Utc::now),
-        sender: wire::string(&push.sms.phone_from).unwrap_or_default(),
+        received_at: lenient::time(&push.sms.date).unwrap_or_else(Utc::now),
+        sender: lenient::string(&push.sms.phone_from).unwrap_or_default(),
         text: push.sms.text,
         code: None,
     };
@@ -145,22 +145,25 @@ pub async fn textverified_push(
     let data = data.ok_or_else(|| ServerError::validation("data", "is missing"))?;
     let reservation = data
         .get("reservationId")
-        .and_then(wire::string)
+        .and_then(lenient::string)
         .unwrap_or_default();
     let sms = ProviderSms {
         id: None,
         received_at: data
             .get("createdAt")
-            .and_then(wire::time)
+            .and_then(lenient::time)
             .unwrap_or_else(Utc::now),
-        sender: data.get("from").and_then(wire::string).unwrap_or_default(),
+        sender: data
+            .get("from")
+            .and_then(lenient::string)
+            .unwrap_or_default(),
         text: data
             .get("smsContent")
-            .and_then(wire::string)
+            .and_then(lenient::string)
             .unwrap_or_default(),
         code: data
             .get("parsedCode")
-            .and_then(wire::string)
+            .and_then(lenient::string)
             .filter(|c| !c.is_empty()),
     };
     let pool = &state.db.pool;

@@ -6,7 +6,7 @@
 //! within the provider's window when released early, and otherwise run out at their end.
 
 use super::{TextVerifiedClient, ANY_SERVICE, DURATIONS, NAME};
-use crate::server::providers::sms_activate::wire::{decimal, items, string, time};
+use crate::server::providers::lenient::{decimal, items, string, time};
 use crate::server::providers::{
     retrying, BuyRental, OrderPage, OrderStatus, ProviderError, ProviderOrder, ProviderResult,
     Retry,
