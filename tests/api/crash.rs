@@ -367,7 +367,7 @@ async fn an_extension_interrupted_at_the_provider_is_not_charged() {
             .await;
         let path = format!("/api/rentals/{}/extend", rental["id"]);
         world
-            .crash_during(server, failpoint, &path, json!({"hours": 2}), "x-1")
+            .crash_during(server, failpoint, &path, json!({"hours": 4}), "x-1")
             .await;
         let held: i64 = world
             .scalar("select count(*) from purchase where user_id = $1 and kind = 'rental_extension' and state = 'held'")

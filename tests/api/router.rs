@@ -255,55 +255,39 @@ async fn a_rental_only_sms_activate_sells_is_rented_there_extended_natively_and_
         .await
         .unwrap()
         .balance;
+    let extend = |hours: u32| {
+        app.as_browser(Method::POST, &format!("/api/rentals/{id}/extend"), &s)
+            .json(&json!({ "hours": hours }))
+            .send()
+    };
+    // Two hours more would cost the provider its shortest rent, four hours, for more than
+    // the customer would pay: refused, nothing charged, the provider not asked.
     let before = app.balance(&s).await;
-    let r = app
-        .as_browser(Method::POST, &format!("/api/rentals/{id}/extend"), &s)
-        .json(&json!({"hours": 2}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
-    let extended: Value = r.json().await.unwrap();
-    assert!(app.balance(&s).await < before);
-    let upstream_after = app
-        .state
-        .router
-        .get(SA)
-        .unwrap()
-        .balance()
-        .await
-        .unwrap()
-        .balance;
-    assert!(upstream_after < upstream_before, "the provider extended it");
-    assert_ne!(extended["rental"]["expires_at"], rental["expires_at"]);
-
-    // Two more hours fit in what was bought upstream (the 2 hours before were bought as 4): the
-    // provider is not asked again.
+    let e = error_body(extend(2).await.unwrap(), 409).await;
+    assert_eq!(e["field"], "hours", "{e}");
+    assert_eq!(app.balance(&s).await, before);
     let upstream_now = |app: &TestApp| {
         let router = app.state.router.clone();
         async move { router.get(SA).unwrap().balance().await.unwrap().balance }
     };
-    let r = app
-        .as_browser(Method::POST, &format!("/api/rentals/{id}/extend"), &s)
-        .json(&json!({"hours": 2}))
-        .send()
-        .await
-        .unwrap();
+    assert_eq!(upstream_now(&app).await, upstream_before);
+
+    let r = extend(4).await.unwrap();
     assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
-    assert_eq!(upstream_now(&app).await, upstream_after);
     let extended: Value = r.json().await.unwrap();
+    assert!(app.balance(&s).await < before);
+    assert!(
+        upstream_now(&app).await < upstream_before,
+        "the provider extended it"
+    );
+    assert_ne!(extended["rental"]["expires_at"], rental["expires_at"]);
 
     // The provider refuses the next extension (its account is empty): nothing is charged,
     // the hold is given back in the same request, the rental keeps its end.
     let r = control(&app, SA, "/balance", json!({"balance": "0"})).await;
     assert_eq!(r.status(), 200);
     let before = app.balance(&s).await;
-    let r = app
-        .as_browser(Method::POST, &format!("/api/rentals/{id}/extend"), &s)
-        .json(&json!({"hours": 2}))
-        .send()
-        .await
-        .unwrap();
+    let r = extend(4).await.unwrap();
     assert!(
         r.status().is_server_error() || r.status().is_client_error(),
         "{}",
@@ -879,5 +863,56 @@ async fn verify_again_on_textverified_reuses_the_number_then_reactivates_it() {
         assert_eq!(app.balance(&s).await, before - dec(&again["cost"]));
         v = again;
     }
+    app.assert_ledger_invariant(s.user_id).await;
+}
+
+#[tokio::test]
+async fn a_native_extension_is_never_sold_below_what_the_provider_asks_for_it() {
+    let app = textverified_only().await;
+    let tv = app
+        .state
+        .sandbox
+        .as_ref()
+        .unwrap()
+        .textverified
+        .clone()
+        .unwrap();
+    let s = app.funded("100").await;
+    let (rental, id) = rent_from(&app, &s, "US", 24, "textverified").await;
+    // TextVerified extends by whole days: one hour more would cost it a day.
+    let (before, upstream_before) = (app.balance(&s).await, tv.lock().balance);
+    let extend = |hours: u32| {
+        app.as_browser(Method::POST, &format!("/api/rentals/{id}/extend"), &s)
+            .json(&json!({ "hours": hours }))
+            .send()
+    };
+    let e = error_body(extend(1).await.unwrap(), 409).await;
+    assert_eq!(e["field"], "hours", "{e}");
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .contains("nothing was charged"),
+        "{e}"
+    );
+    assert_eq!(app.balance(&s).await, before);
+    assert_eq!(
+        tv.lock().balance,
+        upstream_before,
+        "the provider was not asked"
+    );
+
+    // A day more costs the customer what the rental's own day did, above the provider's price,
+    // and exactly what the rental said it would.
+    let per_hour = dec(&rental["extension_per_hour"]);
+    let r = extend(24).await.unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    let charged = dec(&r.json::<Value>().await.unwrap()["charged"]);
+    assert_eq!(
+        charged,
+        namaskah::domain::rental::extension_quote(24, per_hour).decimal()
+    );
+    let paid_upstream = upstream_before - tv.lock().balance;
+    assert!(charged >= paid_upstream, "{charged} < {paid_upstream}");
     app.assert_ledger_invariant(s.user_id).await;
 }

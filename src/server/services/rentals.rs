@@ -65,6 +65,7 @@ pub fn view(state: &AppState, row: RentalRow) -> Result<RentalView, ServerError>
 /// [`view`] as of `now`.
 fn view_at(state: &AppState, row: RentalRow, now: i64) -> Result<RentalView, ServerError> {
     let rates = state.settings.rental_rates();
+    let extension_rates = extension_rates(state, &row.provider);
     let hourly = hourly(&row)?;
     let status = RentalStatus::parse(&row.status)
         .ok_or_else(|| anyhow::anyhow!("rental {} has unknown status {:?}", row.id, row.status))?;
@@ -93,7 +94,7 @@ fn view_at(state: &AppState, row: RentalRow, now: i64) -> Result<RentalView, Ser
         unread_count: u64::try_from(i64::from(row.message_count) - i64::from(row.read_count))
             .unwrap_or_default(),
         last_code: row.last_code,
-        extension_per_hour: hourly * rates.extension,
+        extension_per_hour: hourly * extension_rates.extension,
         refund_if_released: if status == RentalStatus::Active {
             rental::release_refund(
                 now,
@@ -106,6 +107,37 @@ fn view_at(state: &AppState, row: RentalRow, now: i64) -> Result<RentalView, Ser
             Money::ZERO
         },
     })
+}
+
+/// The rates an extension of a rental from `provider` is priced at. A provider with its own
+/// extension call charges for the time again, so there an extra hour costs at least the
+/// rental's own hourly price; elsewhere the time is already paid upstream and the extension
+/// rate applies.
+fn extension_rates(state: &AppState, provider: &str) -> rental::RentalRates {
+    let mut rates = state.settings.rental_rates();
+    let native = state
+        .router
+        .get(provider)
+        .is_ok_and(|p| p.capabilities().extension == Native);
+    if native {
+        rates.extension = rates.extension.max(Decimal::ONE);
+    }
+    rates
+}
+
+/// What the provider that sold `row` asks for `hours` more of it (its price for the shortest
+/// length that covers them), if its offers can be read.
+async fn upstream_extension_cost(state: &AppState, row: &RentalRow, hours: u32) -> Option<Decimal> {
+    let offers = catalog::provider_offers(state, &row.country_code, None)
+        .await
+        .ok()?;
+    offers
+        .iter()
+        .filter(|o| o.category == Category::Rental && o.hours.is_some_and(|h| h >= hours))
+        .flat_map(|o| o.sellers.iter())
+        .filter(|s| s.provider == row.provider)
+        .map(|s| s.price)
+        .min()
 }
 
 fn hourly(row: &RentalRow) -> Result<Decimal, ServerError> {
@@ -584,7 +616,7 @@ pub(super) async fn extend_row(
     let price = rental::extension_price(
         hours,
         hourly(&row)?,
-        state.settings.rental_rates(),
+        extension_rates(state, &row.provider),
         Decimal::ZERO,
     );
     let note = format!("{what} of rental #{} by {hours} h", row.id);
@@ -598,7 +630,22 @@ pub(super) async fn extend_row(
         // Within what was already bought upstream (a 5-hour rental bought as 12), nothing
         // more is asked of the provider.
         _ if new_expires <= row.upstream_expires_at => extend_within(state, row, change).await,
-        Native => extend_upstream(state, row, &provider, change).await,
+        Native => {
+            // Never at a loss: what the customer was quoted must cover what the provider asks.
+            if let Some(cost) = upstream_extension_cost(state, &row, hours).await {
+                if price.decimal() < cost {
+                    return Err(ServerError::Conflict {
+                        message: format!(
+                            "{} sells extensions of {hours} h for more than the {} they would cost you; extend by more hours at once (nothing was charged)",
+                            row.provider,
+                            price.display()
+                        ),
+                        field: Some("hours"),
+                    });
+                }
+            }
+            extend_upstream(state, row, &provider, change).await
+        }
         WithinHeldOrder if new_expires > row.upstream_expires_at => {
             let room = ((row.upstream_expires_at - row.expires_at).max(0) / MS_PER_HOUR) as u64;
             Err(ServerError::Conflict {
