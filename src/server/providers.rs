@@ -294,6 +294,20 @@ pub trait SmsProvider: Send + Sync + fmt::Debug {
         product: &str,
         phone: &str,
     ) -> ProviderResult<ProviderOrder>;
+    /// What renting the number of the expired rental `order_id` again would cost, where the
+    /// provider can reactivate one (TextVerified).
+    async fn reactivation_price(&self, _order_id: &str) -> ProviderResult<Decimal> {
+        Err(ProviderError::Unsupported("renting a number again"))
+    }
+    /// The number of the expired rental `order_id` rented again (for its first length), as
+    /// a new order, for no more than `max_price`.
+    async fn reactivate(
+        &self,
+        _order_id: &str,
+        _max_price: Decimal,
+    ) -> ProviderResult<ProviderOrder> {
+        Err(ProviderError::Unsupported("renting a number again"))
+    }
     async fn orders(
         &self,
         category: Category,

@@ -18,6 +18,7 @@ pub mod purchases;
 pub mod reconciliation;
 pub mod rental_bulk;
 pub mod rental_lifecycle;
+pub mod rental_reactivation;
 pub mod rentals;
 pub mod secrets;
 pub mod verifications;

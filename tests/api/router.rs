@@ -916,3 +916,74 @@ async fn a_native_extension_is_never_sold_below_what_the_provider_asks_for_it() 
     assert!(charged >= paid_upstream, "{charged} < {paid_upstream}");
     app.assert_ledger_invariant(s.user_id).await;
 }
+
+#[tokio::test]
+async fn an_expired_textverified_number_is_rented_again_once() {
+    let app = textverified_only().await;
+    let s = app.funded("100").await;
+    let (rental, id) = rent_from(&app, &s, "US", 24, "textverified").await;
+    let again = |id: i64| {
+        app.as_browser(Method::POST, &format!("/api/rentals/{id}/reactivate"), &s)
+            .send()
+    };
+    // Still running: nothing to rent again.
+    let before = app.balance(&s).await;
+    let e = error_body(again(id).await.unwrap(), 409).await;
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .contains("nothing was charged"),
+        "{e}"
+    );
+    assert_eq!(app.balance(&s).await, before);
+
+    app.advance(24 * 3600 + 60).await;
+    assert_eq!(
+        app.get_json(&format!("/api/rentals/{id}"), &s).await["status"],
+        "expired"
+    );
+    let r = again(id).await.unwrap();
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let renewed: Value = r.json().await.unwrap();
+    assert_ne!(renewed["id"], rental["id"]);
+    assert_eq!(renewed["phone_number"], rental["phone_number"]);
+    assert_eq!(renewed["provider"], "textverified");
+    assert_eq!(renewed["status"], "active");
+    assert_eq!(renewed["duration_hours"], 24);
+    // At TextVerified's price for the day, marked up as any purchase.
+    let day = namaskah::sandbox::textverified::rental_price("oneDay", false).unwrap();
+    assert_eq!(dec(&renewed["cost"]), day * Decimal::new(15, 1));
+    assert_eq!(app.balance(&s).await, before - dec(&renewed["cost"]));
+
+    // Once: the number is in the new rental now.
+    let before = app.balance(&s).await;
+    let e = error_body(again(id).await.unwrap(), 409).await;
+    assert!(e["message"].as_str().unwrap().contains("no longer"), "{e}");
+    assert_eq!(app.balance(&s).await, before);
+    app.assert_ledger_invariant(s.user_id).await;
+}
+
+#[tokio::test]
+async fn a_provider_that_cannot_reactivate_refuses_with_nothing_charged() {
+    let app = spawn_app().await;
+    let s = app.funded("100").await;
+    let rental = app.rent(&s, 3).await;
+    let id = rental["id"].as_i64().unwrap();
+    app.advance(3 * 3600 + 60).await;
+    let before = app.balance(&s).await;
+    let r = app
+        .as_browser(Method::POST, &format!("/api/rentals/{id}/reactivate"), &s)
+        .send()
+        .await
+        .unwrap();
+    let e = error_body(r, 409).await;
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .contains("cannot rent a number again"),
+        "{e}"
+    );
+    assert_eq!(app.balance(&s).await, before);
+}

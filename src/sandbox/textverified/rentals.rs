@@ -42,6 +42,10 @@ pub struct Rental {
     pub billing_cycle: Option<String>,
     /// Whether the cycle's automatic renewal includes this line (`includeForRenewal`).
     pub included: bool,
+    /// The duration it was bought for (what a reactivation buys again).
+    pub duration: &'static str,
+    /// Reactivated already: its number is in a newer rental.
+    pub reactivated: bool,
 }
 
 impl Rental {
@@ -195,8 +199,7 @@ impl State {
         duration: &str,
         renewable: bool,
     ) -> EmResult<Sale> {
-        let (Some(price), Some(hours)) = (rental_price(duration, renewable), hours_of(duration))
-        else {
+        let (Some(price), Some(_)) = (rental_price(duration, renewable), hours_of(duration)) else {
             return refuse(
                 400,
                 "InvalidDuration",
@@ -210,7 +213,26 @@ impl State {
                 format!("Unknown service {service}."),
             );
         }
+        let duration = DURATIONS
+            .iter()
+            .map(|(d, _)| *d)
+            .find(|d| *d == duration)
+            .expect("a duration with a price");
         let number = self.take(ANY_SERVICE, price)?;
+        self.new_rental(now, service, duration, renewable, price, number)
+    }
+
+    /// A rental on `number`, and the sale it was bought in.
+    fn new_rental(
+        &mut self,
+        now: i64,
+        service: &str,
+        duration: &'static str,
+        renewable: bool,
+        price: Decimal,
+        number: String,
+    ) -> EmResult<Sale> {
+        let hours = hours_of(duration).expect("a known duration");
         let id = self.next_id("ren");
         let billing_cycle = renewable.then(|| {
             let cycle = BillingCycle {
@@ -234,6 +256,8 @@ impl State {
             ends_ms: now + i64::from(hours) * HOUR_MS,
             billing_cycle,
             included: renewable,
+            duration,
+            reactivated: false,
         };
         let sale = Sale {
             id: self.next_id("sale"),
@@ -305,6 +329,35 @@ impl State {
             "originalEndsAt": super::time(r.ends_ms),
             "newEndsAt": super::time(new_end),
         }))
+    }
+
+    /// What reactivating the expired line `id` costs: its duration again, non-renewable.
+    pub fn reactivation_price(&self, id: &str) -> EmResult<Decimal> {
+        let r = self.rental(id)?;
+        if r.state != RentalState::Expired || r.reactivated {
+            return refuse(400, "ProcessingError", "This rental cannot be reactivated.");
+        }
+        Ok(rental_price(r.duration, false).expect("a duration with a price"))
+    }
+
+    /// `POST /reservations/rental/{id}/reactivate`: the expired line's number rented again
+    /// for its duration, as a new non-renewable rental, at no more than `max_price`.
+    pub fn reactivate(&mut self, now: i64, id: &str, max_price: Decimal) -> EmResult<Sale> {
+        let price = self.reactivation_price(id)?;
+        if price > max_price {
+            return refuse(
+                400,
+                "PricingFailure",
+                format!("Reactivating costs {price}, above maxPrice."),
+            );
+        }
+        if self.balance < price {
+            return short_of_money();
+        }
+        self.balance -= price;
+        let old = self.rental(id)?.clone();
+        self.rentals.get_mut(id).expect("found above").reactivated = true;
+        self.new_rental(now, &old.service, old.duration, false, price, old.number)
     }
 
     /// `POST /billing-cycles/{id}/renew`: the cycle's line renewed now, for one more cycle.
@@ -411,6 +464,32 @@ mod tests {
         s.settle_rentals(5 * DAY_MS + OVERDUE_GRACE_MS);
         assert_eq!(s.rentals[&id].wire_state(), "renewableExpired");
         assert_eq!(s.renew_cycle(&cycle).unwrap_err().code, "ProcessingError");
+
+        // Expired: its number can be rented again, once, for its duration.
+        assert_eq!(
+            s.reactivation_price(&id).unwrap(),
+            rental_price("oneDay", false).unwrap()
+        );
+        s.balance = Decimal::TEN;
+        let number = s.rentals[&id].number.clone();
+        let again = s
+            .reactivate(6 * DAY_MS, &id, Decimal::TEN)
+            .unwrap()
+            .rental_id;
+        assert_eq!(s.rentals[&again].number, number);
+        assert_eq!(s.rentals[&again].ends_ms, 7 * DAY_MS);
+        assert_eq!(s.rentals[&again].wire_state(), "nonrenewableActive");
+        assert_eq!(
+            s.reactivate(6 * DAY_MS, &id, Decimal::TEN)
+                .unwrap_err()
+                .code,
+            "ProcessingError"
+        );
+        assert_eq!(
+            s.reactivation_price(&again).unwrap_err().code,
+            "ProcessingError",
+            "an active line is not reactivated"
+        );
 
         // Not included: runs out at the end of its cycle.
         s.balance = price;

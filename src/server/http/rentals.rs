@@ -7,7 +7,7 @@ use crate::api::dto::{
     RentalPatch, RentalView,
 };
 use crate::server::services::idempotency::{self, Replayable};
-use crate::server::services::{rental_bulk, rentals};
+use crate::server::services::{rental_bulk, rental_reactivation, rentals};
 use crate::server::state::AppState;
 use crate::server::ServerError;
 use axum::extract::{Path, State};
@@ -26,6 +26,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/rentals/{id}", get(one).patch(patch))
         .route("/api/rentals/{id}/extend", post(extend))
         .route("/api/rentals/{id}/release", post(release))
+        .route("/api/rentals/{id}/reactivate", post(reactivate))
         .route("/api/rentals/{id}/messages", get(messages))
         .route("/api/rentals/{id}/read", post(mark_read))
 }
@@ -168,4 +169,19 @@ async fn mark_read(
 ) -> ApiResult<StatusCode> {
     rentals::mark_read(&state, p.user_id, rental_id(&id)?).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// `201` with the new rental on the same number.
+async fn reactivate(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let id = rental_id(&id)?;
+    let work = rental_reactivation::reactivate(&state, p.user_id, id);
+    let key = idempotency::key_in(&headers);
+    let fingerprint = ("reactivate", id);
+    let outcome = idempotency::run(&state, p.user_id, key, &fingerprint, 201, work).await?;
+    Ok(replayable(outcome, StatusCode::CREATED))
 }

@@ -7,6 +7,7 @@ use super::{
     ProviderBalance, ProviderOrder, ProviderResult, ProviderSms, SmsProvider,
 };
 use async_trait::async_trait;
+use rust_decimal::Decimal;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Instant;
@@ -117,6 +118,20 @@ impl SmsProvider for Monitored {
         phone: &str,
     ) -> ProviderResult<ProviderOrder> {
         self.observe(Call::Purchase, self.inner.reuse(order_id, product, phone))
+            .await
+    }
+
+    async fn reactivation_price(&self, order_id: &str) -> ProviderResult<Decimal> {
+        self.observe(Call::Other, self.inner.reactivation_price(order_id))
+            .await
+    }
+
+    async fn reactivate(
+        &self,
+        order_id: &str,
+        max_price: Decimal,
+    ) -> ProviderResult<ProviderOrder> {
+        self.observe(Call::Purchase, self.inner.reactivate(order_id, max_price))
             .await
     }
 

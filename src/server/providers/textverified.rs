@@ -17,6 +17,7 @@ use super::{
 use crate::server::config::SecretString;
 use async_trait::async_trait;
 use reqwest::{header, Method};
+use rust_decimal::Decimal;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
@@ -361,6 +362,11 @@ fn refusal(status: u16, body: &Value) -> ProviderError {
     }
 }
 
+/// An amount as a JSON number, as the API takes prices.
+fn json_number(d: Decimal) -> Value {
+    serde_json::from_str(&d.normalize().to_string()).unwrap_or(Value::Null)
+}
+
 fn e164(number: &str) -> String {
     let digits: String = number.chars().filter(char::is_ascii_digit).collect();
     if digits.len() == 10 {
@@ -470,8 +476,7 @@ impl SmsProvider for TextVerifiedClient {
         }
         let mut body = json!({"serviceName": req.product, "capability": "sms"});
         if let Some(max) = req.max_price {
-            body["maxPrice"] =
-                serde_json::from_str(&max.normalize().to_string()).unwrap_or(Value::Null);
+            body["maxPrice"] = json_number(max);
         }
         let v = self.create("/verifications", &body).await?;
         verification_order(&v)
@@ -550,6 +555,18 @@ impl SmsProvider for TextVerifiedClient {
         let path = format!("/verifications/{order_id}/{again}");
         let v = self.bought(&path, &json!({}), None).await?;
         verification_order(&v)
+    }
+
+    async fn reactivation_price(&self, order_id: &str) -> ProviderResult<Decimal> {
+        self.reactivation_cost(order_id).await
+    }
+
+    async fn reactivate(
+        &self,
+        order_id: &str,
+        max_price: Decimal,
+    ) -> ProviderResult<ProviderOrder> {
+        self.reactivate_line(order_id, max_price).await
     }
 
     async fn orders(

@@ -332,11 +332,23 @@ async fn create_now(
         }
     };
     failpoint("rental.create.after_buy");
+    settle_bought(state, &purchase, provider, &ask, &order).await
+}
+
+/// Notes the `order` bought for `purchase` and records it as a rental: the rental, or why
+/// not (and then the number goes back upstream and the money back to the customer).
+pub(super) async fn settle_bought(
+    state: &AppState,
+    purchase: &Purchase,
+    provider: &Arc<dyn SmsProvider>,
+    ask: &RentalAsk,
+    order: &ProviderOrder,
+) -> Result<RentalView, ServerError> {
     if !purchase.bought(state, provider.name(), &order.id).await? {
         return Err(settled_meanwhile(provider, &order.id).await);
     }
     failpoint("rental.create.after_bought");
-    let recorded = record(state, &purchase, provider, &ask, &order).await;
+    let recorded = record(state, purchase, provider, ask, order).await;
     if !matches!(recorded, Ok(Some(_))) {
         // Recorded meanwhile by the reconciliation job (the request took that long): that is
         // the rental.
@@ -454,7 +466,11 @@ async fn reload(state: &AppState, id: i64) -> Result<RentalView, ServerError> {
     view(state, row)
 }
 
-async fn owned(state: &AppState, user_id: i64, id: i64) -> Result<RentalRow, ServerError> {
+pub(super) async fn owned(
+    state: &AppState,
+    user_id: i64,
+    id: i64,
+) -> Result<RentalRow, ServerError> {
     store::find_owned(&state.db.pool, user_id, id)
         .await?
         .ok_or(ServerError::NotFound("rental"))

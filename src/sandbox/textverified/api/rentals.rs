@@ -1,7 +1,7 @@
 //! Rentals on the wire: pricing, the create call and its sale, both kinds' reads, refunds,
 //! non-renewable extensions, renewable lines' updates and renewals, and billing cycles.
 
-use super::{idempotent, link, page, Answer, Em, PageQuery};
+use super::{created, idempotent, link, page, Answer, Em, PageQuery};
 use crate::sandbox::textverified::{
     number, rental_price, time, BillingCycle, EmResult, Refusal, Rental, RENTAL_REFUND_WINDOW_MS,
 };
@@ -46,6 +46,10 @@ pub fn routes() -> Router<crate::sandbox::textverified::TextVerifiedEmulator> {
         .route(
             "/reservations/rental/renewable/{id}/renew",
             post(renew_overdue),
+        )
+        .route(
+            "/reservations/rental/{id}/reactivate",
+            get(reactivation_price).post(reactivate),
         )
         .route("/billing-cycles", get(cycles))
         .route("/billing-cycles/{id}", get(cycle))
@@ -288,4 +292,32 @@ async fn cycles(State(em): Em, headers: HeaderMap, Query(q): Query<PageQuery>) -
 async fn renew_cycle(State(em): Em, headers: HeaderMap, Path(id): Path<String>) -> Answer {
     em.lock().renew_cycle(&id)?;
     Ok(Json(cycle_of(&em, &headers, &id)?).into_response())
+}
+
+async fn reactivation_price(State(em): Em, Path(id): Path<String>) -> Answer {
+    let price = em.lock().reactivation_price(&id)?;
+    Ok(Json(json!({ "price": number(price) })).into_response())
+}
+
+#[derive(Deserialize)]
+struct Reactivation {
+    #[serde(rename = "maxPrice")]
+    max_price: Value,
+}
+
+/// `201` with the link to the sale of the new rental on the same number.
+async fn reactivate(
+    State(em): Em,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Json(b): Json<Reactivation>,
+) -> Answer {
+    let max = crate::server::providers::lenient::decimal(&b.max_price).ok_or_else(|| Refusal {
+        status: 400,
+        code: "InvalidMaxPrice",
+        description: "maxPrice must be a number.".into(),
+    })?;
+    let now = em.now_ms();
+    let sale = em.lock().reactivate(now, &id, max)?;
+    Ok(created(&headers, &format!("/sales/{}", sale.id)))
 }

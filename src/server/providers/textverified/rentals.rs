@@ -11,6 +11,7 @@ use crate::server::providers::{
     retrying, BuyRental, OrderPage, OrderStatus, ProviderError, ProviderOrder, ProviderResult,
     Retry,
 };
+use rust_decimal::Decimal;
 use serde_json::{json, Value};
 
 /// At most this many billing cycles are renewed for one extension (the longest extension,
@@ -92,23 +93,57 @@ impl TextVerifiedClient {
         let body = json!({"serviceName": ANY_SERVICE, "capability": "sms", "numberType": "mobile",
             "isRenewable": req.renewable, "duration": duration, "allowBackOrderReservations": false});
         let sale = self.create("/reservations/rental", &body).await?;
-        let reservation = items(sale.get("reservations"))
-            .into_iter()
-            .next()
-            .ok_or_else(|| ProviderError::Decode("a sale with no reservation".into()))?;
-        let target = reservation["link"]["href"]
-            .as_str()
-            .map(str::to_owned)
-            .or_else(|| string(&reservation["id"]).map(|id| line_path(&id, req.renewable)))
-            .ok_or_else(|| ProviderError::Decode("a reservation with no id".into()))?;
-        let unconfirmed = |e: ProviderError| ProviderError::Unconfirmed(e.to_string());
-        let mut order =
-            rental_order(&self.get(&target).await.map_err(unconfirmed)?).map_err(unconfirmed)?;
-        order.price = decimal(&sale["total"]);
+        let order = self.line_sold(&sale, req.renewable).await?;
         if req.renewable {
             self.leave_automatic_renewal(&order.id).await;
         }
         Ok(order)
+    }
+
+    /// The line a sale sold, read (the purchase is made: a failure here is `Unconfirmed`).
+    async fn line_sold(&self, sale: &Value, renewable: bool) -> ProviderResult<ProviderOrder> {
+        let unconfirmed = |e: ProviderError| ProviderError::Unconfirmed(e.to_string());
+        let reservation = items(sale.get("reservations"))
+            .into_iter()
+            .next()
+            .ok_or_else(|| {
+                unconfirmed(ProviderError::Decode("a sale with no reservation".into()))
+            })?;
+        let target = reservation["link"]["href"]
+            .as_str()
+            .map(str::to_owned)
+            .or_else(|| string(&reservation["id"]).map(|id| line_path(&id, renewable)))
+            .ok_or_else(|| unconfirmed(ProviderError::Decode("a reservation with no id".into())))?;
+        let mut order =
+            rental_order(&self.get(&target).await.map_err(unconfirmed)?).map_err(unconfirmed)?;
+        order.price = decimal(&sale["total"]);
+        Ok(order)
+    }
+
+    pub(super) async fn reactivation_cost(&self, id: &str) -> ProviderResult<Decimal> {
+        let quoted = self
+            .get(&format!("/reservations/rental/{id}/reactivate"))
+            .await?;
+        decimal(&quoted["price"])
+            .ok_or_else(|| ProviderError::Decode("a reactivation with no price".into()))
+    }
+
+    /// `POST /reservations/rental/{id}/reactivate` (sent once: a purchase), then the line
+    /// its sale sold.
+    pub(super) async fn reactivate_line(
+        &self,
+        id: &str,
+        max_price: Decimal,
+    ) -> ProviderResult<ProviderOrder> {
+        let body = json!({"maxPrice": super::json_number(max_price)});
+        let sale = self
+            .bought(
+                &format!("/reservations/rental/{id}/reactivate"),
+                &body,
+                None,
+            )
+            .await?;
+        self.line_sold(&sale, false).await
     }
 
     /// Takes a renewable line out of the provider's automatic renewal (ours renews it). Not
