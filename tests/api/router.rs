@@ -547,6 +547,15 @@ async fn textverified_only() -> TestApp {
     spawn_app_with(&[("SANDBOX_PROVIDERS", "textverified".into())]).await
 }
 
+/// The app's TextVerified emulator, to look at the provider's side.
+fn textverified_emulator(app: &TestApp) -> namaskah::sandbox::textverified::TextVerifiedEmulator {
+    app.state
+        .sandbox
+        .as_ref()
+        .and_then(|e| e.textverified.clone())
+        .expect("the TextVerified emulator runs")
+}
+
 #[tokio::test]
 async fn a_textverified_code_pushed_signed_is_stored_once_and_forged_pushes_change_nothing() {
     let app = textverified_only().await;
@@ -750,14 +759,7 @@ async fn two_extensions_of_one_rental_at_once_pay_the_provider_once() {
 #[tokio::test]
 async fn a_textverified_rental_with_auto_renew_is_a_renewable_line_our_auto_renewal_renews() {
     let app = textverified_only().await;
-    let tv = app
-        .state
-        .sandbox
-        .as_ref()
-        .unwrap()
-        .textverified
-        .clone()
-        .unwrap();
+    let tv = textverified_emulator(&app);
     let s = app.funded("100").await;
     let r = app
         .as_browser(Method::POST, "/api/rentals/create", &s)
@@ -869,14 +871,7 @@ async fn verify_again_on_textverified_reuses_the_number_then_reactivates_it() {
 #[tokio::test]
 async fn a_native_extension_is_never_sold_below_what_the_provider_asks_for_it() {
     let app = textverified_only().await;
-    let tv = app
-        .state
-        .sandbox
-        .as_ref()
-        .unwrap()
-        .textverified
-        .clone()
-        .unwrap();
+    let tv = textverified_emulator(&app);
     let s = app.funded("100").await;
     let (rental, id) = rent_from(&app, &s, "US", 24, "textverified").await;
     // TextVerified extends by whole days: one hour more would cost it a day.

@@ -2,9 +2,9 @@
 
 use super::error::ApiResult;
 use super::extract::{ApiJson, AuthUser};
-use super::rentals::replayable;
+use super::rentals::once;
 use crate::api::dto::{NewPreset, PresetList, PresetView};
-use crate::server::services::{idempotency, presets};
+use crate::server::services::presets;
 use crate::server::state::AppState;
 use crate::server::ServerError;
 use axum::extract::{Path, State};
@@ -56,8 +56,14 @@ async fn start(
 ) -> ApiResult<Response> {
     let id = preset_id(&id)?;
     let work = presets::start(&state, p.user_id, id);
-    let key = idempotency::key_in(&headers);
     let fingerprint = ("preset", id);
-    let outcome = idempotency::run(&state, p.user_id, key, &fingerprint, 201, work).await?;
-    Ok(replayable(outcome, StatusCode::CREATED))
+    once(
+        &state,
+        p.user_id,
+        &headers,
+        &fingerprint,
+        StatusCode::CREATED,
+        work,
+    )
+    .await
 }

@@ -36,12 +36,24 @@ fn rental_id(raw: &str) -> Result<i64, ServerError> {
     raw.parse().map_err(|_| ServerError::NotFound("rental"))
 }
 
-/// A paid POST's answer: fresh with `status`, or the first answer replayed as it was.
-pub(super) fn replayable<T: serde::Serialize>(
-    outcome: Replayable<T>,
+/// Runs `work` once per `Idempotency-Key` (when the request has one): the first answer
+/// with `status`, a retry with the same key and request the stored answer again.
+pub(super) async fn once<T, R, F>(
+    state: &AppState,
+    user_id: i64,
+    headers: &HeaderMap,
+    request: &R,
     status: StatusCode,
-) -> Response {
-    match outcome {
+    work: F,
+) -> ApiResult<Response>
+where
+    T: serde::Serialize,
+    R: serde::Serialize,
+    F: std::future::Future<Output = Result<T, crate::server::ServerError>>,
+{
+    let key = idempotency::key_in(headers);
+    let outcome = idempotency::run(state, user_id, key, request, status.as_u16(), work).await?;
+    Ok(match outcome {
         Replayable::Fresh(value) => (status, Json(value)).into_response(),
         Replayable::Replay { status, body } => (
             StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
@@ -49,7 +61,7 @@ pub(super) fn replayable<T: serde::Serialize>(
             body,
         )
             .into_response(),
-    }
+    })
 }
 
 async fn create(
@@ -59,9 +71,15 @@ async fn create(
     ApiJson(body): ApiJson<NewRental>,
 ) -> ApiResult<Response> {
     let work = rentals::create(&state, p.user_id, &body);
-    let key = idempotency::key_in(&headers);
-    let outcome = idempotency::run(&state, p.user_id, key, &body, 201, work).await?;
-    Ok(replayable(outcome, StatusCode::CREATED))
+    once(
+        &state,
+        p.user_id,
+        &headers,
+        &body,
+        StatusCode::CREATED,
+        work,
+    )
+    .await
 }
 
 async fn bulk(
@@ -71,9 +89,7 @@ async fn bulk(
     ApiJson(body): ApiJson<BulkRequest>,
 ) -> ApiResult<Response> {
     let work = rental_bulk::apply(&state, p.user_id, &body);
-    let key = idempotency::key_in(&headers);
-    let outcome = idempotency::run(&state, p.user_id, key, &body, 200, work).await?;
-    Ok(replayable(outcome, StatusCode::OK))
+    once(&state, p.user_id, &headers, &body, StatusCode::OK, work).await
 }
 
 async fn bulk_create(
@@ -83,9 +99,7 @@ async fn bulk_create(
     ApiJson(body): ApiJson<NewRentals>,
 ) -> ApiResult<Response> {
     let work = rental_bulk::create(&state, p.user_id, &body);
-    let key = idempotency::key_in(&headers);
-    let outcome = idempotency::run(&state, p.user_id, key, &body, 200, work).await?;
-    Ok(replayable(outcome, StatusCode::OK))
+    once(&state, p.user_id, &headers, &body, StatusCode::OK, work).await
 }
 
 async fn active(State(state): State<AppState>, AuthUser(p): AuthUser) -> ApiResult<Response> {
@@ -131,10 +145,16 @@ async fn extend(
 ) -> ApiResult<Response> {
     let id = rental_id(&id)?;
     let work = rentals::extend(&state, p.user_id, id, body.hours);
-    let key = idempotency::key_in(&headers);
     let fingerprint = ("extend", id, body.hours);
-    let outcome = idempotency::run(&state, p.user_id, key, &fingerprint, 200, work).await?;
-    Ok(replayable(outcome, StatusCode::OK))
+    once(
+        &state,
+        p.user_id,
+        &headers,
+        &fingerprint,
+        StatusCode::OK,
+        work,
+    )
+    .await
 }
 
 async fn release(
@@ -145,10 +165,16 @@ async fn release(
 ) -> ApiResult<Response> {
     let id = rental_id(&id)?;
     let work = rentals::release(&state, p.user_id, id);
-    let key = idempotency::key_in(&headers);
     let fingerprint = ("release", id);
-    let outcome = idempotency::run(&state, p.user_id, key, &fingerprint, 200, work).await?;
-    Ok(replayable(outcome, StatusCode::OK))
+    once(
+        &state,
+        p.user_id,
+        &headers,
+        &fingerprint,
+        StatusCode::OK,
+        work,
+    )
+    .await
 }
 
 async fn messages(
@@ -180,8 +206,14 @@ async fn reactivate(
 ) -> ApiResult<Response> {
     let id = rental_id(&id)?;
     let work = rental_reactivation::reactivate(&state, p.user_id, id);
-    let key = idempotency::key_in(&headers);
     let fingerprint = ("reactivate", id);
-    let outcome = idempotency::run(&state, p.user_id, key, &fingerprint, 201, work).await?;
-    Ok(replayable(outcome, StatusCode::CREATED))
+    once(
+        &state,
+        p.user_id,
+        &headers,
+        &fingerprint,
+        StatusCode::CREATED,
+        work,
+    )
+    .await
 }

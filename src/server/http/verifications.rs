@@ -2,12 +2,12 @@
 
 use super::error::ApiResult;
 use super::extract::{ApiJson, ApiQuery, AuthUser};
-use super::rentals::replayable;
+use super::rentals::once;
 use crate::api::dto::{
     HistoryQuery, NewVerification, VerificationDetail, VerificationList, VerificationPage,
     VerificationView,
 };
-use crate::server::services::{idempotency, verifications};
+use crate::server::services::verifications;
 use crate::server::state::AppState;
 use crate::server::ServerError;
 use axum::extract::{Path, State};
@@ -38,9 +38,15 @@ async fn create(
     ApiJson(body): ApiJson<NewVerification>,
 ) -> ApiResult<Response> {
     let work = verifications::create(&state, p.user_id, &body);
-    let key = idempotency::key_in(&headers);
-    let outcome = idempotency::run(&state, p.user_id, key, &body, 201, work).await?;
-    Ok(replayable(outcome, StatusCode::CREATED))
+    once(
+        &state,
+        p.user_id,
+        &headers,
+        &body,
+        StatusCode::CREATED,
+        work,
+    )
+    .await
 }
 
 async fn history(
@@ -93,8 +99,14 @@ async fn reuse(
 ) -> ApiResult<Response> {
     let id = verification_id(&id)?;
     let work = verifications::reuse(&state, p.user_id, id);
-    let key = idempotency::key_in(&headers);
     let fingerprint = ("reuse", id);
-    let outcome = idempotency::run(&state, p.user_id, key, &fingerprint, 201, work).await?;
-    Ok(replayable(outcome, StatusCode::CREATED))
+    once(
+        &state,
+        p.user_id,
+        &headers,
+        &fingerprint,
+        StatusCode::CREATED,
+        work,
+    )
+    .await
 }

@@ -220,30 +220,21 @@ impl TextVerifiedClient {
         let mut cost = rust_decimal::Decimal::ZERO;
         let mut renewals = 0;
         while ends < target {
-            let short = |renewals: u32, why: String| {
-                if renewals > 0 {
-                    tracing::warn!(
-                        provider = NAME,
-                        order_id = id,
-                        renewals,
-                        why,
-                        "a renewable line was renewed only in part"
-                    );
-                }
-            };
-            if renewals == MOST_RENEWALS {
-                short(renewals, "too many cycles".into());
-                return Err(ProviderError::BadRequest(format!(
+            let renewed = if renewals == MOST_RENEWALS {
+                Err(ProviderError::BadRequest(format!(
                     "TextVerified cannot renew a line by {hours} hours"
-                )));
-            }
-            let renewed = match self
-                .post(&format!("/billing-cycles/{cycle}/renew"), &json!({}))
-                .await
-            {
-                Ok(answer) => answer.body,
+                )))
+            } else {
+                self.post(&format!("/billing-cycles/{cycle}/renew"), &json!({}))
+                    .await
+                    .map(|answer| answer.body)
+            };
+            let renewed = match renewed {
+                Ok(body) => body,
                 Err(e) => {
-                    short(renewals, e.to_string());
+                    if renewals > 0 {
+                        tracing::warn!(provider = NAME, order_id = id, renewals, error = %e, "a renewable line was renewed only in part");
+                    }
                     return Err(e);
                 }
             };
