@@ -95,11 +95,17 @@ async fn main() -> std::process::ExitCode {
                 let role = if admin {
                     namaskah::domain::Role::Admin
                 } else {
-                    namaskah::domain::Role::Customer
+                    namaskah::domain::Role::User
                 };
-                let user = services::accounts::create_user(&state, &email, &password, role)
-                    .await
-                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                let user = services::accounts::create_user(
+                    &state,
+                    &services::audit::Actor::CLI,
+                    &email,
+                    &password,
+                    role,
+                )
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
                 println!(
                     "created {} account {} ({})",
                     role.as_str(),
@@ -126,9 +132,15 @@ async fn main() -> std::process::ExitCode {
                 note,
             } => {
                 let state = namaskah::server::startup::offline_state(settings).await?;
-                let balance = services::billing::credit(&state, &email, &amount, &note)
-                    .await
-                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                let balance = services::billing::credit(
+                    &state,
+                    &services::audit::Actor::CLI,
+                    &email,
+                    &amount,
+                    &note,
+                )
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
                 println!("credited {email}: balance is now {}", balance.display());
             }
         }

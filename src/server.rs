@@ -5,6 +5,7 @@ pub mod cache;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod csv;
 pub mod error;
 pub mod events;
 pub mod failpoints;

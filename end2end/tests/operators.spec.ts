@@ -23,7 +23,7 @@ test('an operator sees every provider with its health; a customer does not', asy
   await expect(page).toHaveURL(/\/$/);
   await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Providers' })).toHaveCount(0);
   await app.goto('/admin/providers');
-  await expect(page.getByText('only operators can see the provider accounts')).toBeVisible();
+  await expect(page.getByText('only admins may do this')).toBeVisible();
   await expect(page.locator('tr[data-provider]')).toHaveCount(0);
   expect(app.errors).toEqual([]);
 });

@@ -12,17 +12,16 @@ pub async fn sign_up(email: String, password: String) -> Result<MeView, AppError
     use crate::server::{fn_context as cx, services::accounts, ServerError};
     cx::run(async {
         let state = cx::state()?;
-        accounts::register(&state, &email, &password).await?;
-        let (me, session) =
-            accounts::login(&state, &email, &password)
-                .await
-                .map_err(|e| match e {
-                    ServerError::Unauthorized(_) => AppError::validation(
-                        "email",
-                        "this address already has an account: sign in with its password",
-                    ),
-                    other => other.into(),
-                })?;
+        accounts::register(&state, &email, &password, &cx::request_meta()).await?;
+        let (me, session) = accounts::login(&state, &email, &password, &cx::request_meta())
+            .await
+            .map_err(|e| match e {
+                ServerError::Unauthorized(_) => AppError::validation(
+                    "email",
+                    "this address already has an account: sign in with its password",
+                ),
+                other => other.into(),
+            })?;
         cx::start_session(&state, &session);
         leptos_axum::redirect("/");
         Ok(me)
@@ -35,7 +34,7 @@ pub async fn sign_in(email: String, password: String) -> Result<MeView, AppError
     use crate::server::{fn_context as cx, services::accounts};
     cx::run(async {
         let state = cx::state()?;
-        let (me, session) = accounts::login(&state, &email, &password).await?;
+        let (me, session) = accounts::login(&state, &email, &password, &cx::request_meta()).await?;
         cx::start_session(&state, &session);
         leptos_axum::redirect("/");
         Ok(me)
@@ -78,6 +77,20 @@ pub async fn get_session() -> Result<SessionView, AppError> {
         };
         let sandbox = state.settings.sandbox();
         Ok(SessionView { user, sandbox })
+    })
+    .await
+}
+
+/// The caller's own security events (sign-ins, failed attempts, API keys, role changes),
+/// newest first, 20 a page.
+#[server(prefix = "/api/fn", endpoint = "list_security_events")]
+pub async fn list_security_events(
+    before: Option<i64>,
+) -> Result<super::dto::SecurityEventList, AppError> {
+    use crate::server::{fn_context as cx, services::audit};
+    cx::run(async {
+        let (state, user) = (cx::state()?, cx::principal()?);
+        Ok(audit::security_events(&state, user.user_id, before, Some(20)).await?)
     })
     .await
 }

@@ -10,6 +10,7 @@ mod catalog;
 mod live;
 mod providers;
 mod rentals;
+mod staff;
 mod verifications;
 
 pub use accounts::*;
@@ -17,6 +18,7 @@ pub use catalog::*;
 pub use live::*;
 pub use providers::*;
 pub use rentals::*;
+pub use staff::*;
 pub use verifications::*;
 
 /// `?page=&per_page=` on list endpoints. Pages count from 1.

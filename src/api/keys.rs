@@ -23,7 +23,7 @@ pub async fn create_api_key(name: String) -> Result<CreatedApiKey, AppError> {
     use crate::server::{fn_context as cx, services::api_keys};
     cx::run(async {
         let (state, user) = (cx::state()?, cx::principal()?);
-        let created = api_keys::create(&state, user.user_id, &name).await?;
+        let created = api_keys::create(&state, &cx::actor(&user), user.user_id, &name).await?;
         if cx::is_plain_form_post() {
             cx::set_flash(&state, NEW_KEY_FLASH, &created.key, "/keys");
         }
@@ -37,7 +37,7 @@ pub async fn revoke_api_key(id: i64) -> Result<(), AppError> {
     use crate::server::{fn_context as cx, services::api_keys};
     cx::run(async {
         let (state, user) = (cx::state()?, cx::principal()?);
-        Ok(api_keys::revoke(&state, user.user_id, id).await?)
+        Ok(api_keys::revoke(&state, &cx::actor(&user), user.user_id, id).await?)
     })
     .await
 }

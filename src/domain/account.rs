@@ -99,24 +99,37 @@ impl fmt::Debug for Password {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
-    Customer,
+    /// A customer: their own account, rentals, verifications and money.
+    User,
+    /// Reads any account, its rentals, verifications and ledger; moves no money.
+    Support,
+    /// Everything, including credits, refunds by hand and provider settings.
     Admin,
 }
 
 impl Role {
+    pub const ALL: [Role; 3] = [Role::User, Role::Support, Role::Admin];
+
     pub fn as_str(self) -> &'static str {
         match self {
-            Role::Customer => "customer",
+            Role::User => "user",
+            Role::Support => "support",
             Role::Admin => "admin",
         }
     }
 
     pub fn parse(s: &str) -> Option<Role> {
         match s {
-            "customer" => Some(Role::Customer),
+            "user" => Some(Role::User),
+            "support" => Some(Role::Support),
             "admin" => Some(Role::Admin),
             _ => None,
         }
+    }
+
+    /// Staff: support and admin, who may read other people's accounts.
+    pub fn is_staff(self) -> bool {
+        matches!(self, Role::Support | Role::Admin)
     }
 }
 
@@ -168,7 +181,7 @@ mod tests {
 
     #[test]
     fn roles_round_trip() {
-        for r in [Role::Customer, Role::Admin] {
+        for r in [Role::User, Role::Admin] {
             assert_eq!(Role::parse(r.as_str()), Some(r));
         }
         assert_eq!(Role::parse("root"), None);

@@ -135,6 +135,60 @@ pub struct Settings {
     /// `RECONCILE_INTERVAL_SECS`: how often the reconciliation job runs (default 60), on one
     /// instance at a time.
     pub reconcile_interval_secs: u64,
+    /// The request rate limits (`RATE_LIMIT_*`).
+    pub rate_limits: RateLimits,
+    /// `TRUSTED_PROXIES`: the load balancers and proxies in front of the app (addresses or
+    /// networks, comma-separated, e.g. `10.0.0.0/8,127.0.0.1`). A request from one of them is
+    /// counted against the client address its `X-Forwarded-For` names; from anywhere else,
+    /// against its own address. Default: none.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+}
+
+/// Requests per minute, each with a burst of that many; 0 turns that limit off. Limits are kept
+/// in each instance's memory: behind a balancer that spreads a client's requests over N
+/// instances, the client gets up to N times these (sign-in backoff, kept in the database, holds
+/// across instances exactly).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimits {
+    /// `RATE_LIMIT_PER_IP`: every request, per client address (IPv6: per /64), default 600.
+    pub per_ip: u32,
+    /// `RATE_LIMIT_PER_ACCOUNT`: every signed-in request, per account, default 600.
+    pub per_account: u32,
+    /// `RATE_LIMIT_PER_API_KEY`: every request made with an API key, per key, default 300.
+    pub per_api_key: u32,
+    /// `RATE_LIMIT_SIGN_IN`: sign-in and sign-up attempts per client address, default 10.
+    pub sign_in: u32,
+    /// `RATE_LIMIT_PAID`: requests that spend money (rent, extend, buy, reuse, start a preset),
+    /// per account, default 60.
+    pub paid: u32,
+}
+
+impl RateLimits {
+    pub const OFF: RateLimits = RateLimits {
+        per_ip: 0,
+        per_account: 0,
+        per_api_key: 0,
+        sign_in: 0,
+        paid: 0,
+    };
+
+    fn from_lookup(get: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let per_minute = |variable, default| {
+            parse::<u32>(
+                get,
+                variable,
+                default,
+                "a whole number of requests per minute",
+            )
+        };
+        Ok(RateLimits {
+            per_ip: per_minute("RATE_LIMIT_PER_IP", "600")?,
+            per_account: per_minute("RATE_LIMIT_PER_ACCOUNT", "600")?,
+            per_api_key: per_minute("RATE_LIMIT_PER_API_KEY", "300")?,
+            sign_in: per_minute("RATE_LIMIT_SIGN_IN", "10")?,
+            paid: per_minute("RATE_LIMIT_PAID", "60")?,
+        })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -329,6 +383,8 @@ impl Settings {
                 "a whole number of seconds",
             )
             .and_then(|n: u64| positive("RECONCILE_INTERVAL_SECS", n))?,
+            rate_limits: RateLimits::from_lookup(&get)?,
+            trusted_proxies: trusted_proxies(&get)?,
         }
         .refuse_public_sandbox()?
         .need_webhook_secret()?
@@ -509,6 +565,27 @@ fn sms_activate_providers(
         });
     }
     Ok(providers)
+}
+
+/// `TRUSTED_PROXIES`: addresses (a /32 or /128) or networks.
+fn trusted_proxies(
+    get: &impl Fn(&str) -> Option<String>,
+) -> Result<Vec<ipnet::IpNet>, ConfigError> {
+    let raw = get("TRUSTED_PROXIES").unwrap_or_default();
+    raw.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|item| {
+            item.parse::<ipnet::IpNet>()
+                .or_else(|_| item.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| ConfigError {
+                    variable: "TRUSTED_PROXIES",
+                    message: format!(
+                        "expected addresses or networks like 10.0.0.0/8, got {item:?}"
+                    ),
+                })
+        })
+        .collect()
 }
 
 fn parse<T: std::str::FromStr>(

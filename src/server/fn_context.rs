@@ -1,8 +1,11 @@
 //! What a `#[server]` function needs from the request it runs in: the shared state, the
 //! caller, and a way to set cookies on the response. Bodies stay a few lines long.
 
+use super::http::access;
+use super::http::client::RequestMeta;
 use super::http::cookies;
 use super::services::accounts::{NewSession, Principal};
+use super::services::audit::Actor;
 use super::services::idempotency;
 use super::state::AppState;
 use super::ServerError;
@@ -47,9 +50,26 @@ fn with_request<R>(read: impl FnOnce(&Parts) -> Option<R>) -> Option<R> {
 }
 
 /// The signed-in caller, as resolved by the auth layer; 401 when there is none.
+/// On an operators' page the caller may not see, the refusal (`http::access`).
 pub fn principal() -> Result<Principal, AppError> {
-    with_request(|parts| parts.extensions.get::<Principal>().cloned())
-        .ok_or_else(AppError::unauthorized)
+    with_request(|parts| {
+        if let Some(denied) = parts.extensions.get::<access::Denied>() {
+            return Some(Err(denied.0.clone()));
+        }
+        parts.extensions.get::<Principal>().cloned().map(Ok)
+    })
+    .unwrap_or_else(|| Err(AppError::unauthorized()))
+}
+
+/// Where the request comes from (address, user agent, request id), as the edge layer read it.
+pub fn request_meta() -> RequestMeta {
+    with_request(|parts| parts.extensions.get::<RequestMeta>().cloned())
+        .unwrap_or_else(RequestMeta::unknown)
+}
+
+/// The signed-in caller as the audit log names them.
+pub fn actor(caller: &Principal) -> Actor {
+    Actor::caller(caller, &request_meta())
 }
 
 /// Runs a paid server function's `work` once per idempotency key: the form's own

@@ -1,8 +1,11 @@
 //! The REST API under `/api`, and the layers every request passes through.
 
+pub mod access;
+pub mod account;
 pub mod auth;
 pub mod billing;
 pub mod catalog;
+pub mod client;
 pub mod completion;
 pub mod connections;
 pub mod cookies;
@@ -13,9 +16,11 @@ pub mod keys;
 pub mod origin;
 pub mod presets;
 pub mod provider;
+pub mod rate_limits;
 pub mod rentals;
 pub mod sandbox;
 pub mod security;
+pub mod staff;
 pub mod stream_connections;
 pub mod verifications;
 pub mod webhooks;
@@ -28,6 +33,8 @@ use axum::Router;
 pub fn api_router() -> Router<AppState> {
     Router::new()
         .merge(auth::router())
+        .merge(account::router())
+        .merge(staff::router())
         .merge(keys::router())
         .merge(billing::router())
         .merge(catalog::router())

@@ -47,7 +47,8 @@ pub async fn run_due(state: &AppState) -> Report {
     }
 }
 
-/// Forgets stored events older than a day, at most once a minute.
+/// Forgets stored events older than a day, the rate limits' refilled keys and the sign-in
+/// failures of a day ago, at most once a minute.
 async fn prune_events(state: &AppState) {
     static LAST: AtomicI64 = AtomicI64::new(0);
     let now = state.clock.now_ms();
@@ -55,6 +56,10 @@ async fn prune_events(state: &AppState) {
         return;
     }
     LAST.store(now, Ordering::Relaxed);
+    state.rate_limits.prune();
+    if let Err(e) = super::services::sign_in_throttle::prune(state).await {
+        tracing::warn!(error = %e, "could not prune the sign-in backoff");
+    }
     if let Err(e) = super::storage::events::prune(&state.db.pool, now - 24 * 3_600_000).await {
         tracing::warn!(error = %e, "could not prune old events");
     }

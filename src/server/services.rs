@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod api_keys;
+pub mod audit;
 pub mod billing;
 pub mod catalog;
 pub mod favourites;
@@ -21,4 +22,6 @@ pub mod rental_lifecycle;
 pub mod rental_reactivation;
 pub mod rentals;
 pub mod secrets;
+pub mod sign_in_throttle;
+pub mod staff;
 pub mod verifications;

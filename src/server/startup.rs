@@ -5,6 +5,7 @@ use super::config::SandboxProvider;
 use super::config::{SecretString, Settings};
 use super::events::LocalHub;
 use super::http::origin::Origin;
+use super::http::rate_limits::RateLimiters;
 use super::http::{self, security};
 use super::providers::five_sim::{FiveSimClient, FiveSimSettings};
 use super::providers::router::ProviderRouter;
@@ -174,6 +175,7 @@ async fn assemble(
         Duration::from_millis(settings.password_hash_wait_ms),
     )?;
     let cooldown = Duration::from_secs(settings.provider_breaker_cooldown_secs);
+    let rate_limits = Arc::new(RateLimiters::new(settings.rate_limits, &clock));
     Ok(AppState {
         passwords,
         leptos_options: leptos_options(&settings),
@@ -187,6 +189,7 @@ async fn assemble(
         caches: Arc::default(),
         rental_publishing: Arc::default(),
         changes: TaskTracker::new(),
+        rate_limits,
     })
 }
 

@@ -4,6 +4,7 @@ use super::cache::Caches;
 use super::clock::Clock;
 use super::config::Settings;
 use super::events::EventHub;
+use super::http::rate_limits::RateLimiters;
 use super::providers::router::ProviderRouter;
 use super::services::catalog::CatalogCache;
 use super::services::passwords::PasswordPool;
@@ -37,4 +38,6 @@ pub struct AppState {
     /// Changes being carried out, their clients still waiting or not (`http::completion`);
     /// a stopping server lets them end first.
     pub changes: TaskTracker,
+    /// The request rate limits, in this instance's memory.
+    pub rate_limits: Arc<RateLimiters>,
 }

@@ -4,6 +4,7 @@
 //! `$n` placeholders, integer money (1/10000 units) and integer timestamps (ms since epoch).
 
 pub mod api_keys;
+pub mod audit;
 pub mod events;
 pub mod favourites;
 pub mod history;
@@ -16,6 +17,7 @@ pub mod providers;
 pub mod purchases;
 pub mod rentals;
 pub mod sessions;
+pub mod sign_in_throttle;
 pub mod users;
 pub mod verifications;
 

@@ -82,7 +82,7 @@ async fn me_shows_id_email_role_and_balance() {
     assert_eq!(r.status(), 200);
     let me: Value = r.json().await.unwrap();
     assert_eq!(me["id"], s.user_id);
-    assert_eq!(me["role"], "customer");
+    assert_eq!(me["role"], "user");
     assert_eq!(me["balance"], "0.0000");
 }
 

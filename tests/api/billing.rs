@@ -1,5 +1,6 @@
 use crate::helpers::*;
 use namaskah::domain::Money;
+use namaskah::server::services::audit::Actor;
 use namaskah::server::services::billing::{self, Posting};
 use namaskah::server::storage::ledger;
 use namaskah::server::ServerError;
@@ -132,7 +133,7 @@ async fn a_debit_beyond_the_balance_is_refused_and_writes_nothing() {
         .fetch_one(&app.state.db.pool)
         .await
         .unwrap();
-    let e = billing::credit(&app.state, &email, "-5.0001", "too much")
+    let e = billing::credit(&app.state, &Actor::CLI, &email, "-5.0001", "too much")
         .await
         .unwrap_err();
     assert!(

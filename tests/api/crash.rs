@@ -383,3 +383,60 @@ async fn an_extension_interrupted_at_the_provider_is_not_charged() {
         world.assert_invariants().await;
     }
 }
+
+/// A manual credit and its audit entry are one transaction: killed between the two, neither
+/// is there.
+#[tokio::test]
+async fn a_credit_killed_before_its_audit_entry_leaves_neither() {
+    let world = World::new().await;
+    let email: String = sqlx::query_scalar("select email from app_user where user_id = $1")
+        .bind(world.user_id)
+        .fetch_one(&world.state.db.pool)
+        .await
+        .unwrap();
+    let ledger_rows = "select count(*) from ledger_entry where user_id = $1";
+    let audit_rows = "select count(*) from audit_log where subject_user_id = $1 \
+                      and action like 'balance.%'";
+    let (ledger_before, audit_before) = (
+        world.scalar(ledger_rows).await,
+        world.scalar(audit_rows).await,
+    );
+    let balance_before = world.balance().await;
+
+    let mut credit = world.command(
+        &[
+            "credit", "--email", &email, "--amount", "25", "--note", "goodwill",
+        ],
+        Some("credit-after-ledger"),
+    );
+    world.kill_at(&mut credit, "credit-after-ledger").await;
+
+    assert_eq!(world.balance().await, balance_before);
+    assert_eq!(world.scalar(ledger_rows).await, ledger_before);
+    assert_eq!(world.scalar(audit_rows).await, audit_before);
+    world.assert_invariants().await;
+
+    // Run to the end, both are written.
+    let mut credit = world.command(
+        &[
+            "credit", "--email", &email, "--amount", "25", "--note", "goodwill",
+        ],
+        None,
+    );
+    assert!(credit.child.wait().unwrap().success());
+    assert_eq!(world.balance().await, balance_before + Decimal::from(25));
+    assert_eq!(world.scalar(ledger_rows).await, ledger_before + 1);
+    assert_eq!(world.scalar(audit_rows).await, audit_before + 1);
+    let (actor, after): (Option<String>, String) = sqlx::query_as(
+        "select actor_role, after_json from audit_log where subject_user_id = $1 \
+         and action = 'balance.credit' order by audit_id desc limit 1",
+    )
+    .bind(world.user_id)
+    .fetch_one(&world.state.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(actor.as_deref(), Some("cli"));
+    let after: Value = serde_json::from_str(&after).unwrap();
+    assert_eq!(after["amount"], "25.0000");
+    assert_eq!(after["note"], "goodwill");
+}

@@ -63,6 +63,13 @@ pub async fn spawn_app_with(extra: &[(&'static str, String)]) -> TestApp {
         // The 5SIM emulator alone, unless a test asks for more: prices and stock are then
         // the ones its control API sets.
         ("SANDBOX_PROVIDERS", "5sim".into()),
+        // Every test calls from 127.0.0.1 and signs in often; the rate-limit tests turn the
+        // limits they test on.
+        ("RATE_LIMIT_PER_IP", "0".into()),
+        ("RATE_LIMIT_PER_ACCOUNT", "0".into()),
+        ("RATE_LIMIT_PER_API_KEY", "0".into()),
+        ("RATE_LIMIT_SIGN_IN", "0".into()),
+        ("RATE_LIMIT_PAID", "0".into()),
     ]);
     env.extend(extra.iter().cloned());
     let settings = Settings::from_lookup(|k| env.get(k).cloned()).expect("test settings");
@@ -201,9 +208,15 @@ impl TestApp {
             .fetch_one(&self.state.db.pool)
             .await
             .unwrap();
-        namaskah::server::services::billing::credit(&self.state, &email, amount, "test credit")
-            .await
-            .unwrap();
+        namaskah::server::services::billing::credit(
+            &self.state,
+            &namaskah::server::services::audit::Actor::CLI,
+            &email,
+            amount,
+            "test credit",
+        )
+        .await
+        .unwrap();
     }
 
     /// The embedded emulator's control API, on the app's own port (sandbox mode).
@@ -241,6 +254,7 @@ impl TestApp {
         let email = unique_email();
         namaskah::server::services::accounts::create_user(
             &self.state,
+            &namaskah::server::services::audit::Actor::CLI,
             &email,
             PASSWORD,
             namaskah::domain::Role::Admin,

@@ -1,6 +1,7 @@
 //! Integration tests: the real app on a random port, against a fresh SQLite file or a fresh
 //! PostgreSQL database per test (`TEST_DATABASE=postgres`).
 
+mod audit;
 mod auth;
 mod billing;
 mod bulk;
@@ -17,6 +18,7 @@ mod forms;
 mod hardening;
 mod helpers;
 mod keys;
+mod limits;
 mod money_races;
 mod pages;
 mod presets;
@@ -24,6 +26,7 @@ mod presets;
 mod process;
 mod provider;
 mod rentals;
+mod roles;
 mod router;
 mod security;
 #[cfg(feature = "failpoints")]

@@ -45,18 +45,30 @@ pub async fn add_customer(state: &AppState, funds: &str) -> Customer {
     let email = format!("crash-{}@example.com", uuid::Uuid::new_v4().simple());
     let user = namaskah::server::services::accounts::create_user(
         state,
+        &namaskah::server::services::audit::Actor::CLI,
         &email,
         PASSWORD,
-        namaskah::domain::Role::Customer,
+        namaskah::domain::Role::User,
     )
     .await
     .expect("user");
-    namaskah::server::services::billing::credit(state, &email, funds, "test credit")
-        .await
-        .expect("credit");
-    let key = namaskah::server::services::api_keys::create(state, user.id, "crash test")
-        .await
-        .expect("api key");
+    namaskah::server::services::billing::credit(
+        state,
+        &namaskah::server::services::audit::Actor::CLI,
+        &email,
+        funds,
+        "test credit",
+    )
+    .await
+    .expect("credit");
+    let key = namaskah::server::services::api_keys::create(
+        state,
+        &namaskah::server::services::audit::Actor::CLI,
+        user.id,
+        "crash test",
+    )
+    .await
+    .expect("api key");
     Customer {
         user_id: user.id,
         api_key: key.key,
@@ -192,16 +204,7 @@ impl World {
             cmd.env("FAILPOINTS", format!("{name}=return"));
         }
         let mut child = cmd.spawn().expect("the server starts");
-        let stderr = child.stderr.take().unwrap();
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
+        let lines = stderr_lines(&mut child);
         let server = Server {
             child,
             address: format!("http://{addr}"),
@@ -219,6 +222,28 @@ impl World {
                 panic!("the server did not come up; it said:\n{}", said.join("\n"));
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Runs a command of the binary (`namaskah credit …`) on the world's database, with
+    /// `failpoint` armed; its stderr is read as a server's is.
+    pub fn command(&self, args: &[&str], failpoint: Option<&str>) -> Server {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_namaskah"));
+        cmd.args(args)
+            .envs(settings(&self.database_url, &self.base_url, &[]))
+            .envs(self.providers_env.iter().cloned())
+            .env_remove("FAILPOINTS")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        if let Some(name) = failpoint {
+            cmd.env("FAILPOINTS", format!("{name}=return"));
+        }
+        let mut child = cmd.spawn().expect("the command starts");
+        let lines = stderr_lines(&mut child);
+        Server {
+            child,
+            address: String::new(),
+            lines,
         }
     }
 
@@ -416,4 +441,19 @@ impl World {
     pub fn upstream_orders(&self) -> usize {
         self.upstream.lock().orders.len()
     }
+}
+
+/// The child's stderr, line by line, read on a thread of its own.
+fn stderr_lines(child: &mut std::process::Child) -> mpsc::Receiver<String> {
+    let stderr = child.stderr.take().unwrap();
+    let (tx, lines) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    lines
 }

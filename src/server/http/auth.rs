@@ -1,5 +1,6 @@
 //! `/api/auth/*`: register, login, logout, me.
 
+use super::client::RequestMeta;
 use super::cookies;
 use super::error::ApiResult;
 use super::extract::{ApiJson, AuthUser};
@@ -24,17 +25,19 @@ pub fn router() -> Router<AppState> {
 /// `accounts::register`); bad input is still `422`.
 async fn register(
     State(state): State<AppState>,
+    meta: RequestMeta,
     ApiJson(body): ApiJson<Credentials>,
 ) -> ApiResult<(StatusCode, Json<SignUpView>)> {
-    let answer = accounts::register(&state, &body.email, &body.password).await?;
+    let answer = accounts::register(&state, &body.email, &body.password, &meta).await?;
     Ok((StatusCode::ACCEPTED, Json(answer)))
 }
 
 async fn login(
     State(state): State<AppState>,
+    meta: RequestMeta,
     ApiJson(body): ApiJson<Credentials>,
 ) -> ApiResult<impl IntoResponse> {
-    let (me, session) = accounts::login(&state, &body.email, &body.password).await?;
+    let (me, session) = accounts::login(&state, &body.email, &body.password, &meta).await?;
     let cookie = cookies::session(&state.settings, &session.token, session.max_age_secs);
     Ok(([(header::SET_COOKIE, cookie)], Json(me)))
 }

@@ -37,7 +37,7 @@ impl IntoResponse for ServerError {
 pub type ApiResult<T> = Result<T, ServerError>;
 
 pub async fn api_not_found() -> AppError {
-    AppError::new(ErrorCode::NotFound, "no such API endpoint")
+    AppError::not_found("API endpoint")
 }
 
 pub async fn method_not_allowed() -> AppError {

@@ -15,11 +15,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/admin/providers", get(providers))
 }
 
-async fn providers(
-    State(state): State<AppState>,
-    AuthUser(p): AuthUser,
-) -> ApiResult<Json<ProviderList>> {
-    Ok(Json(provider_account::overview(&state, &p).await?))
+async fn providers(State(state): State<AppState>) -> ApiResult<Json<ProviderList>> {
+    Ok(Json(provider_account::overview(&state).await?))
 }
 
 async fn balance(

@@ -1,13 +1,16 @@
 //! The layer in front of everything: who is calling (API key or session cookie), the CSRF
 //! check for cookie-authenticated writes, and the security headers on every response.
 
+use super::access;
+use super::client::{RequestMeta, REQUEST_ID};
 use super::cookies::{self, SESSION_COOKIE};
 use super::origin::Origin;
 use crate::api::{AppError, ErrorCode};
-use crate::server::services::{accounts, api_keys};
+use crate::server::services::accounts::{self, Principal};
+use crate::server::services::api_keys;
 use crate::server::state::AppState;
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, Method};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -19,60 +22,134 @@ use axum::response::{IntoResponse, Response};
 ///   403 before anything runs: its `Origin` (or, without one, its `Referer`) must be this site.
 ///   Browsers send `Origin` on every cross-site POST/PUT/PATCH/DELETE, and on same-origin ones
 ///   from `fetch` and forms, so the UI's own requests pass.
+///
+/// Before any of that, the request's [`RequestMeta`] (client address, user agent, request id)
+/// and the rate limits (`rate_limits`): per address first, per caller once known. Every answer
+/// carries the request's id in `X-Request-Id`.
 pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let meta = RequestMeta::of(
+        req.extensions(),
+        req.headers(),
+        &state.settings.trusted_proxies,
+    );
+    let request_id = HeaderValue::from_str(&meta.request_id).ok();
+    let mut response =
+        match state
+            .rate_limits
+            .check_address(meta.ip, req.method(), req.uri().path())
+        {
+            Err(refused) => refused.into_response(),
+            Ok(()) => {
+                req.extensions_mut().insert(meta);
+                identify(&state, req, next).await
+            }
+        };
+    if let Some(id) = request_id {
+        response.headers_mut().insert(&REQUEST_ID, id);
+    }
+    response
+}
+
+async fn identify(state: &AppState, mut req: Request, next: Next) -> Response {
+    let caller = match credential(state, &req) {
+        Ok(credential) => caller(state, credential).await,
+        Err(refused) => Err(refused),
+    };
+    let caller = match caller {
+        Ok(caller) => caller,
+        Err(refused) => return refused.into_response(),
+    };
+    let (method, path) = (req.method(), req.uri().path());
+    let mut denied = None;
+    if let Err(refused) = access::check(caller.as_ref(), method, path) {
+        if !access::is_page(path) {
+            return refused.into_response();
+        }
+        // A page renders in the layout and shows why (its server functions answer with
+        // the refusal), with the refusal's status.
+        denied = Some(AppError::from(refused));
+    }
+    if let Some(caller) = &caller {
+        if let Err(refused) = state.rate_limits.check_caller(caller, method, path) {
+            return refused.into_response();
+        }
+    }
+    let status = denied
+        .as_ref()
+        .and_then(|d| StatusCode::from_u16(d.status()).ok());
+    if let Some(denied) = denied {
+        req.extensions_mut().insert(access::Denied(denied));
+    }
+    let signed_in = caller.is_some();
+    if let Some(caller) = caller {
+        req.extensions_mut().insert(caller);
+    }
+    let mut response = next.run(req).await;
+    if let Some(status) = status {
+        *response.status_mut() = status;
+    }
+    if signed_in {
+        not_for_caches(response)
+    } else {
+        response
+    }
+}
+
+/// What the request presents to say who it is.
+enum Credential {
+    ApiKey(String),
+    Session(String),
+    None,
+}
+
+/// The request's credential: an API key or the session cookie. A malformed `Authorization`
+/// header, and a cross-site change made with the cookie, are refused here.
+fn credential(state: &AppState, req: &Request) -> Result<Credential, AppError> {
     if let Some(value) = req.headers().get(header::AUTHORIZATION) {
         let token = value
             .to_str()
             .ok()
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::trim);
-        let Some(token) = token else {
-            return AppError::new(
+        return match token {
+            Some(token) => Ok(Credential::ApiKey(token.to_owned())),
+            None => Err(AppError::new(
                 ErrorCode::Unauthorized,
                 "the Authorization header must be `Bearer <API key>`",
-            )
-            .into_response();
-        };
-        return match api_keys::authenticate(&state, token).await {
-            Ok(Some(principal)) => {
-                req.extensions_mut().insert(principal);
-                not_for_caches(next.run(req).await)
-            }
-            Ok(None) => {
-                AppError::new(ErrorCode::Unauthorized, "invalid or revoked API key").into_response()
-            }
-            Err(e) => e.into_response(),
+            )),
         };
     }
-
-    let has_cookie = cookies::read(req.headers(), SESSION_COOKIE).is_some();
+    let token = cookies::read(req.headers(), SESSION_COOKIE);
     if is_state_changing(req.method()) {
         let origins = &state.settings.public_origins;
-        if let Err(refusal) = same_origin_check(req.headers(), has_cookie, origins, host_of(&req)) {
+        if let Err(refusal) =
+            same_origin_check(req.headers(), token.is_some(), origins, host_of(req))
+        {
             tracing::warn!(method = %req.method(), path = %super::webhooks::loggable(req.uri().path()), refusal, "cross-site request refused");
-            return AppError::new(
+            return Err(AppError::new(
                 ErrorCode::Forbidden,
                 format!("cross-site request refused: {refusal}"),
-            )
-            .into_response();
+            ));
         }
     }
-    let mut signed_in = false;
-    if let Some(token) = cookies::read(req.headers(), SESSION_COOKIE) {
-        match accounts::authenticate_session(&state, token).await {
-            Ok(Some(principal)) => {
-                req.extensions_mut().insert(principal);
-                signed_in = true;
-            }
-            Ok(None) => {}
-            Err(e) => return e.into_response(),
-        }
-    }
-    let response = next.run(req).await;
-    if signed_in {
-        not_for_caches(response)
-    } else {
-        response
+    Ok(token.map_or(Credential::None, |t| Credential::Session(t.to_owned())))
+}
+
+/// The caller the credential names; `None` when signed out. A wrong or revoked key is 401.
+async fn caller(state: &AppState, credential: Credential) -> Result<Option<Principal>, AppError> {
+    match credential {
+        Credential::ApiKey(token) => match api_keys::authenticate(state, &token).await {
+            Ok(Some(principal)) => Ok(Some(principal)),
+            Ok(None) => Err(AppError::new(
+                ErrorCode::Unauthorized,
+                "invalid or revoked API key",
+            )),
+            Err(e) => Err(e.into()),
+        },
+        Credential::Session(token) => accounts::authenticate_session(state, &token)
+            .await
+            .map_err(AppError::from),
+        Credential::None => Ok(None),
     }
 }
 

@@ -1,9 +1,12 @@
 //! Accounts: registration, sign-in with server-side sessions, and who the caller is.
 
+use super::audit::{self, action, Actor};
 use super::secrets;
+use super::sign_in_throttle;
 use crate::api::dto::{MeView, SignUpView, UserView};
 use crate::domain::{Email, Money, Password, Role, CURRENCY};
 use crate::server::error::OnConstraint;
+use crate::server::http::client::RequestMeta;
 use crate::server::state::AppState;
 use crate::server::storage::{sessions, users};
 use crate::server::ServerError;
@@ -15,6 +18,8 @@ pub struct Principal {
     pub role: Role,
     /// The session's id when signed in by cookie; `None` for API keys.
     pub session_id: Option<String>,
+    /// The API key's id when signed in with one.
+    pub api_key_id: Option<i64>,
 }
 
 /// A new sign-in: the token goes in the cookie, its digest in the database.
@@ -35,8 +40,9 @@ pub async fn register(
     state: &AppState,
     email: &str,
     password: &str,
+    meta: &RequestMeta,
 ) -> Result<SignUpView, ServerError> {
-    match create_user(state, email, password, Role::Customer).await {
+    match create_user(state, &Actor::anonymous(meta), email, password, Role::User).await {
         Ok(_) => {}
         Err(ServerError::Conflict {
             field: Some("email"),
@@ -55,6 +61,7 @@ pub async fn register(
 #[tracing::instrument(skip_all, fields(role = role.as_str()))]
 pub async fn create_user(
     state: &AppState,
+    actor: &Actor,
     email: &str,
     password: &str,
     role: Role,
@@ -68,18 +75,28 @@ pub async fn create_user(
         .await?
         .hash(password.expose().to_owned())
         .await?;
-    let id = users::insert(
-        &state.db.pool,
-        email.as_ref(),
-        &hash,
-        role.as_str(),
-        state.clock.now_ms(),
+    let now = state.clock.now_ms();
+    let mut tx = state.db.begin_write().await?;
+    let id = users::insert(&mut *tx, email.as_ref(), &hash, role.as_str(), now)
+        .await
+        .on_unique_violation(|| ServerError::Conflict {
+            message: "an account with this email already exists".into(),
+            field: Some("email"),
+        })?;
+    audit::record(
+        &mut *tx,
+        audit::Entry {
+            action: action::ACCOUNT_CREATED,
+            target: format!("user:{id}"),
+            subject: Some(id),
+            before: None,
+            after: Some(serde_json::json!({"email": email.as_ref(), "role": role.as_str()})),
+            now,
+            actor,
+        },
     )
-    .await
-    .on_unique_violation(|| ServerError::Conflict {
-        message: "an account with this email already exists".into(),
-        field: Some("email"),
-    })?;
+    .await?;
+    tx.commit().await?;
     tracing::info!(user_id = id, "account created");
     Ok(UserView {
         id,
@@ -127,10 +144,15 @@ fn require_strong(password: &Password, email: &Email) -> Result<(), ServerError>
 
 /// Checks the credentials and opens a session. Unknown email and wrong password get the same
 /// answer after the same amount of work.
+///
+/// Failures count towards the sign-in backoff (`sign_in_throttle`): while it holds the attempt
+/// back, the answer is 429 with `Retry-After` and the password is not even checked. Successes
+/// and failures alike are written to the audit log.
 pub async fn login(
     state: &AppState,
     email: &str,
     password: &str,
+    meta: &RequestMeta,
 ) -> Result<(MeView, NewSession), ServerError> {
     if email.trim().is_empty() {
         return Err(ServerError::validation("email", "is required"));
@@ -139,6 +161,23 @@ pub async fn login(
         return Err(ServerError::validation("password", "is required"));
     }
     let normalized = email.trim().to_lowercase();
+    if let Err(held_back) = sign_in_throttle::check(state, &normalized, meta).await {
+        let user = users::find_by_email(&state.db.pool, &normalized).await?;
+        audit::record(
+            &state.db.pool,
+            audit::Entry {
+                action: action::SIGN_IN_THROTTLED,
+                target: format!("email:{normalized}"),
+                subject: user.map(|u| u.user_id),
+                before: None,
+                after: None,
+                now: state.clock.now_ms(),
+                actor: &Actor::anonymous(meta),
+            },
+        )
+        .await?;
+        return Err(held_back);
+    }
     let slot = state.passwords.slot().await?;
     let user = users::find_by_email(&state.db.pool, &normalized).await?;
     let ok = slot
@@ -147,21 +186,54 @@ pub async fn login(
             user.as_ref().map(|u| u.password_hash.clone()),
         )
         .await?;
+    let now = state.clock.now_ms();
     let user = match user {
         Some(user) if ok => user,
-        _ => return Err(ServerError::Unauthorized("wrong email or password")),
+        _ => {
+            sign_in_throttle::failed(state, &normalized, meta).await?;
+            audit::record(
+                &state.db.pool,
+                audit::Entry {
+                    action: action::SIGN_IN_FAILED,
+                    target: format!("email:{normalized}"),
+                    subject: user.map(|u| u.user_id),
+                    before: None,
+                    after: None,
+                    now,
+                    actor: &Actor::anonymous(meta),
+                },
+            )
+            .await?;
+            return Err(ServerError::Unauthorized("wrong email or password"));
+        }
     };
+    sign_in_throttle::succeeded(state, &normalized, meta).await?;
     let token = secrets::random_token("", 32);
-    let now = state.clock.now_ms();
     let ttl_ms = i64::from(state.settings.session_ttl_hours) * 3_600_000;
+    let role = Role::parse(&user.role).unwrap_or(Role::User);
+    let mut tx = state.db.begin_write().await?;
     sessions::insert(
-        &state.db.pool,
+        &mut *tx,
         &secrets::digest(&token),
         user.user_id,
         now,
         now + ttl_ms,
     )
     .await?;
+    audit::record(
+        &mut *tx,
+        audit::Entry {
+            action: action::SIGN_IN,
+            target: format!("user:{}", user.user_id),
+            subject: Some(user.user_id),
+            before: None,
+            after: None,
+            now,
+            actor: &Actor::user(user.user_id, role, meta),
+        },
+    )
+    .await?;
+    tx.commit().await?;
     let me = me_from_row(user)?;
     Ok((
         me,
@@ -186,8 +258,9 @@ pub async fn authenticate_session(
     let owner = sessions::find_owner(&state.db.pool, &session_id, state.clock.now_ms()).await?;
     Ok(owner.map(|o| Principal {
         user_id: o.user_id,
-        role: Role::parse(&o.role).unwrap_or(Role::Customer),
+        role: Role::parse(&o.role).unwrap_or(Role::User),
         session_id: Some(session_id),
+        api_key_id: None,
     }))
 }
 

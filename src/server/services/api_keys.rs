@@ -1,6 +1,7 @@
 //! API keys: long random tokens shown once, stored as SHA-256 digests, revocable.
 
 use super::accounts::Principal;
+use super::audit::{self, action, Actor};
 use super::secrets;
 use crate::api::dto::{ApiKeyList, ApiKeyView, CreatedApiKey};
 use crate::domain::Role;
@@ -15,8 +16,10 @@ const NAME_MAX_CHARS: usize = 64;
 /// How stale `last_used_at` may get before a request refreshes it (keeps writes off the hot path).
 const TOUCH_EVERY_MS: i64 = 60_000;
 
+/// Creates a key for `user_id`, audited as done by `actor`.
 pub async fn create(
     state: &AppState,
+    actor: &Actor,
     user_id: i64,
     name: &str,
 ) -> Result<CreatedApiKey, ServerError> {
@@ -33,8 +36,9 @@ pub async fn create(
     let key = secrets::random_token(KEY_PREFIX, 24);
     let prefix = key[..SHOWN_PREFIX_LEN].to_owned();
     let now = state.clock.now_ms();
+    let mut tx = state.db.begin_write().await?;
     let id = api_keys::insert(
-        &state.db.pool,
+        &mut *tx,
         user_id,
         name,
         &prefix,
@@ -42,6 +46,20 @@ pub async fn create(
         now,
     )
     .await?;
+    audit::record(
+        &mut *tx,
+        audit::Entry {
+            action: action::API_KEY_CREATED,
+            target: format!("api_key:{id}"),
+            subject: Some(user_id),
+            before: None,
+            after: Some(serde_json::json!({"name": name, "prefix": prefix})),
+            now,
+            actor,
+        },
+    )
+    .await?;
+    tx.commit().await?;
     tracing::info!(user_id, api_key_id = id, "api key created");
     Ok(CreatedApiKey {
         id,
@@ -69,8 +87,29 @@ pub async fn list(state: &AppState, user_id: i64) -> Result<ApiKeyList, ServerEr
 }
 
 /// Revokes one of the caller's keys. Another user's key, or one already revoked, is "not found".
-pub async fn revoke(state: &AppState, user_id: i64, api_key_id: i64) -> Result<(), ServerError> {
-    if api_keys::revoke(&state.db.pool, user_id, api_key_id, state.clock.now_ms()).await? {
+pub async fn revoke(
+    state: &AppState,
+    actor: &Actor,
+    user_id: i64,
+    api_key_id: i64,
+) -> Result<(), ServerError> {
+    let now = state.clock.now_ms();
+    let mut tx = state.db.begin_write().await?;
+    if api_keys::revoke(&mut *tx, user_id, api_key_id, now).await? {
+        audit::record(
+            &mut *tx,
+            audit::Entry {
+                action: action::API_KEY_REVOKED,
+                target: format!("api_key:{api_key_id}"),
+                subject: Some(user_id),
+                before: None,
+                after: None,
+                now,
+                actor,
+            },
+        )
+        .await?;
+        tx.commit().await?;
         state.caches.api_keys.clear();
         tracing::info!(user_id, api_key_id, "api key revoked");
         Ok(())
@@ -95,8 +134,9 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Option<Princi
         }
         Ok(Some(Principal {
             user_id: owner.user_id,
-            role: Role::parse(&owner.role).unwrap_or(Role::Customer),
+            role: Role::parse(&owner.role).unwrap_or(Role::User),
             session_id: None,
+            api_key_id: Some(owner.api_key_id),
         }))
     };
     // Looked up at most once a second per key; a revocation clears the cache at once.

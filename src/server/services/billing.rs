@@ -5,6 +5,7 @@ use crate::api::dto::{BalanceView, TransactionPage, TransactionView};
 use crate::domain::{Email, Money, CURRENCY};
 use crate::server::clock::from_ms;
 use crate::server::error::OnConstraint;
+use crate::server::services::audit::{self, action, Actor};
 use crate::server::state::AppState;
 use crate::server::storage::{ledger, users};
 use crate::server::ServerError;
@@ -99,6 +100,7 @@ pub async fn transactions(
 #[tracing::instrument(skip(state, note))]
 pub async fn credit(
     state: &AppState,
+    actor: &Actor,
     email: &str,
     amount: &str,
     note: &str,
@@ -107,13 +109,28 @@ pub async fn credit(
     let amount: Money = amount
         .parse()
         .map_err(|e| ServerError::validation("amount", e))?;
+    let user = users::find_by_email(&state.db.pool, email.as_ref())
+        .await?
+        .ok_or(ServerError::NotFound("account"))?;
+    credit_user(state, actor, user.user_id, amount, note).await
+}
+
+/// A manual credit (or, negative, a correction) to `user_id`'s wallet: a ledger row and its
+/// audit entry, in one transaction.
+pub async fn credit_user(
+    state: &AppState,
+    actor: &Actor,
+    user_id: i64,
+    amount: Money,
+    note: &str,
+) -> Result<Money, ServerError> {
     if amount == Money::ZERO {
         return Err(ServerError::validation("amount", "must not be zero"));
     }
     if note.trim().is_empty() {
         return Err(ServerError::validation("note", "is required"));
     }
-    let user = users::find_by_email(&state.db.pool, email.as_ref())
+    let user = users::find(&state.db.pool, user_id)
         .await?
         .ok_or(ServerError::NotFound("account"))?;
     let mut tx = state.db.begin_write().await?;
@@ -122,15 +139,40 @@ pub async fn credit(
     } else {
         "adjustment"
     };
+    let now = state.clock.now_ms();
     let balance = post(
         &mut tx,
-        state.clock.now_ms(),
+        now,
         Posting {
             user_id: user.user_id,
             amount,
             kind,
             reference: None,
             note: note.trim(),
+        },
+    )
+    .await?;
+    crate::server::failpoints::failpoint("credit-after-ledger");
+    audit::record(
+        &mut *tx,
+        audit::Entry {
+            action: if amount.is_positive() {
+                action::BALANCE_CREDITED
+            } else {
+                action::BALANCE_ADJUSTED
+            },
+            target: format!("user:{}", user.user_id),
+            subject: Some(user.user_id),
+            before: Some(serde_json::json!({
+                "balance": Money::from_units(balance.units() - amount.units()).to_string(),
+            })),
+            after: Some(serde_json::json!({
+                "balance": balance.to_string(),
+                "amount": amount.to_string(),
+                "note": note.trim(),
+            })),
+            now,
+            actor,
         },
     )
     .await?;

@@ -93,7 +93,7 @@ fn nonempty(v: &Option<String>) -> Option<String> {
 
 /// A date (`YYYY-MM-DD`, the whole day; `end_of_day` makes it inclusive at the end) or an
 /// RFC 3339 time, in ms since the epoch.
-fn date_ms(field: &'static str, raw: &str, end_of_day: bool) -> Result<i64, ServerError> {
+pub fn date_ms(field: &'static str, raw: &str, end_of_day: bool) -> Result<i64, ServerError> {
     if let Ok(t) = chrono::DateTime::parse_from_rfc3339(raw) {
         return Ok(t.timestamp_millis());
     }

@@ -9,9 +9,10 @@ pub struct UserRow {
     pub password_hash: String,
     pub role: String,
     pub balance_units: i64,
+    pub created_at: i64,
 }
 
-const COLUMNS: &str = "user_id, email, password_hash, role, balance_units";
+const COLUMNS: &str = "user_id, email, password_hash, role, balance_units, created_at";
 
 pub async fn insert<'e>(
     db: impl Executor<'e, Database = Any>,
@@ -69,4 +70,40 @@ pub async fn admin_ids<'e>(db: impl Executor<'e, Database = Any>) -> Result<Vec<
     sqlx::query_scalar("select user_id from app_user where role = 'admin' order by user_id")
         .fetch_all(db)
         .await
+}
+
+/// Accounts whose email contains `fragment` (every one when it is empty), newest first.
+pub async fn search<'e>(
+    db: impl Executor<'e, Database = Any>,
+    fragment: &str,
+    limit: i64,
+) -> Result<Vec<UserRow>, sqlx::Error> {
+    let escaped = fragment
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    sqlx::query_as(&format!(
+        "select {COLUMNS} from app_user where email like $1 escape '\\' \
+         order by user_id desc limit $2"
+    ))
+    .bind(format!("%{escaped}%"))
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
+/// Sets the role; false when there is no such account.
+pub async fn set_role<'e>(
+    db: impl Executor<'e, Database = Any>,
+    user_id: i64,
+    role: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("update app_user set role = $1, updated_at = $2 where user_id = $3")
+        .bind(role)
+        .bind(now)
+        .bind(user_id)
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected() == 1)
 }

@@ -1,9 +1,11 @@
-//! The account: who you are, your balance and the full ledger, page by page.
+//! The account: who you are, your balance and the full ledger, page by page, and the
+//! account's security events.
 
+use crate::api::accounts::list_security_events;
 use crate::api::billing::list_transactions;
-use crate::api::dto::{SessionView, TransactionPage};
+use crate::api::dto::{SecurityEventList, SessionView, TransactionPage};
 use crate::app::SessionResource;
-use crate::ui::components::{ErrorNotice, SignInPrompt, TransactionsTable};
+use crate::ui::components::{format_time, ErrorNotice, SignInPrompt, TransactionsTable};
 use crate::ui::islands::LiveBalance;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -23,6 +25,13 @@ pub fn AccountPage() -> impl IntoView {
             .unwrap_or(1)
     };
     let transactions = Resource::new(page, |page| list_transactions(Some(page), Some(20)));
+    let events_before = move || {
+        query
+            .read()
+            .get("events_before")
+            .and_then(|p| p.parse::<i64>().ok())
+    };
+    let events = Resource::new(events_before, list_security_events);
     view! {
         <Title text="Account" />
         <h1>"Account"</h1>
@@ -58,7 +67,66 @@ pub fn AccountPage() -> impl IntoView {
                 })}
             </Transition>
         </section>
+        <section class="card">
+            <h2 id="security">"Security events"</h2>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match events.await {
+                        Ok(list) => view! { <SecurityEvents list /> }.into_any(),
+                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
     }
+}
+
+/// Sign-ins, failed attempts, keys and roles: where each came from, newest first.
+#[component]
+fn SecurityEvents(list: SecurityEventList) -> impl IntoView {
+    if list.events.is_empty() {
+        return view! { <p class="muted">"Nothing yet."</p> }.into_any();
+    }
+    let older = list.next_before;
+    view! {
+        <div class="table-wrap">
+            <table class="table" data-testid="security-events">
+                <thead>
+                    <tr>
+                        <th scope="col">"When"</th>
+                        <th scope="col">"What"</th>
+                        <th scope="col">"From"</th>
+                        <th scope="col">"Browser or client"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {list
+                        .events
+                        .into_iter()
+                        .map(|e| {
+                            view! {
+                                <tr data-action=e.action>
+                                    <td class="tabular">{format_time(&e.at)}</td>
+                                    <td>{e.summary}</td>
+                                    <td class="tabular">{e.ip}</td>
+                                    <td class="muted">{e.user_agent}</td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
+        {older
+            .map(|id| {
+                view! {
+                    <nav class="pager" aria-label="Security event pages">
+                        <A href=format!("/account?events_before={id}#security")>"Older"</A>
+                    </nav>
+                }
+            })}
+    }
+    .into_any()
 }
 
 #[component]
