@@ -10,6 +10,7 @@ pub mod dto;
 pub mod error;
 pub mod keys;
 pub mod live;
+pub mod mfa;
 pub mod presets;
 pub mod providers;
 pub mod rentals;

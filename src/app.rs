@@ -7,9 +7,10 @@ use crate::api::dto::SessionView;
 use crate::api::AppError;
 use crate::ui::layout::Layout;
 use crate::ui::pages::{
-    account::AccountPage, auth::LoginPage, auth::RegisterPage, dashboard::DashboardPage,
-    keys::ApiKeysPage, not_found::NotFound, providers::ProvidersPage, rental::RentalPage,
-    rental_history::RentalHistoryPage, rentals::RentalsPage, verifications::VerificationsPage,
+    account::AccountPage, auth::LoginPage, auth::RegisterPage, auth::SecondFactorPage,
+    dashboard::DashboardPage, keys::ApiKeysPage, mfa::MfaPage, not_found::NotFound,
+    providers::ProvidersPage, rental::RentalPage, rental_history::RentalHistoryPage,
+    rentals::RentalsPage, verifications::VerificationsPage,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Stylesheet, Title};
@@ -35,9 +36,11 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFound>
                     <Route path=path!("") view=DashboardPage ssr=SsrMode::Async />
                     <Route path=path!("login") view=LoginPage ssr=SsrMode::Async />
+                    <Route path=path!("login/code") view=SecondFactorPage ssr=SsrMode::Async />
                     <Route path=path!("register") view=RegisterPage ssr=SsrMode::Async />
                     <Route path=path!("keys") view=ApiKeysPage ssr=SsrMode::Async />
                     <Route path=path!("account") view=AccountPage ssr=SsrMode::Async />
+                    <Route path=path!("account/mfa") view=MfaPage ssr=SsrMode::Async />
                     <Route path=path!("admin/providers") view=ProvidersPage ssr=SsrMode::Async />
                     <Route path=path!("rentals") view=RentalsPage ssr=SsrMode::Async />
                     <Route path=path!("verifications") view=VerificationsPage ssr=SsrMode::Async />

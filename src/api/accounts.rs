@@ -1,19 +1,20 @@
 //! Sign-up, sign-in, sign-out and "who am I", as server functions for the UI.
 //! The REST routes in `server::http::auth` call the same services.
 
-use super::dto::{MeView, SessionView};
+use super::dto::{MeView, SessionView, SignInView};
 use super::AppError;
 use leptos::prelude::*;
 
 /// Creates an account and signs it in. Sign-up itself answers the same for an address that
 /// already has an account; signing in with the new password then fails for it, and says so.
 #[server(prefix = "/api/fn", endpoint = "sign_up")]
-pub async fn sign_up(email: String, password: String) -> Result<MeView, AppError> {
+pub async fn sign_up(email: String, password: String) -> Result<SignInView, AppError> {
     use crate::server::{fn_context as cx, services::accounts, ServerError};
     cx::run(async {
         let state = cx::state()?;
-        accounts::register(&state, &email, &password, &cx::request_meta()).await?;
-        let (me, session) = accounts::login(&state, &email, &password, &cx::request_meta())
+        let meta = cx::request_meta();
+        accounts::register(&state, &email, &password, &meta).await?;
+        let outcome = accounts::login(&state, &email, &password, &meta)
             .await
             .map_err(|e| match e {
                 ServerError::Unauthorized(_) => AppError::validation(
@@ -22,19 +23,39 @@ pub async fn sign_up(email: String, password: String) -> Result<MeView, AppError
                 ),
                 other => other.into(),
             })?;
-        cx::start_session(&state, &session);
-        leptos_axum::redirect("/");
-        Ok(me)
+        Ok(cx::signed_in(&state, outcome))
     })
     .await
 }
 
+/// The password step of a sign-in: signed in, or (two-factor accounts) on to the code at
+/// `/login/code`, the challenge kept in a short-lived cookie.
 #[server(prefix = "/api/fn", endpoint = "sign_in")]
-pub async fn sign_in(email: String, password: String) -> Result<MeView, AppError> {
+pub async fn sign_in(email: String, password: String) -> Result<SignInView, AppError> {
     use crate::server::{fn_context as cx, services::accounts};
     cx::run(async {
         let state = cx::state()?;
-        let (me, session) = accounts::login(&state, &email, &password, &cx::request_meta()).await?;
+        let outcome = accounts::login(&state, &email, &password, &cx::request_meta()).await?;
+        Ok(cx::signed_in(&state, outcome))
+    })
+    .await
+}
+
+/// The code step of a sign-in: a code from the authenticator app, or a recovery code.
+#[server(prefix = "/api/fn", endpoint = "sign_in_code")]
+pub async fn sign_in_code(code: String) -> Result<MeView, AppError> {
+    use crate::server::{fn_context as cx, services::accounts};
+    cx::run(async {
+        let state = cx::state()?;
+        let challenge = cx::second_factor_challenge().ok_or_else(|| {
+            AppError::new(
+                super::ErrorCode::Unauthorized,
+                "this sign-in has expired: sign in again",
+            )
+        })?;
+        let (me, session) =
+            accounts::login_second_factor(&state, &challenge, &code, &cx::request_meta()).await?;
+        cx::end_second_factor(&state);
         cx::start_session(&state, &session);
         leptos_axum::redirect("/");
         Ok(me)

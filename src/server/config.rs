@@ -137,6 +137,9 @@ pub struct Settings {
     pub reconcile_interval_secs: u64,
     /// The request rate limits (`RATE_LIMIT_*`).
     pub rate_limits: RateLimits,
+    /// `REQUIRE_ADMIN_MFA`: an admin signed in without two-factor sign-in can do nothing but
+    /// turn it on (default: on, except in sandbox mode). API keys are not affected.
+    pub require_admin_mfa: bool,
     /// `TRUSTED_PROXIES`: the load balancers and proxies in front of the app (addresses or
     /// networks, comma-separated, e.g. `10.0.0.0/8,127.0.0.1`). A request from one of them is
     /// counted against the client address its `X-Forwarded-For` names; from anywhere else,
@@ -384,8 +387,11 @@ impl Settings {
             )
             .and_then(|n: u64| positive("RECONCILE_INTERVAL_SECS", n))?,
             rate_limits: RateLimits::from_lookup(&get)?,
+            // Resolved below, once it is known whether this is sandbox mode.
+            require_admin_mfa: parse_bool(&get, "REQUIRE_ADMIN_MFA", true)?,
             trusted_proxies: trusted_proxies(&get)?,
         }
+        .admin_mfa_default(get("REQUIRE_ADMIN_MFA").is_some())
         .refuse_public_sandbox()?
         .need_webhook_secret()?
         .need_textverified_username()
@@ -413,6 +419,14 @@ impl Settings {
 
     /// Sandbox mode lets anyone who can reach it deliver SMS and move the clock; it is meant
     /// for one machine. On any other address it must be asked for by name.
+    /// Sandbox mode is for trying the product: its admins need no second factor unless asked.
+    fn admin_mfa_default(mut self, given: bool) -> Self {
+        if !given && self.sandbox() {
+            self.require_admin_mfa = false;
+        }
+        self
+    }
+
     fn refuse_public_sandbox(self) -> Result<Self, ConfigError> {
         if self.sandbox() && !self.site_addr.ip().is_loopback() && !self.sandbox_public {
             return Err(ConfigError {

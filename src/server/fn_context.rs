@@ -4,11 +4,12 @@
 use super::http::access;
 use super::http::client::RequestMeta;
 use super::http::cookies;
-use super::services::accounts::{NewSession, Principal};
+use super::services::accounts::{NewSession, Principal, SignIn};
 use super::services::audit::Actor;
 use super::services::idempotency;
 use super::state::AppState;
 use super::ServerError;
+use crate::api::dto::SignInView;
 use crate::api::AppError;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderValue};
@@ -113,6 +114,43 @@ pub fn start_session(state: &AppState, session: &NewSession) {
         &session.token,
         session.max_age_secs,
     ));
+}
+
+/// Where a sign-in landed: the session starts and the browser goes home, or the challenge is
+/// kept in a cookie and the browser goes on to the code.
+pub fn signed_in(state: &AppState, outcome: SignIn) -> SignInView {
+    match outcome {
+        SignIn::Done(me, session) => {
+            start_session(state, &session);
+            leptos_axum::redirect("/");
+            SignInView {
+                user: Some(me),
+                second_factor_required: false,
+                challenge: None,
+            }
+        }
+        SignIn::SecondFactor { challenge } => {
+            set_cookie(cookies::second_factor(&state.settings, &challenge));
+            leptos_axum::redirect("/login/code");
+            SignInView {
+                user: None,
+                second_factor_required: true,
+                challenge: None,
+            }
+        }
+    }
+}
+
+/// The challenge of a sign-in waiting for its code.
+pub fn second_factor_challenge() -> Option<String> {
+    with_request(|parts| {
+        cookies::read(&parts.headers, cookies::SECOND_FACTOR_COOKIE).map(str::to_owned)
+    })
+    .filter(|c| !c.is_empty())
+}
+
+pub fn end_second_factor(state: &AppState) {
+    set_cookie(cookies::clear_second_factor(&state.settings));
 }
 
 pub fn end_session(state: &AppState) {

@@ -10,6 +10,7 @@ pub mod history;
 pub mod idempotency;
 pub mod inbox;
 pub mod live;
+pub mod mfa;
 pub mod passwords;
 pub mod presets;
 pub mod provider_account;

@@ -11,6 +11,7 @@ pub mod history;
 pub mod idempotency;
 pub mod leases;
 pub mod ledger;
+pub mod mfa;
 pub mod notifications;
 pub mod presets;
 pub mod providers;

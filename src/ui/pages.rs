@@ -4,6 +4,7 @@ pub mod account;
 pub mod auth;
 pub mod dashboard;
 pub mod keys;
+pub mod mfa;
 pub mod not_found;
 pub mod providers;
 pub mod rental;

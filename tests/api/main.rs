@@ -19,6 +19,7 @@ mod hardening;
 mod helpers;
 mod keys;
 mod limits;
+mod mfa;
 mod money_races;
 mod pages;
 mod presets;

@@ -93,3 +93,60 @@ pub struct TransactionPage {
     pub per_page: u32,
     pub total: u64,
 }
+
+/// The answer to a sign-in: signed in (`user`), or the password was right and the account's
+/// second factor is asked for next (`second_factor_required`, with the `challenge` to send back
+/// with the code to `POST /api/auth/login/mfa`; in the browser it is kept in a cookie).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SignInView {
+    pub user: Option<MeView>,
+    pub second_factor_required: bool,
+    pub challenge: Option<String>,
+}
+
+/// `POST /api/auth/login/mfa`: the challenge from the sign-in, and a code from the
+/// authenticator app or a recovery code.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SecondFactor {
+    pub challenge: String,
+    pub code: String,
+}
+
+/// Two-factor sign-in on the account.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MfaStatusView {
+    pub enabled: bool,
+    pub enabled_at: Option<DateTime<Utc>>,
+    pub recovery_codes_left: i64,
+    /// An enrolment waiting for its first code.
+    pub pending: Option<MfaSetupView>,
+    /// Operators must turn it on before anything else (`REQUIRE_ADMIN_MFA`).
+    pub required: bool,
+}
+
+/// What an authenticator app needs: scan the QR code (SVG) or type the secret.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MfaSetupView {
+    pub secret: String,
+    pub otpauth_url: String,
+    pub qr_svg: String,
+}
+
+/// Ten one-time recovery codes, shown once.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RecoveryCodesView {
+    pub recovery_codes: Vec<String>,
+}
+
+/// `POST /api/account/mfa/enable`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct MfaCode {
+    pub code: String,
+}
+
+/// Turning two-factor off, or new recovery codes: the password and a current code.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct MfaConfirm {
+    pub password: String,
+    pub code: String,
+}

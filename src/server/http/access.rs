@@ -61,9 +61,15 @@ pub const RULES: &[Rule] = &[
     // Accounts.
     rule("POST", "/api/auth/register", Public),
     rule("POST", "/api/auth/login", Public),
+    rule("POST", "/api/auth/login/mfa", Public),
     rule("POST", "/api/auth/logout", Public),
     rule("GET", "/api/auth/me", SignedIn),
     rule("GET", "/api/account/security-events", SignedIn),
+    rule("GET", "/api/account/mfa", SignedIn),
+    rule("POST", "/api/account/mfa/setup", SignedIn),
+    rule("POST", "/api/account/mfa/enable", SignedIn),
+    rule("POST", "/api/account/mfa/disable", SignedIn),
+    rule("POST", "/api/account/mfa/recovery-codes", SignedIn),
     rule("GET", "/api/keys", SignedIn),
     rule("POST", "/api/keys", SignedIn),
     rule("DELETE", "/api/keys/{id}", SignedIn),
@@ -120,6 +126,7 @@ pub const RULES: &[Rule] = &[
     // Server functions (the pages' calls; plain form posts without JavaScript).
     rule("POST", "/api/fn/sign_up", Public),
     rule("POST", "/api/fn/sign_in", Public),
+    rule("POST", "/api/fn/sign_in_code", Public),
     rule("POST", "/api/fn/sign_out", Public),
     rule("POST", "/api/fn/take_notice", Public),
     rule("POST", "/api/fn/session", Public),
@@ -129,6 +136,12 @@ pub const RULES: &[Rule] = &[
     rule("POST", "/api/fn/set_favourite", SignedIn),
     rule("POST", "/api/fn/list_transactions", SignedIn),
     rule("POST", "/api/fn/list_security_events", SignedIn),
+    rule("GET", "/api/fn/mfa_status", SignedIn),
+    rule("POST", "/api/fn/begin_mfa_setup", SignedIn),
+    rule("POST", "/api/fn/confirm_mfa", SignedIn),
+    rule("POST", "/api/fn/disable_mfa", SignedIn),
+    rule("POST", "/api/fn/new_recovery_codes", SignedIn),
+    rule("POST", "/api/fn/take_recovery_codes", SignedIn),
     rule("POST", "/api/fn/list_api_keys", SignedIn),
     rule("POST", "/api/fn/create_api_key", SignedIn),
     rule("POST", "/api/fn/revoke_api_key", SignedIn),
@@ -160,6 +173,28 @@ pub const RULES: &[Rule] = &[
     // The operators' pages.
     rule("GET", "/admin/providers", Admin),
 ];
+
+/// What an admin who must still turn on two-factor sign-in (`REQUIRE_ADMIN_MFA`) may call:
+/// who they are, signing out, the page's frame and live updates, and the set-up itself.
+const BEFORE_SECOND_FACTOR: &[&str] = &[
+    "/api/auth/me",
+    "/api/auth/logout",
+    "/api/events",
+    "/api/account/mfa",
+    "/api/account/mfa/setup",
+    "/api/account/mfa/enable",
+    "/api/fn/session",
+    "/api/fn/take_notice",
+    "/api/fn/sign_out",
+    "/api/fn/live_snapshot",
+    "/api/fn/mfa_status",
+    "/api/fn/begin_mfa_setup",
+    "/api/fn/confirm_mfa",
+    "/api/fn/take_recovery_codes",
+];
+
+/// The page where two-factor sign-in is set up.
+pub const MFA_PAGE: &str = "/account/mfa";
 
 /// The rule for a request, if there is one.
 pub fn rule_for(method: &Method, path: &str) -> Option<&'static Rule> {
@@ -203,6 +238,11 @@ pub fn check(caller: Option<&Principal>, method: &Method, path: &str) -> Result<
     };
     let role = caller.map(|c| c.role);
     if rule.access.allows(role) {
+        if caller.is_some_and(|c| c.must_set_up_mfa) && !BEFORE_SECOND_FACTOR.contains(&path) {
+            return Err(ServerError::Forbidden(format!(
+                "turn on two-factor sign-in first ({MFA_PAGE}): operators' accounts need it"
+            )));
+        }
         return Ok(());
     }
     Err(match role {
@@ -222,6 +262,15 @@ fn is_api(path: &str) -> bool {
     path == "/api" || path.starts_with("/api/")
 }
 
+/// A page a browser navigates to (not the API, not a built asset or the sandbox).
+pub fn is_document(method: &Method, path: &str) -> bool {
+    method == Method::GET
+        && !is_api(path)
+        && !path.starts_with("/pkg/")
+        && !path.starts_with("/sandbox/")
+        && !path.rsplit('/').next().unwrap_or("").contains('.')
+}
+
 /// The operators' pages: decided by the table like the API.
 pub fn is_page(path: &str) -> bool {
     path == "/admin" || path.starts_with("/admin/")
@@ -237,6 +286,7 @@ mod tests {
             role,
             session_id: None,
             api_key_id: None,
+            must_set_up_mfa: false,
         }
     }
 

@@ -1,17 +1,83 @@
-//! `/api/account/*`: the signed-in customer's own account: its security events.
+//! `/api/account/*`: the signed-in customer's own account: its security events and
+//! two-factor sign-in.
 
+use super::client::RequestMeta;
 use super::error::ApiResult;
-use super::extract::{ApiQuery, AuthUser};
-use crate::api::dto::SecurityEventList;
-use crate::server::services::audit;
+use super::extract::{ApiJson, ApiQuery, AuthUser};
+use crate::api::dto::{
+    MfaCode, MfaConfirm, MfaSetupView, MfaStatusView, RecoveryCodesView, SecurityEventList,
+};
+use crate::server::services::audit::{self, Actor};
+use crate::server::services::mfa;
 use crate::server::state::AppState;
 use axum::extract::State;
-use axum::routing::get;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/api/account/security-events", get(security_events))
+    Router::new()
+        .route("/api/account/security-events", get(security_events))
+        .route("/api/account/mfa", get(mfa_status))
+        .route("/api/account/mfa/setup", post(mfa_setup))
+        .route("/api/account/mfa/enable", post(mfa_enable))
+        .route("/api/account/mfa/disable", post(mfa_disable))
+        .route("/api/account/mfa/recovery-codes", post(mfa_recovery_codes))
+}
+
+async fn mfa_status(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+) -> ApiResult<Json<MfaStatusView>> {
+    Ok(Json(mfa::status(&state, p.user_id).await?))
+}
+
+/// `201`: a new secret and its QR code, waiting for the first code.
+async fn mfa_setup(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+) -> ApiResult<(StatusCode, Json<MfaSetupView>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(mfa::begin_setup(&state, p.user_id).await?),
+    ))
+}
+
+async fn mfa_enable(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+    meta: RequestMeta,
+    ApiJson(body): ApiJson<MfaCode>,
+) -> ApiResult<Json<RecoveryCodesView>> {
+    let actor = Actor::caller(&p, &meta);
+    Ok(Json(
+        mfa::enable(&state, &actor, p.user_id, &body.code).await?,
+    ))
+}
+
+async fn mfa_disable(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+    meta: RequestMeta,
+    ApiJson(body): ApiJson<MfaConfirm>,
+) -> ApiResult<StatusCode> {
+    let actor = Actor::caller(&p, &meta);
+    mfa::disable(&state, &actor, p.user_id, &body.password, &body.code).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn mfa_recovery_codes(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+    meta: RequestMeta,
+    ApiJson(body): ApiJson<MfaConfirm>,
+) -> ApiResult<Json<RecoveryCodesView>> {
+    let actor = Actor::caller(&p, &meta);
+    Ok(Json(
+        mfa::regenerate_recovery_codes(&state, &actor, p.user_id, &body.password, &body.code)
+            .await?,
+    ))
 }
 
 #[derive(Deserialize)]

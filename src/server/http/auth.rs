@@ -4,12 +4,12 @@ use super::client::RequestMeta;
 use super::cookies;
 use super::error::ApiResult;
 use super::extract::{ApiJson, AuthUser};
-use crate::api::dto::{Credentials, MeView, SignUpView};
-use crate::server::services::accounts;
+use crate::api::dto::{Credentials, MeView, SecondFactor, SignInView, SignUpView};
+use crate::server::services::accounts::{self, NewSession, SignIn};
 use crate::server::state::AppState;
 use axum::extract::State;
 use axum::http::{header, StatusCode};
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 
@@ -17,6 +17,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/auth/register", post(register))
         .route("/api/auth/login", post(login))
+        .route("/api/auth/login/mfa", post(login_second_factor))
         .route("/api/auth/logout", post(logout))
         .route("/api/auth/me", get(me))
 }
@@ -32,14 +33,43 @@ async fn register(
     Ok((StatusCode::ACCEPTED, Json(answer)))
 }
 
+/// `200` with the session cookie and the account; for an account with two-factor sign-in,
+/// `202 {"second_factor_required": true, "challenge": …}`: send the challenge and a code to
+/// `POST /api/auth/login/mfa` within five minutes.
 async fn login(
     State(state): State<AppState>,
     meta: RequestMeta,
     ApiJson(body): ApiJson<Credentials>,
-) -> ApiResult<impl IntoResponse> {
-    let (me, session) = accounts::login(&state, &body.email, &body.password, &meta).await?;
+) -> ApiResult<Response> {
+    Ok(
+        match accounts::login(&state, &body.email, &body.password, &meta).await? {
+            SignIn::Done(me, session) => signed_in(&state, me, &session),
+            SignIn::SecondFactor { challenge } => (
+                StatusCode::ACCEPTED,
+                Json(SignInView {
+                    user: None,
+                    second_factor_required: true,
+                    challenge: Some(challenge),
+                }),
+            )
+                .into_response(),
+        },
+    )
+}
+
+async fn login_second_factor(
+    State(state): State<AppState>,
+    meta: RequestMeta,
+    ApiJson(body): ApiJson<SecondFactor>,
+) -> ApiResult<Response> {
+    let (me, session) =
+        accounts::login_second_factor(&state, &body.challenge, &body.code, &meta).await?;
+    Ok(signed_in(&state, me, &session))
+}
+
+fn signed_in(state: &AppState, me: MeView, session: &NewSession) -> Response {
     let cookie = cookies::session(&state.settings, &session.token, session.max_age_secs);
-    Ok(([(header::SET_COOKIE, cookie)], Json(me)))
+    ([(header::SET_COOKIE, cookie)], Json(me)).into_response()
 }
 
 async fn logout(

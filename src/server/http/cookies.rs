@@ -13,6 +13,17 @@ pub fn clear_session(settings: &Settings) -> HeaderValue {
     build(settings, SESSION_COOKIE, "", "/", 0)
 }
 
+/// The challenge of a sign-in whose password was right, until its code comes (five minutes).
+pub const SECOND_FACTOR_COOKIE: &str = "namaskah_second_factor";
+
+pub fn second_factor(settings: &Settings, challenge: &str) -> HeaderValue {
+    build(settings, SECOND_FACTOR_COOKIE, challenge, "/", 300)
+}
+
+pub fn clear_second_factor(settings: &Settings) -> HeaderValue {
+    build(settings, SECOND_FACTOR_COOKIE, "", "/", 0)
+}
+
 /// A short-lived cookie scoped to one path, for handing a value to the next page load only.
 pub fn flash(settings: &Settings, name: &str, value: &str, path: &str) -> HeaderValue {
     build(settings, name, value, path, 120)

@@ -219,6 +219,7 @@ mod tests {
             role: crate::domain::Role::User,
             session_id: None,
             api_key_id,
+            must_set_up_mfa: false,
         }
     }
 

@@ -73,6 +73,10 @@ async fn identify(state: &AppState, mut req: Request, next: Next) -> Response {
         if let Err(refused) = state.rate_limits.check_caller(caller, method, path) {
             return refused.into_response();
         }
+        // An operator who must turn on two-factor sign-in is taken to its page first.
+        if caller.must_set_up_mfa && access::is_document(method, path) && path != access::MFA_PAGE {
+            return axum::response::Redirect::to(access::MFA_PAGE).into_response();
+        }
     }
     let status = denied
         .as_ref()

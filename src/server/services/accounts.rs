@@ -1,6 +1,7 @@
 //! Accounts: registration, sign-in with server-side sessions, and who the caller is.
 
 use super::audit::{self, action, Actor};
+use super::mfa;
 use super::secrets;
 use super::sign_in_throttle;
 use crate::api::dto::{MeView, SignUpView, UserView};
@@ -20,6 +21,9 @@ pub struct Principal {
     pub session_id: Option<String>,
     /// The API key's id when signed in with one.
     pub api_key_id: Option<i64>,
+    /// An admin signed in without two-factor sign-in where it is required
+    /// (`REQUIRE_ADMIN_MFA`): they may do nothing but turn it on.
+    pub must_set_up_mfa: bool,
 }
 
 /// A new sign-in: the token goes in the cookie, its digest in the database.
@@ -153,7 +157,7 @@ pub async fn login(
     email: &str,
     password: &str,
     meta: &RequestMeta,
-) -> Result<(MeView, NewSession), ServerError> {
+) -> Result<SignIn, ServerError> {
     if email.trim().is_empty() {
         return Err(ServerError::validation("email", "is required"));
     }
@@ -208,6 +212,102 @@ pub async fn login(
         }
     };
     sign_in_throttle::succeeded(state, &normalized, meta).await?;
+    if mfa::is_enabled(state, user.user_id).await? {
+        return Ok(SignIn::SecondFactor {
+            challenge: mfa::challenge(state, user.user_id).await?,
+        });
+    }
+    let (me, session) = open_session(state, user, meta, None).await?;
+    Ok(SignIn::Done(me, session))
+}
+
+/// Where a sign-in stands after the password.
+pub enum SignIn {
+    Done(MeView, NewSession),
+    /// The account has two-factor sign-in: the code comes next, with this challenge.
+    SecondFactor {
+        challenge: String,
+    },
+}
+
+/// The second step of a sign-in: the challenge from the first and a code from the
+/// authenticator app or a recovery code. Five wrong codes end the challenge; each counts
+/// towards the sign-in backoff too.
+pub async fn login_second_factor(
+    state: &AppState,
+    challenge: &str,
+    code: &str,
+    meta: &RequestMeta,
+) -> Result<(MeView, NewSession), ServerError> {
+    if code.trim().is_empty() {
+        return Err(ServerError::validation("code", "is required"));
+    }
+    let user_id = mfa::attempt(state, challenge).await?;
+    let user = users::find(&state.db.pool, user_id)
+        .await?
+        .ok_or(ServerError::Unauthorized("this account no longer exists"))?;
+    sign_in_throttle::check(state, &user.email, meta).await?;
+    let factor = match mfa::check_code(state, user_id, code).await {
+        Ok(factor) => factor,
+        Err(wrong) => {
+            sign_in_throttle::failed(state, &user.email, meta).await?;
+            audit::record(
+                &state.db.pool,
+                audit::Entry {
+                    action: action::SIGN_IN_SECOND_FACTOR_FAILED,
+                    target: format!("user:{user_id}"),
+                    subject: Some(user_id),
+                    before: None,
+                    after: None,
+                    now: state.clock.now_ms(),
+                    actor: &Actor::anonymous(meta),
+                },
+            )
+            .await?;
+            return Err(wrong);
+        }
+    };
+    mfa::end_challenge(state, challenge).await?;
+    open_session(state, user, meta, Some(factor)).await
+}
+
+/// Checks the signed-in user's password again (for changes to their security): 422 at
+/// `password` when it is wrong.
+pub async fn check_password(
+    state: &AppState,
+    user_id: i64,
+    password: &str,
+) -> Result<(), ServerError> {
+    if password.is_empty() {
+        return Err(ServerError::validation("password", "is required"));
+    }
+    let user = users::find(&state.db.pool, user_id)
+        .await?
+        .ok_or(ServerError::Unauthorized("this account no longer exists"))?;
+    let ok = state
+        .passwords
+        .slot()
+        .await?
+        .verify(password.to_owned(), Some(user.password_hash))
+        .await?;
+    if ok {
+        Ok(())
+    } else {
+        Err(ServerError::validation(
+            "password",
+            "is not this account's password",
+        ))
+    }
+}
+
+/// A new session for `user`, and its audit entry, in one transaction.
+async fn open_session(
+    state: &AppState,
+    user: users::UserRow,
+    meta: &RequestMeta,
+    factor: Option<mfa::Factor>,
+) -> Result<(MeView, NewSession), ServerError> {
+    let now = state.clock.now_ms();
     let token = secrets::random_token("", 32);
     let ttl_ms = i64::from(state.settings.session_ttl_hours) * 3_600_000;
     let role = Role::parse(&user.role).unwrap_or(Role::User);
@@ -227,7 +327,12 @@ pub async fn login(
             target: format!("user:{}", user.user_id),
             subject: Some(user.user_id),
             before: None,
-            after: None,
+            after: factor.map(|f| {
+                serde_json::json!({"second_factor": match f {
+                    mfa::Factor::Totp => "totp",
+                    mfa::Factor::RecoveryCode => "recovery_code",
+                }})
+            }),
             now,
             actor: &Actor::user(user.user_id, role, meta),
         },
@@ -256,11 +361,15 @@ pub async fn authenticate_session(
 ) -> Result<Option<Principal>, ServerError> {
     let session_id = secrets::digest(token);
     let owner = sessions::find_owner(&state.db.pool, &session_id, state.clock.now_ms()).await?;
-    Ok(owner.map(|o| Principal {
-        user_id: o.user_id,
-        role: Role::parse(&o.role).unwrap_or(Role::User),
-        session_id: Some(session_id),
-        api_key_id: None,
+    Ok(owner.map(|o| {
+        let role = Role::parse(&o.role).unwrap_or(Role::User);
+        Principal {
+            user_id: o.user_id,
+            role,
+            session_id: Some(session_id),
+            api_key_id: None,
+            must_set_up_mfa: mfa::required(state, role) && o.mfa_on == 0,
+        }
     }))
 }
 

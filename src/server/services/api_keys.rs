@@ -137,6 +137,7 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Option<Princi
             role: Role::parse(&owner.role).unwrap_or(Role::User),
             session_id: None,
             api_key_id: Some(owner.api_key_id),
+            must_set_up_mfa: false,
         }))
     };
     // Looked up at most once a second per key; a revocation clears the cache at once.

@@ -27,6 +27,10 @@ pub mod action {
     pub const BALANCE_CREDITED: &str = "balance.credit";
     pub const BALANCE_ADJUSTED: &str = "balance.adjust";
     pub const ROLE_CHANGED: &str = "role.change";
+    pub const MFA_ENABLED: &str = "mfa.enable";
+    pub const MFA_DISABLED: &str = "mfa.disable";
+    pub const MFA_RECOVERY_CODES: &str = "mfa.recovery_codes";
+    pub const SIGN_IN_SECOND_FACTOR_FAILED: &str = "auth.second_factor_failed";
     pub const STAFF_USER_SEARCH: &str = "staff.user_search";
     pub const STAFF_USER_VIEW: &str = "staff.user_view";
     pub const STAFF_LEDGER_VIEW: &str = "staff.ledger_view";
@@ -309,6 +313,10 @@ fn summary(action: &str, after: Option<&serde_json::Value>) -> String {
         action::ACCOUNT_CREATED => "Account created".to_owned(),
         action::API_KEY_CREATED => format!("API key{} created", name()),
         action::API_KEY_REVOKED => "API key revoked".to_owned(),
+        action::MFA_ENABLED => "Two-factor sign-in turned on".to_owned(),
+        action::MFA_DISABLED => "Two-factor sign-in turned off".to_owned(),
+        action::MFA_RECOVERY_CODES => "New recovery codes made".to_owned(),
+        action::SIGN_IN_SECOND_FACTOR_FAILED => "Failed sign-in (wrong code)".to_owned(),
         action::ROLE_CHANGED => format!(
             "Role changed to {}",
             after.and_then(|a| a["role"].as_str()).unwrap_or("?")

@@ -7,6 +7,8 @@ use sqlx::{Any, Executor, FromRow};
 pub struct SessionOwnerRow {
     pub user_id: i64,
     pub role: String,
+    /// 1 when two-factor sign-in is on for the account.
+    pub mfa_on: i64,
 }
 
 pub async fn insert<'e>(
@@ -34,7 +36,10 @@ pub async fn find_owner<'e>(
     now: i64,
 ) -> Result<Option<SessionOwnerRow>, sqlx::Error> {
     sqlx::query_as(
-        "select u.user_id, u.role from session s join app_user u on u.user_id = s.user_id \
+        "select u.user_id, u.role, \
+         (select count(*) from user_mfa m where m.user_id = u.user_id \
+          and m.enabled_at is not null) as mfa_on \
+         from session s join app_user u on u.user_id = s.user_id \
          where s.session_id = $1 and s.expires_at > $2",
     )
     .bind(session_id)

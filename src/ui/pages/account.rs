@@ -47,6 +47,8 @@ pub fn AccountPage() -> impl IntoView {
                                 <dd>{user.role.as_str()}</dd>
                                 <dt>"Balance"</dt>
                                 <dd class="money" data-testid="account-balance"><LiveBalance balance=user.balance /></dd>
+                                <dt>"Two-factor sign-in"</dt>
+                                <dd><A href="/account/mfa">"Manage"</A></dd>
                             </dl>
                         </section>
                     }

@@ -1,7 +1,7 @@
 //! Sign-in and account creation. Both work without JavaScript: the forms post to the server
 //! functions, which set the session cookie and redirect (or come back with the error).
 
-use crate::api::accounts::{SignIn, SignUp};
+use crate::api::accounts::{SignIn, SignInCode, SignUp};
 use crate::api::AppError;
 use crate::domain::account::PASSWORD_MIN_CHARS;
 use crate::ui::components::FieldError;
@@ -32,6 +32,44 @@ pub fn LoginPage() -> impl IntoView {
                 <button type="submit" class="btn btn-primary btn-block">"Sign in"</button>
             </ActionForm>
             <p class="muted">"New here? " <A href="/register">"Create an account"</A></p>
+        </section>
+    }
+}
+
+/// The second step of a sign-in for an account with two-factor sign-in.
+#[component]
+pub fn SecondFactorPage() -> impl IntoView {
+    let action = ServerAction::<SignInCode>::new();
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    view! {
+        <Title text="Two-factor sign-in" />
+        <section class="card auth-card">
+            <h1>"Enter your code"</h1>
+            <p class="muted">
+                "Open your authenticator app and enter the six-digit code it shows for Namaskah. Lost the app? Enter one of your recovery codes instead."
+            </p>
+            <ActionForm action>
+                <FormError error />
+                <div class="field">
+                    <label for="code">"Code"</label>
+                    <input
+                        id="code"
+                        name="code"
+                        type="text"
+                        inputmode="text"
+                        autocomplete="one-time-code"
+                        autocapitalize="off"
+                        spellcheck="false"
+                        maxlength="16"
+                        aria-describedby="code-hint"
+                        required
+                    />
+                    <p class="hint" id="code-hint">"123456, or a recovery code like k3m9x-q7t2p."</p>
+                    <FieldError field="code" error />
+                </div>
+                <button type="submit" class="btn btn-primary btn-block">"Sign in"</button>
+            </ActionForm>
+            <p class="muted"><A href="/login">"Start again"</A></p>
         </section>
     }
 }
