@@ -65,3 +65,14 @@ where
         .and_then(Result::err)
         .map(|error| view! { <ErrorNotice error /> })
 }
+
+/// An error that is not about one field (wrong password, duplicate account…); the ones about
+/// a field are shown at it (`FieldError`).
+#[component]
+pub fn FormError(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
+    move || {
+        error.get().filter(|e| e.field.is_none()).map(|e| {
+            view! { <div class="notice notice-error" role="alert">{e.message}</div> }
+        })
+    }
+}

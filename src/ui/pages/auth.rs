@@ -2,9 +2,8 @@
 //! functions, which set the session cookie and redirect (or come back with the error).
 
 use crate::api::accounts::{SignIn, SignInCode, SignUp};
-use crate::api::AppError;
 use crate::domain::account::PASSWORD_MIN_CHARS;
-use crate::ui::components::FieldError;
+use crate::ui::components::{FieldError, FormError};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -108,15 +107,5 @@ pub fn RegisterPage() -> impl IntoView {
             </ActionForm>
             <p class="muted">"Already have an account? " <A href="/login">"Sign in"</A></p>
         </section>
-    }
-}
-
-/// An error that is not about one field (wrong password, duplicate account…).
-#[component]
-fn FormError(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
-    move || {
-        error.get().filter(|e| e.field.is_none()).map(|e| {
-            view! { <div class="notice notice-error" role="alert">{e.message}</div> }
-        })
     }
 }

@@ -6,7 +6,7 @@ use crate::api::dto::{MfaSetupView, MfaStatusView};
 use crate::api::mfa::{
     mfa_status, take_recovery_codes, BeginMfaSetup, ConfirmMfa, DisableMfa, NewRecoveryCodes,
 };
-use crate::ui::components::{action_error, format_time, CopyButton, ErrorNotice, FieldError};
+use crate::ui::components::{format_time, CopyButton, ErrorNotice, FieldError, FormError};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -97,7 +97,7 @@ fn Confirm(setup: MfaSetupView) -> impl IntoView {
                 </div>
                 <button type="submit" class="btn btn-primary">"Turn on"</button>
             </ActionForm>
-            {action_error(confirm)}
+            <FormError error />
         </section>
     }
 }
@@ -153,12 +153,7 @@ fn PasswordAndCode(
             <input id=code name="code" type="text" autocomplete="one-time-code" maxlength="16" required />
             <FieldError field="code" error />
         </div>
-        {move || {
-            error
-                .get()
-                .filter(|e| e.field.is_none())
-                .map(|error| view! { <ErrorNotice error /> })
-        }}
+        <FormError error />
     }
 }
 
