@@ -14,6 +14,7 @@ pub mod mfa;
 pub mod presets;
 pub mod providers;
 pub mod rentals;
+pub mod sessions;
 pub mod summaries;
 pub mod verifications;
 

@@ -23,6 +23,7 @@ pub mod rental_lifecycle;
 pub mod rental_reactivation;
 pub mod rentals;
 pub mod secrets;
+pub mod sessions;
 pub mod sign_in_throttle;
 pub mod staff;
 pub mod verifications;

@@ -10,4 +10,5 @@ pub mod providers;
 pub mod rental;
 pub mod rental_history;
 pub mod rentals;
+pub mod sessions;
 pub mod verifications;

@@ -30,6 +30,7 @@ mod rentals;
 mod roles;
 mod router;
 mod security;
+mod sessions;
 #[cfg(feature = "failpoints")]
 mod sms_activate;
 mod soak;

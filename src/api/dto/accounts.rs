@@ -150,3 +150,29 @@ pub struct MfaConfirm {
     pub password: String,
     pub code: String,
 }
+
+/// One of the customer's sessions (a signed-in browser).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ActiveSessionView {
+    pub id: String,
+    /// "Firefox on Linux".
+    pub device: String,
+    pub user_agent: String,
+    pub ip: String,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    /// The session this request came with.
+    pub current: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ActiveSessionList {
+    pub sessions: Vec<ActiveSessionView>,
+}
+
+/// `POST /api/account/password`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PasswordChange {
+    pub current_password: String,
+    pub new_password: String,
+}

@@ -1,18 +1,19 @@
-//! `/api/account/*`: the signed-in customer's own account: its security events and
-//! two-factor sign-in.
+//! `/api/account/*`: the signed-in customer's own account: its security events, two-factor
+//! sign-in, sessions and password.
 
 use super::client::RequestMeta;
 use super::error::ApiResult;
 use super::extract::{ApiJson, ApiQuery, AuthUser};
 use crate::api::dto::{
-    MfaCode, MfaConfirm, MfaSetupView, MfaStatusView, RecoveryCodesView, SecurityEventList,
+    ActiveSessionList, MfaCode, MfaConfirm, MfaSetupView, MfaStatusView, PasswordChange,
+    RecoveryCodesView, SecurityEventList,
 };
 use crate::server::services::audit::{self, Actor};
-use crate::server::services::mfa;
+use crate::server::services::{accounts, mfa, sessions};
 use crate::server::state::AppState;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 
@@ -24,6 +25,55 @@ pub fn router() -> Router<AppState> {
         .route("/api/account/mfa/enable", post(mfa_enable))
         .route("/api/account/mfa/disable", post(mfa_disable))
         .route("/api/account/mfa/recovery-codes", post(mfa_recovery_codes))
+        .route("/api/account/sessions", get(list_sessions))
+        .route("/api/account/sessions/end-others", post(end_other_sessions))
+        .route("/api/account/sessions/{id}", delete(end_session))
+        .route("/api/account/password", post(change_password))
+}
+
+async fn list_sessions(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+) -> ApiResult<Json<ActiveSessionList>> {
+    Ok(Json(sessions::list(&state, &p).await?))
+}
+
+async fn end_session(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+    meta: RequestMeta,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    sessions::end(&state, &Actor::caller(&p, &meta), &p, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn end_other_sessions(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+    meta: RequestMeta,
+) -> ApiResult<Json<serde_json::Value>> {
+    let ended = sessions::end_others(&state, &Actor::caller(&p, &meta), &p).await?;
+    Ok(Json(serde_json::json!({ "ended": ended })))
+}
+
+/// `204`; every other session of the account has ended.
+async fn change_password(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+    meta: RequestMeta,
+    ApiJson(body): ApiJson<PasswordChange>,
+) -> ApiResult<StatusCode> {
+    let actor = Actor::caller(&p, &meta);
+    accounts::change_password(
+        &state,
+        &actor,
+        &p,
+        &body.current_password,
+        &body.new_password,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 async fn mfa_status(

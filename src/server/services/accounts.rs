@@ -312,12 +312,17 @@ async fn open_session(
     let ttl_ms = i64::from(state.settings.session_ttl_hours) * 3_600_000;
     let role = Role::parse(&user.role).unwrap_or(Role::User);
     let mut tx = state.db.begin_write().await?;
+    let ip = meta.ip.to_string();
     sessions::insert(
         &mut *tx,
-        &secrets::digest(&token),
-        user.user_id,
-        now,
-        now + ttl_ms,
+        sessions::NewSession {
+            session_id: &secrets::digest(&token),
+            user_id: user.user_id,
+            now,
+            expires_at: now + ttl_ms,
+            ip: &ip,
+            user_agent: &meta.user_agent,
+        },
     )
     .await?;
     audit::record(
@@ -354,13 +359,93 @@ pub async fn logout(state: &AppState, session_id: &str) -> Result<(), ServerErro
     Ok(())
 }
 
+/// How stale a session's `last_seen_at` may get before a request refreshes it (a write a
+/// minute at most, not one per request).
+const SESSION_TOUCH_EVERY_MS: i64 = 60_000;
+
+/// Changes the signed-in user's password: the current one first, a new one as strong as at
+/// sign-up; every other session of the account ends (the one making the change stays).
+pub async fn change_password(
+    state: &AppState,
+    actor: &Actor,
+    caller: &Principal,
+    current: &str,
+    new: &str,
+) -> Result<u64, ServerError> {
+    check_password(state, caller.user_id, current)
+        .await
+        .map_err(as_field("current_password"))?;
+    let user = users::find(&state.db.pool, caller.user_id)
+        .await?
+        .ok_or(ServerError::Unauthorized("this account no longer exists"))?;
+    let email = Email::parse(&user.email).map_err(|e| anyhow::anyhow!("stored email: {e}"))?;
+    let password = Password::parse(new).map_err(|e| ServerError::validation("new_password", e))?;
+    require_strong(&password, &email).map_err(as_field("new_password"))?;
+    if current == new {
+        return Err(ServerError::validation(
+            "new_password",
+            "is the password you have now",
+        ));
+    }
+    let hash = state
+        .passwords
+        .slot()
+        .await?
+        .hash(password.expose().to_owned())
+        .await?;
+    let now = state.clock.now_ms();
+    let mut tx = state.db.begin_write().await?;
+    users::set_password_hash(&mut *tx, caller.user_id, &hash, now).await?;
+    let ended =
+        sessions::delete_others(&mut *tx, caller.user_id, caller.session_id.as_deref()).await?;
+    audit::record(
+        &mut *tx,
+        audit::Entry {
+            action: action::PASSWORD_CHANGED,
+            target: format!("user:{}", caller.user_id),
+            subject: Some(caller.user_id),
+            before: None,
+            after: Some(serde_json::json!({"sessions_ended": ended})),
+            now,
+            actor,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(user_id = caller.user_id, ended, "password changed");
+    Ok(ended)
+}
+
+/// The same refusal, about another field (a password check reused for `current_password`).
+fn as_field(field: &'static str) -> impl Fn(ServerError) -> ServerError {
+    move |e| match e {
+        ServerError::Validation {
+            field: was,
+            message,
+        } => ServerError::validation(
+            field,
+            message
+                .strip_prefix(was)
+                .map_or(message.as_str(), str::trim_start),
+        ),
+        other => other,
+    }
+}
+
 /// Resolves a session cookie's token to its owner, if the session is live.
 pub async fn authenticate_session(
     state: &AppState,
     token: &str,
 ) -> Result<Option<Principal>, ServerError> {
     let session_id = secrets::digest(token);
-    let owner = sessions::find_owner(&state.db.pool, &session_id, state.clock.now_ms()).await?;
+    let now = state.clock.now_ms();
+    let owner = sessions::find_owner(&state.db.pool, &session_id, now).await?;
+    if owner
+        .as_ref()
+        .is_some_and(|o| now - o.last_seen_at > SESSION_TOUCH_EVERY_MS)
+    {
+        sessions::touch(&state.db.pool, &session_id, now).await?;
+    }
     Ok(owner.map(|o| {
         let role = Role::parse(&o.role).unwrap_or(Role::User);
         Principal {

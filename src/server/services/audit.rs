@@ -27,6 +27,9 @@ pub mod action {
     pub const BALANCE_CREDITED: &str = "balance.credit";
     pub const BALANCE_ADJUSTED: &str = "balance.adjust";
     pub const ROLE_CHANGED: &str = "role.change";
+    pub const PASSWORD_CHANGED: &str = "password.change";
+    pub const SESSION_ENDED: &str = "session.end";
+    pub const SESSIONS_ENDED: &str = "session.end_others";
     pub const MFA_ENABLED: &str = "mfa.enable";
     pub const MFA_DISABLED: &str = "mfa.disable";
     pub const MFA_RECOVERY_CODES: &str = "mfa.recovery_codes";
@@ -314,6 +317,9 @@ fn summary(action: &str, after: Option<&serde_json::Value>) -> String {
         action::API_KEY_CREATED => format!("API key{} created", name()),
         action::API_KEY_REVOKED => "API key revoked".to_owned(),
         action::MFA_ENABLED => "Two-factor sign-in turned on".to_owned(),
+        action::PASSWORD_CHANGED => "Password changed; other sessions ended".to_owned(),
+        action::SESSION_ENDED => "A session was ended".to_owned(),
+        action::SESSIONS_ENDED => "Every other session was ended".to_owned(),
         action::MFA_DISABLED => "Two-factor sign-in turned off".to_owned(),
         action::MFA_RECOVERY_CODES => "New recovery codes made".to_owned(),
         action::SIGN_IN_SECOND_FACTOR_FAILED => "Failed sign-in (wrong code)".to_owned(),

@@ -92,6 +92,21 @@ pub async fn search<'e>(
     .await
 }
 
+pub async fn set_password_hash<'e>(
+    db: impl Executor<'e, Database = Any>,
+    user_id: i64,
+    hash: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("update app_user set password_hash = $1, updated_at = $2 where user_id = $3")
+        .bind(hash)
+        .bind(now)
+        .bind(user_id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
 /// Sets the role; false when there is no such account.
 pub async fn set_role<'e>(
     db: impl Executor<'e, Database = Any>,

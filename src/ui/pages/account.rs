@@ -1,5 +1,5 @@
-//! The account: who you are, your balance and the full ledger, page by page, and the
-//! account's security events.
+//! The account: who you are, your balance and the full ledger, page by page, its sessions and
+//! password, and its security events.
 
 use crate::api::accounts::list_security_events;
 use crate::api::billing::list_transactions;
@@ -7,6 +7,7 @@ use crate::api::dto::{SecurityEventList, SessionView, TransactionPage};
 use crate::app::SessionResource;
 use crate::ui::components::{format_time, ErrorNotice, SignInPrompt, TransactionsTable};
 use crate::ui::islands::LiveBalance;
+use crate::ui::pages::sessions::{PasswordSection, SessionsSection};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -69,6 +70,8 @@ pub fn AccountPage() -> impl IntoView {
                 })}
             </Transition>
         </section>
+        <SessionsSection />
+        <PasswordSection />
         <section class="card">
             <h2 id="security">"Security events"</h2>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>

@@ -46,7 +46,7 @@ pub fn MfaPage() -> impl IntoView {
 fn MfaState(status: MfaStatusView) -> impl IntoView {
     let required = status.required.then(|| {
         view! {
-            <div class="notice notice-warning" role="status" data-testid="mfa-required">
+            <div class="notice notice-error" role="status" data-testid="mfa-required">
                 "Operators' accounts need two-factor sign-in: turn it on to use the console."
             </div>
         }
@@ -162,7 +162,7 @@ fn PasswordAndCode(
 fn RecoveryCodes(codes: Vec<String>) -> impl IntoView {
     let all = codes.join("\n");
     view! {
-        <section class="card notice-success" data-testid="recovery-codes" role="status">
+        <section class="card notice-ok" data-testid="recovery-codes" role="status">
             <h2>"Your recovery codes"</h2>
             <p>
                 "Keep them somewhere safe: each signs you in once if you lose your phone. They are shown only now."
