@@ -11,6 +11,7 @@ pub mod error;
 pub mod keys;
 pub mod live;
 pub mod mfa;
+pub mod notifications;
 pub mod presets;
 pub mod providers;
 pub mod rentals;

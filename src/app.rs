@@ -9,8 +9,8 @@ use crate::ui::layout::Layout;
 use crate::ui::pages::{
     account::AccountPage, auth::LoginPage, auth::RegisterPage, auth::SecondFactorPage,
     dashboard::DashboardPage, keys::ApiKeysPage, mfa::MfaPage, not_found::NotFound,
-    providers::ProvidersPage, rental::RentalPage, rental_history::RentalHistoryPage,
-    rentals::RentalsPage, verifications::VerificationsPage,
+    notifications::NotificationsPage, providers::ProvidersPage, rental::RentalPage,
+    rental_history::RentalHistoryPage, rentals::RentalsPage, verifications::VerificationsPage,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Stylesheet, Title};
@@ -41,6 +41,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("keys") view=ApiKeysPage ssr=SsrMode::Async />
                     <Route path=path!("account") view=AccountPage ssr=SsrMode::Async />
                     <Route path=path!("account/mfa") view=MfaPage ssr=SsrMode::Async />
+                    <Route path=path!("notifications") view=NotificationsPage ssr=SsrMode::Async />
                     <Route path=path!("admin/providers") view=ProvidersPage ssr=SsrMode::Async />
                     <Route path=path!("rentals") view=RentalsPage ssr=SsrMode::Async />
                     <Route path=path!("verifications") view=VerificationsPage ssr=SsrMode::Async />

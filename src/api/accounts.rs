@@ -89,15 +89,22 @@ pub async fn take_notice() -> Result<Vec<String>, AppError> {
 /// Who is signed in (if anyone) and whether this instance runs in sandbox mode.
 #[server(prefix = "/api/fn", endpoint = "session")]
 pub async fn get_session() -> Result<SessionView, AppError> {
-    use crate::server::{fn_context as cx, services::accounts};
+    use crate::server::{fn_context as cx, services::accounts, services::notifications};
     cx::run(async {
         let state = cx::state()?;
-        let user = match cx::principal() {
-            Ok(p) => Some(accounts::me(&state, p.user_id).await?),
-            Err(_) => None,
+        let (user, unread_notifications) = match cx::principal() {
+            Ok(p) => (
+                Some(accounts::me(&state, p.user_id).await?),
+                notifications::unread(&state, p.user_id).await?,
+            ),
+            Err(_) => (None, 0),
         };
         let sandbox = state.settings.sandbox();
-        Ok(SessionView { user, sandbox })
+        Ok(SessionView {
+            user,
+            sandbox,
+            unread_notifications,
+        })
     })
     .await
 }

@@ -13,6 +13,7 @@ pub mod error;
 pub mod events;
 pub mod extract;
 pub mod keys;
+pub mod notifications;
 pub mod origin;
 pub mod presets;
 pub mod provider;
@@ -34,6 +35,7 @@ pub fn api_router() -> Router<AppState> {
     Router::new()
         .merge(auth::router())
         .merge(account::router())
+        .merge(notifications::router())
         .merge(staff::router())
         .merge(keys::router())
         .merge(billing::router())

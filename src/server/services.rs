@@ -11,6 +11,7 @@ pub mod idempotency;
 pub mod inbox;
 pub mod live;
 pub mod mfa;
+pub mod notifications;
 pub mod passwords;
 pub mod presets;
 pub mod provider_account;

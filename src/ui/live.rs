@@ -15,7 +15,7 @@
 
 use crate::api::dto::{
     BalanceChanged, EventKind, LiveSnapshot, MessageView, PresetView, RentalView, SmsReceived,
-    VerificationView,
+    UnreadNotifications, VerificationView,
 };
 use crate::domain::rental::RentalStatus;
 use crate::domain::Money;
@@ -31,6 +31,8 @@ pub struct Store(Arc<Inner>);
 #[derive(Default)]
 struct Inner {
     balance: ArcRwSignal<Option<Money>>,
+    /// Unread notifications: the bell's count.
+    unread: ArcRwSignal<Option<i64>>,
     rentals: Signals<RentalView>,
     /// The active rentals' ids, soonest to end first, once a page has listed them.
     board: ArcRwSignal<Vec<i64>>,
@@ -158,6 +160,14 @@ impl Store {
         self.0.balance.clone()
     }
 
+    /// The unread notifications' signal, seeded with `drawn` like the balance.
+    pub fn unread(&self, drawn: i64) -> ArcRwSignal<Option<i64>> {
+        if placing() || self.0.unread.with_untracked(Option::is_none) {
+            self.0.unread.set(Some(drawn));
+        }
+        self.0.unread.clone()
+    }
+
     /// The rental's signal, seeded with `drawn` (see [`seed`]).
     pub fn rental(&self, drawn: RentalView) -> ArcRwSignal<RentalView> {
         seed(&self.0.rentals, drawn.id, drawn)
@@ -231,6 +241,10 @@ impl Store {
                 let b: BalanceChanged = serde_json::from_str(data).ok()?;
                 self.0.balance.set(Some(b.balance));
             }
+            k if k == EventKind::NotificationCreated.as_str() => {
+                let n: UnreadNotifications = serde_json::from_str(data).ok()?;
+                self.0.unread.set(Some(n.unread));
+            }
             // News that changes no view.
             _ => {}
         }
@@ -242,6 +256,7 @@ impl Store {
     /// board.
     pub fn apply_snapshot(&self, snapshot: LiveSnapshot, rental_id: Option<i64>) {
         self.0.balance.set(Some(snapshot.balance));
+        self.0.unread.set(Some(snapshot.unread_notifications));
         self.board(snapshot.rentals);
         self.open_verifications(snapshot.verifications);
         if let Some(rental) = snapshot.rental {
@@ -557,9 +572,20 @@ mod tests {
         assert!(store.apply("rental.updated", "<html>").is_none());
         assert_eq!(balance.get_untracked(), Some(Money::from_units(32_500)));
         assert!(
-            store.apply("notification.created", "{}").is_some(),
+            store.apply("news.unknown", "{}").is_some(),
             "news with no view"
         );
+        let unread = store.unread(0);
+        assert!(store
+            .apply("notification.created", r#"{"unread":3}"#)
+            .is_some());
+        assert_eq!(
+            unread.get_untracked(),
+            Some(3),
+            "the bell follows its event"
+        );
+        assert!(store.apply("notification.created", "{}").is_none());
+        assert_eq!(unread.get_untracked(), Some(3));
     }
 
     #[test]
@@ -581,6 +607,7 @@ mod tests {
                 messages: Some(crate::api::dto::MessageList {
                     messages: vec![message(7, 1)],
                 }),
+                unread_notifications: 2,
             },
             Some(2),
         );

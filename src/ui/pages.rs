@@ -6,6 +6,7 @@ pub mod dashboard;
 pub mod keys;
 pub mod mfa;
 pub mod not_found;
+pub mod notifications;
 pub mod providers;
 pub mod rental;
 pub mod rental_history;

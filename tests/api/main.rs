@@ -21,6 +21,7 @@ mod keys;
 mod limits;
 mod mfa;
 mod money_races;
+mod notifications;
 mod pages;
 mod presets;
 #[cfg(feature = "failpoints")]

@@ -36,6 +36,9 @@ pub struct MeView {
 pub struct SessionView {
     pub user: Option<MeView>,
     pub sandbox: bool,
+    /// The signed-in user's unread notifications (the bell).
+    #[serde(default)]
+    pub unread_notifications: i64,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -175,4 +178,34 @@ pub struct ActiveSessionList {
 pub struct PasswordChange {
     pub current_password: String,
     pub new_password: String,
+}
+
+/// Something the customer should know: auto-renew turned off and why, an expiry coming, a low
+/// balance, a change to their account's security.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NotificationView {
+    pub id: i64,
+    /// `auto_renew_off`, `expiring`, `low_balance`, `security`, …
+    pub kind: String,
+    pub message: String,
+    pub rental_id: Option<i64>,
+    pub created_at: DateTime<Utc>,
+    pub read: bool,
+}
+
+/// `GET /api/notifications`: newest first; `next_before` asks for the page after this one.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NotificationList {
+    pub notifications: Vec<NotificationView>,
+    pub unread: i64,
+    pub next_before: Option<i64>,
+}
+
+/// `POST /api/notifications/read`: these (`ids`), or every one (`all`).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct NotificationsRead {
+    #[serde(default)]
+    pub ids: Vec<i64>,
+    #[serde(default)]
+    pub all: bool,
 }

@@ -17,6 +17,13 @@ pub struct BalanceChanged {
     pub balance: Money,
 }
 
+/// The data of a `notification.created` event: how many of the user's notifications are unread
+/// now (the bell's count).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct UnreadNotifications {
+    pub unread: i64,
+}
+
 /// Everything the live parts of a page show, at once: what the browser asks for when its
 /// event stream cannot be resumed exactly (a gap the server cannot replay).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -29,6 +36,9 @@ pub struct LiveSnapshot {
     /// The rental asked for (any status), and its messages, newest first.
     pub rental: Option<RentalView>,
     pub messages: Option<MessageList>,
+    /// Unread notifications (the bell's count).
+    #[serde(default)]
+    pub unread_notifications: i64,
 }
 
 /// What an event on the live stream (`/api/events`) says changed; its name is the SSE event name.
@@ -39,15 +49,17 @@ pub enum EventKind {
     VerificationUpdated,
     BalanceChanged,
     RentalExpiring,
+    NotificationCreated,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 5] = [
+    pub const ALL: [EventKind; 6] = [
         EventKind::RentalUpdated,
         EventKind::SmsReceived,
         EventKind::VerificationUpdated,
         EventKind::BalanceChanged,
         EventKind::RentalExpiring,
+        EventKind::NotificationCreated,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -57,6 +69,7 @@ impl EventKind {
             EventKind::VerificationUpdated => "verification.updated",
             EventKind::BalanceChanged => "balance.changed",
             EventKind::RentalExpiring => "rental.expiring",
+            EventKind::NotificationCreated => "notification.created",
         }
     }
 }

@@ -413,6 +413,12 @@ pub async fn change_password(
     .await?;
     tx.commit().await?;
     tracing::info!(user_id = caller.user_id, ended, "password changed");
+    super::notifications::security(
+        state,
+        caller.user_id,
+        "Your password was changed and your other sessions were signed out.",
+    )
+    .await;
     Ok(ended)
 }
 

@@ -61,6 +61,12 @@ pub async fn create(
     .await?;
     tx.commit().await?;
     tracing::info!(user_id, api_key_id = id, "api key created");
+    super::notifications::security(
+        state,
+        user_id,
+        &format!("A new API key, \u{201c}{name}\u{201d}, was created for your account."),
+    )
+    .await;
     Ok(CreatedApiKey {
         id,
         name: name.to_owned(),

@@ -3,6 +3,7 @@
 use super::{billing, rentals, verifications};
 use crate::api::dto::LiveSnapshot;
 use crate::server::state::AppState;
+use crate::server::storage::notifications;
 use crate::server::ServerError;
 
 pub async fn snapshot(
@@ -23,5 +24,6 @@ pub async fn snapshot(
         verifications: verifications::open(state, user_id).await?.verifications,
         rental,
         messages,
+        unread_notifications: notifications::unread_count(&state.db.pool, user_id).await?,
     })
 }

@@ -6,6 +6,7 @@
 
 use super::accounts;
 use super::audit::{self, action, Actor};
+use super::notifications;
 use super::secrets;
 use crate::api::dto::{MfaSetupView, MfaStatusView, RecoveryCodesView};
 use crate::domain::Role;
@@ -131,6 +132,12 @@ pub async fn enable(
     audit::record(&mut *tx, entry(actor, action::MFA_ENABLED, user_id, now)).await?;
     tx.commit().await?;
     tracing::info!(user_id, "two-factor sign-in turned on");
+    notifications::security(
+        state,
+        user_id,
+        "Two-factor sign-in was turned on for your account.",
+    )
+    .await;
     Ok(RecoveryCodesView {
         recovery_codes: codes,
     })
@@ -152,6 +159,12 @@ pub async fn disable(
     audit::record(&mut *tx, entry(actor, action::MFA_DISABLED, user_id, now)).await?;
     tx.commit().await?;
     tracing::info!(user_id, "two-factor sign-in turned off");
+    notifications::security(
+        state,
+        user_id,
+        "Two-factor sign-in was turned off for your account. If this was not you, change your password now.",
+    )
+    .await;
     Ok(())
 }
 

@@ -44,10 +44,14 @@ pub async fn check(state: &AppState) -> Result<usize, ServerError> {
             balance.balance.normalize(),
             balance.currency
         );
-        for admin in users::admin_ids(&mut *tx).await? {
-            notifications::insert(&mut *tx, admin, &kind, &message, None, now).await?;
+        let admins = users::admin_ids(&mut *tx).await?;
+        for admin in &admins {
+            notifications::insert(&mut *tx, *admin, &kind, &message, None, now).await?;
         }
         tx.commit().await?;
+        for admin in admins {
+            super::notifications::announce(state, admin).await?;
+        }
         tracing::warn!(provider = provider.name(), balance = %balance.balance, %alert, "provider balance below the alert level");
         told += 1;
     }

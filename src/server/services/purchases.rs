@@ -126,6 +126,8 @@ pub async fn take(
     let staged = balance_event(user_id, balance).stage(&mut tx, now).await?;
     tx.commit().await?;
     state.events.deliver(staged);
+    let before = Money::from_units(balance.units() + price.units());
+    super::notifications::balance_fell(state, user_id, before, balance).await;
     Ok(Purchase {
         id,
         user_id,

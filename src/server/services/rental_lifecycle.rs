@@ -11,8 +11,8 @@ use crate::server::clock::from_ms;
 use crate::server::events::{Event, EventKind};
 use crate::server::failpoints::failpoint;
 use crate::server::providers::{Delivery, ProviderSms};
+use crate::server::services::notifications;
 use crate::server::state::AppState;
-use crate::server::storage::notifications;
 use crate::server::storage::rentals::{self as store, RentalRow};
 use crate::server::ServerError;
 use serde_json::json;
@@ -28,16 +28,7 @@ async fn notify(
     kind: &str,
     message: &str,
 ) -> Result<(), ServerError> {
-    notifications::insert(
-        &state.db.pool,
-        row.user_id,
-        kind,
-        message,
-        Some(row.id),
-        state.clock.now_ms(),
-    )
-    .await?;
-    Ok(())
+    notifications::send(state, row.user_id, kind, message, Some(row.id)).await
 }
 
 /// Auto-renew, shortly before the end: extend by the original length if the balance covers it;

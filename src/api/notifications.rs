@@ -1,0 +1,33 @@
+//! The notifications page's calls, as server functions. The REST routes in
+//! `server::http::notifications` call the same service.
+
+use super::dto::NotificationList;
+use super::AppError;
+use leptos::prelude::*;
+
+#[server(prefix = "/api/fn", endpoint = "list_notifications")]
+pub async fn list_notifications(before: Option<i64>) -> Result<NotificationList, AppError> {
+    use crate::server::{fn_context as cx, services::notifications};
+    cx::run(async {
+        let (state, user) = (cx::state()?, cx::principal()?);
+        Ok(notifications::list(&state, user.user_id, before, None).await?)
+    })
+    .await
+}
+
+/// Marks one notification read (`id`), or every one (no `id`).
+#[server(prefix = "/api/fn", endpoint = "mark_notifications_read")]
+pub async fn mark_notifications_read(id: Option<i64>) -> Result<i64, AppError> {
+    use crate::server::{fn_context as cx, services::notifications};
+    cx::run(async {
+        let (state, user) = (cx::state()?, cx::principal()?);
+        let which = super::dto::NotificationsRead {
+            ids: id.into_iter().collect(),
+            all: id.is_none(),
+        };
+        let unread = notifications::mark_read(&state, user.user_id, &which).await?;
+        leptos_axum::redirect("/notifications");
+        Ok(unread)
+    })
+    .await
+}

@@ -1,0 +1,148 @@
+//! The notification centre: what the jobs and the services tell a customer (auto-renew turned
+//! off and why, an expiry coming, a low balance, changes to their account's security), the
+//! bell's unread count, kept live by a `notification.created` event, and marking them read.
+
+use crate::api::dto::{NotificationList, NotificationView, NotificationsRead};
+use crate::domain::Money;
+use crate::server::clock::from_ms;
+use crate::server::events::{Event, EventKind};
+use crate::server::state::AppState;
+use crate::server::storage::notifications as store;
+use crate::server::ServerError;
+use serde_json::json;
+
+/// The kinds of notification.
+pub mod kind {
+    pub const LOW_BALANCE: &str = "low_balance";
+    pub const SECURITY: &str = "security";
+}
+
+const DEFAULT_PAGE: u32 = 20;
+const MAX_PAGE: u32 = 100;
+/// Below this, after a purchase, the customer is told their balance is low.
+pub const LOW_BALANCE_UNITS: i64 = 10_000;
+
+/// Tells `user_id` something: stored, and the bell of each of their open pages counts it.
+pub async fn send(
+    state: &AppState,
+    user_id: i64,
+    kind: &str,
+    message: &str,
+    rental_id: Option<i64>,
+) -> Result<(), ServerError> {
+    store::insert(
+        &state.db.pool,
+        user_id,
+        kind,
+        message,
+        rental_id,
+        state.clock.now_ms(),
+    )
+    .await?;
+    announce(state, user_id).await
+}
+
+/// Sends the user's open pages their unread count (after notifications were stored elsewhere).
+pub async fn announce(state: &AppState, user_id: i64) -> Result<(), ServerError> {
+    let unread = store::unread_count(&state.db.pool, user_id).await?;
+    state
+        .events
+        .publish(Event {
+            user_id,
+            kind: EventKind::NotificationCreated,
+            data: json!({ "unread": unread }),
+        })
+        .await;
+    Ok(())
+}
+
+/// A change to the account's security, told to its owner too (in case it was not them).
+pub async fn security(state: &AppState, user_id: i64, message: &str) {
+    if let Err(e) = send(state, user_id, kind::SECURITY, message, None).await {
+        tracing::warn!(user_id, error = %e, "could not notify of a security change");
+    }
+}
+
+/// After a purchase took the balance from `before` to `after`: tells the customer when it has
+/// just fallen below [`LOW_BALANCE_UNITS`] (1.00).
+pub async fn balance_fell(state: &AppState, user_id: i64, before: Money, after: Money) {
+    if after.units() < LOW_BALANCE_UNITS && before.units() >= LOW_BALANCE_UNITS {
+        let message = format!(
+            "Your balance is low: {}. Add money to keep renewing and buying.",
+            after.display()
+        );
+        if let Err(e) = send(state, user_id, kind::LOW_BALANCE, &message, None).await {
+            tracing::warn!(user_id, error = %e, "could not notify of a low balance");
+        }
+    }
+}
+
+pub async fn unread(state: &AppState, user_id: i64) -> Result<i64, ServerError> {
+    Ok(store::unread_count(&state.db.pool, user_id).await?)
+}
+
+pub async fn list(
+    state: &AppState,
+    user_id: i64,
+    before: Option<i64>,
+    limit: Option<u32>,
+) -> Result<NotificationList, ServerError> {
+    let limit = limit.unwrap_or(DEFAULT_PAGE);
+    if limit == 0 || limit > MAX_PAGE {
+        return Err(ServerError::validation(
+            "limit",
+            format!("must be between 1 and {MAX_PAGE}"),
+        ));
+    }
+    let rows = store::list(&state.db.pool, user_id, before, i64::from(limit) + 1).await?;
+    let more = rows.len() > limit as usize;
+    let notifications: Vec<NotificationView> = rows
+        .into_iter()
+        .take(limit as usize)
+        .map(|r| NotificationView {
+            id: r.notification_id,
+            kind: r.kind,
+            message: r.message,
+            rental_id: r.rental_id,
+            created_at: from_ms(r.created_at),
+            read: r.read_at.is_some(),
+        })
+        .collect();
+    Ok(NotificationList {
+        next_before: if more {
+            notifications.last().map(|n| n.id)
+        } else {
+            None
+        },
+        unread: store::unread_count(&state.db.pool, user_id).await?,
+        notifications,
+    })
+}
+
+/// Marks notifications read; returns how many are still unread.
+pub async fn mark_read(
+    state: &AppState,
+    user_id: i64,
+    which: &NotificationsRead,
+) -> Result<i64, ServerError> {
+    if !which.all && which.ids.is_empty() {
+        return Err(ServerError::validation(
+            "ids",
+            "name the notifications to mark read, or send \"all\": true",
+        ));
+    }
+    let now = state.clock.now_ms();
+    let mut tx = state.db.begin_write().await?;
+    if which.all {
+        store::mark_all_read(&mut *tx, user_id, now).await?;
+    } else {
+        for id in &which.ids {
+            store::mark_read(&mut *tx, user_id, *id, now).await?;
+        }
+    }
+    tx.commit().await?;
+    let unread = store::unread_count(&state.db.pool, user_id).await?;
+    // Other tabs' bells follow.
+    announce(state, user_id).await?;
+    Ok(unread)
+}

@@ -1,0 +1,99 @@
+//! The notification centre (`/notifications`): what the customer has been told, newest first,
+//! unread ones marked; mark one or all read.
+
+use crate::api::dto::{NotificationList, NotificationView};
+use crate::api::notifications::{list_notifications, MarkNotificationsRead};
+use crate::ui::components::{format_time, ErrorNotice};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::use_query_map;
+
+#[component]
+pub fn NotificationsPage() -> impl IntoView {
+    let query = use_query_map();
+    let before = move || {
+        query
+            .read()
+            .get("before")
+            .and_then(|b| b.parse::<i64>().ok())
+    };
+    let list = Resource::new(before, list_notifications);
+    view! {
+        <Title text="Notifications" />
+        <h1>"Notifications"</h1>
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match list.await {
+                    Ok(list) => view! { <Notifications list /> }.into_any(),
+                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Notifications(list: NotificationList) -> impl IntoView {
+    let mark = ServerAction::<MarkNotificationsRead>::new();
+    if list.notifications.is_empty() {
+        return view! { <section class="card"><p class="muted">"Nothing to tell you yet."</p></section> }
+            .into_any();
+    }
+    let older = list.next_before;
+    view! {
+        <section class="card">
+            <p data-testid="unread-summary">{format!("{} unread.", list.unread)}</p>
+            {(list.unread > 0)
+                .then(|| {
+                    view! {
+                        <ActionForm action=mark>
+                            <button type="submit" class="btn">"Mark all read"</button>
+                        </ActionForm>
+                    }
+                })}
+            <ul class="notifications" data-testid="notifications">
+                {list
+                    .notifications
+                    .into_iter()
+                    .map(|n| view! { <Notification n mark /> })
+                    .collect_view()}
+            </ul>
+            {older
+                .map(|id| {
+                    view! {
+                        <nav class="pager" aria-label="Notification pages">
+                            <A href=format!("/notifications?before={id}")>"Older"</A>
+                        </nav>
+                    }
+                })}
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+fn Notification(n: NotificationView, mark: ServerAction<MarkNotificationsRead>) -> impl IntoView {
+    let unread = !n.read;
+    view! {
+        <li class="notification" class:unread=unread data-kind=n.kind data-read=n.read.to_string()>
+            <p>
+                {unread.then(|| view! { <span class="badge">"new"</span> " " })}
+                {n.message}
+            </p>
+            <p class="muted">
+                <time datetime=n.created_at.to_rfc3339()>{format_time(&n.created_at)}</time>
+                {n.rental_id.map(|id| view! { " · " <A href=format!("/rentals/{id}")>"the rental"</A> })}
+            </p>
+            {unread
+                .then(|| {
+                    view! {
+                        <ActionForm action=mark>
+                            <input type="hidden" name="id" value=n.id.to_string() />
+                            <button type="submit" class="btn btn-small">"Mark read"</button>
+                        </ActionForm>
+                    }
+                })}
+        </li>
+    }
+}
