@@ -18,8 +18,10 @@ pub fn LiveBalance(balance: Money) -> impl IntoView {
 pub fn LiveUnread(unread: i64) -> impl IntoView {
     ends_with_its_element();
     let shown = follow(store().unread(unread));
-    move || match shown.get().unwrap_or(unread) {
-        0 => String::new(),
-        n => n.to_string(),
+    // None draws a placeholder, not an empty text node (which hydration would not find).
+    move || {
+        Some(shown.get().unwrap_or(unread))
+            .filter(|n| *n > 0)
+            .map(|n| n.to_string())
     }
 }
