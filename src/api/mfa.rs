@@ -39,13 +39,12 @@ pub async fn confirm_mfa(code: String) -> Result<RecoveryCodesView, AppError> {
         let (state, user) = (cx::state()?, cx::principal()?);
         let codes = mfa::enable(&state, &cx::actor(&user), user.user_id, &code).await?;
         // Shown once, by the page the form returns to.
-        cx::set_flash(
+        cx::show_once(
             &state,
             RECOVERY_CODES_FLASH,
             &codes.recovery_codes.join("."),
             "/account/mfa",
         );
-        leptos_axum::redirect("/account/mfa");
         Ok(codes)
     })
     .await
@@ -80,13 +79,12 @@ pub async fn new_recovery_codes(
         )
         .await?;
         // Shown once, by the page the form returns to.
-        cx::set_flash(
+        cx::show_once(
             &state,
             RECOVERY_CODES_FLASH,
             &codes.recovery_codes.join("."),
             "/account/mfa",
         );
-        leptos_axum::redirect("/account/mfa");
         Ok(codes)
     })
     .await

@@ -162,6 +162,13 @@ pub fn set_flash(state: &AppState, name: &str, value: &str, path: &str) {
     set_cookie(cookies::flash(&state.settings, name, value, path));
 }
 
+/// Hands `value` to the page at `path`, and goes there (a value shown once, like new
+/// recovery codes).
+pub fn show_once(state: &AppState, name: &str, value: &str, path: &str) {
+    set_flash(state, name, value, path);
+    leptos_axum::redirect(path);
+}
+
 /// Reads a flash cookie set by `set_flash` and clears it, so it is shown once.
 pub fn take_flash(state: &AppState, name: &str, path: &str) -> Option<String> {
     let value = with_request(|parts| cookies::read(&parts.headers, name).map(str::to_owned))?;

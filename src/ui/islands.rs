@@ -49,7 +49,7 @@ pub struct LiveCursor(pub Option<i64>);
 #[derive(Clone, Copy, Debug)]
 pub struct RenderedAt(pub i64);
 
-pub use balance::{LiveBalance, LiveUnread};
+pub use balance::LiveBalance;
 pub use bulk::BulkBar;
 pub use page::PageScript;
 pub use picker::PickerBox;

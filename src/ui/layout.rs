@@ -6,7 +6,7 @@ use crate::api::accounts::{take_notice, SignOut};
 use crate::api::dto::SessionView;
 use crate::app::SessionResource;
 use crate::domain::Role;
-use crate::ui::islands::{LiveBalance, LiveCursor, LiveUnread, PageScript, RenderedAt};
+use crate::ui::islands::{LiveBalance, LiveCursor, PageScript, RenderedAt};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -99,7 +99,10 @@ fn Nav(session: SessionView) -> impl IntoView {
                 <A href="/notifications" attr:class="bell" attr:title="Notifications" attr:data-testid="bell">
                     <svg aria-hidden="true" viewBox="0 0 24 24" width="18" height="18"><path fill="currentColor" d="M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22Zm7-6V11a7 7 0 0 0-5.5-6.84V3.5a1.5 1.5 0 0 0-3 0v.66A7 7 0 0 0 5 11v5l-2 2v1h18v-1l-2-2Z"/></svg>
                     <span class="sr-only">"Notifications, unread: "</span>
-                    <span class="bell-count" data-testid="unread"><LiveUnread unread=session.unread_notifications /></span>
+                    // Kept current by the page script from `notification.created` events.
+                    <span class="bell-count" data-testid="unread" data-unread="">
+                        {(session.unread_notifications > 0).then(|| session.unread_notifications.to_string())}
+                    </span>
                 </A>
                 <A href="/account" attr:class="balance-pill" attr:title="Your balance">
                     <span class="sr-only">"Balance: "</span>

@@ -160,11 +160,9 @@ impl Store {
         self.0.balance.clone()
     }
 
-    /// The unread notifications' signal, seeded with `drawn` like the balance.
-    pub fn unread(&self, drawn: i64) -> ArcRwSignal<Option<i64>> {
-        if placing() || self.0.unread.with_untracked(Option::is_none) {
-            self.0.unread.set(Some(drawn));
-        }
+    /// The unread notifications' count, once an event or a snapshot has told it (the page
+    /// drew it before that).
+    pub fn unread(&self) -> ArcRwSignal<Option<i64>> {
         self.0.unread.clone()
     }
 
@@ -242,8 +240,7 @@ impl Store {
                 self.0.balance.set(Some(b.balance));
             }
             k if k == EventKind::NotificationCreated.as_str() => {
-                let n: UnreadNotifications = serde_json::from_str(data).ok()?;
-                self.0.unread.set(Some(n.unread));
+                self.0.unread.set(Some(UnreadNotifications::read(data)?));
             }
             // News that changes no view.
             _ => {}
@@ -575,7 +572,7 @@ mod tests {
             store.apply("news.unknown", "{}").is_some(),
             "news with no view"
         );
-        let unread = store.unread(0);
+        let unread = store.unread();
         assert!(store
             .apply("notification.created", r#"{"unread":3}"#)
             .is_some());
@@ -585,7 +582,13 @@ mod tests {
             "the bell follows its event"
         );
         assert!(store.apply("notification.created", "{}").is_none());
+        assert!(store
+            .apply("notification.created", r#"{"unread":-1}"#)
+            .is_none());
         assert_eq!(unread.get_untracked(), Some(3));
+        // What the server writes is what the client reads.
+        let written = serde_json::to_string(&UnreadNotifications { unread: 12 }).unwrap();
+        assert_eq!(UnreadNotifications::read(&written), Some(12));
     }
 
     #[test]

@@ -24,6 +24,20 @@ pub struct UnreadNotifications {
     pub unread: i64,
 }
 
+impl UnreadNotifications {
+    /// The count from the event's data as the server writes it (`{"unread":3}`), read without
+    /// a JSON deserializer of its own: the browser's client is kept small.
+    pub fn read(data: &str) -> Option<i64> {
+        data.trim()
+            .strip_prefix("{\"unread\":")?
+            .strip_suffix('}')?
+            .trim()
+            .parse()
+            .ok()
+            .filter(|n: &i64| *n >= 0)
+    }
+}
+
 /// Everything the live parts of a page show, at once: what the browser asks for when its
 /// event stream cannot be resumed exactly (a gap the server cannot replay).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -167,19 +167,8 @@ pub async fn login(
     let normalized = email.trim().to_lowercase();
     if let Err(held_back) = sign_in_throttle::check(state, &normalized, meta).await {
         let user = users::find_by_email(&state.db.pool, &normalized).await?;
-        audit::record(
-            &state.db.pool,
-            audit::Entry {
-                action: action::SIGN_IN_THROTTLED,
-                target: format!("email:{normalized}"),
-                subject: user.map(|u| u.user_id),
-                before: None,
-                after: None,
-                now: state.clock.now_ms(),
-                actor: &Actor::anonymous(meta),
-            },
-        )
-        .await?;
+        let subject = user.map(|u| u.user_id);
+        refused(state, meta, action::SIGN_IN_THROTTLED, &normalized, subject).await?;
         return Err(held_back);
     }
     let slot = state.passwords.slot().await?;
@@ -190,24 +179,12 @@ pub async fn login(
             user.as_ref().map(|u| u.password_hash.clone()),
         )
         .await?;
-    let now = state.clock.now_ms();
     let user = match user {
         Some(user) if ok => user,
         _ => {
             sign_in_throttle::failed(state, &normalized, meta).await?;
-            audit::record(
-                &state.db.pool,
-                audit::Entry {
-                    action: action::SIGN_IN_FAILED,
-                    target: format!("email:{normalized}"),
-                    subject: user.map(|u| u.user_id),
-                    before: None,
-                    after: None,
-                    now,
-                    actor: &Actor::anonymous(meta),
-                },
-            )
-            .await?;
+            let subject = user.map(|u| u.user_id);
+            refused(state, meta, action::SIGN_IN_FAILED, &normalized, subject).await?;
             return Err(ServerError::Unauthorized("wrong email or password"));
         }
     };
@@ -219,6 +196,25 @@ pub async fn login(
     }
     let (me, session) = open_session(state, user, meta, None).await?;
     Ok(SignIn::Done(me, session))
+}
+
+/// Writes down a refused sign-in (by an anonymous caller: it is not known who tried).
+async fn refused(
+    state: &AppState,
+    meta: &RequestMeta,
+    act: &'static str,
+    email: &str,
+    subject: Option<i64>,
+) -> Result<(), ServerError> {
+    let actor = Actor::anonymous(meta);
+    let entry = audit::Entry::plain(
+        &actor,
+        act,
+        format!("email:{email}"),
+        subject,
+        state.clock.now_ms(),
+    );
+    audit::record(&state.db.pool, entry).await
 }
 
 /// Where a sign-in stands after the password.
@@ -251,19 +247,8 @@ pub async fn login_second_factor(
         Ok(factor) => factor,
         Err(wrong) => {
             sign_in_throttle::failed(state, &user.email, meta).await?;
-            audit::record(
-                &state.db.pool,
-                audit::Entry {
-                    action: action::SIGN_IN_SECOND_FACTOR_FAILED,
-                    target: format!("user:{user_id}"),
-                    subject: Some(user_id),
-                    before: None,
-                    after: None,
-                    now: state.clock.now_ms(),
-                    actor: &Actor::anonymous(meta),
-                },
-            )
-            .await?;
+            let act = action::SIGN_IN_SECOND_FACTOR_FAILED;
+            refused(state, meta, act, &user.email, Some(user_id)).await?;
             return Err(wrong);
         }
     };

@@ -94,6 +94,27 @@ pub struct Entry<'a> {
     pub actor: &'a Actor,
 }
 
+impl<'a> Entry<'a> {
+    /// An entry with no before or after.
+    pub fn plain(
+        actor: &'a Actor,
+        action: &'static str,
+        target: String,
+        subject: Option<i64>,
+        now: i64,
+    ) -> Entry<'a> {
+        Entry {
+            action,
+            target,
+            subject,
+            before: None,
+            after: None,
+            now,
+            actor,
+        }
+    }
+}
+
 /// Writes one entry on `db`: the action's own transaction.
 pub async fn record<'e>(
     db: impl Executor<'e, Database = Any>,

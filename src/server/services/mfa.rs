@@ -194,15 +194,7 @@ pub async fn regenerate_recovery_codes(
 }
 
 fn entry<'a>(actor: &'a Actor, act: &'static str, user_id: i64, now: i64) -> audit::Entry<'a> {
-    audit::Entry {
-        action: act,
-        target: format!("user:{user_id}"),
-        subject: Some(user_id),
-        before: None,
-        after: None,
-        now,
-        actor,
-    }
+    audit::Entry::plain(actor, act, format!("user:{user_id}"), Some(user_id), now)
 }
 
 pub async fn is_enabled(state: &AppState, user_id: i64) -> Result<bool, ServerError> {

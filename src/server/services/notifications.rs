@@ -2,14 +2,13 @@
 //! off and why, an expiry coming, a low balance, changes to their account's security), the
 //! bell's unread count, kept live by a `notification.created` event, and marking them read.
 
-use crate::api::dto::{NotificationList, NotificationView, NotificationsRead};
+use crate::api::dto::{NotificationList, NotificationView, NotificationsRead, UnreadNotifications};
 use crate::domain::Money;
 use crate::server::clock::from_ms;
 use crate::server::events::{Event, EventKind};
 use crate::server::state::AppState;
 use crate::server::storage::notifications as store;
 use crate::server::ServerError;
-use serde_json::json;
 
 /// The kinds of notification.
 pub mod kind {
@@ -50,7 +49,8 @@ pub async fn announce(state: &AppState, user_id: i64) -> Result<(), ServerError>
         .publish(Event {
             user_id,
             kind: EventKind::NotificationCreated,
-            data: json!({ "unread": unread }),
+            data: serde_json::to_value(UnreadNotifications { unread })
+                .map_err(anyhow::Error::from)?,
         })
         .await;
     Ok(())

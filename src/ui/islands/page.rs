@@ -21,10 +21,26 @@ pub fn PageScript(signed_in: bool, events_after: Option<i64>) -> impl IntoView {
         countdowns();
         if signed_in {
             live::listen(events_after);
+            bell(&document);
         }
         // Lets people and end-to-end tests tell when the page has become interactive.
         if let Some(body) = document.body() {
             let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+}
+
+/// The bell's count (`[data-unread]`, drawn by the server) follows the store: a plain text
+/// update, not a view of its own.
+fn bell(document: &web_sys::Document) {
+    let document = document.clone();
+    let unread = crate::ui::live::store().unread();
+    Effect::new(move |_| {
+        if let Some(n) = unread.get() {
+            let text = if n > 0 { n.to_string() } else { String::new() };
+            for el in elements(document.query_selector_all("[data-unread]")) {
+                el.set_text_content(Some(&text));
+            }
         }
     });
 }
