@@ -7,10 +7,21 @@ use crate::api::dto::SessionView;
 use crate::api::AppError;
 use crate::ui::layout::Layout;
 use crate::ui::pages::{
-    account::AccountPage, auth::LoginPage, auth::RegisterPage, auth::SecondFactorPage,
-    dashboard::DashboardPage, keys::ApiKeysPage, mfa::MfaPage, not_found::NotFound,
-    notifications::NotificationsPage, providers::ProvidersPage, rental::RentalPage,
-    rental_history::RentalHistoryPage, rentals::RentalsPage, verifications::VerificationsPage,
+    account::AccountPage,
+    auth::LoginPage,
+    auth::RegisterPage,
+    auth::SecondFactorPage,
+    auth::{ForgotPasswordPage, ResetPasswordPage},
+    dashboard::DashboardPage,
+    keys::ApiKeysPage,
+    mfa::MfaPage,
+    not_found::NotFound,
+    notifications::NotificationsPage,
+    providers::ProvidersPage,
+    rental::RentalPage,
+    rental_history::RentalHistoryPage,
+    rentals::RentalsPage,
+    verifications::VerificationsPage,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Stylesheet, Title};
@@ -37,6 +48,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=DashboardPage ssr=SsrMode::Async />
                     <Route path=path!("login") view=LoginPage ssr=SsrMode::Async />
                     <Route path=path!("login/code") view=SecondFactorPage ssr=SsrMode::Async />
+                    <Route path=path!("forgot-password") view=ForgotPasswordPage ssr=SsrMode::Async />
+                    <Route path=path!("reset-password") view=ResetPasswordPage ssr=SsrMode::Async />
                     <Route path=path!("register") view=RegisterPage ssr=SsrMode::Async />
                     <Route path=path!("keys") view=ApiKeysPage ssr=SsrMode::Async />
                     <Route path=path!("account") view=AccountPage ssr=SsrMode::Async />

@@ -12,6 +12,7 @@ pub mod failpoints;
 pub mod fn_context;
 pub mod http;
 pub mod jobs;
+pub mod mail;
 pub mod providers;
 pub mod services;
 pub mod shell;

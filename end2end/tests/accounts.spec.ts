@@ -68,3 +68,44 @@ test('a wrong password is explained', async ({ page }, info) => {
   await expect(page.getByRole('alert')).toContainText('wrong email or password');
   expect(app.errors).toEqual([]);
 });
+
+test('forgotten password: a link by mail (the sandbox outbox) sets a new one, once', async ({ page, request }, info) => {
+  const app = new App(page, info.project.name === 'hydrated');
+  const email = uniqueEmail(info);
+  await app.register(email);
+  await expect(page).toHaveURL(/\/$/);
+  await app.ready();
+  await app.signOut();
+
+  await page.getByRole('link', { name: 'Forgot your password?' }).click();
+  await expect(page).toHaveURL(/\/forgot-password$/);
+  await app.ready();
+  await page.getByLabel('Email').fill(email);
+  await page.getByRole('button', { name: 'Send the link' }).click();
+  await expect(page).toHaveURL(/\/login$/);
+  await expect(page.getByTestId('notice')).toContainText('a link to choose a new password is on its way');
+
+  let link = '';
+  await expect(async () => {
+    const mails = (await (await request.get('/sandbox/outbox', { headers: { accept: 'application/json' } })).json()).mails;
+    const mail = mails.find((m: { to: string }) => m.to === email);
+    expect(mail).toBeTruthy();
+    link = mail.text.match(/\/reset-password\?token=[0-9a-f]+/)[0];
+  }).toPass();
+  await app.goto(link);
+  await page.getByLabel('New password').fill('a brand new secret 77');
+  await page.getByRole('button', { name: 'Set the password' }).click();
+  await expect(page).toHaveURL(/\/login$/);
+  await expect(page.getByTestId('notice')).toContainText('Your password is changed');
+  await app.signIn(email, 'a brand new secret 77');
+  await expect(page).toHaveURL(/\/$/);
+  await app.ready();
+
+  // The link works once.
+  await app.signOut();
+  await app.goto(link);
+  await page.getByLabel('New password').fill('yet another secret 99');
+  await page.getByRole('button', { name: 'Set the password' }).click();
+  await expect(page.getByText('is not a live link')).toBeVisible();
+  expect(app.errors).toEqual([]);
+});

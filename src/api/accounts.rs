@@ -122,3 +122,35 @@ pub async fn list_security_events(
     })
     .await
 }
+
+/// Asks for a password reset link (the answer is the same whether or not the address has an
+/// account); back to the sign-in page, which says so.
+#[server(prefix = "/api/fn", endpoint = "request_password_reset")]
+pub async fn request_password_reset(email: String) -> Result<(), AppError> {
+    use crate::server::{fn_context as cx, services::password_reset};
+    cx::run(async {
+        let state = cx::state()?;
+        password_reset::request(&state, &email, &cx::request_meta()).await?;
+        cx::notice_if_plain_form_post(&state, &[password_reset::REQUESTED.to_owned()]);
+        leptos_axum::redirect("/login");
+        Ok(())
+    })
+    .await
+}
+
+/// Sets a new password with the mailed link's token; then to the sign-in page.
+#[server(prefix = "/api/fn", endpoint = "reset_password")]
+pub async fn reset_password(token: String, new_password: String) -> Result<(), AppError> {
+    use crate::server::{fn_context as cx, services::password_reset};
+    cx::run(async {
+        let state = cx::state()?;
+        password_reset::confirm(&state, &token, &new_password, &cx::request_meta()).await?;
+        cx::notice_if_plain_form_post(
+            &state,
+            &["Your password is changed: sign in with it.".to_owned()],
+        );
+        leptos_axum::redirect("/login");
+        Ok(())
+    })
+    .await
+}

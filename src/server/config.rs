@@ -137,6 +137,12 @@ pub struct Settings {
     pub reconcile_interval_secs: u64,
     /// The request rate limits (`RATE_LIMIT_*`).
     pub rate_limits: RateLimits,
+    /// `SMTP_URL`: where mail goes (`smtp://user:pass@host:587` with STARTTLS, `smtps://…`, or
+    /// `smtp://host:port` in plain, for a local relay); unset, mail is kept in memory (and shown
+    /// at `/sandbox/outbox` in sandbox mode).
+    pub smtp_url: Option<SecretString>,
+    /// `MAIL_FROM`: the sender (default `Namaskah <no-reply@localhost>`).
+    pub mail_from: String,
     /// `REQUIRE_ADMIN_MFA`: an admin signed in without two-factor sign-in can do nothing but
     /// turn it on (default: on, except in sandbox mode). API keys are not affected.
     pub require_admin_mfa: bool,
@@ -387,6 +393,10 @@ impl Settings {
             )
             .and_then(|n: u64| positive("RECONCILE_INTERVAL_SECS", n))?,
             rate_limits: RateLimits::from_lookup(&get)?,
+            smtp_url: get("SMTP_URL")
+                .filter(|s| !s.is_empty())
+                .map(SecretString::new),
+            mail_from: get("MAIL_FROM").unwrap_or_else(|| "Namaskah <no-reply@localhost>".into()),
             // Resolved below, once it is known whether this is sandbox mode.
             require_admin_mfa: parse_bool(&get, "REQUIRE_ADMIN_MFA", true)?,
             trusted_proxies: trusted_proxies(&get)?,

@@ -12,6 +12,7 @@ pub mod inbox;
 pub mod live;
 pub mod mfa;
 pub mod notifications;
+pub mod password_reset;
 pub mod passwords;
 pub mod presets;
 pub mod provider_account;

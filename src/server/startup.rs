@@ -176,6 +176,7 @@ async fn assemble(
     )?;
     let cooldown = Duration::from_secs(settings.provider_breaker_cooldown_secs);
     let rate_limits = Arc::new(RateLimiters::new(settings.rate_limits, &clock));
+    let (mailer, outbox) = super::mail::from_settings(&settings)?;
     Ok(AppState {
         passwords,
         leptos_options: leptos_options(&settings),
@@ -190,6 +191,8 @@ async fn assemble(
         rental_publishing: Arc::default(),
         changes: TaskTracker::new(),
         rate_limits,
+        mailer,
+        outbox,
     })
 }
 

@@ -38,6 +38,10 @@ pub struct AppState {
     /// Changes being carried out, their clients still waiting or not (`http::completion`);
     /// a stopping server lets them end first.
     pub changes: TaskTracker,
+    /// Where mail goes (SMTP, or the outbox).
+    pub mailer: Arc<dyn super::mail::Mailer>,
+    /// The outbox, when mail is kept rather than sent.
+    pub outbox: Option<Arc<super::mail::Outbox>>,
     /// The request rate limits, in this instance's memory.
     pub rate_limits: Arc<RateLimiters>,
 }

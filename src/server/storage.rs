@@ -5,6 +5,7 @@
 
 pub mod api_keys;
 pub mod audit;
+pub mod email_tokens;
 pub mod events;
 pub mod favourites;
 pub mod history;

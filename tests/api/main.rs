@@ -19,6 +19,7 @@ mod hardening;
 mod helpers;
 mod keys;
 mod limits;
+mod mail;
 mod mfa;
 mod money_races;
 mod notifications;

@@ -173,6 +173,19 @@ pub struct ActiveSessionList {
     pub sessions: Vec<ActiveSessionView>,
 }
 
+/// `POST /api/auth/password-reset`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PasswordResetRequest {
+    pub email: String,
+}
+
+/// `POST /api/auth/password-reset/confirm`: the token from the mailed link.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PasswordReset {
+    pub token: String,
+    pub new_password: String,
+}
+
 /// `POST /api/account/password`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct PasswordChange {

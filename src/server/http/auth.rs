@@ -4,8 +4,11 @@ use super::client::RequestMeta;
 use super::cookies;
 use super::error::ApiResult;
 use super::extract::{ApiJson, AuthUser};
-use crate::api::dto::{Credentials, MeView, SecondFactor, SignInView, SignUpView};
+use crate::api::dto::{
+    Credentials, MeView, PasswordReset, PasswordResetRequest, SecondFactor, SignInView, SignUpView,
+};
 use crate::server::services::accounts::{self, NewSession, SignIn};
+use crate::server::services::password_reset;
 use crate::server::state::AppState;
 use axum::extract::State;
 use axum::http::{header, StatusCode};
@@ -18,6 +21,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/auth/register", post(register))
         .route("/api/auth/login", post(login))
         .route("/api/auth/login/mfa", post(login_second_factor))
+        .route("/api/auth/password-reset", post(request_reset))
+        .route("/api/auth/password-reset/confirm", post(confirm_reset))
         .route("/api/auth/logout", post(logout))
         .route("/api/auth/me", get(me))
 }
@@ -65,6 +70,29 @@ async fn login_second_factor(
     let (me, session) =
         accounts::login_second_factor(&state, &body.challenge, &body.code, &meta).await?;
     Ok(signed_in(&state, me, &session))
+}
+
+/// `202 {message}` whether or not the address has an account.
+async fn request_reset(
+    State(state): State<AppState>,
+    meta: RequestMeta,
+    ApiJson(body): ApiJson<PasswordResetRequest>,
+) -> ApiResult<(StatusCode, Json<serde_json::Value>)> {
+    password_reset::request(&state, &body.email, &meta).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(serde_json::json!({ "message": password_reset::REQUESTED })),
+    ))
+}
+
+/// `204`: the password is set and every session of the account has ended.
+async fn confirm_reset(
+    State(state): State<AppState>,
+    meta: RequestMeta,
+    ApiJson(body): ApiJson<PasswordReset>,
+) -> ApiResult<StatusCode> {
+    password_reset::confirm(&state, &body.token, &body.new_password, &meta).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 fn signed_in(state: &AppState, me: MeView, session: &NewSession) -> Response {

@@ -173,12 +173,21 @@ fn per_network(ip: IpAddr) -> IpAddr {
     }
 }
 
-/// Sign-in and sign-up, by the REST API or the pages' server functions.
+/// Sign-in, sign-up and password resets, by the REST API or the pages' server functions.
 fn is_sign_in(method: &Method, path: &str) -> bool {
     method == Method::POST
         && matches!(
             path,
-            "/api/auth/login" | "/api/auth/register" | "/api/fn/sign_in" | "/api/fn/sign_up"
+            "/api/auth/login"
+                | "/api/auth/login/mfa"
+                | "/api/auth/register"
+                | "/api/auth/password-reset"
+                | "/api/auth/password-reset/confirm"
+                | "/api/fn/sign_in"
+                | "/api/fn/sign_in_code"
+                | "/api/fn/sign_up"
+                | "/api/fn/request_password_reset"
+                | "/api/fn/reset_password"
         )
 }
 

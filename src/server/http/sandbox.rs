@@ -7,7 +7,9 @@ use crate::sandbox::{guard, traffic};
 use crate::server::state::AppState;
 use crate::server::ServerError;
 use axum::extract::State;
-use axum::routing::post;
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -25,6 +27,7 @@ pub fn router(state: &AppState, emulators: &Emulators) -> Router<AppState> {
     Router::new()
         .merge(emulators.control_routes())
         .route("/sandbox/control/clock", post(advance_clock))
+        .route("/sandbox/outbox", get(outbox))
         .route(
             "/sandbox/control/streams/disconnect",
             post(disconnect_streams),
@@ -58,6 +61,42 @@ async fn advance_clock(
         "now": state.clock.now(),
         "jobs": {"renewed": ran.renewed, "warned": ran.warned, "expired": ran.expired, "polled": ran.polled},
     })))
+}
+
+/// The mail sandbox mode kept instead of sending (newest first): a page, or JSON for
+/// `Accept: application/json`.
+async fn outbox(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Response {
+    let mails = state.outbox.as_ref().map(|o| o.list()).unwrap_or_default();
+    let wants_json = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("application/json"));
+    if wants_json {
+        return Json(json!({ "mails": mails })).into_response();
+    }
+    let escape = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+    };
+    let mut page = String::from(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Sandbox outbox</title></head>\
+         <body><h1>Sandbox outbox</h1><p>Mail the app would have sent, newest first (set SMTP_URL to send it).</p>",
+    );
+    if mails.is_empty() {
+        page.push_str("<p>Nothing yet.</p>");
+    }
+    for mail in &mails {
+        page.push_str(&format!(
+            "<article><h2>{}</h2><p>To: {}</p><pre>{}</pre></article>",
+            escape(&mail.subject),
+            escape(&mail.to),
+            escape(&mail.text)
+        ));
+    }
+    page.push_str("</body></html>");
+    Html(page).into_response()
 }
 
 /// Ends every open live-update stream from the server's side, as a dropped connection would:

@@ -360,24 +360,13 @@ pub async fn change_password(
     check_password(state, caller.user_id, current)
         .await
         .map_err(as_field("current_password"))?;
-    let user = users::find(&state.db.pool, caller.user_id)
-        .await?
-        .ok_or(ServerError::Unauthorized("this account no longer exists"))?;
-    let email = Email::parse(&user.email).map_err(|e| anyhow::anyhow!("stored email: {e}"))?;
-    let password = Password::parse(new).map_err(|e| ServerError::validation("new_password", e))?;
-    require_strong(&password, &email).map_err(as_field("new_password"))?;
     if current == new {
         return Err(ServerError::validation(
             "new_password",
             "is the password you have now",
         ));
     }
-    let hash = state
-        .passwords
-        .slot()
-        .await?
-        .hash(password.expose().to_owned())
-        .await?;
+    let hash = new_password_hash(state, caller.user_id, new, "new_password").await?;
     let now = state.clock.now_ms();
     let mut tx = state.db.begin_write().await?;
     users::set_password_hash(&mut *tx, caller.user_id, &hash, now).await?;
@@ -405,6 +394,28 @@ pub async fn change_password(
     )
     .await;
     Ok(ended)
+}
+
+/// The hash of a new password for `user_id`, once it passes the same rules as at sign-up
+/// (refusals name `field`).
+pub async fn new_password_hash(
+    state: &AppState,
+    user_id: i64,
+    new: &str,
+    field: &'static str,
+) -> Result<String, ServerError> {
+    let user = users::find(&state.db.pool, user_id)
+        .await?
+        .ok_or(ServerError::Unauthorized("this account no longer exists"))?;
+    let email = Email::parse(&user.email).map_err(|e| anyhow::anyhow!("stored email: {e}"))?;
+    let password = Password::parse(new).map_err(|e| ServerError::validation(field, e))?;
+    require_strong(&password, &email).map_err(as_field(field))?;
+    state
+        .passwords
+        .slot()
+        .await?
+        .hash(password.expose().to_owned())
+        .await
 }
 
 /// The same refusal, about another field (a password check reused for `current_password`).

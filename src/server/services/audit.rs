@@ -28,6 +28,8 @@ pub mod action {
     pub const BALANCE_ADJUSTED: &str = "balance.adjust";
     pub const ROLE_CHANGED: &str = "role.change";
     pub const PASSWORD_CHANGED: &str = "password.change";
+    pub const PASSWORD_RESET_ASKED: &str = "password.reset_requested";
+    pub const PASSWORD_RESET: &str = "password.reset";
     pub const SESSION_ENDED: &str = "session.end";
     pub const SESSIONS_ENDED: &str = "session.end_others";
     pub const MFA_ENABLED: &str = "mfa.enable";
@@ -339,6 +341,8 @@ fn summary(action: &str, after: Option<&serde_json::Value>) -> String {
         action::API_KEY_REVOKED => "API key revoked".to_owned(),
         action::MFA_ENABLED => "Two-factor sign-in turned on".to_owned(),
         action::PASSWORD_CHANGED => "Password changed; other sessions ended".to_owned(),
+        action::PASSWORD_RESET_ASKED => "A password reset link was sent".to_owned(),
+        action::PASSWORD_RESET => "Password reset by email; every session ended".to_owned(),
         action::SESSION_ENDED => "A session was ended".to_owned(),
         action::SESSIONS_ENDED => "Every other session was ended".to_owned(),
         action::MFA_DISABLED => "Two-factor sign-in turned off".to_owned(),

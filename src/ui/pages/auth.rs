@@ -1,7 +1,7 @@
 //! Sign-in and account creation. Both work without JavaScript: the forms post to the server
 //! functions, which set the session cookie and redirect (or come back with the error).
 
-use crate::api::accounts::{SignIn, SignInCode, SignUp};
+use crate::api::accounts::{RequestPasswordReset, ResetPassword, SignIn, SignInCode, SignUp};
 use crate::domain::account::PASSWORD_MIN_CHARS;
 use crate::ui::components::{FieldError, FormError};
 use leptos::prelude::*;
@@ -30,7 +30,66 @@ pub fn LoginPage() -> impl IntoView {
                 </div>
                 <button type="submit" class="btn btn-primary btn-block">"Sign in"</button>
             </ActionForm>
+            <p class="muted"><A href="/forgot-password">"Forgot your password?"</A></p>
             <p class="muted">"New here? " <A href="/register">"Create an account"</A></p>
+        </section>
+    }
+}
+
+/// Asks for a link to choose a new password.
+#[component]
+pub fn ForgotPasswordPage() -> impl IntoView {
+    let action = ServerAction::<RequestPasswordReset>::new();
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    view! {
+        <Title text="Forgot your password" />
+        <section class="card auth-card">
+            <h1>"Choose a new password"</h1>
+            <p class="muted">"We will mail a link to the address: it works once, for 30 minutes."</p>
+            <ActionForm action>
+                <FormError error />
+                <div class="field">
+                    <label for="email">"Email"</label>
+                    <input id="email" name="email" type="email" autocomplete="username" required />
+                    <FieldError field="email" error />
+                </div>
+                <button type="submit" class="btn btn-primary btn-block">"Send the link"</button>
+            </ActionForm>
+            <p class="muted"><A href="/login">"Back to sign in"</A></p>
+        </section>
+    }
+}
+
+/// The mailed link's page: the new password, with the link's token.
+#[component]
+pub fn ResetPasswordPage() -> impl IntoView {
+    let action = ServerAction::<ResetPassword>::new();
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let query = leptos_router::hooks::use_query_map();
+    let token = move || query.read().get("token").unwrap_or_default();
+    view! {
+        <Title text="Choose a new password" />
+        <section class="card auth-card">
+            <h1>"Choose a new password"</h1>
+            <ActionForm action>
+                <FormError error />
+                <input type="hidden" name="token" value=token />
+                <FieldError field="token" error />
+                <div class="field">
+                    <label for="new-password">"New password"</label>
+                    <input
+                        id="new-password"
+                        name="new_password"
+                        type="password"
+                        autocomplete="new-password"
+                        minlength=PASSWORD_MIN_CHARS.to_string()
+                        required
+                    />
+                    <FieldError field="new_password" error />
+                </div>
+                <button type="submit" class="btn btn-primary btn-block">"Set the password"</button>
+            </ActionForm>
+            <p class="muted">"Every session of the account is signed out."</p>
         </section>
     }
 }
