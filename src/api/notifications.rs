@@ -1,16 +1,45 @@
 //! The notifications page's calls, as server functions. The REST routes in
 //! `server::http::notifications` call the same service.
 
-use super::dto::NotificationList;
+use super::dto::{NotificationList, NotificationPreferences};
 use super::AppError;
 use leptos::prelude::*;
 
 #[server(prefix = "/api/fn", endpoint = "list_notifications")]
-pub async fn list_notifications(before: Option<i64>) -> Result<NotificationList, AppError> {
+pub async fn list_notifications(
+    before: Option<i64>,
+) -> Result<(NotificationList, NotificationPreferences), AppError> {
     use crate::server::{fn_context as cx, services::notifications};
     cx::run(async {
         let (state, user) = (cx::state()?, cx::principal()?);
-        Ok(notifications::list(&state, user.user_id, before, None).await?)
+        Ok((
+            notifications::list(&state, user.user_id, before, None).await?,
+            notifications::preferences(&state, user.user_id).await?,
+        ))
+    })
+    .await
+}
+
+/// Whether notifications also go by email (`on` is the checkbox: present means yes).
+#[server(prefix = "/api/fn", endpoint = "set_notification_email")]
+pub async fn set_notification_email(on: Option<String>) -> Result<(), AppError> {
+    use crate::server::{fn_context as cx, services::notifications};
+    cx::run(async {
+        let (state, user) = (cx::state()?, cx::principal()?);
+        let wanted = NotificationPreferences {
+            email: on.is_some(),
+        };
+        notifications::set_preferences(&state, user.user_id, wanted).await?;
+        cx::notice_if_plain_form_post(
+            &state,
+            &[if wanted.email {
+                "Notifications will also come by email.".to_owned()
+            } else {
+                "Notifications stay in the app.".to_owned()
+            }],
+        );
+        leptos_axum::redirect("/notifications");
+        Ok(())
     })
     .await
 }

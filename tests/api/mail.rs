@@ -231,3 +231,69 @@ async fn without_smtp_sandbox_mode_keeps_mail_in_its_outbox() {
         .unwrap();
     assert!(page.contains("Choose a new Namaskah password"));
 }
+
+#[tokio::test]
+async fn notifications_go_by_email_too_when_asked() {
+    let sink = Sink::start().await;
+    let app = spawn_app_with(&[("SMTP_URL", sink.url())]).await;
+    let s = app.signed_in().await;
+    let email: String = sqlx::query_scalar("select email from app_user where user_id = $1")
+        .bind(s.user_id)
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        app.get_json("/api/notifications/preferences", &s).await,
+        json!({"email": false})
+    );
+    app.api_key(&s, "quiet").await;
+    let r = app
+        .as_browser(Method::PUT, "/api/notifications/preferences", &s)
+        .json(&json!({"email": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.json::<Value>().await.unwrap(), json!({"email": true}));
+    app.api_key(&s, "loud").await;
+    let mail = sink.wait_for(&format!("To: {email}")).await;
+    assert!(mail.contains("loud"), "{mail}");
+    assert!(mail.contains("/notifications"), "{mail}");
+    assert!(
+        !sink.messages().iter().any(|m| m.contains("quiet")),
+        "asked only from then on"
+    );
+}
+
+#[tokio::test]
+async fn a_new_password_makes_every_link_already_sent_useless() {
+    let app = spawn_app().await;
+    let email = unique_email();
+    assert_eq!(app.register(&email, PASSWORD).await.status(), 202);
+    ask_reset(&app, &email).await;
+    ask_reset(&app, &email).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let tokens: Vec<String> = loop {
+        let body: Value = app
+            .client
+            .get(app.url("/sandbox/outbox"))
+            .header("accept", "application/json")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let mails = body["mails"].as_array().unwrap();
+        if mails.len() == 2 {
+            break mails
+                .iter()
+                .map(|m| token_in(m["text"].as_str().unwrap()))
+                .collect();
+        }
+        assert!(Instant::now() < deadline);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(reset(&app, &tokens[0], NEW).await.status(), 204);
+    let r = reset(&app, &tokens[1], "yet another secret 99").await;
+    assert_eq!(error_body(r, 422).await["field"], "token");
+}

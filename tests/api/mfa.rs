@@ -351,3 +351,20 @@ async fn an_admin_without_it_can_only_turn_it_on_when_it_is_required() {
         .unwrap();
     assert_eq!(r.status(), 200);
 }
+
+#[tokio::test]
+async fn wrong_codes_add_up_across_sign_ins_so_a_right_password_buys_no_more_guesses() {
+    let app = spawn_app().await;
+    let e = enrolled(&app).await;
+    let c = challenge(&app, &e.email).await;
+    for _ in 0..4 {
+        let r = second_factor(&app, &c, "000000").await;
+        assert_eq!(r.status(), 422);
+    }
+    // A new challenge (the password again) does not wipe the count: the fifth wrong code
+    // holds the next attempt back, right code or not.
+    let c = challenge(&app, &e.email).await;
+    assert_eq!(second_factor(&app, &c, "000000").await.status(), 422);
+    let r = second_factor(&app, &c, &code_now(&app, &e.secret)).await;
+    assert_eq!(r.status(), 429);
+}

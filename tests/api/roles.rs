@@ -295,4 +295,36 @@ async fn a_role_change_counts_at_once_is_logged_and_an_admin_cannot_change_their
     assert_eq!(entries[0]["after"]["role"], "support");
     assert_eq!(entries[0]["subject_user_id"], s.user_id);
     assert_eq!(entries[0]["actor_role"], "admin");
+    // The customer sees the change, not where the admin did it from.
+    let theirs = app.get_json("/api/account/security-events", &s).await;
+    let change = theirs["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "role.change")
+        .unwrap()
+        .clone();
+    assert_eq!(change["ip"], "");
+    assert_eq!(change["user_agent"], "");
+}
+
+#[tokio::test]
+async fn a_head_request_is_decided_as_its_get() {
+    let app = spawn_app().await;
+    let r = app
+        .client
+        .head(app.url("/api/admin/audit.csv"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let s = app.signed_in().await;
+    let r = app
+        .client
+        .head(app.url("/api/admin/users"))
+        .header("cookie", format!("namaskah_session={}", s.cookie))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
 }

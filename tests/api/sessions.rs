@@ -156,3 +156,20 @@ async fn a_password_change_ends_every_other_session() {
         .iter()
         .any(|e| e["action"] == "password.change"));
 }
+
+#[tokio::test]
+async fn guessing_the_password_from_a_session_is_held_back_like_sign_in() {
+    let app = spawn_app().await;
+    let s = app.signed_in().await;
+    let change = |current: &'static str| {
+        app.as_browser(Method::POST, "/api/account/password", &s)
+            .json(&json!({"current_password": current, "new_password": "a much better secret 42"}))
+            .send()
+    };
+    for _ in 0..5 {
+        let r = change("guess").await.unwrap();
+        assert_eq!(error_body(r, 422).await["field"], "current_password");
+    }
+    let r = change(PASSWORD).await.unwrap();
+    assert_eq!(r.status(), 429, "held back, even with the right one");
+}

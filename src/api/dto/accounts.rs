@@ -214,6 +214,12 @@ pub struct NotificationList {
     pub next_before: Option<i64>,
 }
 
+/// Where notifications go besides the app: `email` too, or not.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotificationPreferences {
+    pub email: bool,
+}
+
 /// `POST /api/notifications/read`: these (`ids`), or every one (`all`).
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct NotificationsRead {

@@ -78,6 +78,8 @@ pub const RULES: &[Rule] = &[
     rule("POST", "/api/account/password", SignedIn),
     rule("GET", "/api/notifications", SignedIn),
     rule("POST", "/api/notifications/read", SignedIn),
+    rule("GET", "/api/notifications/preferences", SignedIn),
+    rule("PUT", "/api/notifications/preferences", SignedIn),
     rule("GET", "/api/keys", SignedIn),
     rule("POST", "/api/keys", SignedIn),
     rule("DELETE", "/api/keys/{id}", SignedIn),
@@ -158,6 +160,7 @@ pub const RULES: &[Rule] = &[
     rule("POST", "/api/fn/change_password", SignedIn),
     rule("POST", "/api/fn/list_notifications", SignedIn),
     rule("POST", "/api/fn/mark_notifications_read", SignedIn),
+    rule("POST", "/api/fn/set_notification_email", SignedIn),
     rule("POST", "/api/fn/list_api_keys", SignedIn),
     rule("POST", "/api/fn/create_api_key", SignedIn),
     rule("POST", "/api/fn/revoke_api_key", SignedIn),
@@ -214,9 +217,15 @@ pub const MFA_PAGE: &str = "/account/mfa";
 
 /// The rule for a request, if there is one.
 pub fn rule_for(method: &Method, path: &str) -> Option<&'static Rule> {
+    // The router answers HEAD with the GET handler: it gets GET's decision.
+    let method = if method == Method::HEAD {
+        "GET"
+    } else {
+        method.as_str()
+    };
     RULES
         .iter()
-        .find(|r| r.method == method.as_str() && matches(r.path, path))
+        .find(|r| r.method == method && matches(r.path, path))
 }
 
 fn matches(pattern: &str, path: &str) -> bool {
@@ -254,7 +263,8 @@ pub fn check(caller: Option<&Principal>, method: &Method, path: &str) -> Result<
     };
     let role = caller.map(|c| c.role);
     if rule.access.allows(role) {
-        if caller.is_some_and(|c| c.must_set_up_mfa) && !BEFORE_SECOND_FACTOR.contains(&path) {
+        let gated = rule.access != Access::Public && !BEFORE_SECOND_FACTOR.contains(&path);
+        if gated && caller.is_some_and(|c| c.must_set_up_mfa) {
             return Err(ServerError::Forbidden(format!(
                 "turn on two-factor sign-in first ({MFA_PAGE}): operators' accounts need it"
             )));
@@ -337,6 +347,19 @@ mod tests {
         // Outside /api and /admin, the pages' own guards decide.
         assert!(check(None, &get, "/rentals").is_ok());
         assert!(check(None, &get, "/admin/providers").is_err());
+    }
+
+    #[test]
+    fn head_is_decided_as_get() {
+        assert!(matches!(
+            check(None, &Method::HEAD, "/api/admin/audit.csv"),
+            Err(ServerError::Unauthorized(_))
+        ));
+        assert!(matches!(
+            check(Some(&caller(Role::User)), &Method::HEAD, "/api/admin/users"),
+            Err(ServerError::Forbidden(_))
+        ));
+        assert!(check(None, &Method::HEAD, "/api/catalog/countries").is_ok());
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use super::error::ApiResult;
 use super::extract::{ApiJson, ApiQuery, AuthUser};
-use crate::api::dto::{NotificationList, NotificationsRead};
+use crate::api::dto::{NotificationList, NotificationPreferences, NotificationsRead};
 use crate::server::services::notifications;
 use crate::server::state::AppState;
 use axum::extract::State;
@@ -14,6 +14,27 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/notifications", get(list))
         .route("/api/notifications/read", post(mark_read))
+        .route(
+            "/api/notifications/preferences",
+            get(preferences).put(set_preferences),
+        )
+}
+
+async fn preferences(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+) -> ApiResult<Json<NotificationPreferences>> {
+    Ok(Json(notifications::preferences(&state, p.user_id).await?))
+}
+
+async fn set_preferences(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+    ApiJson(body): ApiJson<NotificationPreferences>,
+) -> ApiResult<Json<NotificationPreferences>> {
+    Ok(Json(
+        notifications::set_preferences(&state, p.user_id, body).await?,
+    ))
 }
 
 #[derive(Deserialize)]

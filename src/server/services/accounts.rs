@@ -188,12 +188,14 @@ pub async fn login(
             return Err(ServerError::Unauthorized("wrong email or password"));
         }
     };
-    sign_in_throttle::succeeded(state, &normalized, meta).await?;
     if mfa::is_enabled(state, user.user_id).await? {
+        // The backoff is cleared once the code is right too, not now: each challenge would
+        // otherwise bring five more guesses at the code.
         return Ok(SignIn::SecondFactor {
             challenge: mfa::challenge(state, user.user_id).await?,
         });
     }
+    sign_in_throttle::succeeded(state, &normalized, meta).await?;
     let (me, session) = open_session(state, user, meta, None).await?;
     Ok(SignIn::Done(me, session))
 }
@@ -253,15 +255,19 @@ pub async fn login_second_factor(
         }
     };
     mfa::end_challenge(state, challenge).await?;
+    sign_in_throttle::succeeded(state, &user.email, meta).await?;
     open_session(state, user, meta, Some(factor)).await
 }
 
 /// Checks the signed-in user's password again (for changes to their security): 422 at
-/// `password` when it is wrong.
+/// `password` when it is wrong. Wrong answers count towards the sign-in backoff like failed
+/// sign-ins (a stolen session is no way to guess the password either), and while it holds,
+/// the answer is 429.
 pub async fn check_password(
     state: &AppState,
     user_id: i64,
     password: &str,
+    actor: &Actor,
 ) -> Result<(), ServerError> {
     if password.is_empty() {
         return Err(ServerError::validation("password", "is required"));
@@ -269,6 +275,9 @@ pub async fn check_password(
     let user = users::find(&state.db.pool, user_id)
         .await?
         .ok_or(ServerError::Unauthorized("this account no longer exists"))?;
+    let meta = actor.meta.clone().unwrap_or_else(RequestMeta::unknown);
+    sign_in_throttle::check(state, &user.email, &meta).await?;
+    let email = user.email.clone();
     let ok = state
         .passwords
         .slot()
@@ -278,6 +287,7 @@ pub async fn check_password(
     if ok {
         Ok(())
     } else {
+        sign_in_throttle::failed(state, &email, &meta).await?;
         Err(ServerError::validation(
             "password",
             "is not this account's password",
@@ -357,7 +367,7 @@ pub async fn change_password(
     current: &str,
     new: &str,
 ) -> Result<u64, ServerError> {
-    check_password(state, caller.user_id, current)
+    check_password(state, caller.user_id, current, actor)
         .await
         .map_err(as_field("current_password"))?;
     if current == new {
@@ -370,6 +380,7 @@ pub async fn change_password(
     let now = state.clock.now_ms();
     let mut tx = state.db.begin_write().await?;
     users::set_password_hash(&mut *tx, caller.user_id, &hash, now).await?;
+    password_changed(&mut tx, caller.user_id, now).await?;
     let ended =
         sessions::delete_others(&mut *tx, caller.user_id, caller.session_id.as_deref()).await?;
     audit::record(
@@ -394,6 +405,18 @@ pub async fn change_password(
     )
     .await;
     Ok(ended)
+}
+
+/// What a new password makes useless, on its transaction: reset links already mailed, and
+/// sign-ins waiting for their code.
+pub async fn password_changed(
+    tx: &mut crate::server::storage::Tx,
+    user_id: i64,
+    now: i64,
+) -> Result<(), ServerError> {
+    crate::server::storage::email_tokens::spend_all(&mut **tx, user_id, "reset", now).await?;
+    crate::server::storage::mfa::delete_challenges_of(&mut **tx, user_id).await?;
+    Ok(())
 }
 
 /// The hash of a new password for `user_id`, once it passes the same rules as at sign-up

@@ -287,13 +287,25 @@ pub async fn security_events(
     let page = page_of(
         rows,
         limit,
-        |row| SecurityEventView {
-            id: row.audit_id,
-            at: from_ms(row.created_at),
-            summary: summary(&row.action, json_of(row.after_json).as_ref()),
-            action: row.action,
-            ip: row.ip,
-            user_agent: row.user_agent,
+        |row| {
+            // Where staff acted from is not the customer's to see.
+            let by_someone_else = row.actor_user_id.is_some_and(|a| a != user_id);
+            SecurityEventView {
+                id: row.audit_id,
+                at: from_ms(row.created_at),
+                summary: summary(&row.action, json_of(row.after_json).as_ref()),
+                action: row.action,
+                ip: if by_someone_else {
+                    String::new()
+                } else {
+                    row.ip
+                },
+                user_agent: if by_someone_else {
+                    String::new()
+                } else {
+                    row.user_agent
+                },
+            }
         },
         |e| e.id,
     );

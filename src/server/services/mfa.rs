@@ -124,8 +124,10 @@ pub async fn enable(
     let now = state.clock.now_ms();
     let (codes, hashes) = recovery_codes();
     let mut tx = state.db.begin_write().await?;
-    if !mfa::enable(&mut *tx, user_id, now).await? {
-        return Err(ServerError::conflict("two-factor sign-in is already on"));
+    if !mfa::enable(&mut *tx, user_id, &row.secret, now).await? {
+        return Err(ServerError::conflict(
+            "two-factor sign-in is already on, or was set up again meanwhile: scan the new code",
+        ));
     }
     mfa::use_step(&mut *tx, user_id, step).await?;
     mfa::replace_recovery_codes(&mut tx, user_id, &hashes).await?;
@@ -151,7 +153,7 @@ pub async fn disable(
     password: &str,
     code: &str,
 ) -> Result<(), ServerError> {
-    accounts::check_password(state, user_id, password).await?;
+    accounts::check_password(state, user_id, password, actor).await?;
     check_code(state, user_id, code).await?;
     let now = state.clock.now_ms();
     let mut tx = state.db.begin_write().await?;
@@ -176,7 +178,7 @@ pub async fn regenerate_recovery_codes(
     password: &str,
     code: &str,
 ) -> Result<RecoveryCodesView, ServerError> {
-    accounts::check_password(state, user_id, password).await?;
+    accounts::check_password(state, user_id, password, actor).await?;
     check_code(state, user_id, code).await?;
     let now = state.clock.now_ms();
     let (codes, hashes) = recovery_codes();

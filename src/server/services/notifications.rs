@@ -2,12 +2,17 @@
 //! off and why, an expiry coming, a low balance, changes to their account's security), the
 //! bell's unread count, kept live by a `notification.created` event, and marking them read.
 
-use crate::api::dto::{NotificationList, NotificationView, NotificationsRead, UnreadNotifications};
+use crate::api::dto::{
+    NotificationList, NotificationPreferences, NotificationView, NotificationsRead,
+    UnreadNotifications,
+};
 use crate::domain::Money;
 use crate::server::clock::from_ms;
 use crate::server::events::{Event, EventKind};
+use crate::server::mail::{self, Mail};
 use crate::server::state::AppState;
 use crate::server::storage::notifications as store;
+use crate::server::storage::users;
 use crate::server::ServerError;
 
 /// The kinds of notification.
@@ -38,7 +43,60 @@ pub async fn send(
         state.clock.now_ms(),
     )
     .await?;
-    announce(state, user_id).await
+    announce(state, user_id).await?;
+    if let Some((email, true)) = users::notification_email(&state.db.pool, user_id).await? {
+        let origin = state
+            .settings
+            .public_origins
+            .first()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        mail::send_later(
+            &state.mailer,
+            Mail {
+                to: email,
+                subject: format!("Namaskah: {}", subject_of(message)),
+                text: format!(
+                    "{message}\n\nEvery notification: {origin}/notifications\n\n\
+                     You get these by email because you asked to; turn it off on that page.\n"
+                ),
+            },
+        );
+    }
+    Ok(())
+}
+
+/// A mail's subject: the message's first sentence, kept short.
+fn subject_of(message: &str) -> String {
+    let first = message
+        .split(". ")
+        .next()
+        .unwrap_or(message)
+        .trim_end_matches('.');
+    if first.chars().count() > 70 {
+        format!("{}…", first.chars().take(69).collect::<String>())
+    } else {
+        first.to_owned()
+    }
+}
+
+pub async fn preferences(
+    state: &AppState,
+    user_id: i64,
+) -> Result<NotificationPreferences, ServerError> {
+    let (_, email) = users::notification_email(&state.db.pool, user_id)
+        .await?
+        .ok_or(ServerError::NotFound("account"))?;
+    Ok(NotificationPreferences { email })
+}
+
+pub async fn set_preferences(
+    state: &AppState,
+    user_id: i64,
+    wanted: NotificationPreferences,
+) -> Result<NotificationPreferences, ServerError> {
+    users::set_notify_by_email(&state.db.pool, user_id, wanted.email, state.clock.now_ms()).await?;
+    Ok(wanted)
 }
 
 /// Sends the user's open pages their unread count (after notifications were stored elsewhere).

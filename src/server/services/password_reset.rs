@@ -21,6 +21,17 @@ pub const REQUESTED: &str =
 
 pub async fn request(state: &AppState, email: &str, meta: &RequestMeta) -> Result<(), ServerError> {
     let email = Email::parse(email).map_err(|e| ServerError::validation("email", e))?;
+    // Everything else happens after the answer, the same for every address.
+    let (state, meta) = (state.clone(), meta.clone());
+    tokio::spawn(async move {
+        if let Err(e) = send_link(&state, &email, &meta).await {
+            tracing::error!(error.cause_chain = ?e, "could not send a password reset link");
+        }
+    });
+    Ok(())
+}
+
+async fn send_link(state: &AppState, email: &Email, meta: &RequestMeta) -> Result<(), ServerError> {
     let Some(user) = users::find_by_email(&state.db.pool, email.as_ref()).await? else {
         tracing::info!("password reset asked for an address with no account");
         return Ok(());
@@ -95,6 +106,7 @@ pub async fn confirm(
         .await?
         .ok_or_else(dead)?;
     users::set_password_hash(&mut *tx, user_id, &hash, now).await?;
+    accounts::password_changed(&mut tx, user_id, now).await?;
     let ended = sessions::delete_others(&mut *tx, user_id, None).await?;
     let actor = Actor::anonymous(meta);
     let mut entry = audit::Entry::plain(

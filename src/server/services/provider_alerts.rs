@@ -50,7 +50,9 @@ pub async fn check(state: &AppState) -> Result<usize, ServerError> {
         }
         tx.commit().await?;
         for admin in admins {
-            super::notifications::announce(state, admin).await?;
+            if let Err(e) = super::notifications::announce(state, admin).await {
+                tracing::warn!(admin, error = %e, "could not update an operator's bell");
+            }
         }
         tracing::warn!(provider = provider.name(), balance = %balance.balance, %alert, "provider balance below the alert level");
         told += 1;

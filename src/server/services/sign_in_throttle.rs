@@ -38,10 +38,12 @@ const FORGET_AFTER_MS: i64 = 24 * 3_600_000;
 
 fn keys(email: &str, meta: &RequestMeta) -> [String; 3] {
     let email = email.trim().to_lowercase();
+    // IPv6 per /64, as the rate limits count: one client holds a whole /64.
+    let address = crate::server::http::rate_limits::per_network(meta.ip);
     [
-        format!("pair:{email} {}", meta.ip),
+        format!("pair:{email} {address}"),
         format!("account:{email}"),
-        format!("address:{}", meta.ip),
+        format!("address:{address}"),
     ]
 }
 

@@ -61,3 +61,22 @@ pub async fn live_owner<'e>(
     .fetch_optional(db)
     .await
 }
+
+/// Spends every unused token of `user_id` for `purpose` (a password that changed makes the
+/// reset links already sent useless).
+pub async fn spend_all<'e>(
+    db: impl Executor<'e, Database = Any>,
+    user_id: i64,
+    purpose: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "update email_token set used_at = $3 where user_id = $1 and purpose = $2 and used_at is null",
+    )
+    .bind(user_id)
+    .bind(purpose)
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(())
+}

@@ -40,16 +40,20 @@ pub async fn start<'e>(
     Ok(done.rows_affected() == 1)
 }
 
+/// Turns on the enrolment whose secret is `secret` (not one a new set-up put in its place).
 pub async fn enable<'e>(
     db: impl Executor<'e, Database = Any>,
     user_id: i64,
+    secret: &str,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
-        "update user_mfa set enabled_at = $2 where user_id = $1 and enabled_at is null",
+        "update user_mfa set enabled_at = $2 \
+         where user_id = $1 and enabled_at is null and secret = $3",
     )
     .bind(user_id)
     .bind(now)
+    .bind(secret)
     .execute(db)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -187,6 +191,18 @@ pub async fn prune_challenges<'e>(
 ) -> Result<(), sqlx::Error> {
     sqlx::query("delete from mfa_challenge where expires_at <= $1")
         .bind(now)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Ends every sign-in of `user_id` waiting for its code (the password changed).
+pub async fn delete_challenges_of<'e>(
+    db: impl Executor<'e, Database = Any>,
+    user_id: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("delete from mfa_challenge where user_id = $1")
+        .bind(user_id)
         .execute(db)
         .await?;
     Ok(())

@@ -122,3 +122,31 @@ pub async fn set_role<'e>(
         .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// Where the user's notifications go besides the app: their email (when they asked for it).
+pub async fn notification_email<'e>(
+    db: impl Executor<'e, Database = Any>,
+    user_id: i64,
+) -> Result<Option<(String, bool)>, sqlx::Error> {
+    let row: Option<(String, i64)> =
+        sqlx::query_as("select email, notify_by_email from app_user where user_id = $1")
+            .bind(user_id)
+            .fetch_optional(db)
+            .await?;
+    Ok(row.map(|(email, on)| (email, on != 0)))
+}
+
+pub async fn set_notify_by_email<'e>(
+    db: impl Executor<'e, Database = Any>,
+    user_id: i64,
+    on: bool,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("update app_user set notify_by_email = $1, updated_at = $2 where user_id = $3")
+        .bind(i64::from(on))
+        .bind(now)
+        .bind(user_id)
+        .execute(db)
+        .await?;
+    Ok(())
+}

@@ -2,7 +2,7 @@
 //! unread ones marked; mark one or all read.
 
 use crate::api::dto::{NotificationList, NotificationView};
-use crate::api::notifications::{list_notifications, MarkNotificationsRead};
+use crate::api::notifications::{list_notifications, MarkNotificationsRead, SetNotificationEmail};
 use crate::ui::components::{format_time, ErrorNotice};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -25,11 +25,32 @@ pub fn NotificationsPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match list.await {
-                    Ok(list) => view! { <Notifications list /> }.into_any(),
+                    Ok((list, prefs)) => view! {
+                        <ByEmail on=prefs.email />
+                        <Notifications list />
+                    }
+                    .into_any(),
                     Err(error) => view! { <ErrorNotice error /> }.into_any(),
                 }
             })}
         </Transition>
+    }
+}
+
+/// The choice to get them by email too.
+#[component]
+fn ByEmail(on: bool) -> impl IntoView {
+    let save = ServerAction::<SetNotificationEmail>::new();
+    view! {
+        <section class="card">
+            <ActionForm action=save attr:class="inline-form">
+                <label class="check">
+                    <input type="checkbox" name="on" value="yes" checked=on />
+                    " Also send them to my email"
+                </label>
+                <button type="submit" class="btn btn-small">"Save"</button>
+            </ActionForm>
+        </section>
     }
 }
 
