@@ -216,6 +216,14 @@ impl Settings {
         }
     }
 
+    /// The origin links in mail point at: the first of `PUBLIC_ORIGIN`.
+    pub fn link_origin(&self) -> String {
+        self.public_origins
+            .first()
+            .map(ToString::to_string)
+            .unwrap_or_default()
+    }
+
     /// Reads the process environment, after loading `.env` if there is one.
     pub fn from_env() -> Result<Self, ConfigError> {
         let _ = dotenvy::dotenv();

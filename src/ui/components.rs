@@ -12,7 +12,7 @@ pub mod transactions;
 pub use copy_button::CopyButton;
 pub use countdown::{remaining, Countdown};
 pub use idempotency::{form_key, FormNonce, IdempotencyKey};
-pub use notices::{action_error, ErrorNotice, FieldError, FormError, SignInPrompt};
+pub use notices::{action_error, error_of, ErrorNotice, FieldError, FormError, SignInPrompt};
 pub use picker::{Choice, CountryPicker, PickKind, Picker};
 pub use time::{format_time, hours_label};
 pub use transactions::TransactionsTable;

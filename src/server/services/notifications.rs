@@ -45,12 +45,7 @@ pub async fn send(
     .await?;
     announce(state, user_id).await?;
     if let Some((email, true)) = users::notification_email(&state.db.pool, user_id).await? {
-        let origin = state
-            .settings
-            .public_origins
-            .first()
-            .map(ToString::to_string)
-            .unwrap_or_default();
+        let origin = state.settings.link_origin();
         mail::send_later(
             &state.mailer,
             Mail {

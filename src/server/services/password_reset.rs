@@ -58,12 +58,7 @@ async fn send_link(state: &AppState, email: &Email, meta: &RequestMeta) -> Resul
     );
     audit::record(&mut *tx, entry).await?;
     tx.commit().await?;
-    let origin = state
-        .settings
-        .public_origins
-        .first()
-        .map(ToString::to_string)
-        .unwrap_or_default();
+    let origin = state.settings.link_origin();
     mail::send_later(
         &state.mailer,
         Mail {

@@ -74,15 +74,15 @@ fn entry<'a>(
     ended: Option<u64>,
     now: i64,
 ) -> audit::Entry<'a> {
-    audit::Entry {
-        action: act,
-        target: format!("user:{}", caller.user_id),
-        subject: Some(caller.user_id),
-        before: None,
-        after: ended.map(|n| serde_json::json!({"sessions_ended": n})),
-        now,
+    let mut entry = audit::Entry::plain(
         actor,
-    }
+        act,
+        format!("user:{}", caller.user_id),
+        Some(caller.user_id),
+        now,
+    );
+    entry.after = ended.map(|n| serde_json::json!({"sessions_ended": n}));
+    entry
 }
 
 /// "Firefox on Linux" from a user agent, for a person to recognise the device; the whole

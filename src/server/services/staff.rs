@@ -38,15 +38,10 @@ fn read_entry<'a>(
     after: serde_json::Value,
     now: i64,
 ) -> audit::Entry<'a> {
-    audit::Entry {
-        action: act,
-        target: subject.map_or_else(|| "users".to_owned(), |id| format!("user:{id}")),
-        subject,
-        before: None,
-        after: Some(after),
-        now,
-        actor,
-    }
+    let target = subject.map_or_else(|| "users".to_owned(), |id| format!("user:{id}"));
+    let mut entry = audit::Entry::plain(actor, act, target, subject, now);
+    entry.after = Some(after);
+    entry
 }
 
 pub async fn search(

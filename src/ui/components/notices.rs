@@ -52,6 +52,16 @@ pub fn FieldError(
     }
 }
 
+/// The error the last call of `action` came back with, as a signal for `FieldError` and
+/// `FormError`.
+pub fn error_of<S>(action: ServerAction<S>) -> Signal<Option<AppError>>
+where
+    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    Signal::derive(move || action.value().get().and_then(Result::err))
+}
+
 /// The error a form posted to `action` came back with, if it failed (shown where the form is;
 /// what succeeded is told by the notice).
 pub fn action_error<S>(action: ServerAction<S>) -> impl IntoView

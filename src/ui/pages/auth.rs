@@ -3,7 +3,7 @@
 
 use crate::api::accounts::{RequestPasswordReset, ResetPassword, SignIn, SignInCode, SignUp};
 use crate::domain::account::PASSWORD_MIN_CHARS;
-use crate::ui::components::{FieldError, FormError};
+use crate::ui::components::{error_of, FieldError, FormError};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -11,7 +11,7 @@ use leptos_router::components::A;
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let action = ServerAction::<SignIn>::new();
-    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let error = error_of(action);
     view! {
         <Title text="Sign in" />
         <section class="card auth-card">
@@ -40,7 +40,7 @@ pub fn LoginPage() -> impl IntoView {
 #[component]
 pub fn ForgotPasswordPage() -> impl IntoView {
     let action = ServerAction::<RequestPasswordReset>::new();
-    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let error = error_of(action);
     view! {
         <Title text="Forgot your password" />
         <section class="card auth-card">
@@ -64,7 +64,7 @@ pub fn ForgotPasswordPage() -> impl IntoView {
 #[component]
 pub fn ResetPasswordPage() -> impl IntoView {
     let action = ServerAction::<ResetPassword>::new();
-    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let error = error_of(action);
     let query = leptos_router::hooks::use_query_map();
     let token = move || query.read().get("token").unwrap_or_default();
     view! {
@@ -98,7 +98,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
 #[component]
 pub fn SecondFactorPage() -> impl IntoView {
     let action = ServerAction::<SignInCode>::new();
-    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let error = error_of(action);
     view! {
         <Title text="Two-factor sign-in" />
         <section class="card auth-card">
@@ -135,7 +135,7 @@ pub fn SecondFactorPage() -> impl IntoView {
 #[component]
 pub fn RegisterPage() -> impl IntoView {
     let action = ServerAction::<SignUp>::new();
-    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let error = error_of(action);
     view! {
         <Title text="Create account" />
         <section class="card auth-card">

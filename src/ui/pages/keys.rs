@@ -2,7 +2,9 @@
 
 use crate::api::dto::ApiKeyView;
 use crate::api::keys::{list_api_keys, take_new_api_key, CreateApiKey, RevokeApiKey};
-use crate::ui::components::{action_error, format_time, CopyButton, ErrorNotice, FieldError};
+use crate::ui::components::{
+    action_error, error_of, format_time, CopyButton, ErrorNotice, FieldError,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -13,7 +15,7 @@ pub fn ApiKeysPage() -> impl IntoView {
     let keys = Resource::new(|| (), |_| list_api_keys());
     // The key just created comes back once, by cookie, to the page the form returns to.
     let new_key = Resource::new(|| (), |_| take_new_api_key());
-    let create_error = Signal::derive(move || create.value().get().and_then(Result::err));
+    let create_error = error_of(create);
 
     view! {
         <Title text="API keys" />

@@ -6,7 +6,9 @@ use crate::api::dto::{MfaSetupView, MfaStatusView};
 use crate::api::mfa::{
     mfa_status, take_recovery_codes, BeginMfaSetup, ConfirmMfa, DisableMfa, NewRecoveryCodes,
 };
-use crate::ui::components::{format_time, CopyButton, ErrorNotice, FieldError, FormError};
+use crate::ui::components::{
+    error_of, format_time, CopyButton, ErrorNotice, FieldError, FormError,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -78,7 +80,7 @@ fn Start() -> impl IntoView {
 #[component]
 fn Confirm(setup: MfaSetupView) -> impl IntoView {
     let confirm = ServerAction::<ConfirmMfa>::new();
-    let error = Signal::derive(move || confirm.value().get().and_then(Result::err));
+    let error = error_of(confirm);
     view! {
         <section class="card" data-testid="mfa-setup">
             <h2>"1. Scan this code with your authenticator app"</h2>
@@ -106,8 +108,8 @@ fn Confirm(setup: MfaSetupView) -> impl IntoView {
 fn Enabled(status: MfaStatusView) -> impl IntoView {
     let disable = ServerAction::<DisableMfa>::new();
     let renew = ServerAction::<NewRecoveryCodes>::new();
-    let disable_error = Signal::derive(move || disable.value().get().and_then(Result::err));
-    let renew_error = Signal::derive(move || renew.value().get().and_then(Result::err));
+    let disable_error = error_of(disable);
+    let renew_error = error_of(renew);
     let since = status
         .enabled_at
         .map(|t| format!("On since {}.", format_time(&t)))

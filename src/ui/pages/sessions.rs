@@ -4,7 +4,7 @@
 use crate::api::dto::ActiveSessionView;
 use crate::api::sessions::{list_sessions, ChangePassword, EndOtherSessions, EndSession};
 use crate::domain::account::PASSWORD_MIN_CHARS;
-use crate::ui::components::{format_time, ErrorNotice, FieldError, FormError};
+use crate::ui::components::{error_of, format_time, ErrorNotice, FieldError, FormError};
 use leptos::prelude::*;
 
 #[component]
@@ -86,7 +86,7 @@ fn SessionTable(sessions: Vec<ActiveSessionView>) -> impl IntoView {
 #[component]
 pub fn PasswordSection() -> impl IntoView {
     let change = ServerAction::<ChangePassword>::new();
-    let error = Signal::derive(move || change.value().get().and_then(Result::err));
+    let error = error_of(change);
     view! {
         <section class="card">
             <h2 id="password">"Password"</h2>
