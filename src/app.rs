@@ -11,7 +11,7 @@ use crate::ui::pages::{
     auth::LoginPage,
     auth::RegisterPage,
     auth::SecondFactorPage,
-    auth::{ForgotPasswordPage, ResetPasswordPage},
+    auth::{ForgotPasswordPage, ResetPasswordPage, VerifyEmailPage},
     dashboard::DashboardPage,
     keys::ApiKeysPage,
     mfa::MfaPage,
@@ -51,6 +51,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("forgot-password") view=ForgotPasswordPage ssr=SsrMode::Async />
                     <Route path=path!("reset-password") view=ResetPasswordPage ssr=SsrMode::Async />
                     <Route path=path!("register") view=RegisterPage ssr=SsrMode::Async />
+                    <Route path=path!("verify-email") view=VerifyEmailPage ssr=SsrMode::Async />
                     <Route path=path!("keys") view=ApiKeysPage ssr=SsrMode::Async />
                     <Route path=path!("account") view=AccountPage ssr=SsrMode::Async />
                     <Route path=path!("account/mfa") view=MfaPage ssr=SsrMode::Async />

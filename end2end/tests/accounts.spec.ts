@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { APIRequestContext, expect, test } from '@playwright/test';
 import { App, namaskah, uniqueEmail } from './fixtures/app';
 
 test('register, sign in, see the balance, create an API key and see it once', async ({ page, request }, info) => {
@@ -85,13 +85,7 @@ test('forgotten password: a link by mail (the sandbox outbox) sets a new one, on
   await expect(page).toHaveURL(/\/login$/);
   await expect(page.getByTestId('notice')).toContainText('a link to choose a new password is on its way');
 
-  let link = '';
-  await expect(async () => {
-    const mails = (await (await request.get('/sandbox/outbox', { headers: { accept: 'application/json' } })).json()).mails;
-    const mail = mails.find((m: { to: string }) => m.to === email);
-    expect(mail).toBeTruthy();
-    link = mail.text.match(/\/reset-password\?token=[0-9a-f]+/)[0];
-  }).toPass();
+  const link = await mailedLink(request, email, 'Choose a new Namaskah password', /\/reset-password\?token=[0-9a-f]+/);
   await app.goto(link);
   await page.getByLabel('New password').fill('a brand new secret 77');
   await page.getByRole('button', { name: 'Set the password' }).click();
@@ -106,6 +100,41 @@ test('forgotten password: a link by mail (the sandbox outbox) sets a new one, on
   await app.goto(link);
   await page.getByLabel('New password').fill('yet another secret 99');
   await page.getByRole('button', { name: 'Set the password' }).click();
+  await expect(page.getByText('is not a live link')).toBeVisible();
+  expect(app.errors).toEqual([]);
+});
+
+/// The link matching `path` in the newest mail to `email` about `subject`, from the sandbox outbox.
+async function mailedLink(request: APIRequestContext, email: string, subject: string, path: RegExp): Promise<string> {
+  let link = '';
+  await expect(async () => {
+    const mails = (await (await request.get('/sandbox/outbox', { headers: { accept: 'application/json' } })).json()).mails;
+    const mail = mails.find((m: { to: string, subject: string }) => m.to === email && m.subject === subject);
+    expect(mail).toBeTruthy();
+    link = mail.text.match(path)[0];
+  }).toPass();
+  return link;
+}
+
+test('a new account confirms its address with the mailed link', async ({ page, request }, info) => {
+  const app = new App(page, info.project.name === 'hydrated');
+  const email = uniqueEmail(info);
+  await app.register(email);
+  await expect(page).toHaveURL(/\/$/);
+  await app.ready();
+  await app.goto('/account');
+  await expect(page.getByTestId('email-unconfirmed')).toHaveText('not confirmed');
+
+  const link = await mailedLink(request, email, 'Confirm your Namaskah address', /\/verify-email\?token=[0-9a-f]+/);
+  await app.goto(link);
+  await page.getByRole('button', { name: 'Confirm my address' }).click();
+  await expect(page).toHaveURL(/\/account$/);
+  await expect(page.getByTestId('notice')).toContainText('Your address is confirmed.');
+  await expect(page.getByTestId('email-confirmed')).toHaveText('confirmed');
+
+  // The link works once.
+  await app.goto(link);
+  await page.getByRole('button', { name: 'Confirm my address' }).click();
   await expect(page.getByText('is not a live link')).toBeVisible();
   expect(app.errors).toEqual([]);
 });

@@ -154,3 +154,31 @@ pub async fn reset_password(token: String, new_password: String) -> Result<(), A
     })
     .await
 }
+
+/// Confirms the address with the mailed link's token; then to the account page (which asks a
+/// visitor who is not signed in to sign in), saying so.
+#[server(prefix = "/api/fn", endpoint = "verify_email")]
+pub async fn verify_email(token: String) -> Result<(), AppError> {
+    use crate::server::{fn_context as cx, services::email_verification};
+    cx::run(async {
+        let state = cx::state()?;
+        email_verification::confirm(&state, &token, &cx::request_meta()).await?;
+        cx::notice_if_plain_form_post(&state, &[email_verification::CONFIRMED.to_owned()]);
+        leptos_axum::redirect("/account");
+        Ok(())
+    })
+    .await
+}
+
+/// Mails the signed-in customer a new link to confirm their address; what happened, in words.
+#[server(prefix = "/api/fn", endpoint = "send_email_verification")]
+pub async fn send_email_verification() -> Result<String, AppError> {
+    use crate::server::{fn_context as cx, services::email_verification};
+    cx::run(async {
+        let (state, user) = (cx::state()?, cx::principal()?);
+        let message = email_verification::request_again(&state, user.user_id).await?;
+        cx::notice_if_plain_form_post(&state, &[message.to_owned()]);
+        Ok(message.to_owned())
+    })
+    .await
+}

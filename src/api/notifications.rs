@@ -28,16 +28,17 @@ pub async fn set_notification_email(on: Option<String>) -> Result<(), AppError> 
         let (state, user) = (cx::state()?, cx::principal()?);
         let wanted = NotificationPreferences {
             email: on.is_some(),
+            email_confirmed: false,
         };
-        notifications::set_preferences(&state, user.user_id, wanted).await?;
-        cx::notice_if_plain_form_post(
-            &state,
-            &[if wanted.email {
-                "Notifications will also come by email.".to_owned()
-            } else {
-                "Notifications stay in the app.".to_owned()
-            }],
-        );
+        let now = notifications::set_preferences(&state, user.user_id, wanted).await?;
+        let notice = match (now.email, now.email_confirmed) {
+            (true, true) => "Notifications will also come by email.",
+            (true, false) => {
+                "Notifications will also come by email once your address is confirmed (see your account page)."
+            }
+            (false, _) => "Notifications stay in the app.",
+        };
+        cx::notice_if_plain_form_post(&state, &[notice.to_owned()]);
         leptos_axum::redirect("/notifications");
         Ok(())
     })

@@ -165,7 +165,8 @@ pub struct RateLimits {
     pub per_account: u32,
     /// `RATE_LIMIT_PER_API_KEY`: every request made with an API key, per key, default 300.
     pub per_api_key: u32,
-    /// `RATE_LIMIT_SIGN_IN`: sign-in and sign-up attempts per client address, default 10.
+    /// `RATE_LIMIT_SIGN_IN`: sign-ins, sign-ups, password resets and address confirmations
+    /// (asking for a link and using it) per client address, default 10.
     pub sign_in: u32,
     /// `RATE_LIMIT_PAID`: requests that spend money (rent, extend, buy, reuse, start a preset),
     /// per account, default 60.

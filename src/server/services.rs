@@ -5,6 +5,8 @@ pub mod api_keys;
 pub mod audit;
 pub mod billing;
 pub mod catalog;
+pub mod email_links;
+pub mod email_verification;
 pub mod favourites;
 pub mod history;
 pub mod idempotency;

@@ -147,7 +147,16 @@ impl TestApp {
         let email = unique_email();
         let r = self.register(&email, PASSWORD).await;
         assert_eq!(r.status(), 202);
-        let r = self.login(&email, PASSWORD).await;
+        self.signed_in_as(&email).await
+    }
+
+    /// Signs in to the account of `email` (made with [`PASSWORD`]).
+    pub async fn signed_in_as(&self, email: &str) -> Session {
+        self.signed_in_as_with(email, PASSWORD).await
+    }
+
+    pub async fn signed_in_as_with(&self, email: &str, password: &str) -> Session {
+        let r = self.login(email, password).await;
         assert_eq!(r.status(), 200);
         let cookie = session_cookie(&r).expect("login sets the session cookie");
         let user_id = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();

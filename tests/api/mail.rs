@@ -1,6 +1,7 @@
 //! Mail through a real SMTP server on loopback (PyPI `aiosmtpd`, started by the test): password
-//! reset links that work once and not after 30 minutes, an answer that tells nothing about who
-//! has an account, and the sandbox outbox when no SMTP server is configured.
+//! reset links and address confirmation links that work once and not after 30 minutes, answers
+//! that tell nothing about who has an account, and the sandbox outbox when no SMTP server is
+//! configured.
 
 use crate::helpers::*;
 use reqwest::Method;
@@ -77,15 +78,32 @@ impl Sink {
             .collect()
     }
 
-    async fn wait_for(&self, to: &str) -> String {
+    /// The messages to `email` whose subject starts with `subject`, oldest first.
+    fn to(&self, email: &str, subject: &str) -> Vec<String> {
+        self.messages()
+            .into_iter()
+            .filter(|m| m.contains(&format!("To: {email}")))
+            .filter(|m| m.contains(&format!("Subject: {subject}")))
+            .collect()
+    }
+
+    /// Waits for the `n`th message (from 1) to `email` about `subject`.
+    async fn wait_for_nth(&self, email: &str, subject: &str, n: usize) -> String {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
-            if let Some(m) = self.messages().into_iter().find(|m| m.contains(to)) {
+            if let Some(m) = self.to(email, subject).into_iter().nth(n - 1) {
                 return m;
             }
-            assert!(Instant::now() < deadline, "no mail to {to}");
+            assert!(
+                Instant::now() < deadline,
+                "no mail {n} to {email}: {subject}"
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+
+    async fn wait_for(&self, email: &str, subject: &str) -> String {
+        self.wait_for_nth(email, subject, 1).await
     }
 }
 
@@ -96,13 +114,53 @@ impl Drop for Sink {
     }
 }
 
+const RESET: &str = "Choose a new Namaskah password";
+const CONFIRM: &str = "Confirm your Namaskah address";
+const SOMEONE_TRIED: &str = "Someone tried to create a Namaskah account";
+
+/// The token of the reset link in `mail`.
 fn token_in(mail: &str) -> String {
-    let at =
-        mail.find("reset-password?token=").expect("a reset link") + "reset-password?token=".len();
+    token_of(mail, "/reset-password?token=")
+}
+
+/// The token of the link to `page` in `mail`.
+fn token_of(mail: &str, page: &str) -> String {
+    let at = mail
+        .find(page)
+        .unwrap_or_else(|| panic!("a link to {page}: {mail}"))
+        + page.len();
     mail[at..]
         .chars()
         .take_while(char::is_ascii_hexdigit)
         .collect()
+}
+
+/// The sandbox outbox's mails to `email` about `subject`, once there are `n`.
+async fn outbox(app: &TestApp, email: &str, subject: &str, n: usize) -> Vec<Value> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let r = app
+            .client
+            .get(app.url("/sandbox/outbox"))
+            .header("accept", "application/json")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let body: Value = r.json().await.unwrap();
+        let mails: Vec<Value> = body["mails"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["to"] == email && m["subject"] == subject)
+            .cloned()
+            .collect();
+        if mails.len() >= n {
+            return mails;
+        }
+        assert!(Instant::now() < deadline, "{n} mails to {email}: {body}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 async fn ask_reset(app: &TestApp, email: &str) -> Value {
@@ -140,7 +198,7 @@ async fn a_reset_link_works_once_ends_every_session_and_not_after_30_minutes() {
     };
 
     let answer = ask_reset(&app, &email).await;
-    let mail = sink.wait_for(&format!("To: {email}")).await;
+    let mail = sink.wait_for(&email, RESET).await;
     assert!(
         mail.contains("From: Namaskah <no-reply@namaskah.test>"),
         "{mail}"
@@ -158,6 +216,12 @@ async fn a_reset_link_works_once_ends_every_session_and_not_after_30_minutes() {
     let r = reset(&app, &token, NEW).await;
     assert_eq!(r.status(), 204);
     assert_eq!(app.login(&email, NEW).await.status(), 200);
+    let s = app.signed_in_as_with(&email, NEW).await;
+    assert_eq!(
+        app.get_json("/api/auth/me", &s).await["email_verified"],
+        true,
+        "a link that came by mail confirms the address too"
+    );
     assert_eq!(app.login(&email, PASSWORD).await.status(), 401);
     let r = app
         .as_browser(Method::GET, "/api/auth/me", &old)
@@ -171,17 +235,7 @@ async fn a_reset_link_works_once_ends_every_session_and_not_after_30_minutes() {
 
     // Not after 30 minutes.
     ask_reset(&app, &email).await;
-    let second = loop {
-        let all: Vec<String> = sink
-            .messages()
-            .into_iter()
-            .filter(|m| m.contains(&format!("To: {email}")))
-            .collect();
-        if all.len() == 2 {
-            break token_in(&all[1]);
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let second = token_in(&sink.wait_for_nth(&email, RESET, 2).await);
     assert_ne!(second, token);
     app.advance(31 * 60).await;
     let r = reset(&app, &second, "yet another secret 99").await;
@@ -200,24 +254,7 @@ async fn without_smtp_sandbox_mode_keeps_mail_in_its_outbox() {
     let email = unique_email();
     assert_eq!(app.register(&email, PASSWORD).await.status(), 202);
     ask_reset(&app, &email).await;
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let mails = loop {
-        let r = app
-            .client
-            .get(app.url("/sandbox/outbox"))
-            .header("accept", "application/json")
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200);
-        let body: Value = r.json().await.unwrap();
-        if !body["mails"].as_array().unwrap().is_empty() {
-            break body["mails"].clone();
-        }
-        assert!(Instant::now() < deadline);
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
-    assert_eq!(mails[0]["to"], email);
+    let mails = outbox(&app, &email, RESET, 1).await;
     let token = token_in(mails[0]["text"].as_str().unwrap());
     assert_eq!(reset(&app, &token, NEW).await.status(), 204);
     let page = app
@@ -244,24 +281,40 @@ async fn notifications_go_by_email_too_when_asked() {
         .unwrap();
     assert_eq!(
         app.get_json("/api/notifications/preferences", &s).await,
-        json!({"email": false})
+        json!({"email": false, "email_confirmed": false})
     );
     app.api_key(&s, "quiet").await;
     let r = app
         .as_browser(Method::PUT, "/api/notifications/preferences", &s)
-        .json(&json!({"email": true}))
+        .json(&json!({"email": true, "email_confirmed": true}))
         .send()
         .await
         .unwrap();
-    assert_eq!(r.json::<Value>().await.unwrap(), json!({"email": true}));
+    assert_eq!(
+        r.json::<Value>().await.unwrap(),
+        json!({"email": true, "email_confirmed": false}),
+        "confirming is not the customer's to set"
+    );
+    // Not to an address nobody has confirmed.
+    app.api_key(&s, "unconfirmed").await;
+    let link = sink.wait_for(&email, CONFIRM).await;
+    let r = app
+        .post_json(
+            "/api/auth/verify-email",
+            &json!({"token": token_of(&link, "/verify-email?token=")}),
+        )
+        .await;
+    assert_eq!(r.status(), 204);
     app.api_key(&s, "loud").await;
-    let mail = sink.wait_for(&format!("To: {email}")).await;
+    let mail = sink.wait_for(&email, "Namaskah: ").await;
     assert!(mail.contains("loud"), "{mail}");
     assert!(mail.contains("/notifications"), "{mail}");
-    assert!(
-        !sink.messages().iter().any(|m| m.contains("quiet")),
-        "asked only from then on"
-    );
+    for never in ["quiet", "unconfirmed"] {
+        assert!(
+            !sink.messages().iter().any(|m| m.contains(never)),
+            "{never}: only once asked and confirmed"
+        );
+    }
 }
 
 #[tokio::test]
@@ -271,29 +324,189 @@ async fn a_new_password_makes_every_link_already_sent_useless() {
     assert_eq!(app.register(&email, PASSWORD).await.status(), 202);
     ask_reset(&app, &email).await;
     ask_reset(&app, &email).await;
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let tokens: Vec<String> = loop {
-        let body: Value = app
-            .client
-            .get(app.url("/sandbox/outbox"))
-            .header("accept", "application/json")
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let mails = body["mails"].as_array().unwrap();
-        if mails.len() == 2 {
-            break mails
-                .iter()
-                .map(|m| token_in(m["text"].as_str().unwrap()))
-                .collect();
-        }
-        assert!(Instant::now() < deadline);
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let tokens: Vec<String> = outbox(&app, &email, RESET, 2)
+        .await
+        .iter()
+        .map(|m| token_in(m["text"].as_str().unwrap()))
+        .collect();
     assert_eq!(reset(&app, &tokens[0], NEW).await.status(), 204);
     let r = reset(&app, &tokens[1], "yet another secret 99").await;
     assert_eq!(error_body(r, 422).await["field"], "token");
+}
+
+async fn verify(app: &TestApp, token: &str) -> reqwest::Response {
+    app.post_json("/api/auth/verify-email", &json!({ "token": token }))
+        .await
+}
+
+#[tokio::test]
+async fn a_sign_up_mails_a_link_that_confirms_the_address_once_and_not_after_30_minutes() {
+    let sink = Sink::start().await;
+    let app = spawn_app_with(&[("SMTP_URL", sink.url())]).await;
+    let email = unique_email();
+    assert_eq!(app.register(&email, PASSWORD).await.status(), 202);
+    let s = app.signed_in_as(&email).await;
+    assert_eq!(
+        app.get_json("/api/auth/me", &s).await["email_verified"],
+        false
+    );
+
+    let mail = sink.wait_for(&email, CONFIRM).await;
+    let token = token_of(&mail, "/verify-email?token=");
+    assert_eq!(token.len(), 64, "{mail}");
+    // A wrong token is refused at its field and confirms nothing.
+    let r = verify(&app, &"0".repeat(64)).await;
+    assert_eq!(error_body(r, 422).await["field"], "token");
+    assert_eq!(
+        app.get_json("/api/auth/me", &s).await["email_verified"],
+        false
+    );
+    // The link's page only shows a button: opening it (as mail scanners do) changes nothing.
+    let page = app
+        .client
+        .get(app.url(&format!("/verify-email?token={token}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Confirm my address"), "{page}");
+    assert!(page.contains(&token));
+    assert_eq!(
+        app.get_json("/api/auth/me", &s).await["email_verified"],
+        false
+    );
+
+    // Without a session (the link may be opened in another browser).
+    assert_eq!(verify(&app, &token).await.status(), 204);
+    assert_eq!(
+        app.get_json("/api/auth/me", &s).await["email_verified"],
+        true
+    );
+    // Once.
+    let r = verify(&app, &token).await;
+    assert_eq!(error_body(r, 422).await["field"], "token");
+    let events = app.get_json("/api/account/security-events", &s).await;
+    let actions: Vec<&str> = events["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions[0], "email.verify", "{events}");
+
+    // Confirmed: asking again sends nothing.
+    let r = app
+        .as_browser(Method::POST, "/api/account/email/verification", &s)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["message"], "Your address is confirmed already.");
+
+    // Another account: the first link dies after 30 minutes; one asked for later works.
+    let other = unique_email();
+    assert_eq!(app.register(&other, PASSWORD).await.status(), 202);
+    let o = app.signed_in_as(&other).await;
+    let first = token_of(
+        &sink.wait_for(&other, CONFIRM).await,
+        "/verify-email?token=",
+    );
+    app.advance(31 * 60).await;
+    let r = verify(&app, &first).await;
+    assert_eq!(error_body(r, 422).await["field"], "token");
+    let r = app
+        .as_browser(Method::POST, "/api/account/email/verification", &o)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    let again = token_of(
+        &sink.wait_for_nth(&other, CONFIRM, 2).await,
+        "/verify-email?token=",
+    );
+    assert_eq!(verify(&app, &again).await.status(), 204);
+    assert_eq!(
+        app.get_json("/api/auth/me", &o).await["email_verified"],
+        true
+    );
+    // The other account's link confirmed only its own address.
+    let stranger = unique_email();
+    assert_eq!(app.register(&stranger, PASSWORD).await.status(), 202);
+    let st = app.signed_in_as(&stranger).await;
+    assert_eq!(
+        app.get_json("/api/auth/me", &st).await["email_verified"],
+        false
+    );
+}
+
+#[tokio::test]
+async fn a_sign_up_for_a_taken_address_tells_its_owner_and_changes_nothing() {
+    let sink = Sink::start().await;
+    let app = spawn_app_with(&[("SMTP_URL", sink.url())]).await;
+    let email = unique_email();
+    let first = app.register(&email, PASSWORD).await;
+    assert_eq!(first.status(), 202);
+    let first: Value = first.json().await.unwrap();
+    sink.wait_for(&email, CONFIRM).await;
+
+    let again = app.register(&email, "another long passphrase 42").await;
+    assert_eq!(again.status(), 202);
+    assert_eq!(
+        again.json::<Value>().await.unwrap(),
+        first,
+        "the same answer"
+    );
+    let mail = sink.wait_for(&email, SOMEONE_TRIED).await;
+    assert!(mail.contains("/forgot-password"), "{mail}");
+    assert_eq!(app.login(&email, PASSWORD).await.status(), 200);
+    assert_eq!(
+        app.login(&email, "another long passphrase 42")
+            .await
+            .status(),
+        401
+    );
+    // Told once a day at most, however often someone tries.
+    assert_eq!(
+        app.register(&email, "a third long passphrase 43")
+            .await
+            .status(),
+        202
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(sink.to(&email, SOMEONE_TRIED).len(), 1);
+    assert_eq!(
+        sink.to(&email, CONFIRM).len(),
+        1,
+        "no second confirmation link"
+    );
+    app.advance(25 * 60 * 60).await;
+    assert_eq!(
+        app.register(&email, "a fourth long passphrase 44")
+            .await
+            .status(),
+        202
+    );
+    sink.wait_for_nth(&email, SOMEONE_TRIED, 2).await;
+}
+
+#[tokio::test]
+async fn an_account_is_sent_at_most_five_reset_links_an_hour() {
+    let app = spawn_app().await;
+    let email = unique_email();
+    assert_eq!(app.register(&email, PASSWORD).await.status(), 202);
+    let mut answers = Vec::new();
+    for _ in 0..7 {
+        answers.push(ask_reset(&app, &email).await);
+    }
+    assert!(answers.windows(2).all(|w| w[0] == w[1]), "the same answer");
+    outbox(&app, &email, RESET, 5).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(outbox(&app, &email, RESET, 5).await.len(), 5);
+    // An hour on, links come again.
+    app.advance(61 * 60).await;
+    ask_reset(&app, &email).await;
+    outbox(&app, &email, RESET, 6).await;
 }

@@ -29,6 +29,8 @@ pub struct MeView {
     pub role: Role,
     pub balance: Money,
     pub currency: String,
+    /// Whether the address was confirmed by the link mailed at sign-up.
+    pub email_verified: bool,
 }
 
 /// What every page needs to draw its frame: who is signed in, and whether this is the sandbox.
@@ -186,6 +188,12 @@ pub struct PasswordReset {
     pub new_password: String,
 }
 
+/// `POST /api/auth/verify-email`: the token from the link mailed to confirm an address.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct EmailVerification {
+    pub token: String,
+}
+
 /// `POST /api/account/password`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct PasswordChange {
@@ -214,10 +222,13 @@ pub struct NotificationList {
     pub next_before: Option<i64>,
 }
 
-/// Where notifications go besides the app: `email` too, or not.
+/// Where notifications go besides the app: `email` too, or not. `email_confirmed` is read
+/// only: mail goes only to an address confirmed by its link (ignored in a `PUT`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NotificationPreferences {
     pub email: bool,
+    #[serde(default)]
+    pub email_confirmed: bool,
 }
 
 /// `POST /api/notifications/read`: these (`ids`), or every one (`all`).

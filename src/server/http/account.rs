@@ -1,5 +1,5 @@
 //! `/api/account/*`: the signed-in customer's own account: its security events, two-factor
-//! sign-in, sessions and password.
+//! sign-in, sessions, password, and the link that confirms its address.
 
 use super::client::RequestMeta;
 use super::error::ApiResult;
@@ -9,7 +9,7 @@ use crate::api::dto::{
     RecoveryCodesView, SecurityEventList,
 };
 use crate::server::services::audit::{self, Actor};
-use crate::server::services::{accounts, mfa, sessions};
+use crate::server::services::{accounts, email_verification, mfa, sessions};
 use crate::server::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -29,6 +29,20 @@ pub fn router() -> Router<AppState> {
         .route("/api/account/sessions/end-others", post(end_other_sessions))
         .route("/api/account/sessions/{id}", delete(end_session))
         .route("/api/account/password", post(change_password))
+        .route("/api/account/email/verification", post(send_verification))
+}
+
+/// `202 {message}`: a new link to confirm the address is on its way (or it is confirmed
+/// already, and the message says so).
+async fn send_verification(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+) -> ApiResult<(StatusCode, Json<serde_json::Value>)> {
+    let message = email_verification::request_again(&state, p.user_id).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(serde_json::json!({ "message": message })),
+    ))
 }
 
 async fn list_sessions(

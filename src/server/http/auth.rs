@@ -1,14 +1,15 @@
-//! `/api/auth/*`: register, login, logout, me.
+//! `/api/auth/*`: register, login, logout, me, password resets and confirming an address.
 
 use super::client::RequestMeta;
 use super::cookies;
 use super::error::ApiResult;
 use super::extract::{ApiJson, AuthUser};
 use crate::api::dto::{
-    Credentials, MeView, PasswordReset, PasswordResetRequest, SecondFactor, SignInView, SignUpView,
+    Credentials, EmailVerification, MeView, PasswordReset, PasswordResetRequest, SecondFactor,
+    SignInView, SignUpView,
 };
 use crate::server::services::accounts::{self, NewSession, SignIn};
-use crate::server::services::password_reset;
+use crate::server::services::{email_verification, password_reset};
 use crate::server::state::AppState;
 use axum::extract::State;
 use axum::http::{header, StatusCode};
@@ -23,6 +24,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/auth/login/mfa", post(login_second_factor))
         .route("/api/auth/password-reset", post(request_reset))
         .route("/api/auth/password-reset/confirm", post(confirm_reset))
+        .route("/api/auth/verify-email", post(verify_email))
         .route("/api/auth/logout", post(logout))
         .route("/api/auth/me", get(me))
 }
@@ -92,6 +94,17 @@ async fn confirm_reset(
     ApiJson(body): ApiJson<PasswordReset>,
 ) -> ApiResult<StatusCode> {
     password_reset::confirm(&state, &body.token, &body.new_password, &meta).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `204`: the address the link was mailed to is confirmed (no session needed: the link may be
+/// opened in another browser).
+async fn verify_email(
+    State(state): State<AppState>,
+    meta: RequestMeta,
+    ApiJson(body): ApiJson<EmailVerification>,
+) -> ApiResult<StatusCode> {
+    email_verification::confirm(&state, &body.token, &meta).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

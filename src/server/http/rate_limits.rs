@@ -56,7 +56,7 @@ impl RateLimiters {
             sign_in: limit(
                 limits.sign_in,
                 &clock,
-                "sign-in and sign-up attempts from this address",
+                "sign-ins, sign-ups and mailed links asked from this address",
             ),
             paid: limit(limits.paid, &clock, "purchases for this account"),
             clock,
@@ -177,7 +177,8 @@ pub fn per_network(ip: IpAddr) -> IpAddr {
     }
 }
 
-/// Sign-in, sign-up and password resets, by the REST API or the pages' server functions.
+/// Sign-in, sign-up, password resets and confirming addresses (each of which tries a secret or
+/// sends mail), by the REST API or the pages' server functions.
 fn is_sign_in(method: &Method, path: &str) -> bool {
     method == Method::POST
         && matches!(
@@ -187,11 +188,15 @@ fn is_sign_in(method: &Method, path: &str) -> bool {
                 | "/api/auth/register"
                 | "/api/auth/password-reset"
                 | "/api/auth/password-reset/confirm"
+                | "/api/auth/verify-email"
+                | "/api/account/email/verification"
                 | "/api/fn/sign_in"
                 | "/api/fn/sign_in_code"
                 | "/api/fn/sign_up"
                 | "/api/fn/request_password_reset"
                 | "/api/fn/reset_password"
+                | "/api/fn/verify_email"
+                | "/api/fn/send_email_verification"
         )
 }
 

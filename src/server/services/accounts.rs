@@ -1,6 +1,7 @@
 //! Accounts: registration, sign-in with server-side sessions, and who the caller is.
 
 use super::audit::{self, action, Actor};
+use super::email_verification;
 use super::mfa;
 use super::secrets;
 use super::sign_in_throttle;
@@ -38,20 +39,41 @@ pub const SIGN_UP_MESSAGE: &str = "If this address had no account, it has one no
 
 /// A customer's sign-up. It answers the same whether or not the address already has an
 /// account, after the same work (the password is hashed either way), so it cannot be used to
-/// find out who is a customer; an existing account is left as it was. The owner should be told
-/// by email that someone tried; until the app sends email, that is logged instead.
+/// find out who is a customer; an existing account is left as it was, and its owner is told by
+/// mail that someone tried. A new account is mailed the link that confirms its address. Both
+/// mails go after the answer.
 pub async fn register(
     state: &AppState,
     email: &str,
     password: &str,
     meta: &RequestMeta,
 ) -> Result<SignUpView, ServerError> {
-    match create_user(state, &Actor::anonymous(meta), email, password, Role::User).await {
-        Ok(_) => {}
+    let actor = Actor::anonymous(meta);
+    match create_user(state, &actor, email, password, Role::User).await {
+        Ok(user) => {
+            let state = state.clone();
+            tokio::spawn(async move {
+                let sent = email_verification::send_link(&state, user.id, &user.email).await;
+                if let Err(e) = sent {
+                    tracing::error!(error.cause_chain = ?e, "could not send the confirmation link");
+                }
+            });
+        }
         Err(ServerError::Conflict {
             field: Some("email"),
             ..
-        }) => tracing::info!("sign-up for an address that already has an account"),
+        }) => {
+            tracing::info!("sign-up for an address that already has an account");
+            if let Ok(email) = Email::parse(email) {
+                let state = state.clone();
+                tokio::spawn(async move {
+                    let told = email_verification::tell_owner_of_sign_up(&state, &email).await;
+                    if let Err(e) = told {
+                        tracing::error!(error.cause_chain = ?e, "could not tell the owner");
+                    }
+                });
+            }
+        }
         Err(e) => return Err(e),
     }
     Ok(SignUpView {
@@ -87,6 +109,10 @@ pub async fn create_user(
             message: "an account with this email already exists".into(),
             field: Some("email"),
         })?;
+    if actor.is_cli() {
+        // An operator typed the address: there is nobody to mail a link to confirm it.
+        users::set_email_verified(&mut *tx, id, now).await?;
+    }
     audit::record(
         &mut *tx,
         audit::Entry {
@@ -414,7 +440,8 @@ pub async fn password_changed(
     user_id: i64,
     now: i64,
 ) -> Result<(), ServerError> {
-    crate::server::storage::email_tokens::spend_all(&mut **tx, user_id, "reset", now).await?;
+    let reset = super::email_links::RESET.purpose;
+    crate::server::storage::email_tokens::spend_all(&mut **tx, user_id, reset, now).await?;
     crate::server::storage::mfa::delete_challenges_of(&mut **tx, user_id).await?;
     Ok(())
 }
@@ -499,5 +526,6 @@ fn me_from_row(user: users::UserRow) -> Result<MeView, ServerError> {
         role,
         balance: Money::from_units(user.balance_units),
         currency: CURRENCY.to_owned(),
+        email_verified: user.email_verified_at.is_some(),
     })
 }

@@ -30,6 +30,7 @@ pub mod action {
     pub const PASSWORD_CHANGED: &str = "password.change";
     pub const PASSWORD_RESET_ASKED: &str = "password.reset_requested";
     pub const PASSWORD_RESET: &str = "password.reset";
+    pub const EMAIL_VERIFIED: &str = "email.verify";
     pub const SESSION_ENDED: &str = "session.end";
     pub const SESSIONS_ENDED: &str = "session.end_others";
     pub const MFA_ENABLED: &str = "mfa.enable";
@@ -81,6 +82,10 @@ impl Actor {
         role: Some("cli"),
         meta: None,
     };
+
+    pub fn is_cli(&self) -> bool {
+        self.role == Self::CLI.role && self.meta.is_none()
+    }
 }
 
 /// What happened.
@@ -355,6 +360,7 @@ fn summary(action: &str, after: Option<&serde_json::Value>) -> String {
         action::PASSWORD_CHANGED => "Password changed; other sessions ended".to_owned(),
         action::PASSWORD_RESET_ASKED => "A password reset link was sent".to_owned(),
         action::PASSWORD_RESET => "Password reset by email; every session ended".to_owned(),
+        action::EMAIL_VERIFIED => "Address confirmed".to_owned(),
         action::SESSION_ENDED => "A session was ended".to_owned(),
         action::SESSIONS_ENDED => "Every other session was ended".to_owned(),
         action::MFA_DISABLED => "Two-factor sign-in turned off".to_owned(),

@@ -44,7 +44,13 @@ pub async fn send(
     )
     .await?;
     announce(state, user_id).await?;
-    if let Some((email, true)) = users::notification_email(&state.db.pool, user_id).await? {
+    let to = users::notification_email(&state.db.pool, user_id).await?;
+    if let Some(users::NotificationEmail {
+        email,
+        wanted: true,
+        confirmed: true,
+    }) = to
+    {
         let origin = state.settings.link_origin();
         mail::send_later(
             &state.mailer,
@@ -79,19 +85,24 @@ pub async fn preferences(
     state: &AppState,
     user_id: i64,
 ) -> Result<NotificationPreferences, ServerError> {
-    let (_, email) = users::notification_email(&state.db.pool, user_id)
+    let to = users::notification_email(&state.db.pool, user_id)
         .await?
         .ok_or(ServerError::NotFound("account"))?;
-    Ok(NotificationPreferences { email })
+    Ok(NotificationPreferences {
+        email: to.wanted,
+        email_confirmed: to.confirmed,
+    })
 }
 
+/// Sets whether notifications go by email too (`email_confirmed` in `wanted` is not the
+/// customer's to set), and answers what holds now.
 pub async fn set_preferences(
     state: &AppState,
     user_id: i64,
     wanted: NotificationPreferences,
 ) -> Result<NotificationPreferences, ServerError> {
     users::set_notify_by_email(&state.db.pool, user_id, wanted.email, state.clock.now_ms()).await?;
-    Ok(wanted)
+    preferences(state, user_id).await
 }
 
 /// Sends the user's open pages their unread count (after notifications were stored elsewhere).

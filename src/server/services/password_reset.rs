@@ -1,11 +1,11 @@
-//! Password reset by email: a one-time link (its token stored as a SHA-256 digest) valid for 30
-//! minutes. Asking answers the same whether or not the address has an account, and the mail
-//! goes out off the request, so neither the answer nor its timing tells who is a customer.
+//! Password reset by email: a one-time link (`email_links`). Asking answers the same whether or
+//! not the address has an account, and the mail goes out off the request, so neither the answer
+//! nor its timing tells who is a customer.
 //! Using the link sets the new password and ends every session of the account.
 
 use super::accounts;
 use super::audit::{self, action, Actor};
-use super::{notifications, secrets};
+use super::{email_links, notifications, secrets};
 use crate::domain::Email;
 use crate::server::http::client::RequestMeta;
 use crate::server::mail::{self, Mail};
@@ -13,8 +13,6 @@ use crate::server::state::AppState;
 use crate::server::storage::{email_tokens, sessions, users};
 use crate::server::ServerError;
 
-const PURPOSE: &str = "reset";
-pub const LINK_LIFETIME_MS: i64 = 30 * 60_000;
 /// What every request for a reset is told.
 pub const REQUESTED: &str =
     "If this address has an account, a link to choose a new password is on its way. It works once, for 30 minutes.";
@@ -36,18 +34,12 @@ async fn send_link(state: &AppState, email: &Email, meta: &RequestMeta) -> Resul
         tracing::info!("password reset asked for an address with no account");
         return Ok(());
     };
-    let token = secrets::random_token("", 32);
     let now = state.clock.now_ms();
     let mut tx = state.db.begin_write().await?;
-    email_tokens::insert(
-        &mut *tx,
-        &secrets::digest(&token),
-        user.user_id,
-        PURPOSE,
-        now,
-        now + LINK_LIFETIME_MS,
-    )
-    .await?;
+    let Some(token) = email_links::issue(&mut tx, user.user_id, &email_links::RESET, now).await?
+    else {
+        return Ok(());
+    };
     let actor = Actor::anonymous(meta);
     let entry = audit::Entry::plain(
         &actor,
@@ -92,15 +84,17 @@ pub async fn confirm(
     let now = state.clock.now_ms();
     let digest = secrets::digest(token.trim());
     // The password is checked before the link is spent, so a weak one can be retried.
-    let owner = email_tokens::live_owner(&state.db.pool, &digest, PURPOSE, now)
+    let owner = email_tokens::live_owner(&state.db.pool, &digest, email_links::RESET.purpose, now)
         .await?
         .ok_or_else(dead)?;
     let hash = accounts::new_password_hash(state, owner, new_password, "new_password").await?;
     let mut tx = state.db.begin_write().await?;
-    let user_id = email_tokens::take(&mut *tx, &digest, PURPOSE, now)
+    let user_id = email_tokens::take(&mut *tx, &digest, email_links::RESET.purpose, now)
         .await?
         .ok_or_else(dead)?;
     users::set_password_hash(&mut *tx, user_id, &hash, now).await?;
+    // The link came by mail: the address is the customer's.
+    users::set_email_verified(&mut *tx, user_id, now).await?;
     accounts::password_changed(&mut tx, user_id, now).await?;
     let ended = sessions::delete_others(&mut *tx, user_id, None).await?;
     let actor = Actor::anonymous(meta);

@@ -149,7 +149,7 @@ pub async fn security_events<'e>(
          where subject_user_id = $1 and audit_id < $2 \
          and (action like 'auth.%' or action like 'account.%' or action like 'api_key.%' \
               or action like 'role.%' or action like 'password.%' or action like 'mfa.%' \
-              or action like 'session.%') \
+              or action like 'session.%' or action like 'email.%') \
          order by audit_id desc limit $3",
     )
     .bind(subject_user_id)

@@ -80,3 +80,20 @@ pub async fn spend_all<'e>(
     .await?;
     Ok(())
 }
+
+/// How many links of `user_id` for `purpose` were made since `since`.
+pub async fn made_since<'e>(
+    db: impl Executor<'e, Database = Any>,
+    user_id: i64,
+    purpose: &str,
+    since: i64,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "select count(*) from email_token where user_id = $1 and purpose = $2 and created_at > $3",
+    )
+    .bind(user_id)
+    .bind(purpose)
+    .bind(since)
+    .fetch_one(db)
+    .await
+}

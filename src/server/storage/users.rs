@@ -10,9 +10,12 @@ pub struct UserRow {
     pub role: String,
     pub balance_units: i64,
     pub created_at: i64,
+    /// When the address was confirmed by a mailed link; `None` until then.
+    pub email_verified_at: Option<i64>,
 }
 
-const COLUMNS: &str = "user_id, email, password_hash, role, balance_units, created_at";
+const COLUMNS: &str =
+    "user_id, email, password_hash, role, balance_units, created_at, email_verified_at";
 
 pub async fn insert<'e>(
     db: impl Executor<'e, Database = Any>,
@@ -123,17 +126,45 @@ pub async fn set_role<'e>(
     Ok(done.rows_affected() == 1)
 }
 
-/// Where the user's notifications go besides the app: their email (when they asked for it).
+/// Where the user's notifications go besides the app: their email, whether they asked for it,
+/// and whether the address is confirmed.
 pub async fn notification_email<'e>(
     db: impl Executor<'e, Database = Any>,
     user_id: i64,
-) -> Result<Option<(String, bool)>, sqlx::Error> {
-    let row: Option<(String, i64)> =
-        sqlx::query_as("select email, notify_by_email from app_user where user_id = $1")
-            .bind(user_id)
-            .fetch_optional(db)
-            .await?;
-    Ok(row.map(|(email, on)| (email, on != 0)))
+) -> Result<Option<NotificationEmail>, sqlx::Error> {
+    let row: Option<(String, i64, Option<i64>)> = sqlx::query_as(
+        "select email, notify_by_email, email_verified_at from app_user where user_id = $1",
+    )
+    .bind(user_id)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|(email, on, verified)| NotificationEmail {
+        email,
+        wanted: on != 0,
+        confirmed: verified.is_some(),
+    }))
+}
+
+pub struct NotificationEmail {
+    pub email: String,
+    pub wanted: bool,
+    pub confirmed: bool,
+}
+
+pub async fn set_email_verified<'e>(
+    db: impl Executor<'e, Database = Any>,
+    user_id: i64,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "update app_user set email_verified_at = coalesce(email_verified_at, $1), updated_at = $1 \
+         where user_id = $2",
+    )
+    .bind(now)
+    .bind(user_id)
+    .execute(db)
+    .await?;
+    Ok(())
 }
 
 pub async fn set_notify_by_email<'e>(
@@ -145,6 +176,19 @@ pub async fn set_notify_by_email<'e>(
     sqlx::query("update app_user set notify_by_email = $1, updated_at = $2 where user_id = $3")
         .bind(i64::from(on))
         .bind(now)
+        .bind(user_id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Locks the user's row until the transaction ends (PostgreSQL; on SQLite a write transaction
+/// holds the whole database already). Changes nothing.
+pub async fn lock<'e>(
+    db: impl Executor<'e, Database = Any>,
+    user_id: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("update app_user set updated_at = updated_at where user_id = $1")
         .bind(user_id)
         .execute(db)
         .await?;

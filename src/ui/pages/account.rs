@@ -1,11 +1,13 @@
 //! The account: who you are, your balance and the full ledger, page by page, its sessions and
 //! password, and its security events.
 
-use crate::api::accounts::list_security_events;
+use crate::api::accounts::{list_security_events, SendEmailVerification};
 use crate::api::billing::list_transactions;
 use crate::api::dto::{SecurityEventList, SessionView, TransactionPage};
 use crate::app::SessionResource;
-use crate::ui::components::{format_time, ErrorNotice, SignInPrompt, TransactionsTable};
+use crate::ui::components::{
+    error_of, format_time, ErrorNotice, FormError, SignInPrompt, TransactionsTable,
+};
 use crate::ui::islands::LiveBalance;
 use crate::ui::pages::sessions::{PasswordSection, SessionsSection};
 use leptos::prelude::*;
@@ -43,7 +45,10 @@ pub fn AccountPage() -> impl IntoView {
                         <section class="card">
                             <dl class="facts">
                                 <dt>"Email"</dt>
-                                <dd>{user.email}</dd>
+                                <dd>
+                                    {user.email}
+                                    <EmailConfirmation confirmed=user.email_verified />
+                                </dd>
                                 <dt>"Role"</dt>
                                 <dd>{user.role.as_str()}</dd>
                                 <dt>"Balance"</dt>
@@ -84,6 +89,25 @@ pub fn AccountPage() -> impl IntoView {
             </Transition>
         </section>
     }
+}
+
+/// Whether the address is confirmed, and a button for a new link while it is not.
+#[component]
+fn EmailConfirmation(confirmed: bool) -> impl IntoView {
+    if confirmed {
+        return view! { <span class="badge" data-testid="email-confirmed">"confirmed"</span> }
+            .into_any();
+    }
+    let send = ServerAction::<SendEmailVerification>::new();
+    let error = error_of(send);
+    view! {
+        <span class="badge badge-warn" data-testid="email-unconfirmed">"not confirmed"</span>
+        <ActionForm action=send>
+            <FormError error />
+            <button type="submit" class="btn btn-small">"Mail me the link again"</button>
+        </ActionForm>
+    }
+    .into_any()
 }
 
 /// Sign-ins, failed attempts, keys and roles: where each came from, newest first.

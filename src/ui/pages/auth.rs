@@ -1,7 +1,9 @@
 //! Sign-in and account creation. Both work without JavaScript: the forms post to the server
 //! functions, which set the session cookie and redirect (or come back with the error).
 
-use crate::api::accounts::{RequestPasswordReset, ResetPassword, SignIn, SignInCode, SignUp};
+use crate::api::accounts::{
+    RequestPasswordReset, ResetPassword, SignIn, SignInCode, SignUp, VerifyEmail,
+};
 use crate::domain::account::PASSWORD_MIN_CHARS;
 use crate::ui::components::{error_of, FieldError, FormError};
 use leptos::prelude::*;
@@ -90,6 +92,29 @@ pub fn ResetPasswordPage() -> impl IntoView {
                 <button type="submit" class="btn btn-primary btn-block">"Set the password"</button>
             </ActionForm>
             <p class="muted">"Every session of the account is signed out."</p>
+        </section>
+    }
+}
+
+/// The page of the link mailed to confirm an address. Opening it changes nothing (mail
+/// scanners open links too); the button confirms.
+#[component]
+pub fn VerifyEmailPage() -> impl IntoView {
+    let action = ServerAction::<VerifyEmail>::new();
+    let error = error_of(action);
+    let query = leptos_router::hooks::use_query_map();
+    let token = move || query.read().get("token").unwrap_or_default();
+    view! {
+        <Title text="Confirm your address" />
+        <section class="card auth-card">
+            <h1>"Confirm your address"</h1>
+            <p class="muted">"This tells us the address is yours, so notifications can be mailed to it."</p>
+            <ActionForm action>
+                <FormError error />
+                <input type="hidden" name="token" value=token />
+                <FieldError field="token" error />
+                <button type="submit" class="btn btn-primary btn-block">"Confirm my address"</button>
+            </ActionForm>
         </section>
     }
 }

@@ -26,7 +26,7 @@ pub fn NotificationsPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match list.await {
                     Ok((list, prefs)) => view! {
-                        <ByEmail on=prefs.email />
+                        <ByEmail on=prefs.email confirmed=prefs.email_confirmed />
                         <Notifications list />
                     }
                     .into_any(),
@@ -39,7 +39,7 @@ pub fn NotificationsPage() -> impl IntoView {
 
 /// The choice to get them by email too.
 #[component]
-fn ByEmail(on: bool) -> impl IntoView {
+fn ByEmail(on: bool, confirmed: bool) -> impl IntoView {
     let save = ServerAction::<SetNotificationEmail>::new();
     view! {
         <section class="card">
@@ -50,6 +50,16 @@ fn ByEmail(on: bool) -> impl IntoView {
                 </label>
                 <button type="submit" class="btn btn-small">"Save"</button>
             </ActionForm>
+            {(!confirmed)
+                .then(|| {
+                    view! {
+                        <p class="muted" data-testid="email-unconfirmed">
+                            "Mail goes only to a confirmed address: confirm yours with the link we sent, or ask for a new one on "
+                            <A href="/account">"your account"</A>
+                            "."
+                        </p>
+                    }
+                })}
         </section>
     }
 }
