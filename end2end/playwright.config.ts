@@ -13,6 +13,12 @@ export const DATABASE_URL =
 const port = Number(process.env.E2E_PORT ?? 3100);
 export const BASE_URL = `http://127.0.0.1:${port}`;
 process.env.E2E_DATABASE_URL = DATABASE_URL;
+// Mail goes through a real SMTP server on loopback (PyPI aiosmtpd, installed by
+// scripts/setup), which keeps each message as a file in a maildir the tests read.
+const smtpPort = Number(process.env.E2E_SMTP_PORT ?? port + 25);
+export const MAILDIR =
+  process.env.E2E_MAILDIR ?? path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'namaskah-mail-')), 'maildir');
+process.env.E2E_MAILDIR = MAILDIR;
 process.env.E2E_BIN = path.join(root, 'target', process.env.E2E_PROFILE ?? 'debug', 'namaskah');
 
 export default defineConfig({
@@ -45,7 +51,12 @@ export default defineConfig({
     { name: 'hydrated', use: { javaScriptEnabled: true } },
     { name: 'no-js', use: { javaScriptEnabled: false } },
   ],
-  webServer: {
+  webServer: [{
+    command: `python3 -u -m aiosmtpd -n -l 127.0.0.1:${smtpPort} -c aiosmtpd.handlers.Mailbox ${MAILDIR}`,
+    port: smtpPort,
+    reuseExistingServer: false,
+    timeout: 30_000,
+  }, {
     command: process.env.E2E_BIN,
     cwd: root,
     url: `${BASE_URL}/login`,
@@ -61,8 +72,10 @@ export default defineConfig({
       // Every test signs in from 127.0.0.1; the limits themselves are tested in Rust.
       RATE_LIMIT_PER_IP: '0',
       RATE_LIMIT_SIGN_IN: '0',
+      SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+      MAIL_FROM: 'Namaskah <no-reply@namaskah.test>',
     },
     stdout: 'pipe',
     stderr: 'pipe',
-  },
+  }],
 });

@@ -1,5 +1,5 @@
-import { APIRequestContext, expect, test } from '@playwright/test';
-import { App, namaskah, uniqueEmail } from './fixtures/app';
+import { expect, test } from '@playwright/test';
+import { App, mailedLink, namaskah, uniqueEmail } from './fixtures/app';
 
 test('register, sign in, see the balance, create an API key and see it once', async ({ page, request }, info) => {
   const app = new App(page, info.project.name === 'hydrated');
@@ -69,7 +69,7 @@ test('a wrong password is explained', async ({ page }, info) => {
   expect(app.errors).toEqual([]);
 });
 
-test('forgotten password: a link by mail (the sandbox outbox) sets a new one, once', async ({ page, request }, info) => {
+test('forgotten password: a link by mail (through the SMTP server) sets a new one, once', async ({ page }, info) => {
   const app = new App(page, info.project.name === 'hydrated');
   const email = uniqueEmail(info);
   await app.register(email);
@@ -85,7 +85,7 @@ test('forgotten password: a link by mail (the sandbox outbox) sets a new one, on
   await expect(page).toHaveURL(/\/login$/);
   await expect(page.getByTestId('notice')).toContainText('a link to choose a new password is on its way');
 
-  const link = await mailedLink(request, email, 'Choose a new Namaskah password', /\/reset-password\?token=[0-9a-f]+/);
+  const link = await mailedLink(email, 'Choose a new Namaskah password', /\/reset-password\?token=[0-9a-f]+/);
   await app.goto(link);
   await page.getByLabel('New password').fill('a brand new secret 77');
   await page.getByRole('button', { name: 'Set the password' }).click();
@@ -104,19 +104,7 @@ test('forgotten password: a link by mail (the sandbox outbox) sets a new one, on
   expect(app.errors).toEqual([]);
 });
 
-/// The link matching `path` in the newest mail to `email` about `subject`, from the sandbox outbox.
-async function mailedLink(request: APIRequestContext, email: string, subject: string, path: RegExp): Promise<string> {
-  let link = '';
-  await expect(async () => {
-    const mails = (await (await request.get('/sandbox/outbox', { headers: { accept: 'application/json' } })).json()).mails;
-    const mail = mails.find((m: { to: string, subject: string }) => m.to === email && m.subject === subject);
-    expect(mail).toBeTruthy();
-    link = mail.text.match(path)[0];
-  }).toPass();
-  return link;
-}
-
-test('a new account confirms its address with the mailed link', async ({ page, request }, info) => {
+test('a new account confirms its address with the mailed link', async ({ page }, info) => {
   const app = new App(page, info.project.name === 'hydrated');
   const email = uniqueEmail(info);
   await app.register(email);
@@ -125,7 +113,7 @@ test('a new account confirms its address with the mailed link', async ({ page, r
   await app.goto('/account');
   await expect(page.getByTestId('email-unconfirmed')).toHaveText('not confirmed');
 
-  const link = await mailedLink(request, email, 'Confirm your Namaskah address', /\/verify-email\?token=[0-9a-f]+/);
+  const link = await mailedLink(email, 'Confirm your Namaskah address', /\/verify-email\?token=[0-9a-f]+/);
   await app.goto(link);
   await page.getByRole('button', { name: 'Confirm my address' }).click();
   await expect(page).toHaveURL(/\/account$/);

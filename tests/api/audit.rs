@@ -85,13 +85,7 @@ async fn key_changes_and_sign_ins_are_logged_with_their_origin_and_shown_to_the_
 
     // Another customer sees none of it.
     let other = app.signed_in().await;
-    let theirs = app.get_json("/api/account/security-events", &other).await;
-    let theirs: Vec<&str> = theirs["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
+    let theirs = app.security_actions(&other).await;
     assert_eq!(theirs, ["auth.sign_in", "account.create"]);
 }
 

@@ -163,6 +163,24 @@ impl TestApp {
         Session { cookie, user_id }
     }
 
+    /// The actions of the account's security events, newest first.
+    pub async fn security_actions(&self, s: &Session) -> Vec<String> {
+        let events = self.get_json("/api/account/security-events", s).await;
+        events["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["action"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    /// Whether the account's address is confirmed, as `GET /api/auth/me` says.
+    pub async fn email_verified(&self, s: &Session) -> bool {
+        self.get_json("/api/auth/me", s).await["email_verified"]
+            .as_bool()
+            .unwrap()
+    }
+
     /// A request as the browser of `session` makes it: cookie, and Origin on writes.
     pub fn as_browser(
         &self,

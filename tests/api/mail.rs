@@ -217,9 +217,8 @@ async fn a_reset_link_works_once_ends_every_session_and_not_after_30_minutes() {
     assert_eq!(r.status(), 204);
     assert_eq!(app.login(&email, NEW).await.status(), 200);
     let s = app.signed_in_as_with(&email, NEW).await;
-    assert_eq!(
-        app.get_json("/api/auth/me", &s).await["email_verified"],
-        true,
+    assert!(
+        app.email_verified(&s).await,
         "a link that came by mail confirms the address too"
     );
     assert_eq!(app.login(&email, PASSWORD).await.status(), 401);
@@ -334,6 +333,17 @@ async fn a_new_password_makes_every_link_already_sent_useless() {
     assert_eq!(error_body(r, 422).await["field"], "token");
 }
 
+/// Asks for a new link to confirm the address of `s`.
+async fn ask_again(app: &TestApp, s: &Session) -> Value {
+    let r = app
+        .as_browser(Method::POST, "/api/account/email/verification", s)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    r.json().await.unwrap()
+}
+
 async fn verify(app: &TestApp, token: &str) -> reqwest::Response {
     app.post_json("/api/auth/verify-email", &json!({ "token": token }))
         .await
@@ -346,10 +356,7 @@ async fn a_sign_up_mails_a_link_that_confirms_the_address_once_and_not_after_30_
     let email = unique_email();
     assert_eq!(app.register(&email, PASSWORD).await.status(), 202);
     let s = app.signed_in_as(&email).await;
-    assert_eq!(
-        app.get_json("/api/auth/me", &s).await["email_verified"],
-        false
-    );
+    assert!(!app.email_verified(&s).await);
 
     let mail = sink.wait_for(&email, CONFIRM).await;
     let token = token_of(&mail, "/verify-email?token=");
@@ -357,10 +364,7 @@ async fn a_sign_up_mails_a_link_that_confirms_the_address_once_and_not_after_30_
     // A wrong token is refused at its field and confirms nothing.
     let r = verify(&app, &"0".repeat(64)).await;
     assert_eq!(error_body(r, 422).await["field"], "token");
-    assert_eq!(
-        app.get_json("/api/auth/me", &s).await["email_verified"],
-        false
-    );
+    assert!(!app.email_verified(&s).await);
     // The link's page only shows a button: opening it (as mail scanners do) changes nothing.
     let page = app
         .client
@@ -373,37 +377,18 @@ async fn a_sign_up_mails_a_link_that_confirms_the_address_once_and_not_after_30_
         .unwrap();
     assert!(page.contains("Confirm my address"), "{page}");
     assert!(page.contains(&token));
-    assert_eq!(
-        app.get_json("/api/auth/me", &s).await["email_verified"],
-        false
-    );
+    assert!(!app.email_verified(&s).await);
 
     // Without a session (the link may be opened in another browser).
     assert_eq!(verify(&app, &token).await.status(), 204);
-    assert_eq!(
-        app.get_json("/api/auth/me", &s).await["email_verified"],
-        true
-    );
+    assert!(app.email_verified(&s).await);
     // Once.
     let r = verify(&app, &token).await;
     assert_eq!(error_body(r, 422).await["field"], "token");
-    let events = app.get_json("/api/account/security-events", &s).await;
-    let actions: Vec<&str> = events["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
-    assert_eq!(actions[0], "email.verify", "{events}");
+    assert_eq!(app.security_actions(&s).await[0], "email.verify");
 
     // Confirmed: asking again sends nothing.
-    let r = app
-        .as_browser(Method::POST, "/api/account/email/verification", &s)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 202);
-    let body: Value = r.json().await.unwrap();
+    let body = ask_again(&app, &s).await;
     assert_eq!(body["message"], "Your address is confirmed already.");
 
     // Another account: the first link dies after 30 minutes; one asked for later works.
@@ -417,29 +402,18 @@ async fn a_sign_up_mails_a_link_that_confirms_the_address_once_and_not_after_30_
     app.advance(31 * 60).await;
     let r = verify(&app, &first).await;
     assert_eq!(error_body(r, 422).await["field"], "token");
-    let r = app
-        .as_browser(Method::POST, "/api/account/email/verification", &o)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 202);
+    ask_again(&app, &o).await;
     let again = token_of(
         &sink.wait_for_nth(&other, CONFIRM, 2).await,
         "/verify-email?token=",
     );
     assert_eq!(verify(&app, &again).await.status(), 204);
-    assert_eq!(
-        app.get_json("/api/auth/me", &o).await["email_verified"],
-        true
-    );
+    assert!(app.email_verified(&o).await);
     // The other account's link confirmed only its own address.
     let stranger = unique_email();
     assert_eq!(app.register(&stranger, PASSWORD).await.status(), 202);
     let st = app.signed_in_as(&stranger).await;
-    assert_eq!(
-        app.get_json("/api/auth/me", &st).await["email_verified"],
-        false
-    );
+    assert!(!app.email_verified(&st).await);
 }
 
 #[tokio::test]

@@ -237,15 +237,7 @@ async fn turning_it_off_needs_the_password_and_a_code() {
         .unwrap();
     assert_eq!(r.status(), 204);
     assert_eq!(app.login(&e.email, PASSWORD).await.status(), 200);
-    let events = app
-        .get_json("/api/account/security-events", &e.session)
-        .await;
-    let actions: Vec<&str> = events["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
+    let actions = app.security_actions(&e.session).await;
     assert_eq!(actions[..2], ["auth.sign_in", "mfa.disable"]);
 }
 
