@@ -28,6 +28,7 @@ use crate::sandbox::Emulators;
 use crate::ui::components::FormNonce;
 use crate::ui::islands::{LiveCursor, RenderedAt};
 use anyhow::Context;
+use axum::http::{header, HeaderValue};
 use axum::Router;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
@@ -38,6 +39,8 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio_util::task::TaskTracker;
 use tower_http::compression::CompressionLayer;
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
 
 pub struct Application {
     listener: TcpListener,
@@ -373,6 +376,24 @@ fn leptos_options(settings: &Settings) -> LeptosOptions {
         .build()
 }
 
+/// The client's files (`pkg/`: its script, WASM, chunks and style), with their stored `.br` and
+/// `.gz` where the release has them. They keep their names from one release to the next (the
+/// chunks are numbered, not named after their content), so a browser may keep them but asks
+/// before using one again: `no-cache`, answered `304` while the file is unchanged. (Leptos's
+/// file handler, which serves the public assets, passes on no conditional header, so every
+/// revalidation would resend the whole file.)
+fn client_files(settings: &Settings) -> Router {
+    let files = ServeDir::new(settings.site_root.join("pkg"))
+        .precompressed_br()
+        .precompressed_gzip();
+    Router::new()
+        .fallback_service(files)
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-cache"),
+        ))
+}
+
 fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let context_state = state.clone();
@@ -399,6 +420,7 @@ fn router(state: AppState) -> Router {
                 move || shell(options.clone())
             },
         )
+        .nest_service("/pkg", client_files(&state.settings))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

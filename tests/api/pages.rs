@@ -86,3 +86,62 @@ async fn pages_rendered_at_once_all_finish() {
         "pages that failed or never finished: {failed:?}"
     );
 }
+
+#[tokio::test]
+async fn the_clients_files_are_revalidated_before_reuse_and_unchanged_ones_are_not_sent_again() {
+    let site = tempfile::tempdir().unwrap();
+    let pkg = site.path().join("pkg");
+    std::fs::create_dir(&pkg).unwrap();
+    let wasm = vec![7u8; 4096];
+    std::fs::write(pkg.join("chunk_1.wasm"), &wasm).unwrap();
+    // What the release stores beside it (its content is not the server's to check).
+    std::fs::write(pkg.join("chunk_1.wasm.gz"), b"stored gzip").unwrap();
+    let app = spawn_app_with(&[(
+        "LEPTOS_SITE_ROOT",
+        site.path().to_string_lossy().into_owned(),
+    )])
+    .await;
+
+    let r = app
+        .client
+        .get(app.url("/pkg/chunk_1.wasm"))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["cache-control"], "no-cache");
+    assert_eq!(r.headers()["content-encoding"], "gzip", "the stored .gz");
+    let modified = r.headers()["last-modified"].clone();
+    assert_eq!(&r.bytes().await.unwrap()[..], b"stored gzip");
+
+    // Asked again by the browser: unchanged, so a 304 and no body.
+    let r = app
+        .client
+        .get(app.url("/pkg/chunk_1.wasm"))
+        .header("accept-encoding", "gzip")
+        .header("if-modified-since", modified)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 304);
+    assert!(r.bytes().await.unwrap().is_empty());
+
+    // Changed since: the whole file.
+    let r = app
+        .client
+        .get(app.url("/pkg/chunk_1.wasm"))
+        .header("if-modified-since", "Mon, 01 Jan 2001 00:00:00 GMT")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.bytes().await.unwrap().len(), 4096);
+    let r = app
+        .client
+        .get(app.url("/pkg/missing.wasm"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+}
