@@ -24,6 +24,9 @@ pub mod server;
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
+    // Panics name themselves in the console in debug builds; the release build's panics abort
+    // at once (`scripts/release`), so a hook would never run there and only cost bytes.
+    #[cfg(debug_assertions)]
     console_error_panic_hook::set_once();
     leptos::mount::hydrate_islands();
 }

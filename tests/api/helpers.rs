@@ -163,6 +163,12 @@ impl TestApp {
         Session { cookie, user_id }
     }
 
+    /// The body of `GET path` for a visitor who is not signed in.
+    pub async fn anonymous_text(&self, path: &str) -> String {
+        let r = self.client.get(self.url(path)).send().await.unwrap();
+        r.text().await.unwrap()
+    }
+
     /// The actions of the account's security events, newest first.
     pub async fn security_actions(&self, s: &Session) -> Vec<String> {
         let events = self.get_json("/api/account/security-events", s).await;

@@ -237,15 +237,7 @@ async fn with_a_real_key_there_is_no_sandbox() {
         .await
         .unwrap();
     assert_eq!(r.status(), 404);
-    let html = app
-        .client
-        .get(app.url("/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.anonymous_text("/").await;
     assert!(!html.contains("Sandbox mode."));
     // The provider is unreachable here: the catalogue says so clearly.
     let r = app
