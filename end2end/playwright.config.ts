@@ -52,7 +52,7 @@ export default defineConfig({
     { name: 'no-js', use: { javaScriptEnabled: false } },
   ],
   webServer: [{
-    command: `python3 -u -m aiosmtpd -n -l 127.0.0.1:${smtpPort} -c aiosmtpd.handlers.Mailbox ${MAILDIR}`,
+    command: `python3 -u -m aiosmtpd -n -l 127.0.0.1:${smtpPort} -c aiosmtpd.handlers.Mailbox '${MAILDIR}'`,
     port: smtpPort,
     reuseExistingServer: false,
     timeout: 30_000,

@@ -24,9 +24,10 @@ pub mod server;
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
-    // Panics name themselves in the console in debug builds; the release build's panics abort
-    // at once (`scripts/release`), so a hook would never run there and only cost bytes.
-    #[cfg(debug_assertions)]
+    // Panics name themselves in the console; in the release build of `scripts/release` they
+    // abort at once (`panics_abort_at_once`), so a hook would never run there and only cost
+    // bytes.
+    #[cfg(not(panics_abort_at_once))]
     console_error_panic_hook::set_once();
     leptos::mount::hydrate_islands();
 }

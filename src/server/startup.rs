@@ -392,6 +392,12 @@ fn client_files(settings: &Settings) -> Router {
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-cache"),
         ))
+        // A stored `.br` or `.gz` is chosen by the request's Accept-Encoding: a shared cache
+        // must not give one to a client that did not ask for it.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::VARY,
+            HeaderValue::from_static("accept-encoding"),
+        ))
 }
 
 fn router(state: AppState) -> Router {

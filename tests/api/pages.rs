@@ -120,12 +120,25 @@ async fn the_clients_files_are_revalidated_before_reuse_and_unchanged_ones_are_n
         .client
         .get(app.url("/pkg/chunk_1.wasm"))
         .header("accept-encoding", "gzip")
-        .header("if-modified-since", modified)
+        .header("if-modified-since", modified.clone())
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 304);
     assert!(r.bytes().await.unwrap().is_empty());
+    // For a signed-in customer too: a 304 that said `no-store` would make the browser throw
+    // its copy away.
+    let s = app.signed_in().await;
+    let r = app
+        .as_browser(Method::GET, "/pkg/chunk_1.wasm", &s)
+        .header("accept-encoding", "gzip")
+        .header("if-modified-since", modified)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 304);
+    assert_eq!(r.headers()["cache-control"], "no-cache");
+    assert_eq!(r.headers()["vary"], "accept-encoding");
 
     // Changed since: the whole file.
     let r = app

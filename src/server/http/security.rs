@@ -158,8 +158,13 @@ async fn caller(state: &AppState, credential: Credential) -> Result<Option<Princ
 }
 
 /// An answer for a signed-in caller (a page, an API answer, a one-time API key) is theirs
-/// alone: no cache, shared or the browser's own, may keep it. Static assets stay cacheable.
+/// alone: no cache, shared or the browser's own, may keep it. Static assets stay cacheable, and
+/// so does a `304` (it has no content type, and its headers would replace those of the copy
+/// the browser keeps: `no-store` there would throw the copy away).
 fn not_for_caches(mut response: Response) -> Response {
+    if response.status() == StatusCode::NOT_MODIFIED {
+        return response;
+    }
     let dynamic = response
         .headers()
         .get(header::CONTENT_TYPE)
