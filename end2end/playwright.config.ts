@@ -69,6 +69,8 @@ export default defineConfig({
       RUST_LOG: 'warn',
       // The tests drive the 5SIM emulator's control API: it alone sells.
       SANDBOX_PROVIDERS: '5sim',
+      // Only the SMS the tests send: none of sandbox mode's own on a timer.
+      SANDBOX_AUTO_SMS: '0',
       // Every test signs in from 127.0.0.1; the limits themselves are tested in Rust.
       RATE_LIMIT_PER_IP: '0',
       RATE_LIMIT_SIGN_IN: '0',

@@ -76,6 +76,33 @@ test('no SMS in time: timed out, and the refund shows in the header balance', as
   expect(app.errors).toEqual([]);
 });
 
+test('an answer that comes late does not undo what happened since', async ({ page, request }, info) => {
+  test.skip(info.project.name !== 'hydrated', 'answers are applied in place by the client');
+  const app = new App(page, true);
+  await fundedAccount(app, info, '10');
+  await app.goto('/verifications');
+  await app.choose('Service', 'Telegram', 'telegram');
+  // The purchase's answer is held until the number has timed out; its live event is not.
+  let answer!: () => void;
+  const held = new Promise<void>((go) => (answer = go));
+  await page.route('**/api/fn/create_verification', async (route) => {
+    const response = await route.fetch();
+    await held;
+    await route.fulfill({ response });
+  });
+  await page.getByRole('button', { name: 'Get number' }).click();
+  const card = page.locator('[data-testid^="verification-"]').first();
+  await expect(card.getByTestId('status')).toHaveText('waiting for SMS');
+  const r = await request.post('/sandbox/control/clock', { data: { advance_seconds: 16 * 60 } });
+  expect(r.status()).toBe(200);
+  await expect(card.getByTestId('status')).toHaveText('timed out');
+  answer();
+  await expect(page.getByTestId('notice')).toContainText('Your number is');
+  await expect(card.getByTestId('status')).toHaveText('timed out');
+  await expect(card).toContainText('refunded');
+  expect(app.errors).toEqual([]);
+});
+
 test('cancel before any SMS refunds in full; history search finds codes', async ({ page, request }, info) => {
   const app = new App(page, info.project.name === 'hydrated');
   await fundedAccount(app, info, '10');

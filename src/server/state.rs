@@ -45,3 +45,18 @@ pub struct AppState {
     /// The request rate limits, in this instance's memory.
     pub rate_limits: Arc<RateLimiters>,
 }
+
+impl AppState {
+    /// Runs work that follows an answer already given (a mail, a notice to an owner) among
+    /// the changes a stopping server waits for; a failure is logged with `what`.
+    pub fn after_answer<F>(&self, what: &'static str, work: F)
+    where
+        F: std::future::Future<Output = Result<(), super::ServerError>> + Send + 'static,
+    {
+        self.changes.spawn(async move {
+            if let Err(e) = work.await {
+                tracing::error!(error.cause_chain = ?e, "could not {what}");
+            }
+        });
+    }
+}

@@ -110,12 +110,45 @@ fn find<T: Send + Sync + 'static>(map: &Signals<T>, id: i64) -> Option<ArcRwSign
     locked(map).get(&id).cloned()
 }
 
-/// `id`'s signal in `map`, holding `value` from now.
-fn entry<T: Send + Sync + 'static>(map: &Signals<T>, id: i64, value: T) -> ArcRwSignal<T> {
+/// What the store keeps one of per id, and can tell an older view of from a newer one.
+trait Versioned {
+    /// Whether `self` was taken before `other`: views of one thing can arrive out of order (an
+    /// action's answer after the live event of a later change, a page drawn before an event
+    /// the tab already applied), and an older one must not replace a newer.
+    fn older_than(&self, other: &Self) -> bool;
+}
+
+impl Versioned for RentalView {
+    fn older_than(&self, other: &Self) -> bool {
+        self.revision < other.revision || self.message_count < other.message_count
+    }
+}
+
+impl Versioned for VerificationView {
+    fn older_than(&self, other: &Self) -> bool {
+        self.revision < other.revision || self.message_count < other.message_count
+    }
+}
+
+/// A rental's messages: none is ever taken away, so a shorter list is an older one.
+impl Versioned for Vec<MessageView> {
+    fn older_than(&self, other: &Self) -> bool {
+        self.len() < other.len()
+    }
+}
+
+/// `id`'s signal in `map`, holding `value` from now unless it holds a newer view already.
+fn entry<T: Versioned + Send + Sync + 'static>(
+    map: &Signals<T>,
+    id: i64,
+    value: T,
+) -> ArcRwSignal<T> {
     // The lock is let go before the signal changes: what the change runs may read the map.
     match find(map, id) {
         Some(signal) => {
-            signal.set(value);
+            if !signal.with_untracked(|held| value.older_than(held)) {
+                signal.set(value);
+            }
             signal
         }
         None => {
@@ -128,7 +161,11 @@ fn entry<T: Send + Sync + 'static>(map: &Signals<T>, id: i64, value: T) -> ArcRw
 
 /// `id`'s signal in `map`, seeded from an island's props: holding `value` from now while a
 /// page is being put in place, or only if the store had nothing for `id` (see the module doc).
-fn seed<T: Send + Sync + 'static>(map: &Signals<T>, id: i64, value: T) -> ArcRwSignal<T> {
+fn seed<T: Versioned + Send + Sync + 'static>(
+    map: &Signals<T>,
+    id: i64,
+    value: T,
+) -> ArcRwSignal<T> {
     match find(map, id) {
         Some(signal) if !placing() => signal,
         _ => entry(map, id, value),
@@ -137,7 +174,7 @@ fn seed<T: Send + Sync + 'static>(map: &Signals<T>, id: i64, value: T) -> ArcRwS
 
 /// Seeds `map` with every item of `seed` and `list` with their ids, in order. Lists are seeded
 /// only by islands that hydrate with their page, and by snapshots: both are the newest there is.
-fn seed_list<T: Send + Sync + 'static>(
+fn seed_list<T: Versioned + Send + Sync + 'static>(
     map: &Signals<T>,
     list: &ArcRwSignal<Vec<i64>>,
     seed: Vec<T>,
@@ -393,6 +430,7 @@ mod tests {
             last_code: None,
             extension_per_hour: Decimal::ONE,
             refund_if_released: Money::ZERO,
+            revision: 0,
         }
     }
 
@@ -424,6 +462,7 @@ mod tests {
             seconds_remaining: 600,
             message_count: 0,
             reused_from: None,
+            revision: 0,
         }
     }
 
@@ -553,6 +592,43 @@ mod tests {
             store.verification_by_id(5).unwrap().get_untracked().status,
             VerificationStatus::Finished
         );
+    }
+
+    #[test]
+    fn an_answer_that_comes_after_the_event_of_a_later_change_is_not_shown() {
+        let store = Store::default();
+        let open = store.open_verifications(Vec::new());
+        // The purchase's event, then the timeout's, then the purchase's own late answer.
+        let mut bought = verification(9, VerificationStatus::Waiting);
+        bought.revision = 0;
+        let mut timed_out = verification(9, VerificationStatus::TimedOut);
+        timed_out.revision = 1;
+        timed_out.refunded = true;
+        let json = |v: &VerificationView| serde_json::to_string(v).unwrap();
+        store.apply("verification.updated", &json(&bought));
+        store.apply("verification.updated", &json(&timed_out));
+        store.put_verification(bought);
+        let shown = store.verification_by_id(9).unwrap().get_untracked();
+        assert_eq!(shown.status, VerificationStatus::TimedOut);
+        assert!(shown.refunded);
+        assert_eq!(open.get_untracked(), [9]);
+
+        // A rental's extension answered after the event of an SMS that came later.
+        let card = store.rental(rental(1, 5, RentalStatus::Active));
+        let mut extended = rental(1, 10, RentalStatus::Active);
+        extended.revision = 1;
+        let mut with_sms = extended.clone();
+        with_sms.revision = 2;
+        with_sms.message_count = 1;
+        with_sms.last_code = Some("5150".into());
+        store.put_rental(with_sms);
+        store.put_rental(extended);
+        assert_eq!(card.get_untracked().last_code.as_deref(), Some("5150"));
+        // A view with the same revision is as new, and may say more (the time left).
+        let mut later = card.get_untracked();
+        later.seconds_remaining -= 60;
+        store.put_rental(later.clone());
+        assert_eq!(card.get_untracked(), later);
     }
 
     #[test]

@@ -436,6 +436,10 @@ async fn extension_is_charged_within_the_held_order_and_refused_beyond_it() {
             .round_dp_with_strategy(4, rust_decimal::RoundingStrategy::AwayFromZero)
     );
     assert_eq!(x["rental"]["duration_hours"], 22);
+    assert_eq!(
+        (&r["revision"], &x["rental"]["revision"]),
+        (&json!(0), &json!(1))
+    );
     assert_eq!(dec(&x["rental"]["cost"]), cost + charged);
     assert_eq!(
         namaskah::domain::rental::extension_quote(2, dec(&r["extension_per_hour"])).decimal(),

@@ -95,6 +95,7 @@ async fn a_code_arrives_then_the_verification_is_finished() {
         assert!(v.get(field).is_some(), "missing {field}: {v}");
     }
     assert_eq!(v["status"], "waiting");
+    assert_eq!(v["revision"], 0);
     assert_eq!(v["service_name"], "telegram");
     assert_eq!(v["country_code"], "GB");
     let cost = dec(&v["cost"]);
@@ -122,11 +123,13 @@ async fn a_code_arrives_then_the_verification_is_finished() {
     let d = detail(&app, &s, &v).await;
     assert_eq!(d["code"], "60606");
     assert_eq!(d["messages"].as_array().unwrap().len(), 2);
+    assert_eq!(d["revision"], 2, "one change for each SMS");
 
     let r = act(&app, &s, &v, "finish").await;
     assert_eq!(r.status(), 200);
     let f: Value = r.json().await.unwrap();
     assert_eq!(f["status"], "finished");
+    assert_eq!(f["revision"], 3);
     assert_eq!(f["refunded"], false);
     assert_eq!(upstream_status(&app, &v).await, "Finished");
     error_body(act(&app, &s, &v, "finish").await, 409).await;

@@ -49,6 +49,9 @@ pub struct RentalView {
     pub extension_per_hour: rust_decimal::Decimal,
     /// What releasing it now would refund.
     pub refund_if_released: Money,
+    /// Raised by every change of the rental its owner can see: of two views of it, the one
+    /// with the higher revision (or more messages) is the newer.
+    pub revision: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -41,6 +41,9 @@ pub struct VerificationView {
     pub message_count: u64,
     /// The verification this one verified again, if it was a reuse of the same number.
     pub reused_from: Option<i64>,
+    /// Raised by every change of the verification: of two views of it, the one with the
+    /// higher revision (or more messages) is the newer.
+    pub revision: u64,
 }
 
 /// One verification with every SMS it received, newest first.

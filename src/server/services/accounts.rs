@@ -51,12 +51,9 @@ pub async fn register(
     let actor = Actor::anonymous(meta);
     match create_user(state, &actor, email, password, Role::User).await {
         Ok(user) => {
-            let state = state.clone();
-            tokio::spawn(async move {
-                let sent = email_verification::send_link(&state, user.id, &user.email).await;
-                if let Err(e) = sent {
-                    tracing::error!(error.cause_chain = ?e, "could not send the confirmation link");
-                }
+            let owned = state.clone();
+            state.after_answer("send the confirmation link", async move {
+                email_verification::send_link(&owned, user.id, &user.email).await
             });
         }
         Err(ServerError::Conflict {
@@ -65,12 +62,9 @@ pub async fn register(
         }) => {
             tracing::info!("sign-up for an address that already has an account");
             if let Ok(email) = Email::parse(email) {
-                let state = state.clone();
-                tokio::spawn(async move {
-                    let told = email_verification::tell_owner_of_sign_up(&state, &email).await;
-                    if let Err(e) = told {
-                        tracing::error!(error.cause_chain = ?e, "could not tell the owner");
-                    }
+                let owned = state.clone();
+                state.after_answer("tell the owner of a sign-up", async move {
+                    email_verification::tell_owner_of_sign_up(&owned, &email).await
                 });
             }
         }

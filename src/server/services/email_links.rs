@@ -4,7 +4,9 @@
 //! addresses (asking beyond the cap sends nothing, and is answered the same).
 
 use super::secrets;
+use crate::server::state::AppState;
 use crate::server::storage::{email_tokens, users};
+use crate::server::ServerError;
 use sqlx::AnyConnection;
 
 pub const LIFETIME_MS: i64 = 30 * 60_000;
@@ -66,4 +68,17 @@ pub async fn issue(
     let expires_at = now + LIFETIME_MS;
     email_tokens::insert(&mut *conn, &digest, user_id, kind.purpose, now, expires_at).await?;
     Ok(Some(token))
+}
+
+/// [`issue`] in a transaction of its own, for a link whose mail records nothing else.
+pub async fn issue_alone(
+    state: &AppState,
+    user_id: i64,
+    kind: &Kind,
+) -> Result<Option<String>, ServerError> {
+    let now = state.clock.now_ms();
+    let mut tx = state.db.begin_write().await?;
+    let token = issue(&mut tx, user_id, kind, now).await?;
+    tx.commit().await?;
+    Ok(token)
 }

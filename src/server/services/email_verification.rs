@@ -27,10 +27,7 @@ pub const CONFIRMED: &str = "Your address is confirmed.";
 /// Mails `user_id` a new link to confirm `email` (the mail goes off the request), unless the
 /// account had its share of them today.
 pub async fn send_link(state: &AppState, user_id: i64, email: &str) -> Result<(), ServerError> {
-    let now = state.clock.now_ms();
-    let mut tx = state.db.begin_write().await?;
-    let token = email_links::issue(&mut tx, user_id, &email_links::VERIFY, now).await?;
-    tx.commit().await?;
+    let token = email_links::issue_alone(state, user_id, &email_links::VERIFY).await?;
     let Some(token) = token else { return Ok(()) };
     let origin = state.settings.link_origin();
     mail::send_later(
@@ -101,10 +98,7 @@ pub async fn tell_owner_of_sign_up(state: &AppState, email: &Email) -> Result<()
     let Some(user) = users::find_by_email(&state.db.pool, email.as_ref()).await? else {
         return Ok(());
     };
-    let now = state.clock.now_ms();
-    let mut tx = state.db.begin_write().await?;
-    let noted = email_links::issue(&mut tx, user.user_id, &email_links::TAKEN, now).await?;
-    tx.commit().await?;
+    let noted = email_links::issue_alone(state, user.user_id, &email_links::TAKEN).await?;
     if noted.is_none() {
         return Ok(());
     }

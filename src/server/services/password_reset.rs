@@ -20,11 +20,9 @@ pub const REQUESTED: &str =
 pub async fn request(state: &AppState, email: &str, meta: &RequestMeta) -> Result<(), ServerError> {
     let email = Email::parse(email).map_err(|e| ServerError::validation("email", e))?;
     // Everything else happens after the answer, the same for every address.
-    let (state, meta) = (state.clone(), meta.clone());
-    tokio::spawn(async move {
-        if let Err(e) = send_link(&state, &email, &meta).await {
-            tracing::error!(error.cause_chain = ?e, "could not send a password reset link");
-        }
+    let (owned, meta) = (state.clone(), meta.clone());
+    state.after_answer("send a password reset link", async move {
+        send_link(&owned, &email, &meta).await
     });
     Ok(())
 }

@@ -94,6 +94,7 @@ fn view_at(state: &AppState, row: RentalRow, now: i64) -> Result<RentalView, Ser
         unread_count: u64::try_from(i64::from(row.message_count) - i64::from(row.read_count))
             .unwrap_or_default(),
         last_code: row.last_code,
+        revision: u64::try_from(row.revision).unwrap_or_default(),
         extension_per_hour: hourly * extension_rates.extension,
         refund_if_released: if status == RentalStatus::Active {
             rental::release_refund(

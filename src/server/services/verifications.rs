@@ -66,6 +66,7 @@ pub fn view(state: &AppState, row: VerificationRow) -> Result<VerificationView, 
         seconds_remaining,
         message_count: u64::try_from(row.message_count).unwrap_or_default(),
         reused_from: row.reused_from,
+        revision: u64::try_from(row.revision).unwrap_or_default(),
     })
 }
 

@@ -7,7 +7,8 @@
 // Leptos's script has no such hook, and hydrates only the first page's islands (its islands
 // router, which hydrates later ones, is not used: see change_page.js). Resolves to the client
 // and a function that hydrates the islands not yet hydrated under a root, for page changes.
-// Some wait for the customer to come to them (`data-hydrate="interaction"`, below).
+// Some wait for the customer to come to them (`data-hydrate="interaction"`, below). Then the
+// other islands' code is fetched ahead, at idle (`prefetch`).
 (async (pkg, name) => {
   const client = await import(`${pkg}/${name}.js`);
   await client.default({ module_or_path: `${pkg}/${name}.wasm` });
@@ -82,5 +83,25 @@
   };
   await hydrateIslands(document);
   client.first_page_placed();
+  // Once the first page is interactive and the browser idle, the code of every other island
+  // (the chunks the build's manifest lists) is fetched at the lowest priority, so a later page
+  // change moves its HTML only. The browser keeps a prefetched file for its first use (for five
+  // minutes without asking again); after that its copy is checked (a 304), not fetched again.
+  const prefetch = async () => {
+    const answer = await fetch(`${pkg}/__wasm_split_manifest.json`);
+    if (!answer.ok) return;
+    const had = new Set(performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname));
+    for (const stem of new Set(Object.values(await answer.json()).flat())) {
+      const href = `${pkg}/${stem}.wasm`;
+      if (had.has(href)) continue;
+      const link = document.createElement('link');
+      link.rel = 'prefetch';
+      link.href = href;
+      // As the chunk loader's own fetch asks for it, so that fetch finds it.
+      link.crossOrigin = '';
+      document.head.append(link);
+    }
+  };
+  (window.requestIdleCallback ?? setTimeout)(() => prefetch().catch(() => {}));
   return { client, hydrateIslands };
 })

@@ -29,12 +29,13 @@ pub struct RentalRow {
     pub message_count: i32,
     pub read_count: i32,
     pub last_code: Option<String>,
+    pub revision: i64,
 }
 
 const COLUMNS: &str = "r.id, r.user_id, r.phone_number, r.service_name, r.country_code, r.expires_at, \
     r.created_at, r.status, r.cost, r.provider, r.provider_order_id, r.operator, r.duration_hours, \
     r.original_hours, r.hourly_price, r.auto_renew, r.upstream_expires_at, r.released_at, r.updated_at, \
-    r.read_count, r.message_count, r.last_code";
+    r.read_count, r.message_count, r.last_code, r.revision";
 
 pub struct NewRentalRow<'a> {
     pub user_id: i64,
@@ -168,7 +169,8 @@ pub async fn mark_released(
     expires_at: i64,
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
-        "update rentals set status = 'released', released_at = $2, updated_at = $2, lease_until = null \
+        "update rentals set status = 'released', released_at = $2, updated_at = $2, lease_until = null, \
+         revision = revision + 1 \
          where id = $1 and status = 'active' and expires_at = $3",
     )
     .bind(id)
@@ -186,7 +188,7 @@ pub async fn mark_expired(
     now: i64,
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
-        "update rentals set status = 'expired', updated_at = $2, lease_until = null \
+        "update rentals set status = 'expired', updated_at = $2, lease_until = null, revision = revision + 1 \
          where id = $1 and status = 'active' and expires_at <= $2",
     )
     .bind(id)
@@ -212,7 +214,8 @@ pub async fn extend(
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
         "update rentals set expires_at = $3, duration_hours = duration_hours + $4, cost = cost + $5, \
-         warned_at = null, updated_at = $6, upstream_expires_at = coalesce($7, upstream_expires_at) \
+         warned_at = null, updated_at = $6, upstream_expires_at = coalesce($7, upstream_expires_at), \
+         revision = revision + 1 \
          where id = $1 and status = 'active' and expires_at = $2",
     )
     .bind(id)
@@ -235,7 +238,8 @@ pub async fn set_auto_renew<'e>(
     now: i64,
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
-        "update rentals set auto_renew = $3, updated_at = $4 where id = $1 and user_id = $2",
+        "update rentals set auto_renew = $3, updated_at = $4, revision = revision + 1 \
+         where id = $1 and user_id = $2",
     )
     .bind(id)
     .bind(user_id)
@@ -319,11 +323,13 @@ pub async fn turn_off_auto_renew<'e>(
     id: i64,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("update rentals set auto_renew = 0, updated_at = $2 where id = $1")
-        .bind(id)
-        .bind(now)
-        .execute(db)
-        .await?;
+    sqlx::query(
+        "update rentals set auto_renew = 0, updated_at = $2, revision = revision + 1 where id = $1",
+    )
+    .bind(id)
+    .bind(now)
+    .execute(db)
+    .await?;
     Ok(())
 }
 
@@ -372,7 +378,7 @@ pub async fn insert_message(
     .await?;
     if id.is_some() {
         sqlx::query(
-            "update rentals set message_count = message_count + 1, \
+            "update rentals set message_count = message_count + 1, revision = revision + 1, \
              last_code = case when $2 is not null and $3 >= coalesce(last_code_at, 0) then $2 else last_code end, \
              last_code_at = case when $2 is not null and $3 >= coalesce(last_code_at, 0) then $3 else last_code_at end \
              where id = $1",
@@ -393,7 +399,7 @@ pub async fn mark_read<'e>(
     id: i64,
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
-        "update rentals set read_count = message_count \
+        "update rentals set read_count = message_count, revision = revision + 1 \
          where id = $1 and user_id = $2 and read_count <> message_count",
     )
     .bind(id)

@@ -26,11 +26,12 @@ pub struct VerificationRow {
     pub finished_at: Option<i64>,
     pub reused_from: Option<i64>,
     pub message_count: i64,
+    pub revision: i64,
 }
 
 const COLUMNS: &str = "v.verification_id, v.user_id, v.provider, v.provider_order_id, v.phone_number, \
     v.service_name, v.country_code, v.operator, v.status, v.cost, v.code, v.created_at, v.expires_at, \
-    v.updated_at, v.finished_at, v.reused_from, \
+    v.updated_at, v.finished_at, v.reused_from, v.revision, \
     (select count(*) from verification_message m where m.verification_id = v.verification_id) as message_count";
 
 pub struct NewVerificationRow<'a> {
@@ -164,7 +165,8 @@ pub async fn mark_finished<'e>(
     now: i64,
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
-        "update verification set status = 'finished', updated_at = $2, finished_at = $2 \
+        "update verification set status = 'finished', updated_at = $2, finished_at = $2, \
+         revision = revision + 1 \
          where verification_id = $1 and status = 'received'",
     )
     .bind(id)
@@ -185,7 +187,7 @@ pub async fn cancel_if_unused<'e>(
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
         "update verification set status = $3, updated_at = $2, finished_at = $2, \
-         upstream_closed_at = $4 \
+         upstream_closed_at = $4, revision = revision + 1 \
          where verification_id = $1 and status = 'waiting' \
          and not exists (select 1 from verification_message m where m.verification_id = $1)",
     )
@@ -207,7 +209,8 @@ pub async fn record_code<'e>(
     now: i64,
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
-        "update verification set status = 'received', code = coalesce($2, code), updated_at = $3 \
+        "update verification set status = 'received', code = coalesce($2, code), updated_at = $3, \
+         revision = revision + 1 \
          where verification_id = $1 and status in ('waiting', 'received')",
     )
     .bind(id)

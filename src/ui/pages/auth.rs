@@ -67,8 +67,7 @@ pub fn ForgotPasswordPage() -> impl IntoView {
 pub fn ResetPasswordPage() -> impl IntoView {
     let action = ServerAction::<ResetPassword>::new();
     let error = error_of(action);
-    let query = leptos_router::hooks::use_query_map();
-    let token = move || query.read().get("token").unwrap_or_default();
+    let token = link_token();
     view! {
         <Title text="Choose a new password" />
         <section class="card auth-card">
@@ -102,8 +101,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
 pub fn VerifyEmailPage() -> impl IntoView {
     let action = ServerAction::<VerifyEmail>::new();
     let error = error_of(action);
-    let query = leptos_router::hooks::use_query_map();
-    let token = move || query.read().get("token").unwrap_or_default();
+    let token = link_token();
     view! {
         <Title text="Confirm your address" />
         <section class="card auth-card">
@@ -192,4 +190,10 @@ pub fn RegisterPage() -> impl IntoView {
             <p class="muted">"Already have an account? " <A href="/login">"Sign in"</A></p>
         </section>
     }
+}
+
+/// The token of a mailed link, from the page's `?token=`.
+fn link_token() -> impl Fn() -> String + Copy {
+    let query = leptos_router::hooks::use_query_map();
+    move || query.read().get("token").unwrap_or_default()
 }
