@@ -559,11 +559,18 @@ async fn scenario_page(server: &Server, client: &Client) -> Res<Vec<Figure>> {
     let mut sizes: Vec<(String, usize)> = vec![("HTML".to_owned(), html_bytes.len())];
     // What Chromium is sent (it asks for brotli too), beside the target's gzip figure.
     let mut as_chromium_gets_it = 0;
-    for asset in [
-        "/pkg/namaskah.css",
-        "/pkg/namaskah.js",
-        "/pkg/namaskah.wasm",
-    ] {
+    // The client's own files, by the names the page gives them (named after their content).
+    let page = get("/rentals".to_owned(), "identity").await?.text().await?;
+    let mut assets: Vec<String> = Vec::new();
+    for ext in ["css", "js", "wasm"] {
+        let asset = page
+            .split('"')
+            .find(|a| a.starts_with("/pkg/namaskah.") && a.ends_with(&format!(".{ext}")))
+            .ok_or_else(|| format!("the page names no client .{ext}"))?;
+        assets.push(asset.to_owned());
+    }
+    for asset in &assets {
+        let asset = asset.as_str();
         let r = get(asset.to_owned(), "gzip").await?;
         let encoded = r.headers().get("content-encoding").is_some();
         let bytes = r.bytes().await?;
@@ -722,7 +729,18 @@ async fn live_client(
     let p99 = p99(&mut latencies);
     let requests = report["requests"].as_array().map_or(0, Vec::len);
     let rentals = report["rentals"].as_u64().unwrap_or(0);
+    let ahead = &report["ahead"];
     Ok(vec![
+        figure(
+            "the other pages' client code, fetched ahead at idle after the first load",
+            format!(
+                "{:.1} KB ({} request(s))",
+                ahead["bytes"].as_f64().unwrap_or(0.0) / 1024.0,
+                ahead["requests"]
+            ),
+            "(reported)",
+            true,
+        ),
         figure(
             "a page change (rentals, verifications, a rental): bytes transferred",
             format!(

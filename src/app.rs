@@ -24,7 +24,7 @@ use crate::ui::pages::{
     verifications::VerificationsPage,
 };
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
@@ -38,7 +38,6 @@ pub fn App() -> impl IntoView {
     provide_context(session);
 
     view! {
-        <Stylesheet id="leptos" href="/pkg/namaskah.css" />
         <Title formatter=|page: String| format!("{page} · Namaskah SMS") />
         <Router>
             <Layout>

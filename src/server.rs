@@ -3,6 +3,7 @@
 
 pub mod cache;
 pub mod cli;
+pub mod client_files;
 pub mod clock;
 pub mod config;
 pub mod csv;

@@ -1,5 +1,6 @@
 // The live client in Chromium, for the benchmark suite (`page` scenario), on a signed-in
 // customer's /rentals page with its active rentals:
+//  0. the bytes the first page fetches ahead once it is interactive and the browser idle;
 //  1. the bytes a page change moves (rentals → verifications → rentals → a rental → rentals,
 //     each on its own);
 //  2. SMS sent upstream to the rentals, one every 100 ms, each with its own code: when each
@@ -16,10 +17,41 @@ const browser = await chromium.launch({
 const context = await browser.newContext();
 await context.addCookies([{ name: 'namaskah_session', value: session, url: base }]);
 const page = await context.newPage();
+// The files the page took from the browser's cache since resource entry `from`: nothing went
+// over the wire for them, though Playwright still reports their requests.
+const cachedSince = (from) => page.evaluate((from) => performance.getEntriesByType('resource').slice(from)
+  .filter((e) => e.transferSize === 0 && e.decodedBodySize > 0).map((e) => e.name), from);
+const entries = () => page.evaluate(() => performance.getEntriesByType('resource').length);
+// Every byte on the wire (headers and bodies) of `requests`, and how many went out.
+const onTheWire = async (requests, cached = []) => {
+  let bytes = 0;
+  let sent = 0;
+  for (const r of requests) {
+    if (cached.includes(r.url())) continue;
+    const s = await r.sizes();
+    bytes += s.requestHeadersSize + s.requestBodySize + s.responseHeadersSize + s.responseBodySize;
+    sent += 1;
+  }
+  return { requests: sent, bytes };
+};
+// 0. What the first page fetches ahead once it is interactive and the browser idle: the other
+// islands' code (load_islands.js), reported on its own line.
+const loaded = [];
+page.on('requestfinished', (r) => loaded.push(r));
 await page.goto(`${base}/rentals`);
 await page.waitForSelector('body[data-hydrated="true"]');
+// Until every file asked for ahead is in (a customer reads the page for longer than that).
+await page.waitForFunction(() => {
+  const links = [...document.querySelectorAll('link[rel="prefetch"]')];
+  return links.length > 0 && links.every((l) => performance.getEntriesByName(l.href).length > 0);
+}, null, { timeout: 10_000 }).catch(() => {});
+await page.waitForTimeout(300);
+const prefetched = await page.evaluate(() => [...document.querySelectorAll('link[rel="prefetch"]')].map((l) => l.href));
+const ahead = await onTheWire(loaded.filter((r) => prefetched.includes(r.url())));
+page.removeAllListeners('requestfinished');
 
-// 1. Page changes: every byte on the wire (headers and bodies) until the new page is in.
+// 1. Page changes: every byte on the wire (headers and bodies) until the new page is in; files
+// the browser had (transfer size 0) sent nothing.
 const changes = [];
 const nav = (name) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name });
 const toRental = () => page.getByRole('link', { name: 'Messages and options' }).first();
@@ -33,16 +65,12 @@ for (const [to, link, arrived] of [
   const requests = [];
   const listener = (r) => requests.push(r);
   page.on('requestfinished', listener);
+  const from = await entries();
   await link().click();
   await arrived().waitFor();
   await page.waitForTimeout(300);
   page.off('requestfinished', listener);
-  let bytes = 0;
-  for (const r of requests) {
-    const s = await r.sizes();
-    bytes += s.requestHeadersSize + s.requestBodySize + s.responseHeadersSize + s.responseBodySize;
-  }
-  changes.push({ to, requests: requests.length, bytes });
+  changes.push({ to, ...(await onTheWire(requests, await cachedSince(from))) });
 }
 
 // 2. SMS: note when each code first shows in a card.
@@ -77,5 +105,5 @@ for (let waited = 0; waited < 10_000; waited += 100) {
   await new Promise((done) => setTimeout(done, 100));
 }
 const shown = await page.evaluate(() => window.__shown);
-console.log(JSON.stringify({ changes, rentals: phones.length, sent: codes.length, shown, requests: asked.filter((r) => r !== 'GET /favicon.svg') }));
+console.log(JSON.stringify({ ahead, changes, rentals: phones.length, sent: codes.length, shown, requests: asked.filter((r) => r !== 'GET /favicon.svg') }));
 await browser.close();

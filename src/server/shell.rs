@@ -1,6 +1,7 @@
 //! The HTML document around the app. Server-only: it gives each page a fresh CSP nonce, so the
 //! only scripts that run are the hydration scripts the server wrote.
 
+use super::client_files::ClientFiles;
 use super::http::security::page_csp;
 use crate::app::App;
 use axum::http::{header, HeaderValue};
@@ -10,9 +11,9 @@ use leptos::nonce::{provide_nonce, use_nonce};
 use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
 use leptos_meta::MetaTags;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
-pub fn shell(options: LeptosOptions) -> impl IntoView {
+pub fn shell(options: LeptosOptions, files: Arc<ClientFiles>) -> impl IntoView {
     provide_nonce();
     if let (Some(nonce), Some(res)) = (use_nonce(), use_context::<ResponseOptions>()) {
         if let Ok(csp) = HeaderValue::from_str(&page_csp(&nonce.to_string())) {
@@ -28,7 +29,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="light dark" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <AutoReload options=options.clone() />
-                <IslandScripts options />
+                <link id="leptos" rel="stylesheet" href=format!("/{}/{}", options.site_pkg_dir, files.css) />
+                <IslandScripts options files />
                 <MetaTags />
             </head>
             <body>
@@ -42,22 +44,22 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 /// (`shell/load_islands.js`) and from then on changes pages without reloading the document
 /// (`shell/change_page.js`), with this page's nonce.
 #[component]
-fn IslandScripts(options: LeptosOptions) -> impl IntoView {
+fn IslandScripts(options: LeptosOptions, files: Arc<ClientFiles>) -> impl IntoView {
     // Islands: nothing outside them is hydrated, so the render writes no hydration data for it.
     if let Some(context) = Owner::current_shared_context() {
         context.set_is_hydrating(false);
     }
     let nonce = use_nonce();
     let pkg = format!("/{}", options.site_pkg_dir);
-    let name = options.output_name.to_string();
+    let (js, wasm, manifest) = (&files.js, &files.wasm, &files.manifest);
     let script = format!(
-        "const loaded = ({})({pkg:?}, {name:?});\n({})(loaded);",
+        "const loaded = ({})({pkg:?}, {js:?}, {wasm:?}, {manifest:?});\n({})(loaded);",
         LOAD_ISLANDS.as_str(),
         CHANGE_PAGE.as_str()
     );
     view! {
-        <link rel="modulepreload" href=format!("{pkg}/{name}.js") />
-        <link rel="preload" href=format!("{pkg}/{name}.wasm") r#as="fetch" r#type="application/wasm" crossorigin="" />
+        <link rel="modulepreload" href=format!("{pkg}/{js}") />
+        <link rel="preload" href=format!("{pkg}/{wasm}") r#as="fetch" r#type="application/wasm" crossorigin="" />
         <script type="module" async nonce=nonce>{script}</script>
     }
 }

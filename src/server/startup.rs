@@ -1,5 +1,6 @@
 //! Builds the application: database, state, router; binds the listener (port 0 works).
 
+use super::client_files::{self, ClientFiles};
 use super::clock::Clock;
 use super::config::SandboxProvider;
 use super::config::{SecretString, Settings};
@@ -28,7 +29,6 @@ use crate::sandbox::Emulators;
 use crate::ui::components::FormNonce;
 use crate::ui::islands::{LiveCursor, RenderedAt};
 use anyhow::Context;
-use axum::http::{header, HeaderValue};
 use axum::Router;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
@@ -39,8 +39,6 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio_util::task::TaskTracker;
 use tower_http::compression::CompressionLayer;
-use tower_http::services::ServeDir;
-use tower_http::set_header::SetResponseHeaderLayer;
 
 pub struct Application {
     listener: TcpListener,
@@ -180,9 +178,15 @@ async fn assemble(
     let cooldown = Duration::from_secs(settings.provider_breaker_cooldown_secs);
     let rate_limits = Arc::new(RateLimiters::new(settings.rate_limits, &clock));
     let (mailer, outbox) = super::mail::from_settings(&settings)?;
+    let leptos_options = leptos_options(&settings);
+    let client_files = Arc::new(ClientFiles::find(
+        &settings.site_root,
+        &leptos_options.output_name,
+    ));
     Ok(AppState {
         passwords,
-        leptos_options: leptos_options(&settings),
+        leptos_options,
+        client_files,
         events: Arc::new(LocalHub::new(db.clone(), clock.clone(), latest_event)),
         db,
         settings: Arc::new(settings),
@@ -376,32 +380,9 @@ fn leptos_options(settings: &Settings) -> LeptosOptions {
         .build()
 }
 
-/// The client's files (`pkg/`: its script, WASM, chunks and style), with their stored `.br` and
-/// `.gz` where the release has them. They keep their names from one release to the next (the
-/// chunks are numbered, not named after their content), so a browser may keep them but asks
-/// before using one again: `no-cache`, answered `304` while the file is unchanged. (Leptos's
-/// file handler, which serves the public assets, passes on no conditional header, so every
-/// revalidation would resend the whole file.)
-fn client_files(settings: &Settings) -> Router {
-    let files = ServeDir::new(settings.site_root.join("pkg"))
-        .precompressed_br()
-        .precompressed_gzip();
-    Router::new()
-        .fallback_service(files)
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("no-cache"),
-        ))
-        // A stored `.br` or `.gz` is chosen by the request's Accept-Encoding: a shared cache
-        // must not give one to a client that did not ask for it.
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::VARY,
-            HeaderValue::from_static("accept-encoding"),
-        ))
-}
-
 fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
+    let files = state.client_files.clone();
     let context_state = state.clone();
     let sandbox_routes = state
         .sandbox
@@ -422,12 +403,17 @@ fn router(state: AppState) -> Router {
                 provide_context(context_state.clone());
             },
             {
-                let options = state.leptos_options.clone();
-                move || shell(options.clone())
+                let (options, files) = (state.leptos_options.clone(), files.clone());
+                move || shell(options.clone(), files.clone())
             },
         )
-        .nest_service("/pkg", client_files(&state.settings))
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .nest_service(
+            "/pkg",
+            client_files::router(&state.settings.site_root, &files),
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
+            move |options| shell(options, files.clone()),
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             security::authenticate,

@@ -1,6 +1,7 @@
 //! The state every handler, server function and job shares.
 
 use super::cache::Caches;
+use super::client_files::ClientFiles;
 use super::clock::Clock;
 use super::config::Settings;
 use super::events::EventHub;
@@ -44,6 +45,8 @@ pub struct AppState {
     pub outbox: Option<Arc<super::mail::Outbox>>,
     /// The request rate limits, in this instance's memory.
     pub rate_limits: Arc<RateLimiters>,
+    /// The names of the browser client's files.
+    pub client_files: Arc<ClientFiles>,
 }
 
 impl AppState {

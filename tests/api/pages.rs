@@ -158,3 +158,43 @@ async fn the_clients_files_are_revalidated_before_reuse_and_unchanged_ones_are_n
         .unwrap();
     assert_eq!(r.status(), 404);
 }
+
+#[tokio::test]
+async fn a_client_named_after_its_content_is_kept_for_good() {
+    let site = tempfile::tempdir().unwrap();
+    let pkg = site.path().join("pkg");
+    std::fs::create_dir(&pkg).unwrap();
+    std::fs::write(
+        site.path().join("hash.txt"),
+        "js: Js1\nwasm: Wa1\ncss: Cs1\nmanifest: Ma1\nsplit: Sp1\n",
+    )
+    .unwrap();
+    std::fs::write(pkg.join("namaskah.Js1.js"), "export default 1;").unwrap();
+    let app = spawn_app_with(&[(
+        "LEPTOS_SITE_ROOT",
+        site.path().to_string_lossy().into_owned(),
+    )])
+    .await;
+
+    let page = app.anonymous_text("/login").await;
+    for name in [
+        r#"href="/pkg/namaskah.Cs1.css""#,
+        r#"href="/pkg/namaskah.Js1.js""#,
+        r#"href="/pkg/namaskah.Wa1.wasm""#,
+        "__wasm_split_manifest.Ma1.json",
+    ] {
+        assert!(page.contains(name), "{name} in {page}");
+    }
+    assert!(!page.contains("/pkg/namaskah.js"), "no plain name is left");
+    let r = app
+        .client
+        .get(app.url("/pkg/namaskah.Js1.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+}

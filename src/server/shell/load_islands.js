@@ -9,9 +9,9 @@
 // and a function that hydrates the islands not yet hydrated under a root, for page changes.
 // Some wait for the customer to come to them (`data-hydrate="interaction"`, below). Then the
 // other islands' code is fetched ahead, at idle (`prefetch`).
-(async (pkg, name) => {
-  const client = await import(`${pkg}/${name}.js`);
-  await client.default({ module_or_path: `${pkg}/${name}.wasm` });
+(async (pkg, js, wasm, manifest) => {
+  const client = await import(`${pkg}/${js}`);
+  await client.default({ module_or_path: `${pkg}/${wasm}` });
   if (document.readyState === 'loading') {
     await new Promise((parsed) => document.addEventListener('DOMContentLoaded', parsed, { once: true }));
   }
@@ -85,10 +85,10 @@
   client.first_page_placed();
   // Once the first page is interactive and the browser idle, the code of every other island
   // (the chunks the build's manifest lists) is fetched at the lowest priority, so a later page
-  // change moves its HTML only. The browser keeps a prefetched file for its first use (for five
-  // minutes without asking again); after that its copy is checked (a 304), not fetched again.
+  // change moves its HTML only. The files are named after their content and kept for good
+  // (`server::client_files`), so that page change asks for none of them again.
   const prefetch = async () => {
-    const answer = await fetch(`${pkg}/__wasm_split_manifest.json`);
+    const answer = await fetch(`${pkg}/${manifest}`);
     if (!answer.ok) return;
     const had = new Set(performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname));
     for (const stem of new Set(Object.values(await answer.json()).flat())) {
