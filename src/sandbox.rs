@@ -47,6 +47,13 @@ impl Emulators {
     }
 }
 
+/// The first order id an emulator gives: "now" in milliseconds, so that an emulator started
+/// again (sandbox mode keeps its database between runs) never hands out an id that orders
+/// kept from its last run already carry (they are unique per provider here, as upstream).
+pub fn first_order_id(clock: &crate::server::clock::Clock) -> i64 {
+    clock.now_ms()
+}
+
 /// An emulator's own server: its API nested at `api_path`, and its control API at
 /// `control_path` for the callers the guard trusts (this machine, or `token`).
 pub fn emulator_router(

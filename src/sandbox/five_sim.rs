@@ -131,7 +131,7 @@ impl FiveSimEmulator {
                 rating: Decimal::from(MAX_RATING),
                 orders: BTreeMap::new(),
                 next_due_ms: i64::MAX,
-                next_order_id: 500_000_001,
+                next_order_id: super::first_order_id(&clock),
                 next_sms_id: 900_000_001,
                 stock: HashMap::new(),
                 prices: HashMap::new(),

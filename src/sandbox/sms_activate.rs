@@ -137,7 +137,7 @@ impl SmsActivateEmulator {
                 rents: BTreeMap::new(),
                 stock: HashMap::new(),
                 prices: HashMap::new(),
-                next_id: 3_100_000_001,
+                next_id: super::first_order_id(&clock),
             })),
             api_key: Arc::from(api_key),
             traffic: Traffic::new(clock.clone(), DIALECT),

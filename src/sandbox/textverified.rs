@@ -170,7 +170,9 @@ pub struct TextVerifiedEmulator {
 impl TextVerifiedEmulator {
     pub fn new(username: &str, api_key: &str, clock: Clock, auto_sms: bool) -> Self {
         TextVerifiedEmulator {
-            state: Arc::new(Mutex::new(State::new())),
+            state: Arc::new(Mutex::new(State::new(
+                super::first_order_id(&clock).unsigned_abs(),
+            ))),
             username: Arc::from(username),
             api_key: Arc::from(api_key),
             traffic: Traffic::new(clock.clone(), DIALECT),
@@ -331,7 +333,7 @@ pub fn verification_price(service: &str) -> Option<Decimal> {
 }
 
 impl State {
-    fn new() -> State {
+    fn new(first_id: u64) -> State {
         State {
             balance: Decimal::new(100_0000, 4),
             tokens: HashMap::new(),
@@ -344,7 +346,7 @@ impl State {
             stock: HashMap::new(),
             create_delay_ms: 0,
             webhook: None,
-            next: 1,
+            next: first_id,
         }
     }
 
@@ -566,7 +568,7 @@ mod tests {
     use super::*;
 
     fn state() -> State {
-        State::new()
+        State::new(1)
     }
 
     #[test]

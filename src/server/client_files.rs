@@ -1,22 +1,31 @@
 //! The browser client's files (`pkg/`: its script, WASM, lazy chunks, style and the chunks'
-//! manifest): what they are called, and how they are served.
+//! manifest): what the pages call them, and how they are served.
 //!
-//! The build names every one of them after its content (cargo-leptos `hash-files`), and lists
-//! the main files' hashes in `hash.txt`. A name then never stands for two versions, so a
-//! browser keeps each file for good without asking again (`immutable`), a tab opened before a
-//! release still finds the chunks of its own version in its cache, and a page change fetches
-//! no code the tab fetched ahead. A client built without hashes (no `hash.txt`) keeps the plain
-//! names, and browsers check those before each reuse (`no-cache`, answered `304`).
+//! The build names every file after its content (cargo-leptos `hash-files`) and lists the main
+//! files' hashes in `hash.txt`. Such a name never stands for two versions, so browsers keep
+//! those files for good without asking again (`immutable`): a tab opened before a release
+//! still finds the chunks of its own version in its cache, and a page change fetches no code
+//! the tab fetched ahead. Three files are edited after they were named (the build writes the
+//! chunks' new names into the main script, the main WASM and the manifest), so their names may
+//! stay the same while their content changes: browsers check those three before each reuse
+//! (`no-cache`, answered `304` while unchanged). They cannot be asked for under another name
+//! either (say with `?v=`): the chunk loader imports the main script by its plain name, and a
+//! module imported under two URLs runs twice. A client built without hashes keeps the plain
+//! names, all checked before reuse.
 
-use axum::http::{header, HeaderValue};
+use axum::extract::Request;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
 use axum::Router;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
-/// Where the build writes the hashes: beside the server binary (cargo-leptos), read first, as
-/// it is that build's own; else in the site directory, where `scripts/release` puts a copy so
-/// that a deployment can carry the hashes with the files they name.
+/// Where the build writes the hashes: in the site directory, where `scripts/release` puts them
+/// so that a deployment carries them with the files they name; else beside the server binary
+/// (where cargo-leptos writes them). Each is taken only if the files it names are there: a
+/// debug and a release build share the site directory, and each empties it.
 const HASH_FILE: &str = "hash.txt";
 
 /// The names of the client's files in `pkg/`, as the pages refer to them.
@@ -35,23 +44,35 @@ pub struct ClientFiles {
 impl ClientFiles {
     /// The names of the build in `site_root` with output name `name`.
     pub fn find(site_root: &Path, name: &str) -> Self {
+        let pkg = site_root.join("pkg");
         let beside_binary = std::env::current_exe()
             .ok()
             .and_then(|exe| exe.parent().map(|dir| dir.join(HASH_FILE)));
-        let candidates: Vec<PathBuf> = beside_binary
-            .into_iter()
-            .chain(std::iter::once(site_root.join(HASH_FILE)))
+        let candidates: Vec<PathBuf> = std::iter::once(site_root.join(HASH_FILE))
+            .chain(beside_binary)
             .collect();
         for path in candidates {
-            if let Ok(text) = std::fs::read_to_string(&path) {
-                if let Some(files) = Self::from_hashes(&text, name) {
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            match Self::from_hashes(&text, name) {
+                Some(files) if files.on_disk(&pkg) => {
                     tracing::info!(path = %path.display(), "client files named by content");
                     return files;
                 }
-                tracing::warn!(path = %path.display(), "hash file without the client's hashes");
+                Some(_) => {
+                    tracing::warn!(path = %path.display(), "hash file of another build: its files are not in the site")
+                }
+                None => {
+                    tracing::warn!(path = %path.display(), "hash file without the client's hashes")
+                }
             }
         }
-        Self::plain(name)
+        let plain = Self::plain(name);
+        if site_root.exists() && !plain.on_disk(&pkg) {
+            tracing::error!(site = %site_root.display(), "the client's files are not in the site directory");
+        }
+        plain
     }
 
     /// The names a build without hashes gives.
@@ -86,9 +107,19 @@ impl ClientFiles {
         })
     }
 
-    /// How browsers may keep them.
-    fn cache_control(&self) -> &'static str {
-        if self.hashed {
+    /// Whether the script, the WASM and the style are in `pkg`.
+    fn on_disk(&self, pkg: &Path) -> bool {
+        [&self.js, &self.wasm, &self.css]
+            .iter()
+            .all(|f| pkg.join(f).is_file())
+    }
+
+    /// How browsers may keep the file `name` (see the module doc).
+    fn cache_control(&self, name: &str) -> &'static str {
+        let edited_after_naming = [&self.js, &self.wasm, &self.manifest]
+            .iter()
+            .any(|f| f.as_str() == name);
+        if self.hashed && !edited_after_naming {
             "public, max-age=31536000, immutable"
         } else {
             "no-cache"
@@ -99,16 +130,27 @@ impl ClientFiles {
 /// `pkg/` under `site_root`, with the stored `.br` and `.gz` where the release has them, and
 /// `304` for a conditional request while a file is unchanged. (Leptos's file handler, which
 /// serves the public assets, passes on no conditional header, so every revalidation would
-/// resend the whole file.)
-pub fn router(site_root: &Path, files: &ClientFiles) -> Router {
+/// resend the whole file.) Only a file found is kept: an instance of another release may not
+/// have it yet, so a `404` is kept by nobody.
+pub fn router(site_root: &Path, files: Arc<ClientFiles>) -> Router {
     let served = ServeDir::new(site_root.join("pkg"))
         .precompressed_br()
         .precompressed_gzip();
     Router::new()
         .fallback_service(served)
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static(files.cache_control()),
+        .layer(axum::middleware::from_fn(
+            move |req: Request, next: Next| {
+                let files = files.clone();
+                async move {
+                    let name = req.uri().path().rsplit('/').next().unwrap_or_default();
+                    let keep = files.cache_control(name);
+                    let mut r = next.run(req).await;
+                    let found = r.status().is_success() || r.status() == StatusCode::NOT_MODIFIED;
+                    let value = HeaderValue::from_static(if found { keep } else { "no-store" });
+                    r.headers_mut().insert(header::CACHE_CONTROL, value);
+                    r
+                }
+            },
         ))
         // A stored `.br` or `.gz` is chosen by the request's Accept-Encoding: a shared cache
         // must not give one to a client that did not ask for it.
@@ -130,13 +172,42 @@ mod tests {
         assert_eq!(files.wasm, "namaskah.dEf.wasm");
         assert_eq!(files.css, "namaskah.x_y-z.css");
         assert_eq!(files.manifest, "__wasm_split_manifest.MMM.json");
-        assert_eq!(files.cache_control(), "public, max-age=31536000, immutable");
+        assert_eq!(
+            files.cache_control("chunk_3.Qq1.wasm"),
+            "public, max-age=31536000, immutable"
+        );
+        for edited in [
+            "namaskah.AbC.js",
+            "namaskah.dEf.wasm",
+            "__wasm_split_manifest.MMM.json",
+        ] {
+            assert_eq!(files.cache_control(edited), "no-cache", "{edited}");
+        }
         assert_eq!(
             ClientFiles::from_hashes("js: A\nwasm: B\n", "namaskah"),
             None
         );
         let plain = ClientFiles::find(Path::new("/nonexistent"), "namaskah");
         assert_eq!(plain, ClientFiles::plain("namaskah"));
-        assert_eq!(plain.cache_control(), "no-cache");
+        assert_eq!(plain.cache_control("chunk_3.wasm"), "no-cache");
+    }
+
+    #[test]
+    fn a_hash_file_whose_files_are_gone_is_passed_over() {
+        let site = tempfile::tempdir().unwrap();
+        let pkg = site.path().join("pkg");
+        std::fs::create_dir(&pkg).unwrap();
+        std::fs::write(site.path().join(HASH_FILE), "js: A\nwasm: B\ncss: C\n").unwrap();
+        // Another build's hashes: its files are not there.
+        assert_eq!(
+            ClientFiles::find(site.path(), "namaskah"),
+            ClientFiles::plain("namaskah")
+        );
+        for file in ["namaskah.A.js", "namaskah.B.wasm", "namaskah.C.css"] {
+            std::fs::write(pkg.join(file), file).unwrap();
+        }
+        let files = ClientFiles::find(site.path(), "namaskah");
+        assert_eq!(files.js, "namaskah.A.js");
+        assert!(files.hashed);
     }
 }

@@ -409,7 +409,7 @@ fn router(state: AppState) -> Router {
         )
         .nest_service(
             "/pkg",
-            client_files::router(&state.settings.site_root, &files),
+            client_files::router(&state.settings.site_root, files.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
             move |options| shell(options, files.clone()),

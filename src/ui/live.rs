@@ -6,11 +6,13 @@
 //! (islands are siblings, so context cannot carry it). While the server renders, each island
 //! gets a store of its own, seeded from its props: requests share threads there.
 //!
-//! Seeding from props wins while a page is being put in place: its props are as new as the
-//! server's render, and the events that arrived while the page was on its way are applied
+//! Seeding from props wins while a page is being put in place, unless the store holds a newer
+//! view already (each rental and verification carries a revision): the props are as new as
+//! the server's render, and the events that arrived while the page was on its way are applied
 //! again after it (see `islands::live`), in order, so the newest state is the one left. An
 //! island that hydrates later, when the customer comes to it, only fills gaps: what the store
-//! learnt since its page was drawn is newer. Either way an island hydrates over exactly what
+//! learnt since its page was drawn is newer. No view ever replaces a newer one of the same
+//! thing, whichever way it came (an event, an action's answer, a page, a snapshot). Either way an island hydrates over exactly what
 //! the server drew ([`follow_drawn`]) and then follows the store.
 
 use crate::api::dto::{
@@ -160,7 +162,8 @@ fn entry<T: Versioned + Send + Sync + 'static>(
 }
 
 /// `id`'s signal in `map`, seeded from an island's props: holding `value` from now while a
-/// page is being put in place, or only if the store had nothing for `id` (see the module doc).
+/// page is being put in place (unless what it holds is newer), or only if the store had
+/// nothing for `id` (see the module doc).
 fn seed<T: Versioned + Send + Sync + 'static>(
     map: &Signals<T>,
     id: i64,

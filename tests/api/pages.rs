@@ -169,7 +169,14 @@ async fn a_client_named_after_its_content_is_kept_for_good() {
         "js: Js1\nwasm: Wa1\ncss: Cs1\nmanifest: Ma1\nsplit: Sp1\n",
     )
     .unwrap();
-    std::fs::write(pkg.join("namaskah.Js1.js"), "export default 1;").unwrap();
+    for file in [
+        "namaskah.Js1.js",
+        "namaskah.Wa1.wasm",
+        "namaskah.Cs1.css",
+        "chunk_2.Ch2.wasm",
+    ] {
+        std::fs::write(pkg.join(file), "export default 1;").unwrap();
+    }
     let app = spawn_app_with(&[(
         "LEPTOS_SITE_ROOT",
         site.path().to_string_lossy().into_owned(),
@@ -186,15 +193,33 @@ async fn a_client_named_after_its_content_is_kept_for_good() {
         assert!(page.contains(name), "{name} in {page}");
     }
     assert!(!page.contains("/pkg/namaskah.js"), "no plain name is left");
+    let cache_control = |path: &'static str| {
+        let client = app.client.clone();
+        let url = app.url(path);
+        async move {
+            let r = client.get(url).send().await.unwrap();
+            assert_eq!(r.status(), 200, "{path}");
+            r.headers()["cache-control"].to_str().unwrap().to_owned()
+        }
+    };
+    assert_eq!(
+        cache_control("/pkg/namaskah.Cs1.css").await,
+        "public, max-age=31536000, immutable"
+    );
+    assert_eq!(
+        cache_control("/pkg/chunk_2.Ch2.wasm").await,
+        "public, max-age=31536000, immutable"
+    );
+    // The build writes the chunks' names into these after naming them: checked before reuse.
+    assert_eq!(cache_control("/pkg/namaskah.Js1.js").await, "no-cache");
+    assert_eq!(cache_control("/pkg/namaskah.Wa1.wasm").await, "no-cache");
+    // A file this instance does not have (yet: another release's) is kept by nobody.
     let r = app
         .client
-        .get(app.url("/pkg/namaskah.Js1.js"))
+        .get(app.url("/pkg/chunk_9.Zz9.wasm"))
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 200);
-    assert_eq!(
-        r.headers()["cache-control"],
-        "public, max-age=31536000, immutable"
-    );
+    assert_eq!(r.status(), 404);
+    assert_eq!(r.headers()["cache-control"], "no-store");
 }

@@ -999,3 +999,16 @@ async fn an_api_client_reading_active_rentals_many_times_a_second_sees_each_chan
     assert_eq!(released.status(), 200);
     assert!(active().await.is_empty(), "gone on the very next read");
 }
+
+#[tokio::test]
+async fn sandbox_mode_started_again_on_its_database_still_sells() {
+    let first = spawn_app().await;
+    let s = first.funded("100").await;
+    first.rent(&s, 24).await;
+    // Sandbox mode run again on the same database: its emulators start afresh, and must not
+    // hand out the order ids the kept rentals carry.
+    let again = spawn_app_with(&[("DATABASE_URL", first.database_url.clone())]).await;
+    let s = again.funded("100").await;
+    let r = again.rent(&s, 24).await;
+    assert_eq!(r["status"], "active");
+}

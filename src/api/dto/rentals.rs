@@ -51,6 +51,8 @@ pub struct RentalView {
     pub refund_if_released: Money,
     /// Raised by every change of the rental its owner can see: of two views of it, the one
     /// with the higher revision (or more messages) is the newer.
+    /// (0 in answers and events stored before revisions were kept.)
+    #[serde(default)]
     pub revision: u64,
 }
 

@@ -43,6 +43,8 @@ pub struct VerificationView {
     pub reused_from: Option<i64>,
     /// Raised by every change of the verification: of two views of it, the one with the
     /// higher revision (or more messages) is the newer.
+    /// (0 in answers and events stored before revisions were kept.)
+    #[serde(default)]
     pub revision: u64,
 }
 

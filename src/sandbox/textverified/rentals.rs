@@ -404,7 +404,7 @@ mod tests {
 
     #[test]
     fn non_renewable_rentals_refund_in_their_first_hour_and_extend() {
-        let mut s = State::new();
+        let mut s = State::new(1);
         let sale = s.create_rental(0, ANY_SERVICE, "oneDay", false).unwrap();
         let id = sale.rental_id.clone();
         let extended = s.extend(1, &id, "threeDay").unwrap();
@@ -428,7 +428,7 @@ mod tests {
 
     #[test]
     fn renewable_rentals_renew_with_their_cycle_fall_overdue_unpaid_and_expire_after_grace() {
-        let mut s = State::new();
+        let mut s = State::new(1);
         let price = rental_price("oneDay", true).unwrap();
         let id = s
             .create_rental(0, ANY_SERVICE, "oneDay", true)
