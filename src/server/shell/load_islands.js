@@ -87,7 +87,9 @@
   // (the chunks the build's manifest lists) is fetched at the lowest priority, so a later page
   // change moves its HTML only. The files are named after their content and kept for good
   // (`server::client_files`), so that page change asks for none of them again.
+  // Not when the customer asked the browser to save data: the code then comes with its page.
   const prefetch = async () => {
+    if (navigator.connection?.saveData) return;
     const answer = await fetch(`${pkg}/${manifest}`);
     if (!answer.ok) return;
     const had = new Set(performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname));
