@@ -8,7 +8,7 @@
 //! the tab fetched ahead. Three files are edited after they were named (the build writes the
 //! chunks' new names into the main script, the main WASM and the manifest), so their names may
 //! stay the same while their content changes: browsers check those three before each reuse
-//! (`no-cache`, answered `304` while unchanged). They cannot be asked for under another name
+//! (`public, no-cache`, answered `304` while unchanged). They cannot be asked for under another name
 //! either (say with `?v=`): the chunk loader imports the main script by its plain name, and a
 //! module imported under two URLs runs twice. A client built without hashes keeps the plain
 //! names, all checked before reuse.
@@ -39,6 +39,8 @@ pub struct ClientFiles {
     pub manifest: String,
     /// Whether the names carry their content's hash.
     pub hashed: bool,
+    /// The build's output name (`namaskah`).
+    pub output: String,
 }
 
 impl ClientFiles {
@@ -83,6 +85,7 @@ impl ClientFiles {
             css: format!("{name}.css"),
             manifest: "__wasm_split_manifest.json".into(),
             hashed: false,
+            output: name.to_owned(),
         }
     }
 
@@ -104,6 +107,7 @@ impl ClientFiles {
                 .map(|h| format!("__wasm_split_manifest.{h}.json"))
                 .unwrap_or_else(|| "__wasm_split_manifest.json".into()),
             hashed: true,
+            output: name.to_owned(),
         })
     }
 
@@ -114,15 +118,20 @@ impl ClientFiles {
             .all(|f| pkg.join(f).is_file())
     }
 
-    /// How browsers may keep the file `name` (see the module doc).
+    /// How browsers may keep the file `name` (see the module doc). The three edited files are
+    /// told by the shape of their names, not by this build's names: the directory may hold
+    /// another release's too (kept for the tabs open on it, or put in place before this
+    /// instance restarts), and such a name can come back with other content. They are `public`
+    /// like every file here: what a signed-in browser is sent otherwise is kept by no cache.
     fn cache_control(&self, name: &str) -> &'static str {
-        let edited_after_naming = [&self.js, &self.wasm, &self.manifest]
-            .iter()
-            .any(|f| f.as_str() == name);
+        let main = name.strip_prefix(self.output.as_str()).is_some_and(|rest| {
+            rest.starts_with('.') && (rest.ends_with(".js") || rest.ends_with(".wasm"))
+        });
+        let edited_after_naming = main || name.starts_with("__wasm_split_manifest.");
         if self.hashed && !edited_after_naming {
             "public, max-age=31536000, immutable"
         } else {
-            "no-cache"
+            "public, no-cache"
         }
     }
 }
@@ -176,12 +185,27 @@ mod tests {
             files.cache_control("chunk_3.Qq1.wasm"),
             "public, max-age=31536000, immutable"
         );
+        // This build's, or another release's left beside them.
         for edited in [
             "namaskah.AbC.js",
             "namaskah.dEf.wasm",
             "__wasm_split_manifest.MMM.json",
+            "namaskah.Older.js",
+            "namaskah.Older.wasm",
+            "__wasm_split_manifest.Older.json",
         ] {
-            assert_eq!(files.cache_control(edited), "no-cache", "{edited}");
+            assert_eq!(files.cache_control(edited), "public, no-cache", "{edited}");
+        }
+        for kept in [
+            "namaskah.x_y-z.css",
+            "__wasm_split.SSS.js",
+            "chunk_1.Q.wasm",
+        ] {
+            assert_eq!(
+                files.cache_control(kept),
+                "public, max-age=31536000, immutable",
+                "{kept}"
+            );
         }
         assert_eq!(
             ClientFiles::from_hashes("js: A\nwasm: B\n", "namaskah"),
@@ -189,7 +213,7 @@ mod tests {
         );
         let plain = ClientFiles::find(Path::new("/nonexistent"), "namaskah");
         assert_eq!(plain, ClientFiles::plain("namaskah"));
-        assert_eq!(plain.cache_control("chunk_3.wasm"), "no-cache");
+        assert_eq!(plain.cache_control("chunk_3.wasm"), "public, no-cache");
     }
 
     #[test]

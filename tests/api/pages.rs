@@ -110,7 +110,7 @@ async fn the_clients_files_are_revalidated_before_reuse_and_unchanged_ones_are_n
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    assert_eq!(r.headers()["cache-control"], "no-cache");
+    assert_eq!(r.headers()["cache-control"], "public, no-cache");
     assert_eq!(r.headers()["content-encoding"], "gzip", "the stored .gz");
     let modified = r.headers()["last-modified"].clone();
     assert_eq!(&r.bytes().await.unwrap()[..], b"stored gzip");
@@ -137,7 +137,7 @@ async fn the_clients_files_are_revalidated_before_reuse_and_unchanged_ones_are_n
         .await
         .unwrap();
     assert_eq!(r.status(), 304);
-    assert_eq!(r.headers()["cache-control"], "no-cache");
+    assert_eq!(r.headers()["cache-control"], "public, no-cache");
     assert_eq!(r.headers()["vary"], "accept-encoding");
 
     // Changed since: the whole file.
@@ -211,8 +211,24 @@ async fn a_client_named_after_its_content_is_kept_for_good() {
         "public, max-age=31536000, immutable"
     );
     // The build writes the chunks' names into these after naming them: checked before reuse.
-    assert_eq!(cache_control("/pkg/namaskah.Js1.js").await, "no-cache");
-    assert_eq!(cache_control("/pkg/namaskah.Wa1.wasm").await, "no-cache");
+    assert_eq!(
+        cache_control("/pkg/namaskah.Js1.js").await,
+        "public, no-cache"
+    );
+    assert_eq!(
+        cache_control("/pkg/namaskah.Wa1.wasm").await,
+        "public, no-cache"
+    );
+    // The chunks' manifest is JSON, and stays cacheable for a signed-in browser too.
+    std::fs::write(pkg.join("__wasm_split_manifest.Ma1.json"), "{}").unwrap();
+    let s = app.signed_in().await;
+    let r = app
+        .as_browser(Method::GET, "/pkg/__wasm_split_manifest.Ma1.json", &s)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["cache-control"], "public, no-cache");
     // A file this instance does not have (yet: another release's) is kept by nobody.
     let r = app
         .client

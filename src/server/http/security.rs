@@ -158,11 +158,17 @@ async fn caller(state: &AppState, credential: Credential) -> Result<Option<Princ
 }
 
 /// An answer for a signed-in caller (a page, an API answer, a one-time API key) is theirs
-/// alone: no cache, shared or the browser's own, may keep it. Static assets stay cacheable, and
-/// so does a `304` (it has no content type, and its headers would replace those of the copy
-/// the browser keeps: `no-store` there would throw the copy away).
+/// alone: no cache, shared or the browser's own, may keep it. Static assets stay cacheable
+/// (as does what its handler declared `public`: the client's files, the chunks' JSON manifest
+/// among them), and so does a `304` (it has no content type, and its headers would replace
+/// those of the copy the browser keeps: `no-store` there would throw the copy away).
 fn not_for_caches(mut response: Response) -> Response {
-    if response.status() == StatusCode::NOT_MODIFIED {
+    let public = response
+        .headers()
+        .get(header::CACHE_CONTROL)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|d| d.trim() == "public"));
+    if response.status() == StatusCode::NOT_MODIFIED || public {
         return response;
     }
     let dynamic = response
