@@ -565,10 +565,7 @@ async fn scenario_page(server: &Server, client: &Client) -> Res<Vec<Figure>> {
     for ext in ["css", "js", "wasm"] {
         let asset = page
             .split('"')
-            .find(|a| {
-                let path = a.split('?').next().unwrap_or(a);
-                path.starts_with("/pkg/namaskah.") && path.ends_with(&format!(".{ext}"))
-            })
+            .find(|a| a.starts_with("/pkg/namaskah.") && a.ends_with(&format!(".{ext}")))
             .ok_or_else(|| format!("the page names no client .{ext}"))?;
         assets.push(asset.to_owned());
     }

@@ -37,7 +37,8 @@ const onTheWire = async (requests, cached = []) => {
 // 0. What the first page fetches ahead once it is interactive and the browser idle: the other
 // islands' code (load_islands.js), reported on its own line.
 const loaded = [];
-page.on('requestfinished', (r) => loaded.push(r));
+const onLoaded = (r) => loaded.push(r);
+page.on('requestfinished', onLoaded);
 await page.goto(`${base}/rentals`);
 await page.waitForSelector('body[data-hydrated="true"]');
 // Until every file asked for ahead is in (a customer reads the page for longer than that).
@@ -48,7 +49,7 @@ await page.waitForFunction(() => {
 await page.waitForTimeout(300);
 const prefetched = await page.evaluate(() => [...document.querySelectorAll('link[rel="prefetch"]')].map((l) => l.href));
 const ahead = await onTheWire(loaded.filter((r) => prefetched.includes(r.url())));
-page.removeAllListeners('requestfinished');
+page.off('requestfinished', onLoaded);
 
 // 1. Page changes: every byte on the wire (headers and bodies) until the new page is in; files
 // the browser had (transfer size 0) sent nothing.

@@ -27,6 +27,8 @@ use tower_http::set_header::SetResponseHeaderLayer;
 /// (where cargo-leptos writes them). Each is taken only if the files it names are there: a
 /// debug and a release build share the site directory, and each empties it.
 const HASH_FILE: &str = "hash.txt";
+/// The chunks' manifest as a build without hashes names it.
+const PLAIN_MANIFEST: &str = "__wasm_split_manifest.json";
 
 /// The names of the client's files in `pkg/`, as the pages refer to them.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -83,7 +85,7 @@ impl ClientFiles {
             js: format!("{name}.js"),
             wasm: format!("{name}.wasm"),
             css: format!("{name}.css"),
-            manifest: "__wasm_split_manifest.json".into(),
+            manifest: PLAIN_MANIFEST.into(),
             hashed: false,
             output: name.to_owned(),
         }
@@ -105,7 +107,7 @@ impl ClientFiles {
             css: format!("{name}.{}.css", hash("css")?),
             manifest: hash("manifest")
                 .map(|h| format!("__wasm_split_manifest.{h}.json"))
-                .unwrap_or_else(|| "__wasm_split_manifest.json".into()),
+                .unwrap_or_else(|| PLAIN_MANIFEST.into()),
             hashed: true,
             output: name.to_owned(),
         })
