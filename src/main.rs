@@ -8,7 +8,6 @@ async fn main() -> std::process::ExitCode {
     };
     use std::process::ExitCode;
 
-    telemetry::init();
     #[cfg(feature = "failpoints")]
     let _failpoints = namaskah::server::failpoints::setup();
     let cli = Cli::parse();
@@ -19,6 +18,7 @@ async fn main() -> std::process::ExitCode {
             return ExitCode::from(2);
         }
     };
+    telemetry::init(settings.log_format);
     let outcome: anyhow::Result<()> = async {
         match cli.command.unwrap_or(Command::Serve) {
             Command::Serve => {

@@ -14,6 +14,7 @@ pub mod fn_context;
 pub mod http;
 pub mod jobs;
 pub mod mail;
+pub mod metrics;
 pub mod providers;
 pub mod services;
 pub mod shell;

@@ -151,6 +151,14 @@ pub struct Settings {
     /// counted against the client address its `X-Forwarded-For` names; from anywhere else,
     /// against its own address. Default: none.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// `METRICS_TOKEN`: when set, `/metrics` answers only `Authorization: Bearer <token>`
+    /// (401 otherwise); when unset, anyone who can reach it.
+    pub metrics_token: Option<SecretString>,
+    /// `METRICS_ADDR`: also serve `/metrics` on this address (e.g. `0.0.0.0:9100`), a
+    /// listener of its own for the scraper, outside the public one. Default: none.
+    pub metrics_addr: Option<SocketAddr>,
+    /// `LOG_FORMAT`: `text` (default) or `json`, one object per line.
+    pub log_format: super::telemetry::LogFormat,
 }
 
 /// Requests per minute, each with a burst of that many; 0 turns that limit off. Limits are kept
@@ -409,6 +417,16 @@ impl Settings {
             // Resolved below, once it is known whether this is sandbox mode.
             require_admin_mfa: parse_bool(&get, "REQUIRE_ADMIN_MFA", true)?,
             trusted_proxies: trusted_proxies(&get)?,
+            metrics_token: get("METRICS_TOKEN").map(SecretString::new),
+            metrics_addr: get("METRICS_ADDR")
+                .map(|raw| {
+                    raw.parse().map_err(|_| ConfigError {
+                        variable: "METRICS_ADDR",
+                        message: format!("expected an address like 0.0.0.0:9100, got {raw:?}"),
+                    })
+                })
+                .transpose()?,
+            log_format: parse(&get, "LOG_FORMAT", "text", "text or json")?,
         }
         .admin_mfa_default(get("REQUIRE_ADMIN_MFA").is_some())
         .refuse_public_sandbox()?

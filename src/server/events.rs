@@ -30,6 +30,8 @@ pub struct Published {
     pub user_id: i64,
     pub kind: String,
     pub data: String,
+    /// When it was stored (ms).
+    pub created_at: i64,
 }
 
 impl Event {
@@ -45,6 +47,7 @@ impl Event {
             user_id: self.user_id,
             kind: kind.to_owned(),
             data,
+            created_at: now,
         }))
     }
 }
@@ -140,15 +143,8 @@ impl EventHub for LocalHub {
     async fn publish(&self, event: Event) {
         let data = event.data.to_string();
         let kind = event.kind.as_str();
-        let id = match store::insert(
-            &self.db.pool,
-            event.user_id,
-            kind,
-            &data,
-            self.clock.now_ms(),
-        )
-        .await
-        {
+        let now = self.clock.now_ms();
+        let id = match store::insert(&self.db.pool, event.user_id, kind, &data, now).await {
             Ok(id) => Some(id),
             Err(e) => {
                 tracing::error!(error = %e, kind, "could not store an event; streams get it without an id");
@@ -160,6 +156,7 @@ impl EventHub for LocalHub {
             user_id: event.user_id,
             kind: kind.to_owned(),
             data,
+            created_at: now,
         }));
     }
 

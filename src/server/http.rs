@@ -14,6 +14,8 @@ pub mod events;
 pub mod extract;
 pub mod keys;
 pub mod notifications;
+pub mod observe;
+pub mod ops;
 pub mod origin;
 pub mod presets;
 pub mod provider;

@@ -6,6 +6,7 @@ pub mod reconcile;
 pub mod rentals;
 pub mod verifications;
 
+use super::metrics;
 use super::state::AppState;
 use super::storage::leases;
 use super::ServerError;
@@ -31,21 +32,28 @@ pub async fn run_due(state: &AppState) -> Report {
     prune_events(state).await;
     // Verifications first: a code is awaited right now, and their polls must not queue
     // behind a pass over many long rentals at the provider's request limit.
-    let verifications_expired = log_failure(
-        "verification expiry",
-        verifications::expire_once(state).await,
-    );
-    let verifications_polled =
-        log_failure("verification poller", verifications::poll_once(state).await);
+    let verifications_expired =
+        timed("verification_expiry", verifications::expire_once(state)).await;
+    let verifications_polled = timed(VERIFICATION_POLLER, verifications::poll_once(state)).await;
     Report {
-        renewed: log_failure("auto-renew", rentals::renew_once(state).await),
-        warned: log_failure("expiry warning", rentals::warn_once(state).await),
-        expired: log_failure("expiry", rentals::expire_once(state).await),
-        polled: log_failure("sms poller", rentals::poll_once(state).await),
+        renewed: timed("auto_renew", rentals::renew_once(state)).await,
+        warned: timed("expiry_warning", rentals::warn_once(state)).await,
+        expired: timed("rental_expiry", rentals::expire_once(state)).await,
+        polled: timed(SMS_POLLER, rentals::poll_once(state)).await,
         verifications_expired,
         verifications_polled,
     }
 }
+
+/// Notes how late the most overdue of the polls a pass claimed at `now` was.
+fn note_lag(job: &'static str, now: i64, due: impl Iterator<Item = i64>) {
+    let oldest = due.min().unwrap_or(now);
+    metrics::job_lag(job, now - oldest);
+}
+
+/// The pollers' names, as logs and metrics give them.
+pub const SMS_POLLER: &str = "sms_poller";
+pub const VERIFICATION_POLLER: &str = "verification_poller";
 
 /// Forgets stored events older than a day, the rate limits' refilled keys and the sign-in
 /// failures of a day ago, at most once a minute.
@@ -65,10 +73,18 @@ async fn prune_events(state: &AppState) {
     }
 }
 
-fn log_failure(job: &str, outcome: Result<usize, super::ServerError>) -> usize {
+/// Runs one pass of `job`, counted and timed in the metrics; a failure is logged (and the
+/// next pass tries again).
+async fn timed<T: Default>(
+    job: &'static str,
+    pass: impl Future<Output = Result<T, ServerError>>,
+) -> T {
+    let started = std::time::Instant::now();
+    let outcome = pass.await;
+    metrics::job_pass(job, outcome.is_ok(), started.elapsed());
     outcome.unwrap_or_else(|e| {
         tracing::error!(job, error.cause_chain = ?e, "job pass failed");
-        0
+        T::default()
     })
 }
 
@@ -129,9 +145,7 @@ where
         let now = state.clock.now_ms();
         match leases::claim_job(&state.db, name, now, now + SINGLETON_LEASE_MS).await {
             Ok(true) => {
-                if let Err(e) = pass(state.clone()).await {
-                    tracing::error!(job = name, error.cause_chain = ?e, "job pass failed");
-                }
+                timed(name, pass(state.clone())).await;
                 let done = state.clock.now_ms();
                 if let Err(e) = leases::finish_job(&state.db, name, done, done + every_ms).await {
                     tracing::error!(job = name, error.cause_chain = ?e, "could not schedule the next pass");

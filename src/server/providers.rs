@@ -233,6 +233,26 @@ pub enum ProviderError {
 }
 
 impl ProviderError {
+    /// A short name for the kind of answer, as metrics label it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ProviderError::NoNumbers => "no_numbers",
+            ProviderError::InsufficientProviderBalance => "insufficient_balance",
+            ProviderError::NotEnoughRating => "not_enough_rating",
+            ProviderError::RateLimited => "rate_limited",
+            ProviderError::Timeout(_) => "timeout",
+            ProviderError::BadRequest(_) => "bad_request",
+            ProviderError::OrderState { .. } => "order_state",
+            ProviderError::NotFound => "not_found",
+            ProviderError::Unauthorized => "unauthorized",
+            ProviderError::Unsupported(_) => "unsupported",
+            ProviderError::Upstream { .. } => "upstream_fault",
+            ProviderError::Decode(_) => "decode",
+            ProviderError::Unavailable => "unavailable",
+            ProviderError::Unconfirmed(_) => "unconfirmed",
+        }
+    }
+
     /// "No numbers" and faults move to the next provider that can serve; bad requests and
     /// order-state refusals do not (another provider would say the same, or has no such order).
     pub fn fails_over(&self) -> bool {

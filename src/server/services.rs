@@ -14,6 +14,7 @@ pub mod inbox;
 pub mod live;
 pub mod mfa;
 pub mod notifications;
+pub mod operations;
 pub mod password_reset;
 pub mod passwords;
 pub mod presets;

@@ -44,6 +44,8 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     state: AppState,
+    /// `METRICS_ADDR`'s listener, serving `/metrics` alone.
+    metrics_listener: Option<TcpListener>,
 }
 
 impl Application {
@@ -84,13 +86,29 @@ impl Application {
         } else {
             (configured_providers(&settings)?, None)
         };
+        let metrics_listener = match settings.metrics_addr {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("Failed to listen on {addr} (METRICS_ADDR)"))?,
+            ),
+            None => None,
+        };
         let state = assemble(settings, clock, providers, sandbox).await?;
         let router = router(state.clone());
         Ok(Application {
             listener,
             router,
             state,
+            metrics_listener,
         })
+    }
+
+    /// Where `METRICS_ADDR` serves `/metrics`, if it is set.
+    pub fn metrics_addr(&self) -> Option<std::net::SocketAddr> {
+        self.metrics_listener
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
     }
 
     pub fn port(&self) -> u16 {
@@ -112,11 +130,22 @@ impl Application {
             max_connections: self.state.settings.max_connections,
             header_timeout: Duration::from_secs(self.state.settings.http_header_timeout_secs),
         };
+        let metrics = self.metrics_listener.map(|listener| {
+            let router = http::ops::metrics_router().with_state(self.state.clone());
+            tokio::spawn(async move {
+                if let Err(e) = axum::serve(listener, router).await {
+                    tracing::error!(error = %e, "the METRICS_ADDR listener stopped");
+                }
+            })
+        });
         let served = http::connections::serve(self.listener, self.router, limits, async move {
             shutdown.await;
             events.close();
         })
         .await;
+        if let Some(metrics) = metrics {
+            metrics.abort();
+        }
         // Every connection is closed; changes whose clients hung up may still be running.
         let changes = &self.state.changes;
         changes.close();
@@ -200,6 +229,7 @@ async fn assemble(
         rate_limits,
         mailer,
         outbox,
+        metrics: Arc::new(super::metrics::Metrics::new()?),
     })
 }
 
@@ -422,7 +452,13 @@ fn router(state: AppState) -> Router {
             state.clone(),
             security::edge,
         ))
+        // Outside sign-in and the host check: a probe or scraper names no public host.
+        .merge(http::ops::router())
         .layer(CompressionLayer::new())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            http::observe::observe,
+        ))
         // Outermost, so nothing can drop a change midway.
         .layer(http::completion::RunToCompletionLayer {
             changes: state.changes.clone(),

@@ -47,6 +47,8 @@ pub struct AppState {
     pub rate_limits: Arc<RateLimiters>,
     /// The names of the browser client's files.
     pub client_files: Arc<ClientFiles>,
+    /// What `/metrics` renders.
+    pub metrics: Arc<super::metrics::Metrics>,
 }
 
 impl AppState {

@@ -119,15 +119,33 @@ impl Db {
         Ok(Db { pool, backend })
     }
 
-    pub async fn migrate(&self) -> anyhow::Result<()> {
-        let migrator = match self.backend {
+    fn migrator(&self) -> &'static Migrator {
+        match self.backend {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
             Backend::Postgres => &POSTGRES_MIGRATIONS,
-        };
-        migrator
+        }
+    }
+
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        self.migrator()
             .run(&self.pool)
             .await
             .context("Failed to apply database migrations")
+    }
+
+    /// The migrations this build holds that the database has not applied successfully (empty
+    /// when its schema is current). Fails when the database cannot be reached.
+    pub async fn pending_migrations(&self) -> Result<Vec<i64>, sqlx::Error> {
+        let applied: Vec<i64> =
+            sqlx::query_scalar("select version from _sqlx_migrations where success = true")
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(self
+            .migrator()
+            .iter()
+            .filter(|m| !m.migration_type.is_down_migration() && !applied.contains(&m.version))
+            .map(|m| m.version)
+            .collect())
     }
 
     /// Begins a transaction that will write. On SQLite it takes the write lock up front

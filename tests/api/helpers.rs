@@ -52,7 +52,7 @@ pub async fn spawn_app_with(extra: &[(&'static str, String)]) -> TestApp {
     static TRACING: Once = Once::new();
     TRACING.call_once(|| {
         if std::env::var("TEST_LOG").is_ok() {
-            namaskah::server::telemetry::init();
+            namaskah::server::telemetry::init(Default::default());
         }
     });
     let (database_url, dir) = test_database_url();

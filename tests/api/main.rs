@@ -23,6 +23,7 @@ mod mail;
 mod mfa;
 mod money_races;
 mod notifications;
+mod observability;
 mod pages;
 mod presets;
 #[cfg(feature = "failpoints")]

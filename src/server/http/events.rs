@@ -6,7 +6,8 @@
 use super::error::ApiResult;
 use super::extract::{ApiQuery, AuthUser};
 use crate::api::RESYNC_EVENT;
-use crate::server::events::Published;
+use crate::server::events::{EventKind, Published};
+use crate::server::metrics;
 use crate::server::state::AppState;
 use crate::server::storage::events as store;
 use crate::server::ServerError;
@@ -83,6 +84,7 @@ async fn stream_events(
                 user_id: r.user_id,
                 kind: r.kind,
                 data: r.data,
+                created_at: r.created_at,
             })
             .collect(),
         None => Vec::new(),
@@ -115,12 +117,20 @@ async fn stream_events(
             }
         }
     });
+    let clock = state.clock.clone();
     let hello = SseEvent::default().comment("connected");
     let resync = gap.then(|| SseEvent::default().event(RESYNC_EVENT).data("{}"));
+    let published = stream::iter(backlog.into_iter().map(Arc::new))
+        .chain(live)
+        .map(move |e: Arc<Published>| {
+            if e.kind == EventKind::SmsReceived.as_str() {
+                metrics::sms_delivered(clock.now_ms() - e.created_at);
+            }
+            to_sse(&e)
+        });
     let events = stream::once(async move { hello })
         .chain(stream::iter(resync))
-        .chain(stream::iter(backlog.into_iter().map(|e| to_sse(&e))))
-        .chain(live.map(|e: Arc<Published>| to_sse(&e)))
+        .chain(published)
         .map(Ok);
     Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(KEEP_ALIVE).text("keep-alive")))
 }

@@ -2,7 +2,7 @@
 //! check for cookie-authenticated writes, and the security headers on every response.
 
 use super::access;
-use super::client::{RequestMeta, REQUEST_ID};
+use super::client::RequestMeta;
 use super::cookies::{self, SESSION_COOKIE};
 use super::origin::Origin;
 use crate::api::{AppError, ErrorCode};
@@ -24,30 +24,28 @@ use axum::response::{IntoResponse, Response};
 ///   from `fetch` and forms, so the UI's own requests pass.
 ///
 /// Before any of that, the request's [`RequestMeta`] (client address, user agent, request id)
-/// and the rate limits (`rate_limits`): per address first, per caller once known. Every answer
-/// carries the request's id in `X-Request-Id`.
+/// (put there by `observe`) and the rate limits (`rate_limits`): per address first, per caller
+/// once known.
 pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    let meta = RequestMeta::of(
-        req.extensions(),
-        req.headers(),
-        &state.settings.trusted_proxies,
-    );
-    let request_id = HeaderValue::from_str(&meta.request_id).ok();
-    let mut response =
-        match state
-            .rate_limits
-            .check_address(meta.ip, req.method(), req.uri().path())
-        {
-            Err(refused) => refused.into_response(),
-            Ok(()) => {
-                req.extensions_mut().insert(meta);
-                identify(&state, req, next).await
-            }
-        };
-    if let Some(id) = request_id {
-        response.headers_mut().insert(&REQUEST_ID, id);
+    let meta = match req.extensions().get::<RequestMeta>() {
+        Some(meta) => meta.clone(),
+        None => {
+            let meta = RequestMeta::of(
+                req.extensions(),
+                req.headers(),
+                &state.settings.trusted_proxies,
+            );
+            req.extensions_mut().insert(meta.clone());
+            meta
+        }
+    };
+    match state
+        .rate_limits
+        .check_address(meta.ip, req.method(), req.uri().path())
+    {
+        Err(refused) => refused.into_response(),
+        Ok(()) => identify(&state, req, next).await,
     }
-    response
 }
 
 async fn identify(state: &AppState, mut req: Request, next: Next) -> Response {

@@ -1,6 +1,7 @@
 //! The reconciliation job (its rules are in `services::reconciliation`): a pass every
 //! `RECONCILE_INTERVAL_SECS`, on one instance at a time.
 
+use crate::server::metrics;
 use crate::server::services::reconciliation::{self, Repairs};
 use crate::server::state::AppState;
 use crate::server::ServerError;
@@ -12,6 +13,16 @@ const NAME: &str = "reconcile";
 /// passes at once are safe (every settlement is conditional), the lease only saves work.
 pub async fn run_once(state: &AppState) -> Result<Repairs, ServerError> {
     let repairs = reconciliation::pass(state).await?;
+    for (kind, count) in [
+        ("adopted", repairs.adopted),
+        ("reversed", repairs.reversed),
+        ("orphans_closed", repairs.orphans_closed),
+        ("upstream_closed", repairs.upstream_closed),
+        ("keys_forgotten", repairs.keys_forgotten),
+        ("failed", repairs.failed),
+    ] {
+        metrics::repairs(kind, count);
+    }
     if repairs.any() {
         tracing::info!(?repairs, "reconciliation pass");
     }

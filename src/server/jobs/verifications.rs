@@ -16,8 +16,13 @@ const BATCH: i64 = 100;
 /// gives them back in one transaction, each with when it is next due.
 pub async fn poll_once(state: &AppState) -> Result<usize, ServerError> {
     let batch = super::poll_budget(state);
-    let rows =
-        store::claim_due(&state.db, Due::Poll, state.clock.now_ms(), LEASE_MS, batch).await?;
+    let now = state.clock.now_ms();
+    let rows = store::claim_due(&state.db, Due::Poll, now, LEASE_MS, batch).await?;
+    super::note_lag(
+        super::VERIFICATION_POLLER,
+        now,
+        rows.iter().map(|r| r.next_poll_at),
+    );
     let count = rows.len();
     let done: Vec<(i64, Option<i64>)> = stream::iter(rows)
         .map(|row| async move {

@@ -4,8 +4,9 @@
 use super::health::{is_fault, Call, Health};
 use super::{
     BuyActivation, BuyRental, Capabilities, Category, Country, Offer, OperatorPrice, OrderPage,
-    ProviderBalance, ProviderOrder, ProviderResult, ProviderSms, SmsProvider,
+    ProviderBalance, ProviderError, ProviderOrder, ProviderResult, ProviderSms, SmsProvider,
 };
+use crate::server::metrics;
 use async_trait::async_trait;
 use rust_decimal::Decimal;
 use std::future::Future;
@@ -23,13 +24,17 @@ impl Monitored {
         Monitored { inner, health }
     }
 
+    /// Runs `call` (the provider's `endpoint`), notes its outcome in the health and metrics.
     async fn observe<T>(
         &self,
         kind: Call,
+        endpoint: &'static str,
         call: impl Future<Output = ProviderResult<T>>,
     ) -> ProviderResult<T> {
         let started = Instant::now();
         let result = call.await;
+        let outcome = result.as_ref().map_or_else(ProviderError::kind, |_| "ok");
+        metrics::provider_call(self.inner.name(), endpoint, outcome, started.elapsed());
         let fault = result.as_ref().err().filter(|e| is_fault(e));
         // An answer that is neither a sale nor a fault ("no numbers", "not supported") says
         // nothing about the breaker either way.
@@ -53,61 +58,75 @@ impl SmsProvider for Monitored {
     }
 
     async fn balance(&self) -> ProviderResult<ProviderBalance> {
-        self.observe(Call::Other, self.inner.balance()).await
+        self.observe(Call::Other, "balance", self.inner.balance())
+            .await
     }
 
     async fn countries(&self) -> ProviderResult<Vec<Country>> {
-        self.observe(Call::Other, self.inner.countries()).await
+        self.observe(Call::Other, "countries", self.inner.countries())
+            .await
     }
 
     async fn offers(&self, country: &str, operator: Option<&str>) -> ProviderResult<Vec<Offer>> {
-        self.observe(Call::Other, self.inner.offers(country, operator))
+        self.observe(Call::Other, "offers", self.inner.offers(country, operator))
             .await
     }
 
     async fn prices(&self, country: &str, product: &str) -> ProviderResult<Vec<OperatorPrice>> {
-        self.observe(Call::Other, self.inner.prices(country, product))
+        self.observe(Call::Other, "prices", self.inner.prices(country, product))
             .await
     }
 
     async fn buy_activation(&self, req: &BuyActivation) -> ProviderResult<ProviderOrder> {
-        self.observe(Call::Purchase, self.inner.buy_activation(req))
-            .await
+        self.observe(
+            Call::Purchase,
+            "buy_activation",
+            self.inner.buy_activation(req),
+        )
+        .await
     }
 
     async fn buy_rental(&self, req: &BuyRental) -> ProviderResult<ProviderOrder> {
-        self.observe(Call::Purchase, self.inner.buy_rental(req))
+        self.observe(Call::Purchase, "buy_rental", self.inner.buy_rental(req))
             .await
     }
 
     async fn check(&self, order_id: &str) -> ProviderResult<ProviderOrder> {
-        self.observe(Call::Other, self.inner.check(order_id)).await
-    }
-
-    async fn rental_messages(&self, order_id: &str) -> ProviderResult<Vec<ProviderSms>> {
-        self.observe(Call::Other, self.inner.rental_messages(order_id))
+        self.observe(Call::Other, "check", self.inner.check(order_id))
             .await
     }
 
+    async fn rental_messages(&self, order_id: &str) -> ProviderResult<Vec<ProviderSms>> {
+        self.observe(
+            Call::Other,
+            "rental_messages",
+            self.inner.rental_messages(order_id),
+        )
+        .await
+    }
+
     async fn finish(&self, order_id: &str) -> ProviderResult<ProviderOrder> {
-        self.observe(Call::Other, self.inner.finish(order_id)).await
+        self.observe(Call::Other, "finish", self.inner.finish(order_id))
+            .await
     }
 
     async fn cancel(&self, order_id: &str) -> ProviderResult<ProviderOrder> {
-        self.observe(Call::Other, self.inner.cancel(order_id)).await
+        self.observe(Call::Other, "cancel", self.inner.cancel(order_id))
+            .await
     }
 
     async fn ban(&self, order_id: &str) -> ProviderResult<ProviderOrder> {
-        self.observe(Call::Other, self.inner.ban(order_id)).await
+        self.observe(Call::Other, "ban", self.inner.ban(order_id))
+            .await
     }
 
     async fn release(&self, order_id: &str) -> ProviderResult<ProviderOrder> {
-        self.observe(Call::Other, self.inner.release(order_id))
+        self.observe(Call::Other, "release", self.inner.release(order_id))
             .await
     }
 
     async fn extend(&self, order_id: &str, hours: u32) -> ProviderResult<ProviderOrder> {
-        self.observe(Call::Other, self.inner.extend(order_id, hours))
+        self.observe(Call::Other, "extend", self.inner.extend(order_id, hours))
             .await
     }
 
@@ -117,13 +136,21 @@ impl SmsProvider for Monitored {
         product: &str,
         phone: &str,
     ) -> ProviderResult<ProviderOrder> {
-        self.observe(Call::Purchase, self.inner.reuse(order_id, product, phone))
-            .await
+        self.observe(
+            Call::Purchase,
+            "reuse",
+            self.inner.reuse(order_id, product, phone),
+        )
+        .await
     }
 
     async fn reactivation_price(&self, order_id: &str) -> ProviderResult<Decimal> {
-        self.observe(Call::Other, self.inner.reactivation_price(order_id))
-            .await
+        self.observe(
+            Call::Other,
+            "reactivation_price",
+            self.inner.reactivation_price(order_id),
+        )
+        .await
     }
 
     async fn reactivate(
@@ -131,8 +158,12 @@ impl SmsProvider for Monitored {
         order_id: &str,
         max_price: Decimal,
     ) -> ProviderResult<ProviderOrder> {
-        self.observe(Call::Purchase, self.inner.reactivate(order_id, max_price))
-            .await
+        self.observe(
+            Call::Purchase,
+            "reactivate",
+            self.inner.reactivate(order_id, max_price),
+        )
+        .await
     }
 
     async fn orders(
@@ -141,7 +172,11 @@ impl SmsProvider for Monitored {
         limit: u32,
         offset: u32,
     ) -> ProviderResult<OrderPage> {
-        self.observe(Call::Other, self.inner.orders(category, limit, offset))
-            .await
+        self.observe(
+            Call::Other,
+            "orders",
+            self.inner.orders(category, limit, offset),
+        )
+        .await
     }
 }

@@ -10,6 +10,7 @@ use crate::domain::rental::MS_PER_HOUR;
 use crate::server::clock::from_ms;
 use crate::server::events::{Event, EventKind};
 use crate::server::failpoints::failpoint;
+use crate::server::metrics;
 use crate::server::providers::{Delivery, ProviderSms};
 use crate::server::services::notifications;
 use crate::server::state::AppState;
@@ -169,6 +170,7 @@ pub async fn store_messages(
             tx.commit().await?; // seen before: nothing was written
             continue;
         };
+        metrics::sms_stored(&row.provider, state.clock.now_ms() - m.received_at_ms);
         let message = MessageView {
             id,
             sender: m.sms.sender,

@@ -17,6 +17,7 @@ use crate::domain::Money;
 use crate::server::clock::from_ms;
 use crate::server::events::{Event, EventKind};
 use crate::server::failpoints::failpoint;
+use crate::server::metrics;
 use crate::server::providers::{
     BuyActivation, Category, OrderStateError, OrderStatus, ProviderError, ProviderOrder,
     ProviderSms, Seller, SmsProvider,
@@ -685,6 +686,7 @@ pub async fn store_messages(
         )
         .await?;
         if stored.is_some() {
+            metrics::sms_stored(&row.provider, state.clock.now_ms() - m.received_at_ms);
             new += 1;
         }
     }

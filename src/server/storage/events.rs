@@ -8,6 +8,7 @@ pub struct EventRow {
     pub user_id: i64,
     pub kind: String,
     pub data: String,
+    pub created_at: i64,
 }
 
 pub async fn insert<'e>(
@@ -49,7 +50,7 @@ pub async fn since<'e>(
     limit: i64,
 ) -> Result<Vec<EventRow>, sqlx::Error> {
     sqlx::query_as(
-        "select event_id, user_id, kind, data from event where user_id = $1 and event_id > $2 \
+        "select event_id, user_id, kind, data, created_at from event where user_id = $1 and event_id > $2 \
          order by event_id limit $3",
     )
     .bind(user_id)

@@ -98,3 +98,20 @@ pub async fn sum_units<'e>(
     .fetch_one(db)
     .await
 }
+
+/// Every kind of ledger row: the sum of its amounts and how many there are.
+pub async fn totals(pool: &sqlx::AnyPool) -> Result<Vec<(String, i64, i64)>, sqlx::Error> {
+    sqlx::query_as(
+        "select kind, cast(coalesce(sum(amount_units), 0) as bigint), count(*) \
+         from ledger_entry group by kind order by kind",
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// The sum of every account's balance.
+pub async fn balances(pool: &sqlx::AnyPool) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("select cast(coalesce(sum(balance_units), 0) as bigint) from app_user")
+        .fetch_one(pool)
+        .await
+}

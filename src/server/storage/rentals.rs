@@ -30,12 +30,14 @@ pub struct RentalRow {
     pub read_count: i32,
     pub last_code: Option<String>,
     pub revision: i64,
+    /// When the poller is next due to ask the provider for its messages.
+    pub next_poll_at: i64,
 }
 
 const COLUMNS: &str = "r.id, r.user_id, r.phone_number, r.service_name, r.country_code, r.expires_at, \
     r.created_at, r.status, r.cost, r.provider, r.provider_order_id, r.operator, r.duration_hours, \
     r.original_hours, r.hourly_price, r.auto_renew, r.upstream_expires_at, r.released_at, r.updated_at, \
-    r.read_count, r.message_count, r.last_code, r.revision";
+    r.read_count, r.message_count, r.last_code, r.revision, r.next_poll_at";
 
 pub struct NewRentalRow<'a> {
     pub user_id: i64,

@@ -27,11 +27,13 @@ pub struct VerificationRow {
     pub reused_from: Option<i64>,
     pub message_count: i64,
     pub revision: i64,
+    /// When the poller is next due to ask the provider.
+    pub next_poll_at: i64,
 }
 
 const COLUMNS: &str = "v.verification_id, v.user_id, v.provider, v.provider_order_id, v.phone_number, \
     v.service_name, v.country_code, v.operator, v.status, v.cost, v.code, v.created_at, v.expires_at, \
-    v.updated_at, v.finished_at, v.reused_from, v.revision, \
+    v.updated_at, v.finished_at, v.reused_from, v.revision, v.next_poll_at, \
     (select count(*) from verification_message m where m.verification_id = v.verification_id) as message_count";
 
 pub struct NewVerificationRow<'a> {

@@ -1,0 +1,124 @@
+//! What operators' tooling asks of a running instance: is it ready to serve (`/ready`), and
+//! its metrics (`/metrics`), with the gauges read from the database when scraped.
+
+use crate::domain::money::SCALE;
+use crate::server::metrics;
+use crate::server::state::AppState;
+use crate::server::storage::ledger;
+use serde::Serialize;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+/// How long a readiness check may wait for the database.
+const DATABASE_WAIT: Duration = Duration::from_secs(2);
+
+/// How often the ledger's totals are read again for the metrics (a scan of the whole
+/// ledger, far cheaper once a minute than at every scrape).
+const LEDGER_EVERY_MS: i64 = 60_000;
+
+/// `GET /ready`: every check, and whether all passed.
+#[derive(Debug, Serialize)]
+pub struct Readiness {
+    pub ready: bool,
+    pub checks: Checks,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Checks {
+    pub database: Check,
+    pub migrations: Check,
+    pub providers: Check,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Check {
+    pub ok: bool,
+    pub detail: String,
+}
+
+impl Check {
+    fn new(ok: bool, detail: impl Into<String>) -> Check {
+        Check {
+            ok,
+            detail: detail.into(),
+        }
+    }
+}
+
+/// Whether this instance can serve: the database answers, its schema is the one this build
+/// expects (every migration applied), and at least one provider is configured.
+pub async fn readiness(state: &AppState) -> Readiness {
+    let (database, migrations) =
+        match tokio::time::timeout(DATABASE_WAIT, state.db.pending_migrations()).await {
+            Ok(Ok(pending)) if pending.is_empty() => {
+                (Check::new(true, "reachable"), Check::new(true, "current"))
+            }
+            Ok(Ok(pending)) => (
+                Check::new(true, "reachable"),
+                Check::new(
+                    false,
+                    format!(
+                        "not applied: {}",
+                        pending
+                            .iter()
+                            .map(i64::to_string)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ),
+            ),
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "readiness: the database failed");
+                (
+                    Check::new(false, "the database failed"),
+                    Check::new(false, "unknown"),
+                )
+            }
+            Err(_) => (
+                Check::new(
+                    false,
+                    format!("no answer within {} s", DATABASE_WAIT.as_secs()),
+                ),
+                Check::new(false, "unknown"),
+            ),
+        };
+    let names: Vec<&str> = state.router.with_health().map(|(p, _)| p.name()).collect();
+    let providers = if names.is_empty() {
+        Check::new(false, "none configured")
+    } else {
+        Check::new(true, names.join(", "))
+    };
+    Readiness {
+        ready: database.ok && migrations.ok && providers.ok,
+        checks: Checks {
+            database,
+            migrations,
+            providers,
+        },
+    }
+}
+
+/// The metrics in Prometheus's text format, with the gauges that are read when scraped.
+pub async fn scrape(state: &AppState) -> String {
+    metrics::event_streams(state.events.subscribers());
+    let now = state.clock.now_ms();
+    let read_at = &state.metrics.ledger_read_at;
+    let last = read_at.load(Ordering::Relaxed);
+    if (last == 0 || now - last >= LEDGER_EVERY_MS)
+        && read_at
+            .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok()
+    {
+        match tokio::try_join!(
+            ledger::totals(&state.db.pool),
+            ledger::balances(&state.db.pool)
+        ) {
+            Ok((totals, balances)) => metrics::ledger(&totals, balances, 10_i64.pow(SCALE)),
+            Err(e) => {
+                read_at.store(last, Ordering::Relaxed);
+                tracing::warn!(error = %e, "metrics: could not read the ledger's totals");
+            }
+        }
+    }
+    state.metrics.handle.render()
+}
