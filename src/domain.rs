@@ -1,6 +1,8 @@
 //! Pure types and rules, compiled for both the server and the browser.
 
 pub mod account;
+pub mod analytics;
+pub mod forecast;
 pub mod money;
 pub mod names;
 pub mod rental;

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 mod accounts;
+mod analytics;
 mod catalog;
 mod live;
 mod providers;
@@ -14,6 +15,7 @@ mod staff;
 mod verifications;
 
 pub use accounts::*;
+pub use analytics::*;
 pub use catalog::*;
 pub use live::*;
 pub use providers::*;

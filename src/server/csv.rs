@@ -42,6 +42,68 @@ impl Writer {
     }
 }
 
+/// One table of a JSON report (`table`: an array of objects) as CSV: nested objects' fields
+/// as `outer.inner` columns, lists of values as `name.0`, `name.1`, …; the columns in the
+/// order they first appear. `None` when the report has no such table.
+pub fn table(report: &serde_json::Value, table: &str) -> Option<String> {
+    let rows = report.get(table)?.as_array()?;
+    let flat: Vec<Vec<(String, String)>> = rows
+        .iter()
+        .map(|row| {
+            let mut fields = Vec::new();
+            flatten("", row, &mut fields);
+            fields
+        })
+        .collect();
+    let mut columns: Vec<String> = Vec::new();
+    for row in &flat {
+        for (name, _) in row {
+            if !columns.contains(name) {
+                columns.push(name.clone());
+            }
+        }
+    }
+    let mut w = Writer::new(&columns.iter().map(String::as_str).collect::<Vec<_>>());
+    for row in &flat {
+        let fields: Vec<&str> = columns
+            .iter()
+            .map(|c| {
+                row.iter()
+                    .find(|(name, _)| name == c)
+                    .map_or("", |(_, v)| v.as_str())
+            })
+            .collect();
+        w.row(&fields);
+    }
+    Some(w.finish())
+}
+
+fn flatten(prefix: &str, value: &serde_json::Value, out: &mut Vec<(String, String)>) {
+    use serde_json::Value;
+    let name = |key: &str| {
+        if prefix.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{prefix}.{key}")
+        }
+    };
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                flatten(&name(k), v, out);
+            }
+        }
+        Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                flatten(&name(&i.to_string()), v, out);
+            }
+        }
+        Value::Null => out.push((prefix.to_owned(), String::new())),
+        Value::String(s) => out.push((prefix.to_owned(), s.clone())),
+        other => out.push((prefix.to_owned(), other.to_string())),
+    }
+}
+
 /// `-12.5`: a plain number is no formula, and stays a number.
 fn is_number(field: &str) -> bool {
     let digits = field.strip_prefix('-').unwrap_or(field);

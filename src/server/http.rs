@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod account;
+pub mod analytics;
 pub mod auth;
 pub mod billing;
 pub mod catalog;
@@ -39,6 +40,7 @@ pub fn api_router() -> Router<AppState> {
         .merge(account::router())
         .merge(notifications::router())
         .merge(staff::router())
+        .merge(analytics::router())
         .merge(keys::router())
         .merge(billing::router())
         .merge(catalog::router())

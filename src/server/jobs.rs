@@ -118,11 +118,31 @@ pub async fn run_until_stopped(state: AppState) {
                 .map(drop)
         },
     ));
+    tokio::spawn(fold_analytics(state.clone()));
     let mut tick = tokio::time::interval(Duration::from_millis(TICK_MS));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
         run_due(&state).await;
+    }
+}
+
+/// How often new activity is folded into the analytics rollups (a report folds what is left
+/// before it answers, so this only keeps that work small).
+const ANALYTICS_EVERY: Duration = Duration::from_secs(5);
+
+/// Folds new activity into the rollups every few seconds, until the process stops. Any
+/// instance may: two folds at once never count a row twice (see `storage::activity::fold`).
+async fn fold_analytics(state: AppState) {
+    let mut tick = tokio::time::interval(ANALYTICS_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        timed(
+            "analytics_fold",
+            super::services::analytics::catch_up(&state),
+        )
+        .await;
     }
 }
 

@@ -1,6 +1,8 @@
 //! Use-cases. Every business rule lives here (or in `domain`), never in handlers or SQL.
 
 pub mod accounts;
+pub mod activity;
+pub mod analytics;
 pub mod api_keys;
 pub mod audit;
 pub mod billing;

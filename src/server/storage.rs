@@ -3,6 +3,8 @@
 //! One code path serves SQLite and PostgreSQL through sqlx's `Any` driver: portable SQL with
 //! `$n` placeholders, integer money (1/10000 units) and integer timestamps (ms since epoch).
 
+pub mod activity;
+pub mod analytics;
 pub mod api_keys;
 pub mod audit;
 pub mod email_tokens;

@@ -1,6 +1,7 @@
 //! Integration tests: the real app on a random port, against a fresh SQLite file or a fresh
 //! PostgreSQL database per test (`TEST_DATABASE=postgres`).
 
+mod analytics;
 mod audit;
 mod auth;
 mod billing;

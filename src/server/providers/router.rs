@@ -71,8 +71,9 @@ impl ProviderRouter {
         req: &BuyActivation,
         sellers: &[Seller],
         ceiling: Decimal,
+        attempts: &mut Vec<Attempt>,
     ) -> ProviderResult<(&Arc<dyn SmsProvider>, ProviderOrder)> {
-        self.first(sellers, ceiling, |provider, seller| {
+        self.first(sellers, ceiling, attempts, |provider, seller| {
             let mut req = req.clone();
             if req.operator.is_none() {
                 req.max_price = Some(seller.price);
@@ -89,9 +90,12 @@ impl ProviderRouter {
         req: &BuyRental,
         sellers: &[Seller],
         ceiling: Decimal,
+        attempts: &mut Vec<Attempt>,
     ) -> ProviderResult<(&Arc<dyn SmsProvider>, ProviderOrder)> {
-        self.first(sellers, ceiling, |provider, _| provider.buy_rental(req))
-            .await
+        self.first(sellers, ceiling, attempts, |provider, _| {
+            provider.buy_rental(req)
+        })
+        .await
     }
 
     /// `buy` from each seller in turn (those still configured, at `ceiling` or under) until one
@@ -100,6 +104,7 @@ impl ProviderRouter {
         &'a self,
         sellers: &[Seller],
         ceiling: Decimal,
+        attempts: &mut Vec<Attempt>,
         buy: F,
     ) -> ProviderResult<(&'a Arc<dyn SmsProvider>, ProviderOrder)>
     where
@@ -123,7 +128,12 @@ impl ProviderRouter {
                 turned_away = true;
                 continue;
             }
-            match buy(provider, seller).await {
+            let answer = buy(provider, seller).await;
+            attempts.push(Attempt {
+                provider: provider.name(),
+                outcome: answer.as_ref().map_or_else(ProviderError::kind, |_| "ok"),
+            });
+            match answer {
                 Ok(mut order) => {
                     // Where the answer does not say what it cost, it cost what was quoted.
                     order.price = order.price.or(Some(seller.price));
@@ -194,6 +204,14 @@ impl ProviderRouter {
             _ => Ok(got),
         }
     }
+}
+
+/// One purchase asked of one provider, and how it went (`ok` or the error's kind), for the
+/// providers' analytics (success, faults, failovers).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Attempt {
+    pub provider: &'static str,
+    pub outcome: &'static str,
 }
 
 /// One offer per activation service or rental length: the cheapest with numbers in stock (the

@@ -1,9 +1,10 @@
 //! What happens to a rental by itself, run by the rental jobs: auto-renew shortly before the
 //! end, the expiry warning, expiry, and collecting new messages from the provider.
 
+use super::activity;
 use super::inbox;
 use super::rentals::{
-    extend_row, found, publish, publish_rental, release_upstream, rental_event, view,
+    extend_row, found, publish, publish_rental, release_upstream, rental_event, view, Extending,
 };
 use crate::api::dto::{MessageView, SmsReceived};
 use crate::domain::rental::MS_PER_HOUR;
@@ -14,6 +15,7 @@ use crate::server::metrics;
 use crate::server::providers::{Delivery, ProviderSms};
 use crate::server::services::notifications;
 use crate::server::state::AppState;
+use crate::server::storage::activity::Activity;
 use crate::server::storage::rentals::{self as store, RentalRow};
 use crate::server::ServerError;
 use serde_json::json;
@@ -37,7 +39,7 @@ async fn notify(
 pub async fn auto_renew(state: &AppState, row: RentalRow) -> Result<(), ServerError> {
     let hours = u32::try_from(row.original_hours).unwrap_or(0).max(1);
     let (id, user_id, phone) = (row.id, row.user_id, row.phone_number.clone());
-    match extend_row(state, row.clone(), hours, "Auto-renewal").await {
+    match extend_row(state, row.clone(), hours, Extending::AutoRenew).await {
         Ok((rental, price)) => {
             let msg = format!(
                 "{phone} was renewed for {hours} h ({}); it now ends at {}",
@@ -88,6 +90,18 @@ pub async fn expire(state: &AppState, row: RentalRow) -> Result<(), ServerError>
     let now = state.clock.now_ms();
     let mut tx = state.db.begin_write().await?;
     let expired = store::mark_expired(&mut tx, row.id, now).await?;
+    if expired {
+        // It ended at its end, whenever this job saw it.
+        let ended = row.expires_at.min(now);
+        activity::record(
+            &mut tx,
+            &Activity {
+                value_ms: ended - row.created_at,
+                ..activity::rental(&row, "expired", ended)
+            },
+        )
+        .await?;
+    }
     tx.commit().await?;
     failpoint("rental.expire.after_commit");
     if expired {
@@ -170,7 +184,16 @@ pub async fn store_messages(
             tx.commit().await?; // seen before: nothing was written
             continue;
         };
-        metrics::sms_stored(&row.provider, state.clock.now_ms() - m.received_at_ms);
+        let now = state.clock.now_ms();
+        metrics::sms_stored(&row.provider, now - m.received_at_ms);
+        if store::mark_first_sms(&mut tx, row.id, now).await? {
+            activity::first_sms(
+                &mut tx,
+                activity::rental(row, "first_sms", now),
+                row.created_at,
+            )
+            .await?;
+        }
         let message = MessageView {
             id,
             sender: m.sms.sender,

@@ -6,6 +6,7 @@
 //! Money follows the hold pattern: the price is taken (a ledger row) before the provider is
 //! asked for a number; if the provider fails, a reversal row gives it back in the same request.
 
+use super::activity;
 use super::billing::{self, Posting};
 use super::catalog;
 use super::history;
@@ -27,6 +28,7 @@ use crate::server::providers::{
     ProviderError, ProviderOrder, Seller, SmsProvider,
 };
 use crate::server::state::AppState;
+use crate::server::storage::activity::Activity;
 use crate::server::storage::rentals::{self as store, NewRentalRow, RentalRow};
 use crate::server::ServerError;
 use bytes::Bytes;
@@ -310,6 +312,7 @@ async fn create_now(
         purchases::take(state, user_id, quote.price, Kind::Rental, &note, &ask, None).await?;
     failpoint("rental.create.after_hold");
 
+    let mut attempts = Vec::new();
     let bought = state
         .router
         .buy_rental(
@@ -321,8 +324,18 @@ async fn create_now(
             },
             &sellers,
             quote.price.decimal(),
+            &mut attempts,
         )
         .await;
+    activity::attempts(
+        state,
+        activity::RENTAL,
+        user_id,
+        &ask.service,
+        &ask.country,
+        &attempts,
+    )
+    .await;
     let (provider, order) = match bought {
         Ok(bought) => bought,
         Err(e) => {
@@ -432,12 +445,21 @@ pub async fn record(
     .await?;
     // The rental, the purchase's end and the event that shows it on the user's pages, in one
     // commit.
-    let rental = view(
-        state,
-        store::find(&mut *tx, id)
-            .await?
-            .ok_or(ServerError::NotFound("rental"))?,
-    )?;
+    let row = store::find(&mut *tx, id)
+        .await?
+        .ok_or(ServerError::NotFound("rental"))?;
+    activity::record(
+        &mut tx,
+        &Activity {
+            amount_units: purchase.price.units(),
+            cost_units: purchases::provider_cost(order).unwrap_or(0),
+            value_ms: i64::from(ask.hours) * MS_PER_HOUR,
+            detail: if ask.auto_renew { "auto_renew" } else { "" },
+            ..activity::rental(&row, "started", now)
+        },
+    )
+    .await?;
+    let rental = view(state, row)?;
     let recorded = Recorded {
         record_id: id,
         order: Some((provider, &order.id)),
@@ -612,7 +634,7 @@ pub async fn extend(
     }
     let extend = async {
         let row = owned(state, user_id, id).await?;
-        let (rental, charged) = extend_row(state, row, hours, "Extension").await?;
+        let (rental, charged) = extend_row(state, row, hours, Extending::Manual).await?;
         Ok(Extended { rental, charged })
     };
     idempotency::step(state, &format!("rental.extend:{id}"), &(id, hours), extend).await
@@ -624,7 +646,7 @@ pub(super) async fn extend_row(
     state: &AppState,
     row: RentalRow,
     hours: u32,
-    what: &str,
+    how: Extending,
 ) -> Result<(RentalView, Money), ServerError> {
     let now = state.clock.now_ms();
     refuse_unless_active(&row, now, "extended")?;
@@ -636,12 +658,13 @@ pub(super) async fn extend_row(
         extension_rates(state, &row.provider),
         Decimal::ZERO,
     );
-    let note = format!("{what} of rental #{} by {hours} h", row.id);
+    let note = format!("{} of rental #{} by {hours} h", how.word(), row.id);
     let change = Extra {
         hours,
         price,
         note: &note,
         new_expires,
+        how,
     };
     match provider.capabilities().extension {
         // Within what was already bought upstream (a 5-hour rental bought as 12), nothing
@@ -678,12 +701,63 @@ pub(super) async fn extend_row(
     }
 }
 
+/// What auto-renew will charge for the rental's next renewal (its original length), at today's
+/// rates: the price `extend_row` charges it.
+pub fn renewal_price(state: &AppState, row: &RentalRow) -> Result<Money, ServerError> {
+    let hours = u32::try_from(row.original_hours).unwrap_or(0).max(1);
+    Ok(rental::extension_price(
+        hours,
+        hourly(row)?,
+        extension_rates(state, &row.provider),
+        Decimal::ZERO,
+    ))
+}
+
 /// One extension being made.
 struct Extra<'a> {
     hours: u32,
     price: Money,
     note: &'a str,
     new_expires: i64,
+    how: Extending,
+}
+
+impl Extra<'_> {
+    /// The extension as analytics count it, with what the provider charged for it.
+    fn activity<'r>(&self, row: &'r RentalRow, now: i64, cost: i64) -> Activity<'r> {
+        Activity {
+            amount_units: self.price.units(),
+            cost_units: cost,
+            value_ms: i64::from(self.hours) * MS_PER_HOUR,
+            detail: self.how.detail(),
+            ..activity::rental(row, "extended", now)
+        }
+    }
+}
+
+/// Who asked for an extension.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Extending {
+    /// The customer.
+    Manual,
+    /// Auto-renew, shortly before the end.
+    AutoRenew,
+}
+
+impl Extending {
+    fn word(self) -> &'static str {
+        match self {
+            Extending::Manual => "Extension",
+            Extending::AutoRenew => "Auto-renewal",
+        }
+    }
+
+    fn detail(self) -> &'static str {
+        match self {
+            Extending::Manual => "manual",
+            Extending::AutoRenew => "auto_renew",
+        }
+    }
 }
 
 /// Within the order already held upstream: the charge and the new end in one transaction.
@@ -723,6 +797,7 @@ async fn extend_within(
     let balance_changed = purchases::balance_event(row.user_id, balance)
         .stage(&mut tx, now)
         .await?;
+    activity::record(&mut tx, &change.activity(&row, now, 0)).await?;
     let rental = view_at(state, found(store::find(&mut *tx, row.id).await?)?, now)?;
     let extended = Extended {
         rental,
@@ -822,6 +897,8 @@ async fn extend_upstream(
         record_id: row.id,
         order: None,
     };
+    let cost = purchases::provider_cost(&order).unwrap_or(0);
+    activity::record(&mut tx, &change.activity(&row, now, cost)).await?;
     if !applied
         || !purchase
             .record_in(&mut tx, now, recorded, &extended)
@@ -880,8 +957,25 @@ async fn release_now(state: &AppState, user_id: i64, id: i64) -> Result<Released
             state.settings.rental_rates(),
             Money::from_units(row.cost),
         );
+        activity::record(
+            &mut tx,
+            &Activity {
+                value_ms: now - row.created_at,
+                ..activity::rental(&row, "released", now)
+            },
+        )
+        .await?;
         let mut balance_changed = None;
         if refund.is_positive() {
+            activity::record(
+                &mut tx,
+                &Activity {
+                    amount_units: refund.units(),
+                    detail: "early_release",
+                    ..activity::rental(&row, "refunded", now)
+                },
+            )
+            .await?;
             let reference = format!("refund:rental:{id}");
             let hours_left = (row.expires_at - now) / MS_PER_HOUR;
             let note = format!("Early release of rental #{id}: {hours_left} unused whole hours");

@@ -3,6 +3,7 @@
 //! SMS, it is refunded in full, exactly once (the ledger's unique `refund:verification:{id}`),
 //! whichever of the customer, the poller and the expiry job gets there first.
 
+use super::activity;
 use super::billing::{self, Posting};
 use super::idempotency;
 use super::purchases::{self, Kind, Purchase, Recorded};
@@ -23,6 +24,7 @@ use crate::server::providers::{
     ProviderSms, Seller, SmsProvider,
 };
 use crate::server::state::AppState;
+use crate::server::storage::activity::Activity;
 use crate::server::storage::verifications::{self as store, NewVerificationRow, VerificationRow};
 use crate::server::ServerError;
 use serde::{Deserialize, Serialize};
@@ -178,6 +180,7 @@ async fn create_now(
     };
     let purchase = hold(state, user_id, price, &note, &ask).await?;
     failpoint("verification.create.after_hold");
+    let mut attempts = Vec::new();
     let bought = state
         .router
         .buy_activation(
@@ -191,8 +194,18 @@ async fn create_now(
             },
             &sellers,
             price.decimal(),
+            &mut attempts,
         )
         .await;
+    activity::attempts(
+        state,
+        activity::VERIFICATION,
+        user_id,
+        &ask.service,
+        &ask.country,
+        &attempts,
+    )
+    .await;
     let (provider, order) = match bought {
         Ok((p, order)) => (p.clone(), order),
         Err(e) => {
@@ -325,6 +338,20 @@ pub async fn record(
     let row = store::find(&mut *tx, id)
         .await?
         .ok_or(ServerError::NotFound("verification"))?;
+    activity::record(
+        &mut tx,
+        &Activity {
+            amount_units: purchase.price.units(),
+            cost_units: row.provider_cost.unwrap_or(0),
+            detail: if ask.reused_from.is_some() {
+                "reuse"
+            } else {
+                ""
+            },
+            ..activity::verification(&row, "started", now)
+        },
+    )
+    .await?;
     let v = view(state, row)?;
     let recorded = Recorded {
         record_id: id,
@@ -442,6 +469,30 @@ async fn close_unused(
     let balance_changed = purchases::balance_event(row.user_id, balance)
         .stage(&mut tx, now)
         .await?;
+    let (event, reason) = match to {
+        VerificationStatus::TimedOut => ("timed_out", "timed_out"),
+        _ => ("cancelled", "cancelled"),
+    };
+    activity::record(
+        &mut tx,
+        &Activity {
+            value_ms: now - row.created_at,
+            ..activity::verification(row, event, now)
+        },
+    )
+    .await?;
+    // The customer gets the price back, and the provider does not charge us for a number
+    // that received nothing.
+    activity::record(
+        &mut tx,
+        &Activity {
+            amount_units: row.cost,
+            cost_units: -row.provider_cost.unwrap_or(0),
+            detail: reason,
+            ..activity::verification(row, "refunded", now)
+        },
+    )
+    .await?;
     tx.commit().await?;
     tracing::info!(
         verification_id = id,
@@ -528,7 +579,19 @@ pub async fn finish(
 /// longer received.
 async fn finish_row(state: &AppState, row: &VerificationRow) -> Result<bool, ServerError> {
     let now = state.clock.now_ms();
-    let finished = store::mark_finished(&state.db.pool, row.verification_id, now).await?;
+    let mut tx = state.db.begin_write().await?;
+    let finished = store::mark_finished(&mut *tx, row.verification_id, now).await?;
+    if finished {
+        activity::record(
+            &mut tx,
+            &Activity {
+                value_ms: now - row.created_at,
+                ..activity::verification(row, "finished", now)
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
     if finished {
         close_upstream(state, row, Closing::Finish).await;
         let v = reload(state, row.verification_id).await?;
@@ -691,6 +754,17 @@ pub async fn store_messages(
         }
     }
     if new > 0 {
+        let now = state.clock.now_ms();
+        let mut tx = state.db.begin_write().await?;
+        if store::mark_first_sms(&mut *tx, id, now).await? {
+            activity::first_sms(
+                &mut tx,
+                activity::verification(row, "first_sms", now),
+                row.created_at,
+            )
+            .await?;
+        }
+        tx.commit().await?;
         // The newest stored message that has a code gives the code.
         let code = store::messages(&state.db.pool, id)
             .await?

@@ -357,6 +357,21 @@ pub async fn known_message_ids<'e>(
 
 /// Stores a message unless it is already there, and keeps the rental's message count and
 /// newest code up to date in the same transaction; the message's id when it is new.
+/// Notes the rental's first SMS at `now`; false if it had one already.
+pub async fn mark_first_sms(
+    conn: &mut AnyConnection,
+    id: i64,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let done =
+        sqlx::query("update rentals set first_sms_at = $2 where id = $1 and first_sms_at is null")
+            .bind(id)
+            .bind(now)
+            .execute(conn)
+            .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 pub async fn insert_message(
     conn: &mut AnyConnection,
     rental_id: i64,

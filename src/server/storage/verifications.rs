@@ -29,11 +29,13 @@ pub struct VerificationRow {
     pub revision: i64,
     /// When the poller is next due to ask the provider.
     pub next_poll_at: i64,
+    /// What the provider charged for it, where it said.
+    pub provider_cost: Option<i64>,
 }
 
 const COLUMNS: &str = "v.verification_id, v.user_id, v.provider, v.provider_order_id, v.phone_number, \
     v.service_name, v.country_code, v.operator, v.status, v.cost, v.code, v.created_at, v.expires_at, \
-    v.updated_at, v.finished_at, v.reused_from, v.revision, v.next_poll_at, \
+    v.updated_at, v.finished_at, v.reused_from, v.revision, v.next_poll_at, v.provider_cost, \
     (select count(*) from verification_message m where m.verification_id = v.verification_id) as message_count";
 
 pub struct NewVerificationRow<'a> {
@@ -284,6 +286,22 @@ pub struct MessageRow {
 }
 
 /// Stores a message unless it is already there; its id when it is new.
+/// Notes the verification's first SMS at `now`; false if it had one already.
+pub async fn mark_first_sms<'e>(
+    db: impl Executor<'e, Database = Any>,
+    id: i64,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "update verification set first_sms_at = $2 where verification_id = $1 and first_sms_at is null",
+    )
+    .bind(id)
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 pub async fn insert_message<'e>(
     db: impl Executor<'e, Database = Any>,
     verification_id: i64,

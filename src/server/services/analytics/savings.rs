@@ -1,0 +1,124 @@
+//! Cost optimisation: for each offer (service and country), the providers that sold it and
+//! what each cost us per purchase and how often what it sold received an SMS; where another
+//! provider sold it for less at a success rate at least as good, the money that would have
+//! saved.
+
+use super::{asked, by_value, catch_up, Tally};
+use crate::api::dto::{AnalyticsQuery, Saving, SavingsReport};
+use crate::domain::analytics::Granularity;
+use crate::domain::Money;
+use crate::server::state::AppState;
+use crate::server::storage::analytics::{self as store, Sums};
+use crate::server::ServerError;
+use std::collections::BTreeMap;
+
+/// Purchases a provider needs in the range before its figures are trusted as the cheaper one.
+pub const MIN_PURCHASES: i64 = 5;
+
+/// One provider's record on one offer.
+#[derive(Clone, Debug, PartialEq)]
+struct Record {
+    provider: String,
+    purchases: i64,
+    cost_units: i64,
+    success: f64,
+}
+
+impl Record {
+    fn average(&self) -> i64 {
+        self.cost_units / self.purchases.max(1)
+    }
+}
+
+pub async fn savings(state: &AppState, q: &AnalyticsQuery) -> Result<SavingsReport, ServerError> {
+    let asked = asked(state, q)?;
+    catch_up(state).await?;
+    // Offers are summed by day.
+    let range = asked.range;
+    let rows = store::sums(
+        &state.db,
+        Sums {
+            by_value: true,
+            granularity: match range.granularity {
+                Granularity::Hour => Granularity::Day,
+                g => g,
+            },
+            ..Sums::total("offer", None, &range)
+        },
+    )
+    .await?;
+    let mut offers: BTreeMap<(String, String), Vec<Record>> = BTreeMap::new();
+    for (key, t) in by_value(&rows) {
+        let mut parts = key.splitn(3, '/');
+        let (Some(service), Some(country), Some(provider)) =
+            (parts.next(), parts.next(), parts.next())
+        else {
+            continue;
+        };
+        if let Some((dim, value)) = &asked.filter {
+            let matches = match *dim {
+                "service" => service == value,
+                "country" => country == value,
+                _ => provider == value,
+            };
+            if !matches {
+                continue;
+            }
+        }
+        if let Some(r) = record(provider, &t) {
+            offers
+                .entry((service.to_owned(), country.to_owned()))
+                .or_default()
+                .push(r);
+        }
+    }
+    let mut savings: Vec<Saving> = offers
+        .into_iter()
+        .flat_map(|((service, country), records)| {
+            records
+                .iter()
+                .filter_map(|r| {
+                    let better = records
+                        .iter()
+                        .filter(|o| {
+                            o.provider != r.provider
+                                && o.purchases >= MIN_PURCHASES
+                                && o.success >= r.success
+                                && o.average() < r.average()
+                        })
+                        .min_by_key(|o| o.average())?;
+                    Some(Saving {
+                        service: service.clone(),
+                        country: country.clone(),
+                        provider: r.provider.clone(),
+                        purchases: r.purchases,
+                        average_cost: Money::from_units(r.average()),
+                        success_rate: r.success,
+                        cheaper_provider: better.provider.clone(),
+                        cheaper_average_cost: Money::from_units(better.average()),
+                        cheaper_success_rate: better.success,
+                        saving: Money::from_units((r.average() - better.average()) * r.purchases),
+                    })
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    savings.sort_by_key(|s| std::cmp::Reverse(s.saving.decimal()));
+    let total = savings.iter().map(|s| s.saving.units()).sum();
+    Ok(SavingsReport {
+        range: asked.view(),
+        savings,
+        total: Money::from_units(total),
+    })
+}
+
+/// A provider's purchases of an offer, their net cost, and the share that received an SMS.
+fn record(provider: &str, t: &Tally) -> Option<Record> {
+    let purchases = t.count(None, "started");
+    (purchases > 0).then(|| Record {
+        provider: provider.to_owned(),
+        purchases,
+        cost_units: t.cost(None),
+        success: t.count(None, "first_sms") as f64 / purchases as f64,
+    })
+}
