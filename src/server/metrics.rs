@@ -8,7 +8,6 @@
 use metrics::Unit;
 use metrics::{counter, describe_counter, describe_gauge, describe_histogram, gauge, histogram};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
-use std::sync::OnceLock;
 use std::time::Duration;
 
 /// Seconds, from 5 ms (a cached page) to 5 min (an SMS that the provider held back).
@@ -51,25 +50,26 @@ impl Metrics {
 /// The process's recorder, installed by the first caller (the app, or the first of several
 /// apps a test starts in one process); later calls get the same handle.
 pub fn install() -> anyhow::Result<PrometheusHandle> {
-    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
-    if let Some(handle) = HANDLE.get() {
+    static HANDLE: std::sync::Mutex<Option<PrometheusHandle>> = std::sync::Mutex::new(None);
+    let mut handle = HANDLE.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(handle) = handle.as_ref() {
         return Ok(handle.clone());
     }
-    let handle = PrometheusBuilder::new()
+    let installed = PrometheusBuilder::new()
         .set_buckets(BUCKETS)?
         .install_recorder()?;
     describe();
     // Histograms keep their samples until drained; rendering drains them too, but a process
-    // nobody scrapes must not grow.
-    let upkeep = handle.clone();
-    tokio::spawn(async move {
-        let mut every = tokio::time::interval(Duration::from_secs(5));
-        loop {
-            every.tick().await;
+    // nobody scrapes must not grow. A thread of its own: it outlives any one runtime.
+    let upkeep = installed.clone();
+    std::thread::Builder::new()
+        .name("metrics-upkeep".into())
+        .spawn(move || loop {
+            std::thread::sleep(Duration::from_secs(5));
             upkeep.run_upkeep();
-        }
-    });
-    Ok(HANDLE.get_or_init(|| handle).clone())
+        })?;
+    *handle = Some(installed.clone());
+    Ok(installed)
 }
 
 fn describe() {

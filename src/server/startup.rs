@@ -132,8 +132,15 @@ impl Application {
         };
         let metrics = self.metrics_listener.map(|listener| {
             let router = http::ops::metrics_router().with_state(self.state.clone());
+            let limits = http::connections::Limits {
+                max_connections: METRICS_CONNECTIONS,
+                header_timeout: limits.header_timeout,
+            };
             tokio::spawn(async move {
-                if let Err(e) = axum::serve(listener, router).await {
+                let served =
+                    http::connections::serve(listener, router, limits, std::future::pending())
+                        .await;
+                if let Err(e) = served {
                     tracing::error!(error = %e, "the METRICS_ADDR listener stopped");
                 }
             })
@@ -161,6 +168,9 @@ impl Application {
         served
     }
 }
+
+/// Connections `METRICS_ADDR`'s listener holds open at once (scrapers are few).
+const METRICS_CONNECTIONS: usize = 16;
 
 /// How long a stopping server waits for changes still being carried out.
 const CHANGES_GRACE: Duration = Duration::from_secs(30);

@@ -1,7 +1,7 @@
 //! What operators' tooling reads: `/health`, `/ready`, `/metrics` (parsed as Prometheus
 //! parses it), request ids, and the JSON logs.
 
-use crate::helpers::{spawn_app, spawn_app_with, Stream, TestApp};
+use crate::helpers::{error_body, spawn_app, spawn_app_with, Stream, TestApp};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -153,9 +153,21 @@ async fn requests_are_counted_and_timed_by_route_pattern_and_status() {
     assert!(after.docs.contains_key("namaskah_http_requests_total"));
 }
 
+/// How much a sample moved between two scrapes (the recorder is the process's: other tests in
+/// the same process may have counted before).
+fn moved(
+    before: &prometheus_parse::Scrape,
+    after: &prometheus_parse::Scrape,
+    name: &str,
+    labels: &[(&str, &str)],
+) -> f64 {
+    value(after, name, labels) - value(before, name, labels)
+}
+
 #[tokio::test]
 async fn provider_calls_sms_latency_streams_jobs_and_the_ledger_are_measured() {
     let app = spawn_app().await;
+    let before = scrape(&app, &app.url("/metrics")).await;
     let s = app.funded("100").await;
     let mut stream = Stream::open(&app, &s, None).await;
     let rental = app.rent(&s, 24).await;
@@ -171,6 +183,8 @@ async fn provider_calls_sms_latency_streams_jobs_and_the_ledger_are_measured() {
             break;
         }
     }
+    // The ledger's totals are read again once a minute at most.
+    app.state.clock.advance_ms(61_000);
     let after = scrape(&app, &app.url("/metrics")).await;
 
     let bought = [
@@ -178,7 +192,10 @@ async fn provider_calls_sms_latency_streams_jobs_and_the_ledger_are_measured() {
         ("endpoint", "buy_rental"),
         ("outcome", "ok"),
     ];
-    assert_eq!(value(&after, "namaskah_provider_calls_total", &bought), 1.0);
+    assert_eq!(
+        moved(&before, &after, "namaskah_provider_calls_total", &bought),
+        1.0
+    );
     assert!(
         value(
             &after,
@@ -187,7 +204,8 @@ async fn provider_calls_sms_latency_streams_jobs_and_the_ledger_are_measured() {
         ) >= 1.0
     );
     assert_eq!(
-        value(
+        moved(
+            &before,
             &after,
             "namaskah_sms_stored_delay_seconds_count",
             &[("provider", "5sim")]
@@ -195,7 +213,12 @@ async fn provider_calls_sms_latency_streams_jobs_and_the_ledger_are_measured() {
         1.0
     );
     assert_eq!(
-        value(&after, "namaskah_sms_delivered_delay_seconds_count", &[]),
+        moved(
+            &before,
+            &after,
+            "namaskah_sms_delivered_delay_seconds_count",
+            &[]
+        ),
         1.0
     );
     assert_eq!(value(&after, "namaskah_event_streams", &[]), 1.0);
@@ -232,6 +255,50 @@ async fn provider_calls_sms_latency_streams_jobs_and_the_ledger_are_measured() {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     assert_eq!(open, 0.0);
+}
+
+#[tokio::test]
+async fn without_a_token_metrics_answers_only_this_machine_directly() {
+    let app = spawn_app().await;
+    let r = app.client.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    // Through a proxy, the caller is not this machine.
+    let r = app
+        .client
+        .get(app.url("/metrics"))
+        .header("x-forwarded-for", "203.0.113.9")
+        .send()
+        .await
+        .unwrap();
+    let e = error_body(r, 403).await;
+    assert!(e["message"].as_str().unwrap().contains("METRICS_TOKEN"));
+}
+
+#[tokio::test]
+async fn a_made_up_method_counts_as_other() {
+    let app = spawn_app().await;
+    for name in ["FOO1", "FOO2"] {
+        app.client
+            .request(
+                Method::from_bytes(name.as_bytes()).unwrap(),
+                app.url("/health"),
+            )
+            .send()
+            .await
+            .unwrap();
+    }
+    let after = scrape(&app, &app.url("/metrics")).await;
+    assert!(after
+        .samples
+        .iter()
+        .all(|s| !s.labels.get("method").unwrap_or("").starts_with("FOO")));
+    assert!(
+        value(
+            &after,
+            "namaskah_http_requests_total",
+            &[("method", "other")]
+        ) >= 2.0
+    );
 }
 
 #[tokio::test]

@@ -120,17 +120,18 @@ async fn stream_events(
     let clock = state.clock.clone();
     let hello = SseEvent::default().comment("connected");
     let resync = gap.then(|| SseEvent::default().event(RESYNC_EVENT).data("{}"));
-    let published = stream::iter(backlog.into_iter().map(Arc::new))
-        .chain(live)
-        .map(move |e: Arc<Published>| {
-            if e.kind == EventKind::SmsReceived.as_str() {
-                metrics::sms_delivered(clock.now_ms() - e.created_at);
-            }
-            to_sse(&e)
-        });
+    // Live SMS are timed from being stored to being written here (a replayed backlog is
+    // catching up, not latency).
+    let live = live.map(move |e: Arc<Published>| {
+        if e.kind == EventKind::SmsReceived.as_str() {
+            metrics::sms_delivered(clock.now_ms() - e.created_at);
+        }
+        to_sse(&e)
+    });
     let events = stream::once(async move { hello })
         .chain(stream::iter(resync))
-        .chain(published)
+        .chain(stream::iter(backlog.into_iter().map(|e| to_sse(&e))))
+        .chain(live)
         .map(Ok);
     Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(KEEP_ALIVE).text("keep-alive")))
 }

@@ -40,11 +40,27 @@ pub async fn observe(State(state): State<AppState>, mut req: Request, next: Next
             "answered"
         )
     });
-    metrics::http_request(method.as_str(), route, status, took);
+    metrics::http_request(method_label(&method), route, status, took);
     if let Some(id) = id {
         response.headers_mut().insert(&REQUEST_ID, id);
     }
     response
+}
+
+/// The method as a label: any method outside HTTP's own is `other` (a client may send any
+/// name, and each would be a new series kept for good).
+fn method_label(method: &axum::http::Method) -> &'static str {
+    use axum::http::Method;
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
 }
 
 /// The route's pattern, written `/api/rentals/:id/extend` (braces in a label value trip some
@@ -75,5 +91,14 @@ mod tests {
             "/pkg/*path"
         );
         assert_eq!(label("/health"), "/health");
+    }
+
+    #[test]
+    fn unknown_methods_share_one_label() {
+        let m =
+            |s: &str| super::method_label(&axum::http::Method::from_bytes(s.as_bytes()).unwrap());
+        assert_eq!(m("GET"), "GET");
+        assert_eq!(m("XYZ123"), "other");
+        assert_eq!(m("TRACE"), "other");
     }
 }

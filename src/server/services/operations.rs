@@ -109,10 +109,7 @@ pub async fn scrape(state: &AppState) -> String {
             .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
             .is_ok()
     {
-        match tokio::try_join!(
-            ledger::totals(&state.db.pool),
-            ledger::balances(&state.db.pool)
-        ) {
+        match ledger::snapshot(&state.db).await {
             Ok((totals, balances)) => metrics::ledger(&totals, balances, 10_i64.pow(SCALE)),
             Err(e) => {
                 read_at.store(last, Ordering::Relaxed);

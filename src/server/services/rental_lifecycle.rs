@@ -185,7 +185,7 @@ pub async fn store_messages(
             continue;
         };
         let now = state.clock.now_ms();
-        metrics::sms_stored(&row.provider, now - m.received_at_ms);
+        let provider_time = m.received_at_ms;
         if store::mark_first_sms(&mut tx, row.id, now).await? {
             activity::first_sms(
                 &mut tx,
@@ -216,6 +216,7 @@ pub async fn store_messages(
         .stage(&mut tx, state.clock.now_ms())
         .await?;
         tx.commit().await?;
+        metrics::sms_stored(&row.provider, now - provider_time);
         state.caches.rental_messages.invalidate(row.id);
         state.caches.active_rentals.invalidate(row.user_id);
         state.events.deliver(staged);

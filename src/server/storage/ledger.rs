@@ -100,18 +100,34 @@ pub async fn sum_units<'e>(
 }
 
 /// Every kind of ledger row: the sum of its amounts and how many there are.
-pub async fn totals(pool: &sqlx::AnyPool) -> Result<Vec<(String, i64, i64)>, sqlx::Error> {
+pub async fn totals<'e>(
+    db: impl Executor<'e, Database = Any>,
+) -> Result<Vec<(String, i64, i64)>, sqlx::Error> {
     sqlx::query_as(
         "select kind, cast(coalesce(sum(amount_units), 0) as bigint), count(*) \
          from ledger_entry group by kind order by kind",
     )
-    .fetch_all(pool)
+    .fetch_all(db)
     .await
 }
 
 /// The sum of every account's balance.
-pub async fn balances(pool: &sqlx::AnyPool) -> Result<i64, sqlx::Error> {
+pub async fn balances<'e>(db: impl Executor<'e, Database = Any>) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("select cast(coalesce(sum(balance_units), 0) as bigint) from app_user")
-        .fetch_one(pool)
+        .fetch_one(db)
         .await
+}
+
+/// The ledger's totals by kind and the balances, read in one snapshot (so the two agree).
+pub async fn snapshot(db: &super::Db) -> Result<(Vec<(String, i64, i64)>, i64), sqlx::Error> {
+    let mut tx = db.pool.begin().await?;
+    if db.backend == super::Backend::Postgres {
+        sqlx::query("set transaction isolation level repeatable read")
+            .execute(&mut *tx)
+            .await?;
+    }
+    let totals = totals(&mut *tx).await?;
+    let balances = balances(&mut *tx).await?;
+    tx.commit().await?;
+    Ok((totals, balances))
 }
