@@ -113,6 +113,26 @@ async fn main() -> std::process::ExitCode {
                     user.email
                 );
             }
+            Command::SeedDemo {
+                rentals,
+                messages,
+                verifications,
+                customers,
+                days,
+                seed,
+            } => {
+                let state = namaskah::server::startup::offline_state(settings).await?;
+                let plan = namaskah::server::demo::Plan {
+                    rentals,
+                    messages,
+                    verifications,
+                    customers,
+                    days,
+                    seed,
+                };
+                let made = namaskah::server::demo::seed(&state, plan).await?;
+                println!("{}", serde_json::to_string(&made)?);
+            }
             Command::Reconcile => {
                 if settings.sandbox() {
                     anyhow::bail!(

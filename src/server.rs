@@ -7,6 +7,7 @@ pub mod client_files;
 pub mod clock;
 pub mod config;
 pub mod csv;
+pub mod demo;
 pub mod error;
 pub mod events;
 pub mod failpoints;

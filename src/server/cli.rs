@@ -40,6 +40,25 @@ pub enum Command {
     /// Run one reconciliation pass now (settle purchases, orders and requests a crash left
     /// open) and print what it did, as JSON.
     Reconcile,
+    /// Fill the database with a made-up history (customers, rentals, messages, verifications,
+    /// their ledger and analytics) for trying the console and benchmarking it. Refuses a
+    /// database that has the demo's customers already. Prints what it made, as JSON.
+    SeedDemo {
+        #[arg(long, default_value_t = 1_000_000)]
+        rentals: u64,
+        #[arg(long, default_value_t = 5_000_000)]
+        messages: u64,
+        #[arg(long, default_value_t = 500_000)]
+        verifications: u64,
+        #[arg(long, default_value_t = 20_000)]
+        customers: u64,
+        /// How many days back the history starts (today included).
+        #[arg(long, default_value_t = 365)]
+        days: u64,
+        /// The same seed makes the same history.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
     /// Manage accounts.
     User {
         #[command(subcommand)]

@@ -7,6 +7,7 @@ pub mod activity;
 pub mod analytics;
 pub mod api_keys;
 pub mod audit;
+pub mod bulk;
 pub mod email_tokens;
 pub mod events;
 pub mod favourites;

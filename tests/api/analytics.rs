@@ -206,6 +206,30 @@ async fn usage_counts_what_was_started_extended_ended_and_is_active() {
     assert_eq!(w["totals"]["rentals"]["started"], 0);
     assert_eq!(w["totals"]["verifications"]["finished"], 1);
 
+    // A range that starts after the purchases: what was open then is counted from what is
+    // open now.
+    let now = h.app.state.clock.now_ms();
+    let iso = namaskah::domain::analytics::iso;
+    let u = report(
+        &h,
+        &format!(
+            "/api/admin/analytics/usage?granularity=hour&from={}&to={}",
+            iso(now - 3_600_000),
+            iso(now + 3_600_000)
+        ),
+    )
+    .await;
+    assert_eq!(u["totals"]["rentals"]["started"], 0);
+    assert_eq!(u["totals"]["rentals"]["released"], 1);
+    let active: Vec<i64> = u["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["rentals"]["active"].as_i64().unwrap())
+        .collect();
+    assert_eq!(active.last(), Some(&1), "{active:?}");
+    assert!(active.iter().all(|a| *a == 1 || *a == 2), "{active:?}");
+
     // A's rental expires a day later: counted in the hour it ended.
     h.app.advance(24 * HOUR).await;
     let u = report(&h, "/api/admin/analytics/usage?granularity=hour&from=2000-01-01T00:00:00Z&to=2000-01-02T00:00:00Z").await;
@@ -374,6 +398,10 @@ async fn forecasts_and_the_customers_own_runway() {
         json!({"service": "telegram", "country": "GB", "duration_hours": 24, "auto_renew": true}),
     )
     .await;
+    // What the analytics job does every few seconds.
+    namaskah::server::services::analytics::catch_up(&h.app.state)
+        .await
+        .unwrap();
     let mine = h.app.get_json("/api/account/forecast", &s).await;
     assert_eq!(mine["auto_renewing"], 1);
     let per_renewal = dec(&r["extension_per_hour"]) * Decimal::from(24);
@@ -520,4 +548,138 @@ async fn bad_ranges_name_the_parameter_and_roles_are_enforced() {
             .unwrap();
         assert_eq!(r.status(), 200, "an admin asks for {report}");
     }
+}
+
+#[tokio::test]
+async fn a_seeded_demo_history_adds_up_in_every_report() {
+    let app = spawn_app().await;
+    let admin = app.signed_in_admin().await;
+    let plan = namaskah::server::demo::Plan {
+        rentals: 600,
+        messages: 2_400,
+        verifications: 300,
+        customers: 40,
+        days: 60,
+        seed: 7,
+    };
+    let made = namaskah::server::demo::seed(&app.state, plan)
+        .await
+        .unwrap();
+    assert_eq!(made.customers, 40);
+    assert!((590..=610).contains(&made.rentals), "{made:?}");
+    let again = namaskah::server::demo::seed(&app.state, plan).await;
+    assert!(again
+        .unwrap_err()
+        .to_string()
+        .contains("already has the demo"));
+
+    let from = namaskah::domain::analytics::iso(app.state.clock.now_ms() - 61 * 86_400_000);
+    let q = format!("from={from}&granularity=week");
+    let count = |sql: &'static str| {
+        let pool = app.state.db.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(sql)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    let u = app
+        .get_json(&format!("/api/admin/analytics/usage?{q}"), &admin)
+        .await;
+    assert_eq!(
+        u["totals"]["rentals"]["started"],
+        count("select count(*) from rentals").await
+    );
+    assert_eq!(
+        u["totals"]["rentals"]["active"],
+        count("select count(*) from rentals where status = 'active'").await
+    );
+    assert_eq!(
+        u["totals"]["verifications"]["finished"],
+        count("select count(*) from verification where status = 'finished'").await
+    );
+    let m = app
+        .get_json(&format!("/api/admin/analytics/money?{q}"), &admin)
+        .await;
+    let spent = count(
+        "select cast(-sum(amount_units) as bigint) from ledger_entry where kind = 'demo_spend'",
+    )
+    .await;
+    assert_eq!(dec(&m["totals"]["net_revenue"]), Decimal::new(spent, 4));
+    let c = app
+        .get_json(&format!("/api/admin/analytics/customers?{q}"), &admin)
+        .await;
+    let new: i64 = c["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["new"].as_i64().unwrap())
+        .sum();
+    assert_eq!(new, count("select count(*) from customer").await);
+    let segmented: i64 = c["segments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["customers"].as_i64().unwrap())
+        .sum();
+    assert_eq!(segmented, new);
+    let p = app
+        .get_json(&format!("/api/admin/analytics/providers?{q}"), &admin)
+        .await;
+    assert_eq!(p["providers"].as_array().unwrap().len(), 3);
+    let f = app.get_json("/api/admin/analytics/forecasts", &admin).await;
+    let demand = f["demand"].as_array().unwrap();
+    assert!(!demand.is_empty());
+    assert_eq!(demand[0]["method"], "holt_winters");
+    assert_eq!(demand[0]["held_out_days"], 14);
+    let s = app
+        .get_json(&format!("/api/admin/analytics/savings?{q}"), &admin)
+        .await;
+    let savings = s["savings"].as_array().unwrap();
+    // The demo's SMS-Activate sells for less than 5SIM with more SMS received.
+    assert!(!savings.is_empty());
+    assert!(savings.iter().all(|x| dec(&x["saving"]) > Decimal::ZERO
+        && dec(&x["cheaper_average_cost"]) < dec(&x["average_cost"])
+        && x["cheaper_success_rate"].as_f64() >= x["success_rate"].as_f64()));
+    let total: Decimal = savings.iter().map(|x| dec(&x["saving"])).sum();
+    assert_eq!(dec(&s["total"]), total);
+    // By month, the same totals.
+    let by_month = app
+        .get_json(
+            &format!("/api/admin/analytics/usage?from={from}&granularity=month"),
+            &admin,
+        )
+        .await;
+    assert_eq!(
+        by_month["totals"]["rentals"]["started"],
+        u["totals"]["rentals"]["started"]
+    );
+    let m2 = app
+        .get_json(
+            &format!("/api/admin/analytics/money?from={from}&granularity=month"),
+            &admin,
+        )
+        .await;
+    assert_eq!(m2["totals"]["net_revenue"], m["totals"]["net_revenue"]);
+    let c2 = app
+        .get_json(
+            &format!("/api/admin/analytics/customers?from={from}&granularity=month"),
+            &admin,
+        )
+        .await;
+    let new2: i64 = c2["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["new"].as_i64().unwrap())
+        .sum();
+    assert_eq!(new2, new);
+    // Every demo balance is the sum of its ledger.
+    let off = count(
+        "select count(*) from app_user u where u.balance_units <> \
+         (select coalesce(sum(l.amount_units), 0) from ledger_entry l where l.user_id = u.user_id)",
+    )
+    .await;
+    assert_eq!(off, 0);
 }

@@ -292,6 +292,8 @@ pub struct ForecastsReport {
 /// least as good.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Saving {
+    /// `rental` or `verification`.
+    pub product: String,
     pub service: String,
     pub country: String,
     pub provider: String,

@@ -109,4 +109,4 @@ pub async fn attempts(
     }
 }
 
-pub use store::insert as record;
+pub use store::{insert as record, insert_on as record_on};

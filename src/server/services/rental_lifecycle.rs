@@ -186,10 +186,12 @@ pub async fn store_messages(
         };
         let now = state.clock.now_ms();
         let provider_time = m.received_at_ms;
-        if store::mark_first_sms(&mut tx, row.id, now).await? {
+        // Timed by the provider's clock: how soon the number got it, not how soon we asked.
+        let came = provider_time.max(row.created_at).min(now);
+        if store::mark_first_sms(&mut tx, row.id, came).await? {
             activity::first_sms(
                 &mut tx,
-                activity::rental(row, "first_sms", now),
+                activity::rental(row, "first_sms", came),
                 row.created_at,
             )
             .await?;

@@ -907,6 +907,16 @@ async fn extend_upstream(
         // Released or extended by another request meanwhile, or the hold already given back:
         // the customer pays nothing for it (the provider's extension is our cost).
         drop(tx);
+        if cost != 0 {
+            let lost = Activity {
+                cost_units: cost,
+                detail: "extension_not_applied",
+                ..activity::rental(&row, "upstream_cost", now)
+            };
+            if let Err(e) = activity::record_on(&state.db.pool, &lost).await {
+                tracing::warn!(rental_id = row.id, error = %e, "could not note an extension's cost for analytics");
+            }
+        }
         purchase
             .give_back(state, "the rental changed while it was being extended")
             .await?;

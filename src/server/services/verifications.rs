@@ -753,18 +753,25 @@ pub async fn store_messages(
             new += 1;
         }
     }
-    if new > 0 {
-        let now = state.clock.now_ms();
-        let mut tx = state.db.begin_write().await?;
-        if store::mark_first_sms(&mut *tx, id, now).await? {
-            activity::first_sms(
-                &mut tx,
-                activity::verification(row, "first_sms", now),
-                row.created_at,
-            )
-            .await?;
+    // Its first SMS, once, when the provider said it came (looked for again while it is not
+    // noted: a failure here is made good by the next poll). One that came after the
+    // verification was closed and refunded delivered nothing.
+    let open = !matches!(row.status.as_str(), "cancelled" | "timed_out");
+    if open && row.first_sms_at.is_none() && (new > 0 || row.message_count > 0) {
+        if let Some(at) = store::first_message_at(&state.db.pool, id).await? {
+            let mut tx = state.db.begin_write().await?;
+            if store::mark_first_sms(&mut *tx, id, at).await? {
+                activity::first_sms(
+                    &mut tx,
+                    activity::verification(row, "first_sms", at.max(row.created_at)),
+                    row.created_at,
+                )
+                .await?;
+            }
+            tx.commit().await?;
         }
-        tx.commit().await?;
+    }
+    if new > 0 {
         // The newest stored message that has a code gives the code.
         let code = store::messages(&state.db.pool, id)
             .await?

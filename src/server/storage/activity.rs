@@ -82,10 +82,13 @@ const ROLLUPS: &[(&str, &str, &str, i64)] = &[
     ),
 ];
 
-/// Events that are money a customer spent (`started`, `extended`) or got back (`refunded`).
+/// Events that are money a customer spent (`started`, `extended`: purchases) or got back
+/// (`refunded`). A refund lowers what they spent but is no purchase: a customer counts as
+/// buying in a day, week or month only with a purchase in it (`purchases > 0`).
 const SPENDING: &str = "event in ('started', 'extended', 'refunded')";
 const SPEND: &str = "case when event = 'refunded' then -amount_units else amount_units end";
-const PURCHASE: &str = "case when event = 'started' then 1 else 0 end";
+const PURCHASE: &str = "case when event = 'refunded' then 0 else 1 end";
+const PURCHASED_AT: &str = "case when event = 'refunded' then null else at end";
 
 /// Folds up to `batch` uncounted activity rows (oldest first) into the rollups and the
 /// customer tables, and marks them counted, in one transaction; how many it folded.
@@ -142,7 +145,8 @@ pub async fn fold(db: &Db, batch: i64) -> Result<u64, sqlx::Error> {
     };
     sqlx::query(&format!(
         "insert into customer (user_id, first_purchase_at, last_purchase_at, purchases, spend_units) \
-         select user_id, min(at), max(at), sum({PURCHASE}), sum({SPEND}) from activity \
+         select user_id, coalesce(min({PURCHASED_AT}), max(at)), coalesce(max({PURCHASED_AT}), 0), \
+         sum({PURCHASE}), sum({SPEND}) from activity \
          where {pending} and {SPENDING} group by user_id \
          on conflict (user_id) do update set \
          first_purchase_at = {least}(customer.first_purchase_at, excluded.first_purchase_at), \
@@ -153,18 +157,26 @@ pub async fn fold(db: &Db, batch: i64) -> Result<u64, sqlx::Error> {
     .bind(upto)
     .execute(&mut *tx)
     .await?;
-    let day = format!("(at - at % {DAY_MS})");
-    sqlx::query(&format!(
-        "insert into customer_day (day, user_id, purchases, spend_units) \
-         select {day}, user_id, sum({PURCHASE}), sum({SPEND}) from activity \
-         where {pending} and {SPENDING} group by {day}, user_id \
-         on conflict (day, user_id) do update set \
-         purchases = customer_day.purchases + excluded.purchases, \
-         spend_units = customer_day.spend_units + excluded.spend_units"
-    ))
-    .bind(upto)
-    .execute(&mut *tx)
-    .await?;
+    for (table, column, start) in [
+        ("customer_day", "day", format!("(at - at % {DAY_MS})")),
+        (
+            "customer_week",
+            "week",
+            "(at - (at + 259200000) % 604800000)".to_owned(),
+        ),
+    ] {
+        sqlx::query(&format!(
+            "insert into {table} ({column}, user_id, purchases, spend_units) \
+             select {start}, user_id, sum({PURCHASE}), sum({SPEND}) from activity \
+             where {pending} and {SPENDING} group by {start}, user_id \
+             on conflict ({column}, user_id) do update set \
+             purchases = {table}.purchases + excluded.purchases, \
+             spend_units = {table}.spend_units + excluded.spend_units"
+        ))
+        .bind(upto)
+        .execute(&mut *tx)
+        .await?;
+    }
     let month = month_start(db.backend, "a.at");
     let cohort = month_start(db.backend, "c.first_purchase_at");
     sqlx::query(&format!(
@@ -192,10 +204,10 @@ pub async fn fold(db: &Db, batch: i64) -> Result<u64, sqlx::Error> {
     Ok(folded)
 }
 
-/// Whether `e` says another transaction changed the same rows first (PostgreSQL's
-/// serialization failure): another instance is folding the same activity.
+/// Whether `e` says another transaction folded the same rows first (PostgreSQL's
+/// serialization failure, or a deadlock between two folds): another fold counts them.
 pub fn folded_elsewhere(e: &sqlx::Error) -> bool {
     e.as_database_error()
         .and_then(|d| d.code())
-        .is_some_and(|c| c == "40001")
+        .is_some_and(|c| c == "40001" || c == "40P01")
 }

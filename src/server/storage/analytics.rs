@@ -109,47 +109,68 @@ pub async fn sums(db: &Db, q: Sums<'_>) -> Result<Vec<SumRow>, sqlx::Error> {
     query.fetch_all(&db.pool).await
 }
 
-/// Every started and ended rental and verification before `before` (for the count of those
-/// active at the start of a range), overall or for one value of a dimension.
-pub async fn before(
+/// The sums over `[from, to)` by kind of event, from the daily rollups for the whole days in
+/// it and the hourly ones for the hours at its edges (`from` and `to` on the hour).
+pub async fn between(
     db: &Db,
     dim: &str,
     value: Option<&str>,
-    before: i64,
+    from: i64,
+    to: i64,
 ) -> Result<Vec<SumRow>, sqlx::Error> {
-    // Whole days from the daily rollups, the rest of the last day from the hourly ones.
-    let day = before - before.rem_euclid(DAY_MS);
-    let mut rows = sums(
-        db,
-        Sums {
-            dim,
-            value,
-            from: 0,
-            to: day,
-            granularity: Granularity::Day,
-            by_bucket: false,
-            by_value: false,
-        },
-    )
-    .await?;
-    if day < before {
-        rows.extend(
-            sums(
-                db,
-                Sums {
-                    dim,
-                    value,
-                    from: day,
-                    to: before,
-                    granularity: Granularity::Hour,
-                    by_bucket: false,
-                    by_value: false,
-                },
-            )
-            .await?,
-        );
+    let first_day = Granularity::Day.floor(from + DAY_MS - 1);
+    let last_day = Granularity::Day.floor(to);
+    let part = |from: i64, to: i64, granularity: Granularity| Sums {
+        dim,
+        value,
+        from,
+        to,
+        granularity,
+        by_bucket: false,
+        by_value: false,
+    };
+    if first_day >= last_day {
+        return sums(db, part(from, to, Granularity::Hour)).await;
+    }
+    let mut rows = sums(db, part(first_day, last_day, Granularity::Day)).await?;
+    for (from, to) in [(from, first_day), (last_day, to)] {
+        if from < to {
+            rows.extend(sums(db, part(from, to, Granularity::Hour)).await?);
+        }
     }
     Ok(rows)
+}
+
+/// Rentals active and verifications still open now, overall or for one service, country or
+/// provider.
+pub async fn open_now(db: &Db, dim: &str, value: Option<&str>) -> Result<(i64, i64), sqlx::Error> {
+    let (rental_col, verification_col) = match dim {
+        "service" => ("service_name", "service_name"),
+        "country" => ("country_code", "country_code"),
+        _ => ("provider", "provider"),
+    };
+    let only = |col: &str| match value {
+        Some(_) => format!(" and {col} = $1"),
+        None => String::new(),
+    };
+    let rentals_sql = format!(
+        "select count(*) from rentals where status = 'active'{}",
+        only(rental_col)
+    );
+    let verifications_sql = format!(
+        "select count(*) from verification where status in ('waiting', 'received'){}",
+        only(verification_col)
+    );
+    let mut counts = Vec::new();
+    for sql in [&rentals_sql, &verifications_sql] {
+        let mut q = sqlx::query_scalar::<_, i64>(sql);
+        if let Some(v) = value {
+            q = q.bind(v);
+        }
+        counts.push(q.fetch_one(&db.pool).await?);
+    }
+    let (rentals, verifications) = (counts[0], counts[1]);
+    Ok((rentals, verifications))
 }
 
 /// Customers whose first purchase fell in each bucket of `range`.
@@ -165,12 +186,22 @@ pub async fn new_customers(db: &Db, range: &Range) -> Result<Vec<(i64, i64)>, sq
     .await
 }
 
+/// The table of customers per bucket of `g` (a day at the finest) and its bucket column: a
+/// customer is one row per bucket there, so distinct customers are counted as rows.
+fn per_customer(g: Granularity) -> (&'static str, &'static str) {
+    match g {
+        Granularity::Hour | Granularity::Day => ("customer_day", "day"),
+        Granularity::Week => ("customer_week", "week"),
+        Granularity::Month => ("customer_month", "month"),
+    }
+}
+
 /// Customers who bought anything in each bucket of `range` (a day at the finest).
 pub async fn active_customers(db: &Db, range: &Range) -> Result<Vec<(i64, i64)>, sqlx::Error> {
-    let bucket = bucket_of(db.backend, range.granularity, "day");
+    let (table, column) = per_customer(range.granularity);
     sqlx::query_as(&format!(
-        "select {bucket} as b, count(distinct user_id) from customer_day \
-         where day >= $1 and day < $2 group by {bucket}"
+        "select {column}, count(*) from {table} \
+         where {column} >= $1 and {column} < $2 and purchases > 0 group by {column}"
     ))
     .bind(range.from)
     .bind(range.to)
@@ -178,11 +209,19 @@ pub async fn active_customers(db: &Db, range: &Range) -> Result<Vec<(i64, i64)>,
     .await
 }
 
-/// Customers who bought anything in `[from, to)`, overall or for one dimension's value.
-pub async fn paying_customers(db: &Db, from: i64, to: i64) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
-        "select count(distinct user_id) from customer_day where day >= $1 and day < $2",
-    )
+/// Customers who bought anything in `range` (whole buckets of its granularity).
+pub async fn paying_customers(db: &Db, range: &Range) -> Result<i64, sqlx::Error> {
+    let (table, column) = per_customer(range.granularity);
+    // By hour, the days that hold the range.
+    let days = Granularity::Day;
+    let (from, to) = match range.granularity {
+        Granularity::Hour => (days.floor(range.from), days.floor(range.to - 1) + DAY_MS),
+        _ => (range.from, range.to),
+    };
+    sqlx::query_scalar(&format!(
+        "select count(distinct user_id) from {table} \
+         where {column} >= $1 and {column} < $2 and purchases > 0"
+    ))
     .bind(from)
     .bind(to)
     .fetch_one(&db.pool)
@@ -202,7 +241,7 @@ pub struct CohortRow {
 pub async fn cohorts(db: &Db, from: i64, to: i64) -> Result<Vec<CohortRow>, sqlx::Error> {
     sqlx::query_as(
         "select cohort, month, count(*) as customers, cast(sum(spend_units) as bigint) as spend_units \
-         from customer_month where cohort >= $1 and cohort < $2 \
+         from customer_month where cohort >= $1 and cohort < $2 and purchases > 0 \
          group by cohort, month order by cohort, month",
     )
     .bind(from)
@@ -211,8 +250,9 @@ pub async fn cohorts(db: &Db, from: i64, to: i64) -> Result<Vec<CohortRow>, sqlx
     .await
 }
 
-/// Customers by their recency, frequency and monetary quintiles (5 the best), with what they
-/// spent.
+/// Customers by their recency, frequency and monetary scores (1 to 5, 5 the best: the fifth
+/// of customers who bought most recently, most often, for most; equal figures get the same
+/// score), with what they spent.
 #[derive(Clone, Debug, FromRow)]
 pub struct RfmRow {
     pub r: i64,
@@ -226,9 +266,9 @@ pub async fn rfm(db: &Db) -> Result<Vec<RfmRow>, sqlx::Error> {
     sqlx::query_as(
         "select r, f, m, count(*) as customers, cast(sum(spend_units) as bigint) as spend_units from ( \
            select spend_units, \
-             cast(ntile(5) over (order by last_purchase_at) as bigint) as r, \
-             cast(ntile(5) over (order by purchases) as bigint) as f, \
-             cast(ntile(5) over (order by spend_units) as bigint) as m \
+             1 + 5 * (rank() over (order by last_purchase_at) - 1) / count(*) over () as r, \
+             1 + 5 * (rank() over (order by purchases) - 1) / count(*) over () as f, \
+             1 + 5 * (rank() over (order by spend_units) - 1) / count(*) over () as m \
            from customer) scored \
          group by r, f, m",
     )
@@ -245,22 +285,18 @@ pub struct TopRow {
     pub spend_units: i64,
 }
 
-pub async fn top_customers(
-    db: &Db,
-    from: i64,
-    to: i64,
-    limit: i64,
-) -> Result<Vec<TopRow>, sqlx::Error> {
-    sqlx::query_as(
+pub async fn top_customers(db: &Db, range: &Range, limit: i64) -> Result<Vec<TopRow>, sqlx::Error> {
+    let (table, column) = per_customer(range.granularity);
+    sqlx::query_as(&format!(
         "select t.user_id, u.email, t.purchases, t.spend_units from ( \
            select user_id, cast(sum(purchases) as bigint) as purchases, \
              cast(sum(spend_units) as bigint) as spend_units \
-           from customer_day where day >= $1 and day < $2 group by user_id \
+           from {table} where {column} >= $1 and {column} < $2 group by user_id \
            order by spend_units desc, user_id limit $3) t \
-         join app_user u on u.user_id = t.user_id order by t.spend_units desc, t.user_id",
-    )
-    .bind(from)
-    .bind(to)
+         join app_user u on u.user_id = t.user_id order by t.spend_units desc, t.user_id"
+    ))
+    .bind(range.from)
+    .bind(range.to)
     .bind(limit)
     .fetch_all(&db.pool)
     .await

@@ -31,11 +31,13 @@ pub struct VerificationRow {
     pub next_poll_at: i64,
     /// What the provider charged for it, where it said.
     pub provider_cost: Option<i64>,
+    /// When its first SMS came (the provider's time).
+    pub first_sms_at: Option<i64>,
 }
 
 const COLUMNS: &str = "v.verification_id, v.user_id, v.provider, v.provider_order_id, v.phone_number, \
     v.service_name, v.country_code, v.operator, v.status, v.cost, v.code, v.created_at, v.expires_at, \
-    v.updated_at, v.finished_at, v.reused_from, v.revision, v.next_poll_at, v.provider_cost, \
+    v.updated_at, v.finished_at, v.reused_from, v.revision, v.next_poll_at, v.provider_cost, v.first_sms_at, \
     (select count(*) from verification_message m where m.verification_id = v.verification_id) as message_count";
 
 pub struct NewVerificationRow<'a> {
@@ -286,6 +288,19 @@ pub struct MessageRow {
 }
 
 /// Stores a message unless it is already there; its id when it is new.
+/// When the verification's earliest stored message came (the provider's time).
+pub async fn first_message_at<'e>(
+    db: impl Executor<'e, Database = Any>,
+    id: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "select min(received_at) from verification_message where verification_id = $1",
+    )
+    .bind(id)
+    .fetch_one(db)
+    .await
+}
+
 /// Notes the verification's first SMS at `now`; false if it had one already.
 pub async fn mark_first_sms<'e>(
     db: impl Executor<'e, Database = Any>,

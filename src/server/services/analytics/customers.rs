@@ -75,7 +75,7 @@ pub async fn customers(
             }
         })
         .collect();
-    let top = store::top_customers(&state.db, range.from, range.to, TOP)
+    let top = store::top_customers(&state.db, &range, TOP)
         .await?
         .into_iter()
         .map(|r| TopCustomer {

@@ -77,7 +77,7 @@ pub async fn money(state: &AppState, q: &AnalyticsQuery) -> Result<MoneyReport, 
     } else {
         totals.clone()
     };
-    let paying_customers = store::paying_customers(&state.db, range.from, range.to).await?;
+    let paying_customers = store::paying_customers(&state.db, &range).await?;
     let arpu = if paying_customers > 0 {
         Money::from_units(everyone.net_revenue.units() / paying_customers)
     } else {

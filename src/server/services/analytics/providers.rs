@@ -1,7 +1,7 @@
 //! Providers: how often each sold a number when asked, failed, was failed over from; how
 //! often what it sold received an SMS, and how soon; what a successful verification cost.
 
-use super::{asked, by_bucket, by_value, catch_up, ratio, Tally};
+use super::{asked, by_value, catch_up, ratio, Tally};
 use crate::api::dto::{AnalyticsQuery, ProviderFigures, ProviderPoint, ProvidersReport};
 use crate::domain::analytics::quantile_from_bands;
 use crate::domain::Money;
@@ -10,6 +10,7 @@ use crate::server::services::activity::VERIFICATION;
 use crate::server::state::AppState;
 use crate::server::storage::analytics::{self as store, Sums};
 use crate::server::ServerError;
+use std::collections::BTreeMap;
 
 /// Attempt outcomes that say the provider failed (as its circuit breaker counts them).
 const FAULTS: &[&str] = &[
@@ -49,18 +50,23 @@ pub async fn providers(
         .map(|(name, t)| figures(name, &t))
         .collect();
     let names: Vec<String> = by_value(&rows).into_keys().collect();
+    let mut tallies: BTreeMap<(i64, &str), Tally> = BTreeMap::new();
+    for row in &rows {
+        tallies
+            .entry((row.bucket, row.dim_value.as_str()))
+            .or_default()
+            .add(row);
+    }
+    let empty = Tally::default();
     let mut points = Vec::new();
-    for (bucket, _) in by_bucket(&range, &[]) {
-        let in_bucket: Vec<_> = rows
-            .iter()
-            .filter(|r| r.bucket == bucket)
-            .cloned()
-            .collect();
-        let tallies = by_value(&in_bucket);
+    for bucket in range.buckets() {
         for name in &names {
             points.push(ProviderPoint {
                 bucket: from_ms(bucket),
-                figures: figures(name.clone(), tallies.get(name).unwrap_or(&Tally::default())),
+                figures: figures(
+                    name.clone(),
+                    tallies.get(&(bucket, name.as_str())).unwrap_or(&empty),
+                ),
             });
         }
     }

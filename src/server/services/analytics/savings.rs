@@ -1,4 +1,5 @@
-//! Cost optimisation: for each offer (service and country), the providers that sold it and
+//! Cost optimisation: for each offer (rental or verification of a service in a country), the
+//! providers that sold it and
 //! what each cost us per purchase and how often what it sold received an SMS; where another
 //! provider sold it for less at a success rate at least as good, the money that would have
 //! saved.
@@ -7,6 +8,7 @@ use super::{asked, by_value, catch_up, Tally};
 use crate::api::dto::{AnalyticsQuery, Saving, SavingsReport};
 use crate::domain::analytics::Granularity;
 use crate::domain::Money;
+use crate::server::services::activity::{RENTAL, VERIFICATION};
 use crate::server::state::AppState;
 use crate::server::storage::analytics::{self as store, Sums};
 use crate::server::ServerError;
@@ -47,7 +49,7 @@ pub async fn savings(state: &AppState, q: &AnalyticsQuery) -> Result<SavingsRepo
         },
     )
     .await?;
-    let mut offers: BTreeMap<(String, String), Vec<Record>> = BTreeMap::new();
+    let mut offers: BTreeMap<(&'static str, String, String), Vec<Record>> = BTreeMap::new();
     for (key, t) in by_value(&rows) {
         let mut parts = key.splitn(3, '/');
         let (Some(service), Some(country), Some(provider)) =
@@ -65,16 +67,18 @@ pub async fn savings(state: &AppState, q: &AnalyticsQuery) -> Result<SavingsRepo
                 continue;
             }
         }
-        if let Some(r) = record(provider, &t) {
-            offers
-                .entry((service.to_owned(), country.to_owned()))
-                .or_default()
-                .push(r);
+        for product in [RENTAL, VERIFICATION] {
+            if let Some(r) = record(product, provider, &t) {
+                offers
+                    .entry((product, service.to_owned(), country.to_owned()))
+                    .or_default()
+                    .push(r);
+            }
         }
     }
     let mut savings: Vec<Saving> = offers
         .into_iter()
-        .flat_map(|((service, country), records)| {
+        .flat_map(|((product, service, country), records)| {
             records
                 .iter()
                 .filter_map(|r| {
@@ -88,6 +92,7 @@ pub async fn savings(state: &AppState, q: &AnalyticsQuery) -> Result<SavingsRepo
                         })
                         .min_by_key(|o| o.average())?;
                     Some(Saving {
+                        product: product.to_owned(),
                         service: service.clone(),
                         country: country.clone(),
                         provider: r.provider.clone(),
@@ -112,13 +117,16 @@ pub async fn savings(state: &AppState, q: &AnalyticsQuery) -> Result<SavingsRepo
     })
 }
 
-/// A provider's purchases of an offer, their net cost, and the share that received an SMS.
-fn record(provider: &str, t: &Tally) -> Option<Record> {
-    let purchases = t.count(None, "started");
+/// A provider's purchases of one product of an offer: what buying them cost us (less what
+/// the provider gave back; extensions are not purchases and are left out), and the share that
+/// received an SMS.
+fn record(product: &str, provider: &str, t: &Tally) -> Option<Record> {
+    let purchases = t.count(Some(product), "started");
     (purchases > 0).then(|| Record {
         provider: provider.to_owned(),
         purchases,
-        cost_units: t.cost(None),
-        success: t.count(None, "first_sms") as f64 / purchases as f64,
+        cost_units: t.sum(Some(product), "started", None)[2]
+            + t.sum(Some(product), "refunded", None)[2],
+        success: t.count(Some(product), "first_sms") as f64 / purchases as f64,
     })
 }

@@ -6,7 +6,7 @@ use crate::api::dto::{
     AnalyticsQuery, RentalCounts, UsagePoint, UsageReport, UsageShare, UsageTotals,
     VerificationCounts,
 };
-use crate::domain::analytics::HOUR_MS;
+use crate::domain::analytics::{Granularity, HOUR_MS};
 use crate::server::clock::from_ms;
 use crate::server::services::activity::{RENTAL, VERIFICATION};
 use crate::server::state::AppState;
@@ -26,9 +26,13 @@ pub async fn usage(state: &AppState, q: &AnalyticsQuery) -> Result<UsageReport, 
         },
     )
     .await?;
-    let before = Tally::of(&store::before(&state.db, dim, value, range.from).await?);
-    let mut rentals_active = rentals_open(&before);
-    let mut verifications_active = verifications_open(&before);
+    // Open at the range's start: open now, less what opened (net) since.
+    let (rentals_now, verifications_now) = store::open_now(&state.db, dim, value).await?;
+    let until = Granularity::Hour.next(Granularity::Hour.floor(state.clock.now_ms()));
+    let since =
+        Tally::of(&store::between(&state.db, dim, value, range.from, until.max(range.from)).await?);
+    let mut rentals_active = rentals_now - rentals_open(&since);
+    let mut verifications_active = verifications_now - verifications_open(&since);
     let mut points = Vec::new();
     for (bucket, t) in by_bucket(&range, &rows) {
         rentals_active += rentals_open(&t);
