@@ -4,6 +4,7 @@
 //! or a field that does not match, is a compile error.
 
 pub mod accounts;
+pub mod analytics;
 pub mod billing;
 pub mod catalog;
 pub mod dto;

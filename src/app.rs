@@ -12,6 +12,10 @@ use crate::ui::pages::{
     auth::RegisterPage,
     auth::SecondFactorPage,
     auth::{ForgotPasswordPage, ResetPasswordPage, VerifyEmailPage},
+    console::{
+        customers::CustomersPage, forecasts::ForecastsPage, money::MoneyPage,
+        providers::ProviderStatsPage, savings::SavingsPage, usage::UsagePage,
+    },
     dashboard::DashboardPage,
     keys::ApiKeysPage,
     mfa::MfaPage,
@@ -56,6 +60,12 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("account/mfa") view=MfaPage ssr=SsrMode::Async />
                     <Route path=path!("notifications") view=NotificationsPage ssr=SsrMode::Async />
                     <Route path=path!("admin/providers") view=ProvidersPage ssr=SsrMode::Async />
+                    <Route path=path!("admin/analytics/usage") view=UsagePage ssr=SsrMode::Async />
+                    <Route path=path!("admin/analytics/money") view=MoneyPage ssr=SsrMode::Async />
+                    <Route path=path!("admin/analytics/providers") view=ProviderStatsPage ssr=SsrMode::Async />
+                    <Route path=path!("admin/analytics/customers") view=CustomersPage ssr=SsrMode::Async />
+                    <Route path=path!("admin/analytics/forecasts") view=ForecastsPage ssr=SsrMode::Async />
+                    <Route path=path!("admin/analytics/savings") view=SavingsPage ssr=SsrMode::Async />
                     <Route path=path!("rentals") view=RentalsPage ssr=SsrMode::Async />
                     <Route path=path!("verifications") view=VerificationsPage ssr=SsrMode::Async />
                     <Route path=path!("rentals/history") view=RentalHistoryPage ssr=SsrMode::Async />

@@ -94,7 +94,12 @@ fn pick<'a, T>(rng: &mut StdRng, items: &'a [T], weight: impl Fn(&T) -> u32) -> 
 }
 
 /// A table's name, its columns, whether the first is an id given here, and rows for it.
-type Table<'a> = (&'static str, &'static [&'static str], bool, &'a mut Vec<Vec<Cell>>);
+type Table<'a> = (
+    &'static str,
+    &'static [&'static str],
+    bool,
+    &'a mut Vec<Vec<Cell>>,
+);
 
 /// Rows waiting to be written, by table.
 #[derive(Default)]
@@ -427,6 +432,7 @@ pub async fn seed(state: &AppState, plan: Plan) -> anyhow::Result<Made> {
         bulk::resume_ids(&state.db, table, column).await?;
     }
     while activity::fold(&state.db, 200_000).await? > 0 {}
+    bulk::analyze(&state.db).await?;
     made.seconds = started.elapsed().as_secs_f64();
     Ok(made)
 }

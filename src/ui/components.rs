@@ -1,5 +1,6 @@
 //! Small pieces shared by the pages.
 
+pub mod chart;
 pub mod copy_button;
 pub mod countdown;
 pub mod idempotency;

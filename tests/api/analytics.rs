@@ -515,6 +515,15 @@ async fn bad_ranges_name_the_parameter_and_roles_are_enforced() {
 
     let user = app.signed_in().await;
     let support = signed_in_as(&app, Role::Support).await;
+    // The console's pages render their reports in-process, past the HTTP layer's check: a
+    // customer's page shows the refusal and no figure.
+    let page = app.page_html("/admin/analytics/money", &user).await;
+    assert!(page.contains("only admins may do this"), "{page}");
+    assert!(!page.contains("data-testid=\"revenue\""));
+    let page = app.page_html("/admin/analytics/usage", &user).await;
+    assert!(!page.contains("data-testid=\"rentals-started\""));
+    let page = app.page_html("/admin/analytics/usage", &support).await;
+    assert!(page.contains("data-testid=\"rentals-started\""));
     for report in [
         "usage",
         "money",

@@ -206,8 +206,21 @@ pub const RULES: &[Rule] = &[
     rule("POST", "/api/fn/reuse_verification", SignedIn),
     rule("GET", "/api/fn/live_snapshot", SignedIn),
     rule("GET", "/api/fn/admin_providers", Admin),
+    rule("POST", "/api/fn/analytics_usage", Staff),
+    rule("POST", "/api/fn/analytics_providers", Staff),
+    rule("POST", "/api/fn/analytics_money", Admin),
+    rule("POST", "/api/fn/analytics_customers", Admin),
+    rule("POST", "/api/fn/analytics_forecasts", Admin),
+    rule("POST", "/api/fn/analytics_savings", Admin),
+    rule("POST", "/api/fn/account_forecast", SignedIn),
     // The operators' pages.
     rule("GET", "/admin/providers", Admin),
+    rule("GET", "/admin/analytics/usage", Staff),
+    rule("GET", "/admin/analytics/providers", Staff),
+    rule("GET", "/admin/analytics/money", Admin),
+    rule("GET", "/admin/analytics/customers", Admin),
+    rule("GET", "/admin/analytics/forecasts", Admin),
+    rule("GET", "/admin/analytics/savings", Admin),
 ];
 
 /// What an admin who must still turn on two-factor sign-in (`REQUIRE_ADMIN_MFA`) may call:

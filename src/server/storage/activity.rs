@@ -64,23 +64,27 @@ pub fn month_start(backend: Backend, ts: &str) -> String {
 }
 
 /// The rollups each activity row is summed into: (dimension, the column that gives its value,
-/// grain, bucket width in ms).
-const ROLLUPS: &[(&str, &str, &str, i64)] = &[
-    ("all", "''", "hour", HOUR_MS),
-    ("all", "''", "day", DAY_MS),
-    ("service", "service", "hour", HOUR_MS),
-    ("service", "service", "day", DAY_MS),
-    ("country", "country", "hour", HOUR_MS),
-    ("country", "country", "day", DAY_MS),
-    ("provider", "provider", "hour", HOUR_MS),
-    ("provider", "provider", "day", DAY_MS),
-    (
-        "offer",
-        "service || '/' || country || '/' || provider",
-        "day",
-        DAY_MS,
-    ),
-];
+/// grain, the SQL of an activity's bucket). Offers are summed by day and month only.
+fn rollups(backend: Backend) -> Vec<(&'static str, &'static str, &'static str, String)> {
+    let hour = format!("(at - at % {HOUR_MS})");
+    let day = format!("(at - at % {DAY_MS})");
+    let month = month_start(backend, "at");
+    let mut out = Vec::new();
+    for (dim, value) in [
+        ("all", "''"),
+        ("service", "service"),
+        ("country", "country"),
+        ("provider", "provider"),
+    ] {
+        out.push((dim, value, "hour", hour.clone()));
+        out.push((dim, value, "day", day.clone()));
+        out.push((dim, value, "month", month.clone()));
+    }
+    let offer = "service || '/' || country || '/' || provider";
+    out.push(("offer", offer, "day", day));
+    out.push(("offer", offer, "month", month));
+    out
+}
 
 /// Events that are money a customer spent (`started`, `extended`: purchases) or got back
 /// (`refunded`). A refund lowers what they spent but is no purchase: a customer counts as
@@ -115,10 +119,9 @@ pub async fn fold(db: &Db, batch: i64) -> Result<u64, sqlx::Error> {
             .await?;
     }
     let pending = "rolled_up = 0 and activity_id <= $1";
-    for (dim, value, grain, width) in ROLLUPS {
-        let bucket = format!("(at - at % {width})");
+    for (dim, value, grain, bucket) in rollups(db.backend) {
         // PostgreSQL refuses to group by a constant: `all` has one value, so none is grouped.
-        let by_value = if *dim == "all" {
+        let by_value = if dim == "all" {
             String::new()
         } else {
             format!("{value}, ")

@@ -67,12 +67,51 @@ const SUMS: &str = "cast(sum(events) as bigint) as events, \
     cast(sum(amount_units) as bigint) as amount_units, \
     cast(sum(cost_units) as bigint) as cost_units, cast(sum(value_ms) as bigint) as value_ms";
 
+/// The sums `q` asks for. Series by month read the monthly rollups; totals and breakdowns
+/// over a range longer than a month read whole months from them and the days at the edges
+/// from the daily ones; the rest reads the hourly (series by hour) or daily rollups.
 pub async fn sums(db: &Db, q: Sums<'_>) -> Result<Vec<SumRow>, sqlx::Error> {
-    let grain = match q.granularity {
-        Granularity::Hour => "hour",
-        _ => "day",
+    let months = Granularity::Month;
+    if q.by_bucket || q.granularity == Granularity::Hour {
+        let grain = match q.granularity {
+            Granularity::Hour => "hour",
+            Granularity::Month => "month",
+            _ => "day",
+        };
+        return sums_in(db, q, grain).await;
+    }
+    let first = if months.floor(q.from) == q.from {
+        q.from
+    } else {
+        months.next(months.floor(q.from))
     };
-    let bucket = bucket_of(db.backend, q.granularity, "bucket");
+    let last = months.floor(q.to);
+    if first >= last {
+        return sums_in(db, q, "day").await;
+    }
+    let mut rows = sums_in(
+        db,
+        Sums {
+            from: first,
+            to: last,
+            ..q
+        },
+        "month",
+    )
+    .await?;
+    for (from, to) in [(q.from, first), (last, q.to)] {
+        if from < to {
+            rows.extend(sums_in(db, Sums { from, to, ..q }, "day").await?);
+        }
+    }
+    Ok(rows)
+}
+
+async fn sums_in(db: &Db, q: Sums<'_>, grain: &str) -> Result<Vec<SumRow>, sqlx::Error> {
+    let bucket = match (grain, q.granularity) {
+        ("day", g) => bucket_of(db.backend, g, "bucket"),
+        _ => "bucket".to_owned(),
+    };
     let mut group = Vec::new();
     let bucket_col = if q.by_bucket {
         group.push(bucket.clone());

@@ -9,7 +9,9 @@ use sqlx::AnyConnection;
 pub enum Cell {
     Int(i64),
     Text(String),
-    Null,
+    /// A null in an integer column, and in a text one (PostgreSQL is told the type).
+    NullInt,
+    NullText,
 }
 
 impl From<i64> for Cell {
@@ -32,13 +34,13 @@ impl From<String> for Cell {
 
 impl From<Option<i64>> for Cell {
     fn from(v: Option<i64>) -> Cell {
-        v.map_or(Cell::Null, Cell::Int)
+        v.map_or(Cell::NullInt, Cell::Int)
     }
 }
 
 impl From<Option<String>> for Cell {
     fn from(v: Option<String>) -> Cell {
-        v.map_or(Cell::Null, Cell::Text)
+        v.map_or(Cell::NullText, Cell::Text)
     }
 }
 
@@ -94,7 +96,8 @@ pub async fn insert(
                 query = match cell {
                     Cell::Int(v) => query.bind(*v),
                     Cell::Text(v) => query.bind(v.clone()),
-                    Cell::Null => query.bind(None::<i64>),
+                    Cell::NullInt => query.bind(None::<i64>),
+                    Cell::NullText => query.bind(None::<String>),
                 };
             }
         }
@@ -144,5 +147,11 @@ pub async fn settle_balances(db: &Db, suffix: &str) -> Result<(), sqlx::Error> {
     .bind(format!("%{suffix}"))
     .execute(&db.pool)
     .await?;
+    Ok(())
+}
+
+/// Refreshes the planner's statistics after a bulk load.
+pub async fn analyze(db: &Db) -> Result<(), sqlx::Error> {
+    sqlx::query("analyze").execute(&db.pool).await?;
     Ok(())
 }

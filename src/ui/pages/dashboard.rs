@@ -1,7 +1,8 @@
 //! The home page: the balance and recent activity when signed in, what the product is otherwise.
 
+use crate::api::analytics::get_account_forecast;
 use crate::api::billing::list_transactions;
-use crate::api::dto::{MeView, SessionView};
+use crate::api::dto::{AccountForecast, MeView, SessionView};
 use crate::app::SessionResource;
 use crate::ui::components::{ErrorNotice, TransactionsTable};
 use crate::ui::islands::LiveBalance;
@@ -29,6 +30,7 @@ pub fn DashboardPage() -> impl IntoView {
 #[component]
 fn Overview(user: MeView) -> impl IntoView {
     let recent = Resource::new(|| (), |_| list_transactions(Some(1), Some(5)));
+    let forecast = Resource::new(|| (), |_| get_account_forecast());
     view! {
         <h1>"Dashboard"</h1>
         <div class="grid">
@@ -36,6 +38,11 @@ fn Overview(user: MeView) -> impl IntoView {
                 <h2 class="stat-label">"Balance"</h2>
                 <p class="stat-value money" data-testid="balance"><LiveBalance balance=user.balance /></p>
                 <p class="muted">"Numbers are paid from this balance; every change to it is listed below."</p>
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        forecast.await.ok().map(|f| view! { <Runway f /> })
+                    })}
+                </Transition>
             </section>
             <section class="card">
                 <h2>"Use the API"</h2>
@@ -73,5 +80,31 @@ fn Welcome() -> impl IntoView {
                 <A href="/login" attr:class="btn">"Sign in"</A>
             </div>
         </section>
+    }
+}
+
+/// How long the balance lasts at the last 30 days' spend, and what auto-renewals cost a month.
+#[component]
+fn Runway(f: AccountForecast) -> impl IntoView {
+    let lasts = match f.runway_days {
+        Some(days) => format!(
+            "At your last 30 days' spend ({} a day), it lasts about {days:.0} days.",
+            f.daily_spend.display()
+        ),
+        None => "You have spent nothing in the last 30 days.".to_owned(),
+    };
+    view! {
+        <p class="muted" data-testid="runway">{lasts}</p>
+        {(f.auto_renewing > 0).then(|| view! {
+            <p class="muted" data-testid="auto-renew-monthly">
+                {format!(
+                    "Your {} auto-renewing rental{} cost{} {} a month at today's prices.",
+                    f.auto_renewing,
+                    if f.auto_renewing == 1 { "" } else { "s" },
+                    if f.auto_renewing == 1 { "s" } else { "" },
+                    f.auto_renew_monthly.display()
+                )}
+            </p>
+        })}
     }
 }

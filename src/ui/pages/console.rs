@@ -1,0 +1,176 @@
+//! The operators' console: the analytics reports, one page each, with one range form (a plain
+//! GET form, so a report is a link to share and works without JavaScript), charts drawn on the
+//! server, and every table downloadable as CSV.
+
+pub mod customers;
+pub mod forecasts;
+pub mod money;
+pub mod providers;
+pub mod savings;
+pub mod usage;
+
+use crate::api::dto::{AnalyticsQuery, RangeView};
+use crate::domain::Money;
+use crate::ui::components::query::encode;
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+use leptos_router::components::{Form, A};
+use leptos_router::hooks::use_query_map;
+
+/// The reports: (path segment, name). Support sees usage and providers; admins every one.
+const REPORTS: &[(&str, &str)] = &[
+    ("usage", "Usage"),
+    ("money", "Money"),
+    ("providers", "Providers"),
+    ("customers", "Customers"),
+    ("forecasts", "Forecasts"),
+    ("savings", "Savings"),
+];
+
+/// The query the page's URL asks for.
+pub fn use_analytics_query() -> Memo<AnalyticsQuery> {
+    let params = use_query_map();
+    Memo::new(move |_| {
+        let p = params.read();
+        let get = |k: &str| p.get(k).filter(|v| !v.trim().is_empty());
+        AnalyticsQuery {
+            from: get("from"),
+            to: get("to"),
+            granularity: get("granularity"),
+            service: get("service"),
+            country: get("country"),
+            provider: get("provider"),
+            table: None,
+        }
+    })
+}
+
+/// The query string for `q` (with `table` when it names one), for CSV links.
+pub fn query_string(q: &AnalyticsQuery, table: Option<&str>) -> String {
+    let pairs = [
+        ("from", q.from.as_deref()),
+        ("to", q.to.as_deref()),
+        ("granularity", q.granularity.as_deref()),
+        ("service", q.service.as_deref()),
+        ("country", q.country.as_deref()),
+        ("provider", q.provider.as_deref()),
+        ("table", table),
+    ];
+    pairs
+        .iter()
+        .filter_map(|(k, v)| v.map(|v| format!("{k}={}", encode(v))))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// Where a table of `report` downloads as CSV.
+pub fn csv_link(report: &str, q: &AnalyticsQuery, table: &str) -> String {
+    format!(
+        "/api/admin/analytics/{report}.csv?{}",
+        query_string(q, Some(table))
+    )
+}
+
+/// The console's header: the reports, the current one marked.
+#[component]
+pub fn ReportNav(current: &'static str) -> impl IntoView {
+    view! {
+        <nav class="tabs" aria-label="Reports">
+            {REPORTS
+                .iter()
+                .map(|(path, name)| {
+                    let href = format!("/admin/analytics/{path}");
+                    let here = *path == current;
+                    view! {
+                        <A href=href attr:aria-current=here.then_some("page") attr:class=if here { "tab active" } else { "tab" }>
+                            {*name}
+                        </A>
+                    }
+                })
+                .collect_view()}
+        </nav>
+    }
+}
+
+/// The range form: from, to, granularity, and (where the report takes one) a filter.
+#[component]
+pub fn RangeForm(
+    report: &'static str,
+    query: Memo<AnalyticsQuery>,
+    #[prop(optional)] filters: bool,
+) -> impl IntoView {
+    move || {
+        let q = query.get();
+        let value = |v: &Option<String>| v.clone().unwrap_or_default();
+        let granularity = q.granularity.clone().unwrap_or_else(|| "day".into());
+        view! {
+            <Form method="GET" action=format!("/admin/analytics/{report}") attr:class="filters" attr:role="search">
+                <div class="field">
+                    <label for="from">"From"</label>
+                    <input id="from" name="from" type="date" value=value(&q.from) prop:value=value(&q.from) />
+                </div>
+                <div class="field">
+                    <label for="to">"To"</label>
+                    <input id="to" name="to" type="date" value=value(&q.to) prop:value=value(&q.to) />
+                </div>
+                <div class="field">
+                    <label for="granularity">"By"</label>
+                    <select id="granularity" name="granularity" prop:value=granularity.clone()>
+                        {["hour", "day", "week", "month"]
+                            .iter()
+                            .map(|g| view! { <option value=*g selected=granularity == *g>{*g}</option> })
+                            .collect_view()}
+                    </select>
+                </div>
+                {filters.then(|| view! {
+                    <div class="field">
+                        <label for="service">"Service"</label>
+                        <input id="service" name="service" type="text" value=value(&q.service) prop:value=value(&q.service) placeholder="any" />
+                    </div>
+                    <div class="field narrow">
+                        <label for="country">"Country"</label>
+                        <input id="country" name="country" type="text" value=value(&q.country) prop:value=value(&q.country) placeholder="any" maxlength="2" />
+                    </div>
+                    <div class="field">
+                        <label for="provider">"Provider"</label>
+                        <input id="provider" name="provider" type="text" value=value(&q.provider) prop:value=value(&q.provider) placeholder="any" />
+                    </div>
+                })}
+                <button type="submit" class="btn btn-primary">"Show"</button>
+            </Form>
+        }
+    }
+}
+
+/// A bucket's start as a chart label: the hour, the day, the week's Monday or the month.
+pub fn bucket_label(at: &DateTime<Utc>, granularity: &str) -> String {
+    match granularity {
+        "hour" => at.format("%d %b %H:00").to_string(),
+        "month" => at.format("%b %Y").to_string(),
+        _ => at.format("%d %b").to_string(),
+    }
+}
+
+/// What the report covers, in words.
+pub fn range_words(r: &RangeView) -> String {
+    let mut words = format!(
+        "{} to {}, by {}",
+        r.from.format("%d %b %Y"),
+        (r.to - chrono::Duration::milliseconds(1)).format("%d %b %Y"),
+        r.granularity
+    );
+    if let Some(f) = &r.filter {
+        words.push_str(&format!(", {} {}", f.dimension, f.value));
+    }
+    words
+}
+
+/// Money as a chart's figure (a float is fine for drawing; the tables show the exact value).
+pub fn money_figure(m: &Money) -> f64 {
+    m.decimal().to_string().parse().unwrap_or(0.0)
+}
+
+/// A share as a percentage, or a dash.
+pub fn percent(v: Option<f64>) -> String {
+    v.map_or_else(|| "—".to_owned(), |v| format!("{:.1} %", v * 100.0))
+}
