@@ -10,12 +10,17 @@ pub mod savings;
 pub mod usage;
 
 use crate::api::dto::{AnalyticsQuery, RangeView};
+use crate::api::AppError;
 use crate::domain::Money;
 use crate::ui::components::query::encode;
+use crate::ui::components::ErrorNotice;
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
+use leptos_meta::Title;
 use leptos_router::components::{Form, A};
 use leptos_router::hooks::use_query_map;
+use serde::{de::DeserializeOwned, Serialize};
+use std::future::Future;
 
 /// The reports: (path segment, name). Support sees usage and providers; admins every one.
 const REPORTS: &[(&str, &str)] = &[
@@ -26,6 +31,43 @@ const REPORTS: &[(&str, &str)] = &[
     ("forecasts", "Forecasts"),
     ("savings", "Savings"),
 ];
+
+/// A report's page: its title, the reports' tabs, the range form (with the service, country
+/// and provider filter where it takes one), and the report as `show` draws it.
+#[component]
+pub fn ReportPage<R, F, Fut, V, IV>(
+    title: &'static str,
+    report: &'static str,
+    #[prop(optional)] filters: bool,
+    fetch: F,
+    show: V,
+) -> impl IntoView
+where
+    R: Clone + Serialize + DeserializeOwned + Send + Sync + 'static,
+    F: Fn(AnalyticsQuery) -> Fut + Copy + Send + Sync + 'static,
+    Fut: Future<Output = Result<R, AppError>> + Send + 'static,
+    V: Fn(R, AnalyticsQuery) -> IV + Copy + Send + Sync + 'static,
+    IV: IntoView + 'static,
+{
+    let query = use_analytics_query();
+    let data = Resource::new(move || query.get(), fetch);
+    view! {
+        <Title text=title />
+        <h1>{title}</h1>
+        <ReportNav current=report />
+        <section class="card">
+            <RangeForm report query filters />
+        </section>
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(r) => show(r, query.get_untracked()).into_any(),
+                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
 
 /// The query the page's URL asks for.
 pub fn use_analytics_query() -> Memo<AnalyticsQuery> {

@@ -1,35 +1,21 @@
 //! `/admin/analytics/customers`: new and returning customers, cohorts, segments and the top
 //! spenders.
 
-use super::{
-    bucket_label, csv_link, money_figure, range_words, use_analytics_query, RangeForm, ReportNav,
-};
+use super::{bucket_label, csv_link, money_figure, range_words, ReportPage};
 use crate::api::analytics::analytics_customers;
 use crate::api::dto::{AnalyticsQuery, CustomersReport};
 use crate::ui::components::chart::{BarChart, LineChart, Series};
-use crate::ui::components::ErrorNotice;
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 #[component]
 pub fn CustomersPage() -> impl IntoView {
-    let query = use_analytics_query();
-    let report = Resource::new(move || query.get(), analytics_customers);
     view! {
-        <Title text="Customers" />
-        <h1>"Customers"</h1>
-        <ReportNav current="customers" />
-        <section class="card">
-            <RangeForm report="customers" query />
-        </section>
-        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match report.await {
-                    Ok(r) => view! { <CustomersView r q=query.get_untracked() /> }.into_any(),
-                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                }
-            })}
-        </Transition>
+        <ReportPage
+            title="Customers"
+            report="customers"
+            fetch=analytics_customers
+            show=|r, q| view! { <CustomersView r q /> }
+        />
     }
 }
 

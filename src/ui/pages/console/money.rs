@@ -1,35 +1,21 @@
 //! `/admin/analytics/money`: revenue, refunds, provider cost and margin over time and by
 //! service, country and provider.
 
-use super::{
-    bucket_label, csv_link, money_figure, range_words, use_analytics_query, RangeForm, ReportNav,
-};
+use super::{bucket_label, csv_link, money_figure, range_words, ReportPage};
 use crate::api::analytics::analytics_money;
 use crate::api::dto::{AnalyticsQuery, MoneyReport, MoneyShare};
 use crate::ui::components::chart::{BarChart, LineChart, Series};
-use crate::ui::components::ErrorNotice;
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 #[component]
 pub fn MoneyPage() -> impl IntoView {
-    let query = use_analytics_query();
-    let report = Resource::new(move || query.get(), analytics_money);
     view! {
-        <Title text="Money" />
-        <h1>"Money"</h1>
-        <ReportNav current="money" />
-        <section class="card">
-            <RangeForm report="money" query filters=true />
-        </section>
-        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match report.await {
-                    Ok(r) => view! { <MoneyView r q=query.get_untracked() /> }.into_any(),
-                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                }
-            })}
-        </Transition>
+        <ReportPage
+            title="Money"
+            report="money" filters=true
+            fetch=analytics_money
+            show=|r, q| view! { <MoneyView r q /> }
+        />
     }
 }
 

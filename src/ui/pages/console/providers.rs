@@ -1,35 +1,21 @@
 //! `/admin/analytics/providers`: each provider's delivery, faults, failovers, SMS rate and
 //! speed, and cost per successful verification.
 
-use super::{
-    bucket_label, csv_link, percent, range_words, use_analytics_query, RangeForm, ReportNav,
-};
+use super::{bucket_label, csv_link, percent, range_words, ReportPage};
 use crate::api::analytics::analytics_providers;
 use crate::api::dto::{AnalyticsQuery, ProviderFigures, ProvidersReport};
 use crate::ui::components::chart::{LineChart, Series};
-use crate::ui::components::ErrorNotice;
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 #[component]
 pub fn ProviderStatsPage() -> impl IntoView {
-    let query = use_analytics_query();
-    let report = Resource::new(move || query.get(), analytics_providers);
     view! {
-        <Title text="Provider performance" />
-        <h1>"Provider performance"</h1>
-        <ReportNav current="providers" />
-        <section class="card">
-            <RangeForm report="providers" query />
-        </section>
-        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match report.await {
-                    Ok(r) => view! { <ProvidersView r q=query.get_untracked() /> }.into_any(),
-                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                }
-            })}
-        </Transition>
+        <ReportPage
+            title="Provider performance"
+            report="providers"
+            fetch=analytics_providers
+            show=|r, q| view! { <ProvidersView r q /> }
+        />
     }
 }
 

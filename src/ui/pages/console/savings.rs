@@ -1,32 +1,20 @@
 //! `/admin/analytics/savings`: offers where another provider would have been cheaper at a
 //! success rate at least as good, and what that would have saved.
 
-use super::{csv_link, percent, range_words, use_analytics_query, RangeForm, ReportNav};
+use super::{csv_link, percent, range_words, ReportPage};
 use crate::api::analytics::analytics_savings;
 use crate::api::dto::{AnalyticsQuery, SavingsReport};
-use crate::ui::components::ErrorNotice;
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 #[component]
 pub fn SavingsPage() -> impl IntoView {
-    let query = use_analytics_query();
-    let report = Resource::new(move || query.get(), analytics_savings);
     view! {
-        <Title text="Savings" />
-        <h1>"Savings"</h1>
-        <ReportNav current="savings" />
-        <section class="card">
-            <RangeForm report="savings" query filters=true />
-        </section>
-        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match report.await {
-                    Ok(r) => view! { <SavingsView r q=query.get_untracked() /> }.into_any(),
-                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                }
-            })}
-        </Transition>
+        <ReportPage
+            title="Savings"
+            report="savings" filters=true
+            fetch=analytics_savings
+            show=|r, q| view! { <SavingsView r q /> }
+        />
     }
 }
 

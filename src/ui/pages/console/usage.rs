@@ -1,33 +1,21 @@
 //! `/admin/analytics/usage`: rentals and verifications over time and by service, country and
 //! provider.
 
-use super::{bucket_label, csv_link, range_words, use_analytics_query, RangeForm, ReportNav};
+use super::{bucket_label, csv_link, range_words, ReportPage};
 use crate::api::analytics::analytics_usage;
 use crate::api::dto::{AnalyticsQuery, UsageReport, UsageShare};
 use crate::ui::components::chart::{BarChart, LineChart, Series};
-use crate::ui::components::ErrorNotice;
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 #[component]
 pub fn UsagePage() -> impl IntoView {
-    let query = use_analytics_query();
-    let report = Resource::new(move || query.get(), analytics_usage);
     view! {
-        <Title text="Usage" />
-        <h1>"Usage"</h1>
-        <ReportNav current="usage" />
-        <section class="card">
-            <RangeForm report="usage" query filters=true />
-        </section>
-        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match report.await {
-                    Ok(r) => view! { <UsageView r q=query.get_untracked() /> }.into_any(),
-                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                }
-            })}
-        </Transition>
+        <ReportPage
+            title="Usage"
+            report="usage" filters=true
+            fetch=analytics_usage
+            show=|r, q| view! { <UsageView r q /> }
+        />
     }
 }
 
