@@ -10,14 +10,13 @@ use super::AppError;
 use leptos::prelude::*;
 
 // Who may call each is in `http::access`. A page renders its server functions in-process,
-// past that check: each asks for the caller first, which on a page the caller may not see is
-// the refusal (`fn_context::principal`).
+// past that check: each checks the caller's role again (`fn_context::staff`, `admin`).
 
 #[server(prefix = "/api/fn", endpoint = "analytics_usage")]
 pub async fn analytics_usage(query: AnalyticsQuery) -> Result<UsageReport, AppError> {
     use crate::server::{fn_context as cx, services::analytics};
     cx::run(async {
-        cx::principal()?;
+        cx::staff()?;
         Ok(analytics::usage(&cx::state()?, &query).await?)
     })
     .await
@@ -27,7 +26,7 @@ pub async fn analytics_usage(query: AnalyticsQuery) -> Result<UsageReport, AppEr
 pub async fn analytics_money(query: AnalyticsQuery) -> Result<MoneyReport, AppError> {
     use crate::server::{fn_context as cx, services::analytics};
     cx::run(async {
-        cx::principal()?;
+        cx::admin()?;
         Ok(analytics::money(&cx::state()?, &query).await?)
     })
     .await
@@ -37,7 +36,7 @@ pub async fn analytics_money(query: AnalyticsQuery) -> Result<MoneyReport, AppEr
 pub async fn analytics_providers(query: AnalyticsQuery) -> Result<ProvidersReport, AppError> {
     use crate::server::{fn_context as cx, services::analytics};
     cx::run(async {
-        cx::principal()?;
+        cx::staff()?;
         Ok(analytics::providers(&cx::state()?, &query).await?)
     })
     .await
@@ -47,7 +46,7 @@ pub async fn analytics_providers(query: AnalyticsQuery) -> Result<ProvidersRepor
 pub async fn analytics_customers(query: AnalyticsQuery) -> Result<CustomersReport, AppError> {
     use crate::server::{fn_context as cx, services::analytics};
     cx::run(async {
-        cx::principal()?;
+        cx::admin()?;
         Ok(analytics::customers(&cx::state()?, &query).await?)
     })
     .await
@@ -57,7 +56,7 @@ pub async fn analytics_customers(query: AnalyticsQuery) -> Result<CustomersRepor
 pub async fn analytics_forecasts() -> Result<ForecastsReport, AppError> {
     use crate::server::{fn_context as cx, services::analytics};
     cx::run(async {
-        cx::principal()?;
+        cx::admin()?;
         Ok(analytics::forecasts(&cx::state()?).await?)
     })
     .await
@@ -67,7 +66,7 @@ pub async fn analytics_forecasts() -> Result<ForecastsReport, AppError> {
 pub async fn analytics_savings(query: AnalyticsQuery) -> Result<SavingsReport, AppError> {
     use crate::server::{fn_context as cx, services::analytics};
     cx::run(async {
-        cx::principal()?;
+        cx::admin()?;
         Ok(analytics::savings(&cx::state()?, &query).await?)
     })
     .await

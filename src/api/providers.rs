@@ -12,7 +12,7 @@ pub async fn admin_providers() -> Result<ProviderList, AppError> {
     cx::run(async {
         // Admins only (`http::access`); on the page, a refusal says so.
         let state = cx::state()?;
-        cx::principal()?;
+        cx::admin()?;
         Ok(provider_account::overview(&state).await?)
     })
     .await

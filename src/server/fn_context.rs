@@ -62,6 +62,29 @@ pub fn principal() -> Result<Principal, AppError> {
     .unwrap_or_else(|| Err(AppError::unauthorized()))
 }
 
+/// The caller, who must be support or an admin (a page's server functions run past the HTTP
+/// layer's rules, so the ones behind operators' pages check again here).
+pub fn staff() -> Result<Principal, AppError> {
+    at_least(access::Access::Staff, "support and admins")
+}
+
+/// The caller, who must be an admin.
+pub fn admin() -> Result<Principal, AppError> {
+    at_least(access::Access::Admin, "admins")
+}
+
+fn at_least(level: access::Access, who: &str) -> Result<Principal, AppError> {
+    let caller = principal()?;
+    if level.allows(Some(caller.role)) {
+        return Ok(caller);
+    }
+    Err(ServerError::Forbidden(format!(
+        "only {who} may do this; this account is a {}",
+        caller.role.as_str()
+    ))
+    .into())
+}
+
 /// Where the request comes from (address, user agent, request id), as the edge layer read it.
 pub fn request_meta() -> RequestMeta {
     with_request(|parts| parts.extensions.get::<RequestMeta>().cloned())

@@ -524,6 +524,18 @@ async fn bad_ranges_name_the_parameter_and_roles_are_enforced() {
     assert!(!page.contains("data-testid=\"rentals-started\""));
     let page = app.page_html("/admin/analytics/usage", &support).await;
     assert!(page.contains("data-testid=\"rentals-started\""));
+    // A path the page router would resolve to a report (`/./admin/…`) is refused before any
+    // rule or page sees it: the rules match the path as sent.
+    for path in [
+        "/./admin/analytics/money",
+        "/x/../admin/analytics/customers",
+        "/%2e/admin/analytics/money",
+        "/admin/analytics/../analytics/money",
+    ] {
+        let answer = raw_get(&app, path, &user.cookie).await;
+        assert!(answer.starts_with("HTTP/1.1 400"), "{path}: {answer}");
+        assert!(!answer.contains("data-testid=\"revenue\""), "{path}");
+    }
     for report in [
         "usage",
         "money",
@@ -691,4 +703,18 @@ async fn a_seeded_demo_history_adds_up_in_every_report() {
     )
     .await;
     assert_eq!(off, 0);
+}
+
+/// A GET sent as written (an HTTP client would resolve `.` and `..` first): the whole answer.
+async fn raw_get(app: &TestApp, path: &str, cookie: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let host = app.address.trim_start_matches("http://").to_owned();
+    let mut socket = tokio::net::TcpStream::connect(&host).await.unwrap();
+    let request = format!(
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n"
+    );
+    socket.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    socket.read_to_end(&mut answer).await.unwrap();
+    String::from_utf8_lossy(&answer).into_owned()
 }

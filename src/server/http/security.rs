@@ -291,6 +291,15 @@ fn same_origin_check(
 /// - no redirect leaves the site;
 /// - every answer gets the security headers (`secure`).
 pub async fn edge(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if !is_plain_path(req.uri().path()) {
+        let mut refused = AppError::new(
+            ErrorCode::BadRequest,
+            "the path may not hold `.` or `..` segments or encoded dots and slashes",
+        )
+        .into_response();
+        secure(refused.headers_mut(), false);
+        return refused;
+    }
     let origins = &state.settings.public_origins;
     let Some(host) = host_of(&req)
         .filter(|h| origins_serving(Some(h), origins).next().is_some())
@@ -315,6 +324,17 @@ pub async fn edge(State(state): State<AppState>, req: Request, next: Next) -> Re
     keep_redirect_on_site(&mut res, origins, &host);
     secure(res.headers_mut(), https_only);
     res
+}
+
+/// Whether `path` names what it seems to: no `.` or `..` segment and no encoded dot, slash or
+/// backslash. The access rules match the path as sent, while the page router matches it as a
+/// browser would resolve it (`/./admin/…` is `/admin/…` there): such a path could reach a page
+/// past the rule that guards it.
+fn is_plain_path(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    !path.split('/').any(|s| s == "." || s == "..")
+        && !["%2e", "%2f", "%5c"].iter().any(|e| lower.contains(e))
+        && !path.contains('\\')
 }
 
 /// The security headers. Pages get their own nonce-based CSP from the shell; anything else

@@ -193,17 +193,17 @@ pub fn LineChart(
         .collect_view();
     let title_id = format!("{id}-title");
     let desc_id = format!("{id}-desc");
-    let labelled = format!("{title_id} {desc_id}");
     view! {
         <figure class="chart" data-testid=id>
             <svg
                 class="chart-svg"
                 viewBox=format!("0 0 {WIDTH} {HEIGHT}")
                 role="img"
-                aria-labelledby=labelled
+                aria-labelledby=title_id.clone()
+                aria-describedby=desc_id.clone()
             >
                 <title id=title_id.clone()>{title.clone()}</title>
-                <desc id=desc_id>{description}</desc>
+                <desc id=desc_id.clone()>{description}</desc>
                 <g class="chart-axis">{grid}</g>
                 <g class="chart-axis">{x_labels}</g>
                 <line class="chart-baseline" x1=LEFT x2=WIDTH - RIGHT y1=HEIGHT - BOTTOM y2=HEIGHT - BOTTOM />
@@ -277,17 +277,17 @@ pub fn BarChart(
         .collect_view();
     let title_id = format!("{id}-title");
     let desc_id = format!("{id}-desc");
-    let labelled = format!("{title_id} {desc_id}");
     view! {
         <figure class="chart" data-testid=id>
             <svg
                 class="chart-svg"
                 viewBox=format!("0 0 {WIDTH} {height}")
                 role="img"
-                aria-labelledby=labelled
+                aria-labelledby=title_id.clone()
+                aria-describedby=desc_id.clone()
             >
                 <title id=title_id.clone()>{title.clone()}</title>
-                <desc id=desc_id>{description}</desc>
+                <desc id=desc_id.clone()>{description}</desc>
                 {shapes}
             </svg>
             <figcaption>

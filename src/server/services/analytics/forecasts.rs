@@ -16,6 +16,7 @@ use crate::server::storage::analytics::{self as store, Sums};
 use crate::server::storage::{rentals, users};
 use crate::server::ServerError;
 use rust_decimal::prelude::ToPrimitive;
+use std::collections::HashMap;
 use std::time::Duration;
 
 /// Days forecast, days of history they are fitted on, and days held out to measure them.
@@ -55,19 +56,16 @@ async fn demand(state: &AppState, today: i64) -> Result<Vec<DemandForecast>, Ser
     )
     .await?;
     let days = range.buckets();
+    let mut started: HashMap<(&str, i64), i64> = HashMap::new();
+    for r in rows.iter().filter(|r| r.event == "started") {
+        *started.entry((r.dim_value.as_str(), r.bucket)).or_default() += r.events;
+    }
     let mut series: Vec<(String, Vec<i64>)> = by_value(&rows)
         .into_keys()
         .map(|service| {
             let counts = days
                 .iter()
-                .map(|d| {
-                    rows.iter()
-                        .filter(|r| {
-                            r.bucket == *d && r.dim_value == service && r.event == "started"
-                        })
-                        .map(|r| r.events)
-                        .sum()
-                })
+                .map(|d| started.get(&(service.as_str(), *d)).copied().unwrap_or(0))
                 .collect();
             (service, counts)
         })
@@ -144,7 +142,8 @@ async fn customer_runways(
     state: &AppState,
     today: i64,
 ) -> Result<Vec<CustomerRunway>, ServerError> {
-    let since = today - 30 * DAY_MS;
+    // The last 30 days, today among them.
+    let since = today - 29 * DAY_MS;
     let mut out = Vec::new();
     for row in store::soonest_out(&state.db, since, CUSTOMERS).await? {
         let daily = row.spend_units / 30;
@@ -165,12 +164,13 @@ pub async fn customer_forecast(
     state: &AppState,
     user_id: i64,
 ) -> Result<AccountForecast, ServerError> {
-    catch_up(state).await?;
+    // What the analytics job has folded (a few seconds behind at most): a customer's page
+    // does not fold for everyone.
     let today = Granularity::Day.floor(state.clock.now_ms());
     let balance = users::balance_units(&state.db.pool, user_id)
         .await?
         .ok_or(ServerError::NotFound("account"))?;
-    let spent = store::spend_of(&state.db, &[user_id], today - 30 * DAY_MS, today + DAY_MS)
+    let spent = store::spend_of(&state.db, &[user_id], today - 29 * DAY_MS, today + DAY_MS)
         .await?
         .first()
         .map_or(0, |(_, s)| *s);

@@ -33,7 +33,8 @@ fn ProvidersView(r: ProvidersReport, q: AnalyticsQuery) -> impl IntoView {
             buckets.push(label);
         }
     }
-    let rate = |f: &ProviderFigures| f.sms_rate.unwrap_or(0.0) * 100.0;
+    // A bucket it sold nothing in is a gap, not 0 %.
+    let rate = |f: &ProviderFigures| f.sms_rate.map_or(f64::NAN, |r| r * 100.0);
     let series: Vec<Series> = r
         .providers
         .iter()
