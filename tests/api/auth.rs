@@ -100,14 +100,19 @@ async fn wrong_password_and_unknown_email_get_the_same_401() {
 async fn unknown_email_takes_as_long_as_a_wrong_password() {
     let app = spawn_app().await;
     app.register("fay@example.com", PASSWORD).await;
+    // The median of seven sign-ins each: one slowed by another test on the same cores
+    // says nothing about the server.
     let time = |email: &'static str| {
         let app = &app;
         async move {
-            let t = std::time::Instant::now();
-            for _ in 0..3 {
+            let mut each = Vec::new();
+            for _ in 0..7 {
+                let t = std::time::Instant::now();
                 app.login(email, "wrong password!").await;
+                each.push(t.elapsed().as_secs_f64());
             }
-            t.elapsed().as_secs_f64()
+            each.sort_by(f64::total_cmp);
+            each[each.len() / 2]
         }
     };
     time("fay@example.com").await; // warm-up
