@@ -219,6 +219,23 @@ pub fn by_bucket(range: &Range, rows: &[SumRow]) -> Vec<(i64, Tally)> {
     tallies.into_iter().collect()
 }
 
+/// The range's sums by service, by country and by provider (the reports' breakdowns, which
+/// always cover everything in the range).
+pub async fn breakdowns(
+    state: &AppState,
+    range: &Range,
+) -> Result<[BTreeMap<String, Tally>; 3], ServerError> {
+    let mut out: [BTreeMap<String, Tally>; 3] = Default::default();
+    for (slot, dim) in out.iter_mut().zip(["service", "country", "provider"]) {
+        let q = crate::server::storage::analytics::Sums {
+            by_value: true,
+            ..crate::server::storage::analytics::Sums::total(dim, None, range)
+        };
+        *slot = by_value(&crate::server::storage::analytics::sums(&state.db, q).await?);
+    }
+    Ok(out)
+}
+
 /// Rows grouped by the dimension's value.
 pub fn by_value(rows: &[SumRow]) -> BTreeMap<String, Tally> {
     let mut out: BTreeMap<String, Tally> = BTreeMap::new();

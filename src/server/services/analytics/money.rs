@@ -1,7 +1,7 @@
 //! Money: revenue, refunds (by reason), provider cost and margin, over time and by service,
 //! country and provider; paying customers and ARPU.
 
-use super::{asked, by_bucket, by_value, catch_up, Tally};
+use super::{asked, breakdowns, by_bucket, catch_up, Tally};
 use crate::api::dto::{
     AnalyticsQuery, MoneyFigures, MoneyPoint, MoneyReport, MoneyShare, RefundReason,
 };
@@ -42,17 +42,8 @@ pub async fn money(state: &AppState, q: &AnalyticsQuery) -> Result<MoneyReport, 
             amount: Money::from_units(amount),
         })
         .collect();
-    let mut shares = Vec::new();
-    for dim in ["service", "country", "provider"] {
-        let rows = store::sums(
-            &state.db,
-            Sums {
-                by_value: true,
-                ..Sums::total(dim, None, &range)
-            },
-        )
-        .await?;
-        let mut list: Vec<MoneyShare> = by_value(&rows)
+    let [by_service, by_country, by_provider] = breakdowns(state, &range).await?.map(|values| {
+        let mut list: Vec<MoneyShare> = values
             .into_iter()
             .map(|(key, t)| MoneyShare {
                 key,
@@ -67,8 +58,8 @@ pub async fn money(state: &AppState, q: &AnalyticsQuery) -> Result<MoneyReport, 
                 .cmp(&a.figures.net_revenue.decimal())
                 .then_with(|| a.key.cmp(&b.key))
         });
-        shares.push(list);
-    }
+        list
+    });
     // ARPU is over every customer: the net revenue of all of them, whatever the filter.
     let everyone = if asked.filter.is_some() {
         figures(&Tally::of(
@@ -83,9 +74,6 @@ pub async fn money(state: &AppState, q: &AnalyticsQuery) -> Result<MoneyReport, 
     } else {
         Money::ZERO
     };
-    let by_provider = shares.pop().unwrap_or_default();
-    let by_country = shares.pop().unwrap_or_default();
-    let by_service = shares.pop().unwrap_or_default();
     Ok(MoneyReport {
         range: asked.view(),
         currency: CURRENCY.to_owned(),

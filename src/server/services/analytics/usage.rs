@@ -1,7 +1,7 @@
 //! Usage: rentals and verifications started, extended, ended and active, over time and by
 //! service, country and provider.
 
-use super::{asked, by_bucket, by_value, catch_up, ratio, Tally};
+use super::{asked, breakdowns, by_bucket, catch_up, ratio, Tally};
 use crate::api::dto::{
     AnalyticsQuery, RentalCounts, UsagePoint, UsageReport, UsageShare, UsageTotals,
     VerificationCounts,
@@ -58,17 +58,8 @@ pub async fn usage(state: &AppState, q: &AnalyticsQuery) -> Result<UsageReport, 
         verifications: verification_counts(&all, verifications_active),
         rentals,
     };
-    let mut shares = Vec::new();
-    for dim in ["service", "country", "provider"] {
-        let rows = store::sums(
-            &state.db,
-            Sums {
-                by_value: true,
-                ..Sums::total(dim, None, &range)
-            },
-        )
-        .await?;
-        let mut list: Vec<UsageShare> = by_value(&rows)
+    let [by_service, by_country, by_provider] = breakdowns(state, &range).await?.map(|values| {
+        let mut list: Vec<UsageShare> = values
             .into_iter()
             .map(|(key, t)| UsageShare {
                 key,
@@ -84,11 +75,8 @@ pub async fn usage(state: &AppState, q: &AnalyticsQuery) -> Result<UsageReport, 
                 .cmp(&(a.rentals_started + a.verifications_started))
                 .then_with(|| a.key.cmp(&b.key))
         });
-        shares.push(list);
-    }
-    let by_provider = shares.pop().unwrap_or_default();
-    let by_country = shares.pop().unwrap_or_default();
-    let by_service = shares.pop().unwrap_or_default();
+        list
+    });
     Ok(UsageReport {
         range: asked.view(),
         points,
