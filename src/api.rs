@@ -17,6 +17,7 @@ pub mod presets;
 pub mod providers;
 pub mod rentals;
 pub mod sessions;
+pub mod staff;
 pub mod summaries;
 pub mod verifications;
 

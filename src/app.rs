@@ -13,8 +13,15 @@ use crate::ui::pages::{
     auth::SecondFactorPage,
     auth::{ForgotPasswordPage, ResetPasswordPage, VerifyEmailPage},
     console::{
-        customers::CustomersPage, forecasts::ForecastsPage, money::MoneyPage,
-        providers::ProviderStatsPage, savings::SavingsPage, usage::UsagePage,
+        customers::CustomersPage,
+        forecasts::ForecastsPage,
+        money::MoneyPage,
+        orders::{StaffRentalsPage, StaffVerificationsPage},
+        providers::ProviderStatsPage,
+        savings::SavingsPage,
+        system::SystemPage,
+        usage::UsagePage,
+        users::{UserPage, UsersPage},
     },
     dashboard::DashboardPage,
     keys::ApiKeysPage,
@@ -60,6 +67,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("account/mfa") view=MfaPage ssr=SsrMode::Async />
                     <Route path=path!("notifications") view=NotificationsPage ssr=SsrMode::Async />
                     <Route path=path!("admin/providers") view=ProvidersPage ssr=SsrMode::Async />
+                    <Route path=path!("admin/users") view=UsersPage ssr=SsrMode::Async />
+                    <Route path=path!("admin/users/:id") view=UserPage ssr=SsrMode::Async />
+                    <Route path=path!("admin/rentals") view=StaffRentalsPage ssr=SsrMode::Async />
+                    <Route path=path!("admin/verifications") view=StaffVerificationsPage ssr=SsrMode::Async />
+                    <Route path=path!("admin/system") view=SystemPage ssr=SsrMode::Async />
                     <Route path=path!("admin/analytics/usage") view=UsagePage ssr=SsrMode::Async />
                     <Route path=path!("admin/analytics/money") view=MoneyPage ssr=SsrMode::Async />
                     <Route path=path!("admin/analytics/providers") view=ProviderStatsPage ssr=SsrMode::Async />

@@ -89,14 +89,17 @@ async fn main() -> std::process::ExitCode {
                         email,
                         password,
                         admin,
+                        role,
                     },
             } => {
-                let state = namaskah::server::startup::offline_state(settings).await?;
-                let role = if admin {
-                    namaskah::domain::Role::Admin
-                } else {
-                    namaskah::domain::Role::User
+                let role = match (admin, role.as_deref()) {
+                    (true, _) => namaskah::domain::Role::Admin,
+                    (false, None) => namaskah::domain::Role::User,
+                    (false, Some(r)) => namaskah::domain::Role::parse(r).ok_or_else(|| {
+                        anyhow::anyhow!("--role must be one of user, support, admin")
+                    })?,
                 };
+                let state = namaskah::server::startup::offline_state(settings).await?;
                 let user = services::accounts::create_user(
                     &state,
                     &services::audit::Actor::CLI,

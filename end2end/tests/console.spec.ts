@@ -20,6 +20,8 @@ test('an operator reads the money report as charts with axes, series and their f
   await app.ready();
 
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Console' }).click();
+  await expect(page.getByRole('heading', { name: 'Accounts' })).toBeVisible();
+  await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Analytics' }).click();
   await expect(page.getByRole('heading', { name: 'Usage' })).toBeVisible();
   await expect(page.getByTestId('usage-started').locator('svg[role="img"]')).toBeVisible();
 

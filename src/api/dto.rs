@@ -37,6 +37,7 @@ pub struct HistoryQuery {
     pub status: Option<String>,
     pub service: Option<String>,
     pub country: Option<String>,
+    pub provider: Option<String>,
     pub from: Option<String>,
     pub to: Option<String>,
     pub q: Option<String>,

@@ -2,9 +2,11 @@
 //! page a form returns to shows (through the notice cookie).
 
 use super::dto::{
-    BulkOutcome, BulkResults, Extended, PresetView, Released, RentalView, VerificationView,
+    BulkOutcome, BulkResults, CreditView, Extended, OperatorRefundView, PresetView, Released,
+    RentalView, VerificationView,
 };
 use crate::domain::rental::RentalStatus;
+use crate::domain::Money;
 use crate::ui::components::format_time;
 
 impl RentalView {
@@ -108,5 +110,37 @@ impl VerificationView {
             (false, Some(code)) => format!("Finished {} · code {code}", self.phone_number),
             (false, None) => format!("Finished {}", self.phone_number),
         }
+    }
+}
+
+impl CreditView {
+    /// "Credited … to account #7 · balance now …".
+    pub fn summary(&self) -> String {
+        let what = if self.amount.is_negative() {
+            format!(
+                "Debited {} from",
+                Money::from_units(-self.amount.units()).display()
+            )
+        } else {
+            format!("Credited {} to", self.amount.display())
+        };
+        format!(
+            "{what} account #{} · balance now {}",
+            self.user_id,
+            self.balance.display()
+        )
+    }
+}
+
+impl OperatorRefundView {
+    /// "Refunded … of rental #12 · … refunded in all".
+    pub fn summary(&self) -> String {
+        format!(
+            "Refunded {} of {} #{} · {} refunded in all",
+            self.amount.display(),
+            self.order,
+            self.id,
+            self.refunded.display()
+        )
     }
 }

@@ -85,8 +85,11 @@ pub enum UserCommand {
         email: String,
         #[arg(long)]
         password: String,
-        /// Make it an operator account.
-        #[arg(long)]
+        /// Make it an admin account (the same as `--role admin`).
+        #[arg(long, conflicts_with = "role")]
         admin: bool,
+        /// Its role: user (the default), support or admin.
+        #[arg(long)]
+        role: Option<String>,
     },
 }

@@ -2,6 +2,7 @@
 //! in a loop in `serve`. Jobs claim rows with leases, so several instances never process the
 //! same rental at once.
 
+pub mod board;
 pub mod reconcile;
 pub mod rentals;
 pub mod verifications;
@@ -32,23 +33,29 @@ pub async fn run_due(state: &AppState) -> Report {
     prune_events(state).await;
     // Verifications first: a code is awaited right now, and their polls must not queue
     // behind a pass over many long rentals at the provider's request limit.
-    let verifications_expired =
-        timed("verification_expiry", verifications::expire_once(state)).await;
-    let verifications_polled = timed(VERIFICATION_POLLER, verifications::poll_once(state)).await;
+    let verifications_expired = timed(
+        state,
+        "verification_expiry",
+        verifications::expire_once(state),
+    )
+    .await;
+    let verifications_polled =
+        timed(state, VERIFICATION_POLLER, verifications::poll_once(state)).await;
     Report {
-        renewed: timed("auto_renew", rentals::renew_once(state)).await,
-        warned: timed("expiry_warning", rentals::warn_once(state)).await,
-        expired: timed("rental_expiry", rentals::expire_once(state)).await,
-        polled: timed(SMS_POLLER, rentals::poll_once(state)).await,
+        renewed: timed(state, "auto_renew", rentals::renew_once(state)).await,
+        warned: timed(state, "expiry_warning", rentals::warn_once(state)).await,
+        expired: timed(state, "rental_expiry", rentals::expire_once(state)).await,
+        polled: timed(state, SMS_POLLER, rentals::poll_once(state)).await,
         verifications_expired,
         verifications_polled,
     }
 }
 
 /// Notes how late the most overdue of the polls a pass claimed at `now` was.
-fn note_lag(job: &'static str, now: i64, due: impl Iterator<Item = i64>) {
+fn note_lag(state: &AppState, job: &'static str, now: i64, due: impl Iterator<Item = i64>) {
     let oldest = due.min().unwrap_or(now);
     metrics::job_lag(job, now - oldest);
+    state.jobs.lag(job, now - oldest);
 }
 
 /// The pollers' names, as logs and metrics give them.
@@ -76,12 +83,16 @@ async fn prune_events(state: &AppState) {
 /// Runs one pass of `job`, counted and timed in the metrics; a failure is logged (and the
 /// next pass tries again).
 async fn timed<T: Default>(
+    state: &AppState,
     job: &'static str,
     pass: impl Future<Output = Result<T, ServerError>>,
 ) -> T {
     let started = std::time::Instant::now();
     let outcome = pass.await;
-    metrics::job_pass(job, outcome.is_ok(), started.elapsed());
+    let took = started.elapsed();
+    metrics::job_pass(job, outcome.is_ok(), took);
+    let error = outcome.as_ref().err().map(ToString::to_string);
+    state.jobs.pass(job, state.clock.now_ms(), took, error);
     outcome.unwrap_or_else(|e| {
         tracing::error!(job, error.cause_chain = ?e, "job pass failed");
         T::default()
@@ -139,6 +150,7 @@ async fn fold_analytics(state: AppState) {
     loop {
         tick.tick().await;
         timed(
+            &state,
             "analytics_fold",
             super::services::analytics::catch_up(&state),
         )
@@ -165,7 +177,7 @@ where
         let now = state.clock.now_ms();
         match leases::claim_job(&state.db, name, now, now + SINGLETON_LEASE_MS).await {
             Ok(true) => {
-                timed(name, pass(state.clone())).await;
+                timed(&state, name, pass(state.clone())).await;
                 let done = state.clock.now_ms();
                 if let Err(e) = leases::finish_job(&state.db, name, done, done + every_ms).await {
                     tracing::error!(job = name, error.cause_chain = ?e, "could not schedule the next pass");

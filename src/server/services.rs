@@ -33,4 +33,5 @@ pub mod secrets;
 pub mod sessions;
 pub mod sign_in_throttle;
 pub mod staff;
+pub mod staff_orders;
 pub mod verifications;

@@ -223,6 +223,8 @@ async fn assemble(
         &leptos_options.output_name,
     ));
     Ok(AppState {
+        started_at: clock.now_ms(),
+        jobs: Arc::default(),
         passwords,
         leptos_options,
         client_files,

@@ -49,6 +49,10 @@ pub struct AppState {
     pub client_files: Arc<ClientFiles>,
     /// What `/metrics` renders.
     pub metrics: Arc<super::metrics::Metrics>,
+    /// What this instance's jobs have done (the console's system page).
+    pub jobs: Arc<super::jobs::board::JobBoard>,
+    /// When this instance started (ms since the epoch).
+    pub started_at: i64,
 }
 
 impl AppState {

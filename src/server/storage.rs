@@ -51,6 +51,14 @@ pub struct Db {
 
 pub type Tx = sqlx::Transaction<'static, Any>;
 
+/// `$first, $first+1, …` for `count` values bound in order (an `in (…)` list).
+pub fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Whether a connection going back to the pool may be kept: only outside any transaction. A
 /// request abandoned while its transaction was beginning (the client hung up; sqlx 0.8's
 /// SQLite `begin_with` has an await between starting the transaction and handing it over)

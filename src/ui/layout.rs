@@ -93,7 +93,7 @@ fn Nav(session: SessionView) -> impl IntoView {
                 <A href="/rentals">"Rentals"</A>
                 <A href="/keys">"API keys"</A>
                 <A href="/account">"Account"</A>
-                {(user.role != Role::User).then(|| view! { <A href="/admin/analytics/usage">"Console"</A> })}
+                {(user.role != Role::User).then(|| view! { <A href="/admin/users">"Console"</A> })}
                 {(user.role == Role::Admin).then(|| view! { <A href="/admin/providers">"Providers"</A> })}
             </nav>
             <div class="account-menu">

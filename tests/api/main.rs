@@ -9,6 +9,7 @@ mod bulk;
 mod choices;
 mod cli;
 mod connections;
+mod console;
 #[cfg(feature = "failpoints")]
 mod crash;
 mod database;

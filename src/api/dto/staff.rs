@@ -103,3 +103,122 @@ pub struct SecurityEventList {
     pub events: Vec<SecurityEventView>,
     pub next_before: Option<i64>,
 }
+
+/// `GET /api/admin/rentals` and `GET /api/admin/verifications` take the customers' history
+/// filters (`status`, `service`, `country`, `provider`, `from`, `to`, `q`, `page`,
+/// `per_page`) across every account, and this: one account's only.
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize)]
+pub struct OwnerFilter {
+    pub user: Option<i64>,
+}
+
+/// A rental as operators see it: whose it is, and what was refunded of it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StaffRentalView {
+    pub user_id: i64,
+    pub email: String,
+    /// Every refund made of it (an early release's and an operator's).
+    pub refunded: Money,
+    pub rental: super::RentalView,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StaffRentalPage {
+    pub rentals: Vec<StaffRentalView>,
+    pub page: u32,
+    pub per_page: u32,
+    pub total: u64,
+}
+
+/// A verification as operators see it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StaffVerificationView {
+    pub user_id: i64,
+    pub email: String,
+    pub refunded: Money,
+    pub verification: super::VerificationView,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StaffVerificationPage {
+    pub verifications: Vec<StaffVerificationView>,
+    pub page: u32,
+    pub per_page: u32,
+    pub total: u64,
+}
+
+/// `POST /api/admin/rentals/{id}/refund` and `/api/admin/verifications/{id}/refund`: gives
+/// the customer back `amount` (all that is left unrefunded when absent), once per order,
+/// with the reason kept in the ledger, the audit log and the customer's notification.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct OperatorRefund {
+    pub amount: Option<String>,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OperatorRefundView {
+    /// `rental` or `verification`.
+    pub order: String,
+    pub id: i64,
+    pub user_id: i64,
+    pub amount: Money,
+    /// Every refund of the order now, this one included.
+    pub refunded: Money,
+    /// The customer's balance after it.
+    pub balance: Money,
+    pub currency: String,
+}
+
+/// `GET /api/admin/system`: this instance and the deployment's background work.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SystemView {
+    pub now: DateTime<Utc>,
+    pub started_at: DateTime<Utc>,
+    pub version: String,
+    /// `sqlite` or `postgres`.
+    pub database: String,
+    pub sandbox: bool,
+    /// The jobs as this instance ran them since it started.
+    pub jobs: Vec<JobView>,
+    /// The jobs one instance of the deployment runs at a time, and their leases.
+    pub singletons: Vec<SingletonJobView>,
+    /// Orders the pollers watch, in the whole deployment.
+    pub polling: Vec<PollingView>,
+    /// Live event streams open on this instance.
+    pub event_streams: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct JobView {
+    pub name: String,
+    pub passes: u64,
+    pub failures: u64,
+    pub last_at: Option<DateTime<Utc>>,
+    pub last_took_ms: u64,
+    /// The last pass's failure, while it lasts.
+    pub last_error: Option<String>,
+    /// How overdue the most overdue order of the last claim was (the pollers).
+    pub lag_ms: Option<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SingletonJobView {
+    pub name: String,
+    /// Whether an instance holds it now.
+    pub running: bool,
+    pub lease_until: DateTime<Utc>,
+    pub next_at: DateTime<Utc>,
+}
+
+/// The open orders of one kind that a poller watches.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PollingView {
+    /// `rentals` or `verifications`.
+    pub orders: String,
+    pub open: u64,
+    /// Open orders whose poll is due and not yet claimed.
+    pub overdue: u64,
+    /// How long the most overdue has waited past its poll time.
+    pub oldest_overdue_ms: i64,
+}

@@ -1,15 +1,18 @@
-//! `/api/admin/*` for support and admin: accounts, their ledgers, manual credits, roles and
-//! the audit log. Who may call which is in `access`.
+//! `/api/admin/*` for support and admin: accounts, their ledgers, manual credits, roles, the
+//! audit log, every account's rentals and verifications with refunds of them, and the
+//! system's state. Who may call which is in `access`.
 
 use super::client::RequestMeta;
 use super::error::ApiResult;
 use super::extract::{ApiJson, ApiQuery, AuthUser};
 use crate::api::dto::{
-    AuditPage, AuditQuery, CreditView, ManualCredit, PageQuery, RoleChange, StaffUserList,
-    StaffUserView, TransactionPage, UserSearch,
+    AuditPage, AuditQuery, CreditView, HistoryQuery, ManualCredit, OperatorRefund,
+    OperatorRefundView, OwnerFilter, PageQuery, RoleChange, StaffRentalPage, StaffUserList,
+    StaffUserView, StaffVerificationPage, SystemView, TransactionPage, UserSearch,
 };
 use crate::server::services::audit::{self, Actor};
-use crate::server::services::staff;
+use crate::server::services::staff_orders::{self, Order};
+use crate::server::services::{operations, staff};
 use crate::server::state::AppState;
 use crate::server::ServerError;
 use axum::extract::{Path, State};
@@ -27,10 +30,23 @@ pub fn router() -> Router<AppState> {
         .route("/api/admin/users/{id}/role", post(role))
         .route("/api/admin/audit", get(audit_log))
         .route("/api/admin/audit.csv", get(audit_csv))
+        .route("/api/admin/rentals", get(rentals))
+        .route("/api/admin/verifications", get(verifications))
+        .route("/api/admin/rentals/{id}/refund", post(refund_rental))
+        .route(
+            "/api/admin/verifications/{id}/refund",
+            post(refund_verification),
+        )
+        .route("/api/admin/system", get(system))
 }
 
 fn user_id(raw: &str) -> Result<i64, ServerError> {
     raw.parse().map_err(|_| ServerError::NotFound("account"))
+}
+
+fn order_id(order: Order, raw: &str) -> Result<i64, ServerError> {
+    raw.parse()
+        .map_err(|_| ServerError::NotFound(order.as_str()))
 }
 
 async fn users(
@@ -115,4 +131,69 @@ async fn audit_csv(
         ],
         body,
     ))
+}
+
+async fn rentals(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+    meta: RequestMeta,
+    ApiQuery(q): ApiQuery<HistoryQuery>,
+    ApiQuery(owner): ApiQuery<OwnerFilter>,
+) -> ApiResult<Json<StaffRentalPage>> {
+    let actor = Actor::caller(&p, &meta);
+    Ok(Json(
+        staff_orders::rentals(&state, &actor, &q, owner.user).await?,
+    ))
+}
+
+async fn verifications(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+    meta: RequestMeta,
+    ApiQuery(q): ApiQuery<HistoryQuery>,
+    ApiQuery(owner): ApiQuery<OwnerFilter>,
+) -> ApiResult<Json<StaffVerificationPage>> {
+    let actor = Actor::caller(&p, &meta);
+    Ok(Json(
+        staff_orders::verifications(&state, &actor, &q, owner.user).await?,
+    ))
+}
+
+async fn refund(
+    state: AppState,
+    p: crate::server::services::accounts::Principal,
+    meta: RequestMeta,
+    order: Order,
+    id: String,
+    body: OperatorRefund,
+) -> ApiResult<Json<OperatorRefundView>> {
+    let actor = Actor::caller(&p, &meta);
+    let id = order_id(order, &id)?;
+    Ok(Json(
+        staff_orders::refund(&state, &actor, order, id, &body).await?,
+    ))
+}
+
+async fn refund_rental(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+    meta: RequestMeta,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<OperatorRefund>,
+) -> ApiResult<Json<OperatorRefundView>> {
+    refund(state, p, meta, Order::Rental, id, body).await
+}
+
+async fn refund_verification(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+    meta: RequestMeta,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<OperatorRefund>,
+) -> ApiResult<Json<OperatorRefundView>> {
+    refund(state, p, meta, Order::Verification, id, body).await
+}
+
+async fn system(State(state): State<AppState>) -> ApiResult<Json<SystemView>> {
+    Ok(Json(operations::system(&state).await?))
 }

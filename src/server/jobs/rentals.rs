@@ -23,7 +23,12 @@ async fn each(
     let now = state.clock.now_ms();
     let rows = store::claim_due(&state.db, due, now, LEASE_MS, batch).await?;
     if matches!(due, Due::Poll) {
-        super::note_lag(super::SMS_POLLER, now, rows.iter().map(|r| r.next_poll_at));
+        super::note_lag(
+            state,
+            super::SMS_POLLER,
+            now,
+            rows.iter().map(|r| r.next_poll_at),
+        );
     }
     let count = rows.len();
     let work = &work;

@@ -19,6 +19,7 @@ pub async fn poll_once(state: &AppState) -> Result<usize, ServerError> {
     let now = state.clock.now_ms();
     let rows = store::claim_due(&state.db, Due::Poll, now, LEASE_MS, batch).await?;
     super::note_lag(
+        state,
         super::VERIFICATION_POLLER,
         now,
         rows.iter().map(|r| r.next_poll_at),

@@ -40,6 +40,8 @@ pub mod action {
     pub const STAFF_USER_SEARCH: &str = "staff.user_search";
     pub const STAFF_USER_VIEW: &str = "staff.user_view";
     pub const STAFF_LEDGER_VIEW: &str = "staff.ledger_view";
+    pub const STAFF_ORDER_SEARCH: &str = "staff.order_search";
+    pub const ORDER_REFUNDED: &str = "order.refund";
 }
 
 /// Who acts: a signed-in caller, an anonymous one (a failed sign-in), or an operator at the

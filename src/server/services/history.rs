@@ -59,6 +59,7 @@ pub fn parse(q: &HistoryQuery, statuses: &[&str]) -> Result<(HistoryFilter, Pagi
         country: nonempty(&q.country)
             .map(|c| catalog::country_code(&c))
             .transpose()?,
+        provider: nonempty(&q.provider).map(|p| p.to_lowercase()),
         from: nonempty(&q.from)
             .map(|f| date_ms("from", &f, false))
             .transpose()?,

@@ -19,6 +19,7 @@ use crate::server::ServerError;
 pub mod kind {
     pub const LOW_BALANCE: &str = "low_balance";
     pub const SECURITY: &str = "security";
+    pub const REFUND: &str = "refund";
 }
 
 const DEFAULT_PAGE: u32 = 20;

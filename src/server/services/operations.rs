@@ -1,10 +1,14 @@
-//! What operators' tooling asks of a running instance: is it ready to serve (`/ready`), and
-//! its metrics (`/metrics`), with the gauges read from the database when scraped.
+//! What operators' tooling asks of a running instance: is it ready to serve (`/ready`), its
+//! metrics (`/metrics`), with the gauges read from the database when scraped, and the
+//! console's system page: the jobs, the pollers' backlog and the open event streams.
 
+use crate::api::dto::{JobView, PollingView, SingletonJobView, SystemView};
 use crate::domain::money::SCALE;
+use crate::server::clock::from_ms;
 use crate::server::metrics;
 use crate::server::state::AppState;
-use crate::server::storage::ledger;
+use crate::server::storage::{leases, ledger, Backend};
+use crate::server::ServerError;
 use serde::Serialize;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -118,4 +122,69 @@ pub async fn scrape(state: &AppState) -> String {
         }
     }
     state.metrics.handle.render()
+}
+
+/// The orders the pollers watch: (name shown, table, which rows are open).
+const POLLED: [(&str, &str, &str); 2] = [
+    ("rentals", "rentals", "status = 'active'"),
+    (
+        "verifications",
+        "verification",
+        "status in ('waiting', 'received')",
+    ),
+];
+
+/// `GET /api/admin/system`: what this instance's jobs did, the singleton jobs' leases, the
+/// pollers' backlog across the deployment, and the event streams open here.
+pub async fn system(state: &AppState) -> Result<SystemView, ServerError> {
+    let now = state.clock.now_ms();
+    let jobs = state
+        .jobs
+        .snapshot()
+        .into_iter()
+        .map(|(name, r)| JobView {
+            name: name.to_owned(),
+            passes: r.passes,
+            failures: r.failures,
+            last_at: r.last_at.map(from_ms),
+            last_took_ms: u64::try_from(r.last_took.as_millis()).unwrap_or(u64::MAX),
+            last_error: r.last_error,
+            lag_ms: r.lag_ms,
+        })
+        .collect();
+    let singletons = leases::jobs(&state.db)
+        .await?
+        .into_iter()
+        .map(|(name, lease_until, next_at)| SingletonJobView {
+            name,
+            running: lease_until > now,
+            lease_until: from_ms(lease_until),
+            next_at: from_ms(next_at),
+        })
+        .collect();
+    let mut polling = Vec::new();
+    for (orders, table, open) in POLLED {
+        let (open, overdue, oldest) = leases::backlog(&state.db, table, open, now).await?;
+        polling.push(PollingView {
+            orders: orders.to_owned(),
+            open: u64::try_from(open).unwrap_or_default(),
+            overdue: u64::try_from(overdue).unwrap_or_default(),
+            oldest_overdue_ms: oldest.map_or(0, |due| (now - due).max(0)),
+        });
+    }
+    Ok(SystemView {
+        now: from_ms(now),
+        started_at: from_ms(state.started_at),
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        database: match state.db.backend {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+        .to_owned(),
+        sandbox: state.sandbox.is_some(),
+        jobs,
+        singletons,
+        polling,
+        event_streams: u64::try_from(state.events.subscribers()).unwrap_or_default(),
+    })
 }

@@ -572,11 +572,31 @@ pub async fn messages(state: &AppState, user_id: i64, id: i64) -> Result<Message
     })
 }
 
+/// A page of the caller's rentals under `q`'s filters.
 pub async fn history(
     state: &AppState,
     user_id: i64,
     q: &HistoryQuery,
 ) -> Result<RentalPage, ServerError> {
+    let (rows, paging, total) = history_rows(state, Some(user_id), q).await?;
+    Ok(RentalPage {
+        rentals: rows
+            .into_iter()
+            .map(|r| view(state, r))
+            .collect::<Result<_, _>>()?,
+        page: paging.page,
+        per_page: paging.per_page,
+        total,
+    })
+}
+
+/// A page of `owner`'s rentals (everyone's for operators) under `q`'s filters, as rows, with
+/// the page asked for and how many match in all.
+pub async fn history_rows(
+    state: &AppState,
+    owner: Option<i64>,
+    q: &HistoryQuery,
+) -> Result<(Vec<RentalRow>, history::Paging, u64), ServerError> {
     let statuses = [
         RentalStatus::Active,
         RentalStatus::Expired,
@@ -587,21 +607,13 @@ pub async fn history(
     let (filter, paging) = history::parse(q, &statuses)?;
     let (rows, total) = store::history(
         &state.db.pool,
-        user_id,
+        owner,
         &filter,
         paging.limit(),
         paging.offset(),
     )
     .await?;
-    Ok(RentalPage {
-        rentals: rows
-            .into_iter()
-            .map(|r| view(state, r))
-            .collect::<Result<_, _>>()?,
-        page: paging.page,
-        per_page: paging.per_page,
-        total: u64::try_from(total).unwrap_or_default(),
-    })
+    Ok((rows, paging, u64::try_from(total).unwrap_or_default()))
 }
 
 fn refuse_unless_active(row: &RentalRow, now: i64, doing: &str) -> Result<(), ServerError> {

@@ -400,21 +400,13 @@ pub async fn open(state: &AppState, user_id: i64) -> Result<VerificationList, Se
     })
 }
 
+/// A page of the caller's verifications under `q`'s filters.
 pub async fn history(
     state: &AppState,
     user_id: i64,
     q: &HistoryQuery,
 ) -> Result<VerificationPage, ServerError> {
-    let statuses = VerificationStatus::ALL.map(VerificationStatus::as_str);
-    let (filter, paging) = history::parse(q, &statuses)?;
-    let (rows, total) = store::history(
-        &state.db.pool,
-        user_id,
-        &filter,
-        paging.limit(),
-        paging.offset(),
-    )
-    .await?;
+    let (rows, paging, total) = history_rows(state, Some(user_id), q).await?;
     Ok(VerificationPage {
         verifications: rows
             .into_iter()
@@ -422,8 +414,28 @@ pub async fn history(
             .collect::<Result<_, _>>()?,
         page: paging.page,
         per_page: paging.per_page,
-        total: u64::try_from(total).unwrap_or_default(),
+        total,
     })
+}
+
+/// A page of `owner`'s verifications (everyone's for operators) under `q`'s filters, as rows,
+/// with the page asked for and how many match in all.
+pub async fn history_rows(
+    state: &AppState,
+    owner: Option<i64>,
+    q: &HistoryQuery,
+) -> Result<(Vec<VerificationRow>, history::Paging, u64), ServerError> {
+    let statuses = VerificationStatus::ALL.map(VerificationStatus::as_str);
+    let (filter, paging) = history::parse(q, &statuses)?;
+    let (rows, total) = store::history(
+        &state.db.pool,
+        owner,
+        &filter,
+        paging.limit(),
+        paging.offset(),
+    )
+    .await?;
+    Ok((rows, paging, u64::try_from(total).unwrap_or_default()))
 }
 
 /// Whether the upstream order is known to be closed already.

@@ -11,6 +11,7 @@ pub struct HistoryFilter {
     pub status: Option<String>,
     pub service: Option<String>,
     pub country: Option<String>,
+    pub provider: Option<String>,
     pub from: Option<i64>,
     pub to: Option<i64>,
     /// Matched, case-insensitively, as a substring (see each table's search clause).
@@ -25,6 +26,7 @@ pub struct Columns {
     pub status: &'static str,
     pub service: &'static str,
     pub country: &'static str,
+    pub provider: &'static str,
     pub created: &'static str,
     /// A condition with `?` wherever the search pattern goes (`lower(x) like ? escape '\'`).
     pub search: &'static str,
@@ -37,12 +39,13 @@ enum Arg {
     Number(i64),
 }
 
-/// A page of rows of type `R`, selected as `select_list` under the filters, and the total.
+/// A page of rows of type `R`, selected as `select_list` under the filters, and the total:
+/// of `owner`'s rows, or (for operators) of everyone's.
 pub async fn page<R>(
     db: &sqlx::AnyPool,
     cols: &Columns,
     select_list: &str,
-    user_id: i64,
+    owner: Option<i64>,
     f: &HistoryFilter,
     limit: i64,
     offset: i64,
@@ -50,17 +53,25 @@ pub async fn page<R>(
 where
     R: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
 {
-    let mut clauses = vec![format!("{} = $1", cols.owner)];
+    let mut clauses = Vec::new();
     let mut args = Vec::new();
     let mut push = |clause: String, arg: Arg, clauses: &mut Vec<String>| {
-        let n = args.len() + 2;
+        let n = args.len() + 1;
         clauses.push(clause.replace('?', &format!("${n}")));
         args.push(arg);
     };
+    if let Some(owner) = owner {
+        push(
+            format!("{} = ?", cols.owner),
+            Arg::Number(owner),
+            &mut clauses,
+        );
+    }
     for (column, value) in [
         (cols.status, &f.status),
         (cols.service, &f.service),
         (cols.country, &f.country),
+        (cols.provider, &f.provider),
     ] {
         if let Some(v) = value {
             push(format!("{column} = ?"), Arg::Text(v.clone()), &mut clauses);
@@ -94,17 +105,21 @@ where
             &mut clauses,
         );
     }
-    let filter = clauses.join(" and ");
-    let next = args.len() + 2;
+    let filter = if clauses.is_empty() {
+        String::new()
+    } else {
+        format!("where {}", clauses.join(" and "))
+    };
+    let next = args.len() + 1;
     let page_sql = format!(
-        "select {select_list} {} where {filter} order by {} limit ${next} offset ${}",
+        "select {select_list} {} {filter} order by {} limit ${next} offset ${}",
         cols.from,
         cols.order,
         next + 1
     );
-    let count_sql = format!("select count(*) {} where {filter}", cols.from);
-    let mut page = sqlx::query_as::<Any, R>(&page_sql).bind(user_id);
-    let mut count = sqlx::query_scalar::<Any, i64>(&count_sql).bind(user_id);
+    let count_sql = format!("select count(*) {} {filter}", cols.from);
+    let mut page = sqlx::query_as::<Any, R>(&page_sql);
+    let mut count = sqlx::query_scalar::<Any, i64>(&count_sql);
     for a in &args {
         match a {
             Arg::Text(t) => {

@@ -137,3 +137,31 @@ pub async fn finish_job(db: &Db, name: &str, now: i64, next_at: i64) -> Result<(
         .await?;
     Ok(())
 }
+
+/// The singleton jobs' leases: name, held until, next run due.
+pub async fn jobs(db: &Db) -> Result<Vec<(String, i64, i64)>, sqlx::Error> {
+    sqlx::query_as("select name, lease_until, next_at from job_lease order by name")
+        .fetch_all(&db.pool)
+        .await
+}
+
+/// What a poller has before it in `table`: rows open (`open`), those whose poll is due by
+/// `now` and not claimed, and the earliest due time among them.
+pub async fn backlog(
+    db: &Db,
+    table: &'static str,
+    open: &'static str,
+    now: i64,
+) -> Result<(i64, i64, Option<i64>), sqlx::Error> {
+    let open_count: i64 = sqlx::query_scalar(&format!("select count(*) from {table} where {open}"))
+        .fetch_one(&db.pool)
+        .await?;
+    let (overdue, oldest): (i64, Option<i64>) = sqlx::query_as(&format!(
+        "select count(*), min(next_poll_at) from {table} where {open} and next_poll_at <= $1 \
+         and (lease_until is null or lease_until < $1)"
+    ))
+    .bind(now)
+    .fetch_one(&db.pool)
+    .await?;
+    Ok((open_count, overdue, oldest))
+}

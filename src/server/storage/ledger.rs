@@ -131,3 +131,23 @@ pub async fn snapshot(db: &super::Db) -> Result<(Vec<(String, i64, i64)>, i64), 
     tx.commit().await?;
     Ok((totals, balances))
 }
+
+/// The sum of the ledger rows with each of `references` that exist (refunds of an order, say).
+pub async fn by_reference<'e>(
+    db: impl Executor<'e, Database = Any>,
+    references: &[String],
+) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    if references.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list = super::placeholders(1, references.len());
+    let sql = format!(
+        "select reference, cast(sum(amount_units) as bigint) from ledger_entry \
+         where reference in ({list}) group by reference"
+    );
+    let mut q = sqlx::query_as(&sql);
+    for r in references {
+        q = q.bind(r.as_str());
+    }
+    q.fetch_all(db).await
+}

@@ -110,6 +110,17 @@ pub async fn find<'e>(
         .await
 }
 
+/// Locks the rental's row until the transaction ends (PostgreSQL; a SQLite write transaction
+/// holds the whole database), so a release and its refund cannot interleave with the caller.
+/// Changes nothing; false if there is no such rental.
+pub async fn lock<'e>(db: impl Executor<'e, Database = Any>, id: i64) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("update rentals set updated_at = updated_at where id = $1")
+        .bind(id)
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// The rental bought as `provider`'s order `order_id`.
 pub async fn find_by_order<'e>(
     db: impl Executor<'e, Database = Any>,
@@ -145,21 +156,22 @@ const HISTORY: Columns = Columns {
     status: "r.status",
     service: "r.service_name",
     country: "r.country_code",
+    provider: "r.provider",
     created: "r.created_at",
     search: "lower(r.phone_number) like ? escape '\\' or exists (select 1 from rental_messages m \
              where m.rental_id = r.id and lower(m.text) like ? escape '\\')",
     order: "r.created_at desc, r.id desc",
 };
 
-/// A page of the user's rentals, newest first, and how many match in all.
+/// A page of `owner`'s rentals (everyone's for operators), newest first, and how many match in all.
 pub async fn history(
     db: &sqlx::AnyPool,
-    user_id: i64,
+    owner: Option<i64>,
     f: &HistoryFilter,
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<RentalRow>, i64), sqlx::Error> {
-    history::page(db, &HISTORY, COLUMNS, user_id, f, limit, offset).await
+    history::page(db, &HISTORY, COLUMNS, owner, f, limit, offset).await
 }
 
 /// Marks an active rental released if it still ends at `expires_at` (the end its refund was

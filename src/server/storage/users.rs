@@ -194,3 +194,20 @@ pub async fn lock<'e>(
         .await?;
     Ok(())
 }
+
+/// The emails of the accounts `ids` (those that exist).
+pub async fn emails<'e>(
+    db: impl Executor<'e, Database = Any>,
+    ids: &[i64],
+) -> Result<Vec<(i64, String)>, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list = super::placeholders(1, ids.len());
+    let sql = format!("select user_id, email from app_user where user_id in ({list})");
+    let mut q = sqlx::query_as(&sql);
+    for id in ids {
+        q = q.bind(*id);
+    }
+    q.fetch_all(db).await
+}

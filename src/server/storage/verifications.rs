@@ -109,6 +109,17 @@ pub async fn find<'e>(
     .await
 }
 
+/// Locks the verification's row until the transaction ends (see `rentals::lock`); false if
+/// there is no such verification.
+pub async fn lock<'e>(db: impl Executor<'e, Database = Any>, id: i64) -> Result<bool, sqlx::Error> {
+    let done =
+        sqlx::query("update verification set updated_at = updated_at where verification_id = $1")
+            .bind(id)
+            .execute(db)
+            .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 pub async fn find_owned<'e>(
     db: impl Executor<'e, Database = Any>,
     user_id: i64,
@@ -131,6 +142,7 @@ const HISTORY: Columns = Columns {
     status: "v.status",
     service: "v.service_name",
     country: "v.country_code",
+    provider: "v.provider",
     created: "v.created_at",
     search: "lower(v.phone_number) like ? escape '\\' or lower(coalesce(v.code, '')) like ? escape '\\' \
              or exists (select 1 from verification_message m where m.verification_id = v.verification_id \
@@ -138,15 +150,15 @@ const HISTORY: Columns = Columns {
     order: "v.verification_id desc",
 };
 
-/// A page of the user's verifications, newest first, and how many match in all.
+/// A page of `owner`'s verifications (everyone's for operators), newest first, and how many match in all.
 pub async fn history(
     db: &sqlx::AnyPool,
-    user_id: i64,
+    owner: Option<i64>,
     f: &HistoryFilter,
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<VerificationRow>, i64), sqlx::Error> {
-    history::page(db, &HISTORY, COLUMNS, user_id, f, limit, offset).await
+    history::page(db, &HISTORY, COLUMNS, owner, f, limit, offset).await
 }
 
 /// The user's verifications that are still open (waiting or received), newest first.

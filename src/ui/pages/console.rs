@@ -1,17 +1,22 @@
-//! The operators' console: the analytics reports, one page each, with one range form (a plain
-//! GET form, so a report is a link to share and works without JavaScript), charts drawn on the
-//! server, and every table downloadable as CSV.
+//! The operators' console: accounts, every account's rentals and verifications, the system's
+//! state, and the analytics reports, one page each, with one range form (a plain GET form, so
+//! a report is a link to share and works without JavaScript), charts drawn on the server, and
+//! every table downloadable as CSV.
 
 pub mod customers;
 pub mod forecasts;
 pub mod money;
+pub mod orders;
 pub mod providers;
 pub mod savings;
+pub mod system;
 pub mod usage;
+pub mod users;
 
 use crate::api::dto::{AnalyticsQuery, RangeView};
 use crate::api::AppError;
-use crate::domain::Money;
+use crate::app::SessionResource;
+use crate::domain::{Money, Role};
 use crate::ui::components::query::encode;
 use crate::ui::components::ErrorNotice;
 use chrono::{DateTime, Utc};
@@ -22,15 +27,98 @@ use leptos_router::hooks::use_query_map;
 use serde::{de::DeserializeOwned, Serialize};
 use std::future::Future;
 
-/// The reports: (path segment, name). Support sees usage and providers; admins every one.
-const REPORTS: &[(&str, &str)] = &[
-    ("usage", "Usage"),
-    ("money", "Money"),
-    ("providers", "Providers"),
-    ("customers", "Customers"),
-    ("forecasts", "Forecasts"),
-    ("savings", "Savings"),
+/// The reports: (path segment, name, whether support sees it). Admins see every one.
+const REPORTS: &[(&str, &str, bool)] = &[
+    ("usage", "Usage", true),
+    ("money", "Money", false),
+    ("providers", "Providers", true),
+    ("customers", "Customers", false),
+    ("forecasts", "Forecasts", false),
+    ("savings", "Savings", false),
 ];
+
+/// The console's sections: (path, name, whether support sees it).
+const SECTIONS: &[(&str, &str, bool)] = &[
+    ("/admin/users", "Accounts", true),
+    ("/admin/rentals", "Rentals", true),
+    ("/admin/verifications", "Verifications", true),
+    ("/admin/providers", "Providers", false),
+    ("/admin/system", "System", true),
+    ("/admin/analytics/usage", "Analytics", true),
+];
+
+/// The signed-in caller's role, once the session is read.
+async fn caller_role() -> Option<Role> {
+    let session = use_context::<SessionResource>()?;
+    session.await.ok()?.user.map(|u| u.role)
+}
+
+/// Whether `role` sees a section or report that support `for_support` sees or not.
+fn shown(role: Option<Role>, for_support: bool) -> bool {
+    role == Some(Role::Admin) || (for_support && role == Some(Role::Support))
+}
+
+/// The console's sections, the current one marked; only those the caller may open.
+#[component]
+pub fn ConsoleNav(current: &'static str) -> impl IntoView {
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let role = caller_role().await;
+                view! {
+                    <nav class="tabs console-nav" aria-label="Console">
+                        {SECTIONS
+                            .iter()
+                            .filter(|(_, _, support)| shown(role, *support))
+                            .map(|(href, name, _)| {
+                                let here = *href == current;
+                                view! {
+                                    <A href=*href attr:aria-current=here.then_some("page") attr:class=if here { "tab active" } else { "tab" }>
+                                        {*name}
+                                    </A>
+                                }
+                            })
+                            .collect_view()}
+                    </nav>
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// What an operator's action did, once it is done (the notice says it on a plain form post).
+pub fn done_line<S>(action: ServerAction<S>, line: fn(&S::Output) -> String) -> impl IntoView
+where
+    S: leptos::server_fn::ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    move || {
+        action.value().get().and_then(Result::ok).map(|out| {
+            view! { <div class="notice notice-ok" role="status" data-testid="done">{line(&out)}</div> }
+        })
+    }
+}
+
+/// Page links for `total` rows at `per_page` a page: "Page 2 of 9", previous and next.
+#[component]
+pub fn Pager(
+    page: u32,
+    per_page: u32,
+    total: u64,
+    /// The page's address for page `n`.
+    link: std::sync::Arc<dyn Fn(u32) -> String + Send + Sync>,
+) -> impl IntoView {
+    let pages = total.div_ceil(u64::from(per_page.max(1))).max(1);
+    let previous = (page > 1).then(|| link(page - 1));
+    let next = (u64::from(page) < pages).then(|| link(page + 1));
+    view! {
+        <nav class="pager" aria-label="Pages">
+            {previous.map(|href| view! { <A href=href attr:rel="prev">"← Newer"</A> })}
+            <span class="muted">{format!("Page {page} of {pages} · {total} in all")}</span>
+            {next.map(|href| view! { <A href=href attr:rel="next">"Older →"</A> })}
+        </nav>
+    }
+}
 
 /// A report's page: its title, the reports' tabs, the range form (with the service, country
 /// and provider filter where it takes one), and the report as `show` draws it.
@@ -53,6 +141,7 @@ where
     let data = Resource::new(move || query.get(), fetch);
     view! {
         <Title text=title />
+        <ConsoleNav current="/admin/analytics/usage" />
         <h1>{title}</h1>
         <ReportNav current=report />
         <section class="card">
@@ -113,24 +202,32 @@ pub fn csv_link(report: &str, q: &AnalyticsQuery, table: &str) -> String {
     )
 }
 
-/// The console's header: the reports, the current one marked.
+/// The reports, the current one marked; only those the caller may open.
 #[component]
 pub fn ReportNav(current: &'static str) -> impl IntoView {
     view! {
-        <nav class="tabs" aria-label="Reports">
-            {REPORTS
-                .iter()
-                .map(|(path, name)| {
-                    let href = format!("/admin/analytics/{path}");
-                    let here = *path == current;
-                    view! {
-                        <A href=href attr:aria-current=here.then_some("page") attr:class=if here { "tab active" } else { "tab" }>
-                            {*name}
-                        </A>
-                    }
-                })
-                .collect_view()}
-        </nav>
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let role = caller_role().await;
+                view! {
+                    <nav class="tabs" aria-label="Reports">
+                        {REPORTS
+                            .iter()
+                            .filter(|(_, _, support)| shown(role, *support))
+                            .map(|(path, name, _)| {
+                                let href = format!("/admin/analytics/{path}");
+                                let here = *path == current;
+                                view! {
+                                    <A href=href attr:aria-current=here.then_some("page") attr:class=if here { "tab active" } else { "tab" }>
+                                        {*name}
+                                    </A>
+                                }
+                            })
+                            .collect_view()}
+                    </nav>
+                }
+            })}
+        </Transition>
     }
 }
 

@@ -4,6 +4,7 @@
 use crate::api::dto::{ProviderHealthView, ProviderStatusView};
 use crate::api::providers::admin_providers;
 use crate::ui::components::{format_time, ErrorNotice};
+use crate::ui::pages::console::ConsoleNav;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -12,6 +13,7 @@ pub fn ProvidersPage() -> impl IntoView {
     let providers = Resource::new(|| (), |_| admin_providers());
     view! {
         <Title text="Providers" />
+        <ConsoleNav current="/admin/providers" />
         <h1>"Providers"</h1>
         <p class="lead">
             "Each offer is bought from the cheapest provider with numbers; a provider whose calls keep failing is skipped until a purchase probes it again."
