@@ -9,7 +9,8 @@ test('an operator sees every provider with its health; a customer does not', asy
   await app.signIn(operator);
   await expect(page).toHaveURL(/\/$/);
   await app.ready();
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Providers' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Console' }).click();
+  await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Providers' }).click();
   await expect(page.getByRole('heading', { name: 'Providers' })).toBeVisible();
   const row = page.locator('tr[data-provider="5sim"]');
   await expect(row).toBeVisible();
@@ -21,7 +22,7 @@ test('an operator sees every provider with its health; a customer does not', asy
   const customer = uniqueEmail(info);
   await app.register(customer);
   await expect(page).toHaveURL(/\/$/);
-  await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Providers' })).toHaveCount(0);
+  await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Console' })).toHaveCount(0);
   await app.goto('/admin/providers');
   await expect(page.getByText('only admins may do this')).toBeVisible();
   await expect(page.locator('tr[data-provider]')).toHaveCount(0);

@@ -58,11 +58,10 @@ pub async fn staff_credit(
     cx::run(async {
         let caller = cx::admin()?;
         let state = cx::state()?;
-        let amount = match direction.as_str() {
-            "debit" => format!("-{}", amount.trim()),
-            _ => amount,
+        let body = ManualCredit {
+            amount: staff::signed_amount(&direction, &amount)?,
+            note,
         };
-        let body = ManualCredit { amount, note };
         let done = staff::credit(&state, &cx::actor(&caller), id, &body).await?;
         cx::notice_if_plain_form_post(&state, &[done.summary()]);
         Ok(done)
@@ -73,13 +72,14 @@ pub async fn staff_credit(
 #[server(prefix = "/api/fn", endpoint = "staff_rentals")]
 pub async fn staff_rentals(
     query: HistoryQuery,
-    user: Option<i64>,
+    user: Option<String>,
 ) -> Result<StaffRentalPage, AppError> {
     use crate::server::{fn_context as cx, services::staff_orders};
     cx::run(async {
         let caller = cx::staff()?;
         let state = cx::state()?;
-        Ok(staff_orders::rentals(&state, &cx::actor(&caller), &query, user).await?)
+        let owner = staff_orders::owner(user.as_deref())?;
+        Ok(staff_orders::rentals(&state, &cx::actor(&caller), &query, owner).await?)
     })
     .await
 }
@@ -87,13 +87,14 @@ pub async fn staff_rentals(
 #[server(prefix = "/api/fn", endpoint = "staff_verifications")]
 pub async fn staff_verifications(
     query: HistoryQuery,
-    user: Option<i64>,
+    user: Option<String>,
 ) -> Result<StaffVerificationPage, AppError> {
     use crate::server::{fn_context as cx, services::staff_orders};
     cx::run(async {
         let caller = cx::staff()?;
         let state = cx::state()?;
-        Ok(staff_orders::verifications(&state, &cx::actor(&caller), &query, user).await?)
+        let owner = staff_orders::owner(user.as_deref())?;
+        Ok(staff_orders::verifications(&state, &cx::actor(&caller), &query, owner).await?)
     })
     .await
 }

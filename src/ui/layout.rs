@@ -94,7 +94,6 @@ fn Nav(session: SessionView) -> impl IntoView {
                 <A href="/keys">"API keys"</A>
                 <A href="/account">"Account"</A>
                 {(user.role != Role::User).then(|| view! { <A href="/admin/users">"Console"</A> })}
-                {(user.role == Role::Admin).then(|| view! { <A href="/admin/providers">"Providers"</A> })}
             </nav>
             <div class="account-menu">
                 <A href="/notifications" attr:class="bell" attr:title="Notifications" attr:data-testid="bell">

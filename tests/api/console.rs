@@ -112,6 +112,8 @@ async fn staff_see_every_accounts_rentals_and_verifications_with_the_filters() {
     assert_eq!(error_body(r, 422).await["field"], "status");
     let r = staff_get(&app, "/api/admin/verifications?per_page=0", &admin).await;
     assert_eq!(error_body(r, 422).await["field"], "per_page");
+    let r = staff_get(&app, "/api/admin/rentals?user=abc", &admin).await;
+    assert_eq!(error_body(r, 422).await["field"], "user");
 
     // Every search is in the audit log, with who asked.
     let searches: i64 = sqlx::query_scalar(

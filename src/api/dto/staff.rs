@@ -107,9 +107,9 @@ pub struct SecurityEventList {
 /// `GET /api/admin/rentals` and `GET /api/admin/verifications` take the customers' history
 /// filters (`status`, `service`, `country`, `provider`, `from`, `to`, `q`, `page`,
 /// `per_page`) across every account, and this: one account's only.
-#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct OwnerFilter {
-    pub user: Option<i64>,
+    pub user: Option<String>,
 }
 
 /// A rental as operators see it: whose it is, and what was refunded of it.
@@ -119,6 +119,8 @@ pub struct StaffRentalView {
     pub email: String,
     /// Every refund made of it (an early release's and an operator's).
     pub refunded: Money,
+    /// Whether an operator refunded it already (at most once per order).
+    pub operator_refunded: bool,
     pub rental: super::RentalView,
 }
 
@@ -136,6 +138,7 @@ pub struct StaffVerificationView {
     pub user_id: i64,
     pub email: String,
     pub refunded: Money,
+    pub operator_refunded: bool,
     pub verification: super::VerificationView,
 }
 

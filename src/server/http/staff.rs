@@ -142,7 +142,13 @@ async fn rentals(
 ) -> ApiResult<Json<StaffRentalPage>> {
     let actor = Actor::caller(&p, &meta);
     Ok(Json(
-        staff_orders::rentals(&state, &actor, &q, owner.user).await?,
+        staff_orders::rentals(
+            &state,
+            &actor,
+            &q,
+            staff_orders::owner(owner.user.as_deref())?,
+        )
+        .await?,
     ))
 }
 
@@ -155,7 +161,13 @@ async fn verifications(
 ) -> ApiResult<Json<StaffVerificationPage>> {
     let actor = Actor::caller(&p, &meta);
     Ok(Json(
-        staff_orders::verifications(&state, &actor, &q, owner.user).await?,
+        staff_orders::verifications(
+            &state,
+            &actor,
+            &q,
+            staff_orders::owner(owner.user.as_deref())?,
+        )
+        .await?,
     ))
 }
 

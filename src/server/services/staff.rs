@@ -146,6 +146,26 @@ pub async fn credit(
     })
 }
 
+/// The console's credit form's amount: `direction` `credit` adds it, `debit` takes it back;
+/// the amount itself is written without a sign.
+pub fn signed_amount(direction: &str, amount: &str) -> Result<String, ServerError> {
+    let amount = amount.trim();
+    if amount.starts_with(['-', '+']) {
+        return Err(ServerError::validation(
+            "amount",
+            "write it without a sign; choose credit or debit",
+        ));
+    }
+    match direction {
+        "credit" => Ok(amount.to_owned()),
+        "debit" => Ok(format!("-{amount}")),
+        _ => Err(ServerError::validation(
+            "direction",
+            "must be credit or debit",
+        )),
+    }
+}
+
 /// Gives `user_id` another role, effective on their next request. An operator cannot change
 /// their own (so the last admin cannot demote themselves by mistake).
 pub async fn set_role(
@@ -189,4 +209,22 @@ pub async fn set_role(
         role: role.as_str().to_owned(),
         ..before
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::signed_amount;
+
+    #[test]
+    fn the_credit_forms_direction_gives_the_sign() {
+        assert_eq!(signed_amount("credit", " 5 ").unwrap(), "5");
+        assert_eq!(signed_amount("debit", "5").unwrap(), "-5");
+        let refused = |d, a| match signed_amount(d, a) {
+            Err(crate::server::ServerError::Validation { field, .. }) => field,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(refused("credit", "-5"), "amount");
+        assert_eq!(refused("debit", "+5"), "amount");
+        assert_eq!(refused("sideways", "5"), "direction");
+    }
 }

@@ -86,6 +86,10 @@ impl Owners {
         self.emails.get(&user_id).cloned().unwrap_or_default()
     }
 
+    fn by_operator(&self, order: Order, id: i64) -> bool {
+        self.refunded.contains_key(&order.operator_key(id))
+    }
+
     fn refunded(&self, order: Order, id: i64) -> Money {
         Money::from_units(
             order
@@ -117,6 +121,17 @@ async fn record_search(
     Ok(())
 }
 
+/// `?user=`, checked: an account's id.
+pub fn owner(user: Option<&str>) -> Result<Option<i64>, ServerError> {
+    match user.map(str::trim).filter(|u| !u.is_empty()) {
+        None => Ok(None),
+        Some(u) => u
+            .parse()
+            .map(Some)
+            .map_err(|_| ServerError::validation("user", "must be an account's number")),
+    }
+}
+
 /// A page of every account's rentals (or `owner`'s), with the customers' filters.
 pub async fn rentals(
     state: &AppState,
@@ -135,6 +150,7 @@ pub async fn rentals(
                     user_id: r.user_id,
                     email: owners.email(r.user_id),
                     refunded: owners.refunded(Order::Rental, r.id),
+                    operator_refunded: owners.by_operator(Order::Rental, r.id),
                     rental: rentals::view(state, r)?,
                 })
             })
@@ -168,6 +184,7 @@ pub async fn verifications(
                     user_id: v.user_id,
                     email: owners.email(v.user_id),
                     refunded: owners.refunded(Order::Verification, v.verification_id),
+                    operator_refunded: owners.by_operator(Order::Verification, v.verification_id),
                     verification: verifications::view(state, v)?,
                 })
             })

@@ -86,19 +86,6 @@ pub fn ConsoleNav(current: &'static str) -> impl IntoView {
     }
 }
 
-/// What an operator's action did, once it is done (the notice says it on a plain form post).
-pub fn done_line<S>(action: ServerAction<S>, line: fn(&S::Output) -> String) -> impl IntoView
-where
-    S: leptos::server_fn::ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
-    S::Output: Clone + Send + Sync + 'static,
-{
-    move || {
-        action.value().get().and_then(Result::ok).map(|out| {
-            view! { <div class="notice notice-ok" role="status" data-testid="done">{line(&out)}</div> }
-        })
-    }
-}
-
 /// Page links for `total` rows at `per_page` a page: "Page 2 of 9", previous and next.
 #[component]
 pub fn Pager(

@@ -3,11 +3,11 @@
 //! (admins) a refund of any of them with its reason. The filters are a plain GET form and the
 //! refund a plain form post, so both work without JavaScript.
 
-use super::{done_line, ConsoleNav, Pager};
+use super::{ConsoleNav, Pager};
 use crate::api::dto::{HistoryQuery, StaffRentalPage, StaffVerificationPage};
 use crate::api::staff::{staff_rentals, staff_verifications, StaffRefund};
 use crate::domain::{Money, Role};
-use crate::ui::components::{error_of, format_time, query::encode, ErrorNotice, FormError};
+use crate::ui::components::{error_of, format_time, query::encode, ErrorNotice};
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -55,6 +55,8 @@ struct Row {
     created_at: DateTime<Utc>,
     paid: Money,
     refunded: Money,
+    /// Ended (only an ended order can be refunded by an operator), and not refunded by one.
+    refundable: bool,
 }
 
 fn rental_rows(p: StaffRentalPage) -> (Vec<Row>, u32, u32, u64) {
@@ -73,6 +75,7 @@ fn rental_rows(p: StaffRentalPage) -> (Vec<Row>, u32, u32, u64) {
             created_at: r.rental.created_at,
             paid: r.rental.cost,
             refunded: r.refunded,
+            refundable: r.rental.status.as_str() != "active" && !r.operator_refunded,
         })
         .collect();
     (rows, p.page, p.per_page, p.total)
@@ -94,13 +97,14 @@ fn verification_rows(p: StaffVerificationPage) -> (Vec<Row>, u32, u32, u64) {
             created_at: v.verification.created_at,
             paid: v.verification.cost,
             refunded: v.refunded,
+            refundable: v.verification.status.is_terminal() && !v.operator_refunded,
         })
         .collect();
     (rows, p.page, p.per_page, p.total)
 }
 
 /// The filters the page's URL asks for, and the account.
-fn use_filters() -> Memo<(HistoryQuery, Option<i64>)> {
+fn use_filters() -> Memo<(HistoryQuery, Option<String>)> {
     let params = use_query_map();
     Memo::new(move |_| {
         let p = params.read();
@@ -116,12 +120,11 @@ fn use_filters() -> Memo<(HistoryQuery, Option<i64>)> {
             page: get("page").and_then(|v| v.parse().ok()).filter(|p| *p > 0),
             per_page: Some(PER_PAGE),
         };
-        (query, get("user").and_then(|v| v.parse().ok()))
+        (query, get("user"))
     })
 }
 
-fn to_query(q: &HistoryQuery, user: Option<i64>) -> String {
-    let user = user.map(|u| u.to_string());
+fn to_query(q: &HistoryQuery, user: Option<String>) -> String {
     let pairs = [
         ("status", &q.status),
         ("service", &q.service),
@@ -170,7 +173,7 @@ type OrderPage = Resource<Result<(Vec<Row>, u32, u32, u64), crate::api::AppError
 #[component]
 fn OrdersPage(
     kind: Kind,
-    filters: Memo<(HistoryQuery, Option<i64>)>,
+    filters: Memo<(HistoryQuery, Option<String>)>,
     page: OrderPage,
     refund: ServerAction<StaffRefund>,
 ) -> impl IntoView {
@@ -185,8 +188,7 @@ fn OrdersPage(
                 view! { <Filters kind q user /> }
             }}
         </section>
-        {done_line(refund, |r| r.summary())}
-        <FormError error=error_of(refund) />
+        <RefundRefusal refund />
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 let (q, user) = filters.get_untracked();
@@ -210,9 +212,9 @@ fn OrdersPage(
 }
 
 #[component]
-fn Filters(kind: Kind, q: HistoryQuery, user: Option<i64>) -> impl IntoView {
+fn Filters(kind: Kind, q: HistoryQuery, user: Option<String>) -> impl IntoView {
     let value = |v: &Option<String>| v.clone().unwrap_or_default();
-    let user = user.map(|u| u.to_string()).unwrap_or_default();
+    let user = user.unwrap_or_default();
     view! {
         <Form method="GET" action=kind.path attr:class="filters" attr:role="search">
             <div class="field grow">
@@ -303,9 +305,28 @@ fn OrderRow(kind: Kind, r: Row, refund: ServerAction<StaffRefund>) -> impl IntoV
             <td class="num money">{r.paid.display()}</td>
             <td class="num money" data-testid="refunded">{r.refunded.display()}</td>
             <td>
-                {left.is_positive().then(|| view! { <RefundForm kind id=r.id left refund /> })}
+                {(r.refundable && left.is_positive()).then(|| view! { <RefundForm kind id=r.id left refund /> })}
             </td>
         </tr>
+    }
+}
+
+/// Why the last refund was refused, whatever it names (the form is one of many rows').
+#[component]
+fn RefundRefusal(refund: ServerAction<StaffRefund>) -> impl IntoView {
+    let error = error_of(refund);
+    move || {
+        error.get().map(|e| {
+            let what = e
+                .field
+                .map(|f| format!("{}: ", f.replace('_', " ")))
+                .unwrap_or_default();
+            view! {
+                <div class="notice notice-error" role="alert" data-testid="refund-refused">
+                    {format!("Not refunded. {what}{}", e.message)}
+                </div>
+            }
+        })
     }
 }
 
@@ -361,6 +382,9 @@ mod tests {
             q: Some("a&b".into()),
             ..Default::default()
         };
-        assert_eq!(to_query(&q, Some(7)), "provider=5sim&q=a%26b&user=7");
+        assert_eq!(
+            to_query(&q, Some("7".into())),
+            "provider=5sim&q=a%26b&user=7"
+        );
     }
 }

@@ -2,7 +2,7 @@
 //! balance and role, its ledger page by page, its rentals and verifications, and (admins) a
 //! credit or debit with the reason kept in the ledger and the audit log.
 
-use super::{done_line, ConsoleNav, Pager};
+use super::{ConsoleNav, Pager};
 use crate::api::dto::{StaffUserView, TransactionPage};
 use crate::api::staff::{staff_transactions, staff_user, staff_users, StaffCredit};
 use crate::domain::Role;
@@ -174,7 +174,6 @@ fn CreditForm(id: i64, credit: ServerAction<StaffCredit>) -> impl IntoView {
                     <section class="card">
                         <h2>"Credit or debit"</h2>
                         <p class="muted">"A ledger row with the reason, written to the audit log. A debit never takes the balance below zero."</p>
-                        {done_line(credit, |c| c.summary())}
                         <ActionForm action=credit attr:class="inline-form" attr:data-testid="credit-form">
                             <FormError error />
                             <input type="hidden" name="id" value=id />
@@ -189,6 +188,7 @@ fn CreditForm(id: i64, credit: ServerAction<StaffCredit>) -> impl IntoView {
                                 <label for="amount">"Amount"</label>
                                 <input id="amount" name="amount" type="text" inputmode="decimal" required placeholder="10.00" />
                                 <FieldError field="amount" error />
+                                <FieldError field="direction" error />
                             </div>
                             <div class="field grow">
                                 <label for="note">"Reason"</label>
