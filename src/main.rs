@@ -13,11 +13,28 @@ async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let settings = match Settings::from_env() {
         Ok(s) => s,
+        Err(e) if matches!(cli.command, Some(Command::Doctor)) => {
+            println!("FAIL configuration            {e}");
+            return ExitCode::from(1);
+        }
         Err(e) => {
             eprintln!("error: configuration: {e}");
             return ExitCode::from(2);
         }
     };
+    if matches!(cli.command, Some(Command::Doctor)) {
+        let found = namaskah::server::doctor::examine(&settings).await;
+        for f in &found {
+            println!("{f}");
+        }
+        let wrong = found.iter().filter(|f| !f.ok).count();
+        if wrong == 0 {
+            println!("everything checked is in order");
+            return ExitCode::SUCCESS;
+        }
+        println!("{wrong} problem(s) found");
+        return ExitCode::from(1);
+    }
     telemetry::init(settings.log_format);
     let outcome: anyhow::Result<()> = async {
         match cli.command.unwrap_or(Command::Serve) {
@@ -78,6 +95,7 @@ async fn main() -> std::process::ExitCode {
                 println!("control API:   http://127.0.0.1:{port}{control}");
                 let _ = tokio::signal::ctrl_c().await;
             }
+            Command::Doctor => unreachable!("answered above"),
             Command::Migrate => {
                 let db = Db::connect(&settings.database_url).await?;
                 db.migrate().await?;

@@ -8,6 +8,7 @@ pub mod clock;
 pub mod config;
 pub mod csv;
 pub mod demo;
+pub mod doctor;
 pub mod error;
 pub mod events;
 pub mod failpoints;

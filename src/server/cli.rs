@@ -19,6 +19,9 @@ pub enum Command {
     Serve,
     /// Apply database migrations and exit.
     Migrate,
+    /// Check the configuration, the database, its migrations and each provider's credentials
+    /// and balance; print what is wrong (exit status 1 if anything is).
+    Doctor,
     /// Run one provider's emulator alone (for trying a client or another app against it).
     Sandbox {
         /// Which: `5sim` (its API under `/sandbox/5sim/v1`), `sms-activate` (under

@@ -42,6 +42,9 @@ pub struct Settings {
     /// `FIVESIM_RATE_LIMIT`: requests per second the client allows itself (default 50; 5SIM's
     /// limit is 100 per key).
     pub fivesim_rate_limit: u32,
+    /// `INSTANCES`: how many instances share the providers' accounts (default 1). Each takes
+    /// its share of every provider's request limit, so the deployment as a whole keeps it.
+    pub instances: u32,
     /// `PRICE_MARKUP`: our price is the provider's price times this (default 1.5; at least 1).
     pub price_markup: Decimal,
     /// `RENTAL_DEFAULT_DURATION`: hours, when a rental request names none (default 24).
@@ -217,6 +220,12 @@ pub struct ConfigError {
 }
 
 impl Settings {
+    /// This instance's share of a provider's request limit `per_deployment` (at least one a
+    /// second).
+    pub fn provider_rate(&self, per_deployment: u32) -> u32 {
+        (per_deployment / self.instances.max(1)).max(1)
+    }
+
     pub fn rental_rates(&self) -> crate::domain::rental::RentalRates {
         crate::domain::rental::RentalRates {
             markup: self.price_markup,
@@ -281,6 +290,8 @@ impl Settings {
             .and_then(|s: u32| positive("FIVESIM_TIMEOUT_SECS", s))?,
             fivesim_rate_limit: parse(&get, "FIVESIM_RATE_LIMIT", "50", "requests per second")
                 .and_then(|r: u32| positive("FIVESIM_RATE_LIMIT", r))?,
+            instances: parse(&get, "INSTANCES", "1", "a whole number of instances")
+                .and_then(|n: u32| positive("INSTANCES", n))?,
             price_markup,
             rental_default_duration: parse(
                 &get,
@@ -723,6 +734,17 @@ mod tests {
         assert!(s.sandbox());
         assert_eq!(s.site_addr.to_string(), "127.0.0.1:3000");
         assert!(s.cookie_secure);
+    }
+
+    #[test]
+    fn instances_share_each_providers_request_limit() {
+        let one = settings(&[]).unwrap();
+        assert_eq!(one.provider_rate(one.fivesim_rate_limit), 50);
+        let four = settings(&[("INSTANCES", "4"), ("FIVESIM_RATE_LIMIT", "90")]).unwrap();
+        assert_eq!(four.provider_rate(four.fivesim_rate_limit), 22);
+        assert_eq!(four.provider_rate(2), 1, "at least one a second");
+        let e = settings(&[("INSTANCES", "0")]).unwrap_err();
+        assert_eq!(e.variable, "INSTANCES");
     }
 
     #[test]

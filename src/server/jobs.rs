@@ -106,7 +106,10 @@ const MOST_POLLED_PER_PASS: i64 = 32;
 /// tick (5 at 5SIM's 50/s), so a pass never queues on the limit and the next job's polls are
 /// not kept waiting; at most `MOST_POLLED_PER_PASS`.
 fn poll_budget(state: &AppState) -> i64 {
-    let per_tick = i64::from(state.settings.fivesim_rate_limit) * TICK_MS as i64 / 1000;
+    let rate = state
+        .settings
+        .provider_rate(state.settings.fivesim_rate_limit);
+    let per_tick = i64::from(rate) * TICK_MS as i64 / 1000;
     per_tick.clamp(1, MOST_POLLED_PER_PASS)
 }
 

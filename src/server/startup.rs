@@ -4,6 +4,7 @@ use super::client_files::{self, ClientFiles};
 use super::clock::Clock;
 use super::config::SandboxProvider;
 use super::config::{SecretString, Settings};
+use super::events::postgres::PgHub;
 use super::events::LocalHub;
 use super::http::origin::Origin;
 use super::http::rate_limits::RateLimiters;
@@ -19,6 +20,7 @@ use super::services::provider_webhooks;
 use super::services::secrets::random_token;
 use super::shell::shell;
 use super::state::AppState;
+use super::storage::Backend;
 use super::storage::Db;
 use crate::app::App;
 use crate::domain::CURRENCY;
@@ -209,7 +211,16 @@ async fn assemble(
 ) -> anyhow::Result<AppState> {
     let db = Db::connect(&settings.database_url).await?;
     db.migrate().await?;
-    let latest_event = super::storage::events::latest_id(&db.pool).await?;
+    let latest_event = super::storage::events::latest_position(&db.pool).await?;
+    let events: Arc<dyn super::events::EventHub> = match db.backend {
+        Backend::Sqlite => Arc::new(LocalHub::new(db.clone(), clock.clone(), latest_event)),
+        Backend::Postgres => Arc::new(PgHub::start(
+            db.clone(),
+            settings.database_url.clone(),
+            clock.clone(),
+            latest_event,
+        )),
+    };
     let passwords = PasswordPool::start(
         settings.password_hash_threads,
         Duration::from_millis(settings.password_hash_wait_ms),
@@ -228,7 +239,7 @@ async fn assemble(
         passwords,
         leptos_options,
         client_files,
-        events: Arc::new(LocalHub::new(db.clone(), clock.clone(), latest_event)),
+        events,
         db,
         settings: Arc::new(settings),
         clock,
@@ -247,7 +258,9 @@ async fn assemble(
 
 /// The providers the configuration names: 5SIM when it has a key, then each SMS-Activate
 /// provider.
-fn configured_providers(settings: &Settings) -> anyhow::Result<Vec<Arc<dyn SmsProvider>>> {
+pub(crate) fn configured_providers(
+    settings: &Settings,
+) -> anyhow::Result<Vec<Arc<dyn SmsProvider>>> {
     let mut providers = Vec::new();
     if let Some(key) = &settings.fivesim_api_key {
         providers.push(five_sim_client(
@@ -287,7 +300,7 @@ fn five_sim_client(
         base_url,
         api_key,
         timeout: provider_timeout(settings),
-        rate_per_sec: settings.fivesim_rate_limit,
+        rate_per_sec: settings.provider_rate(settings.fivesim_rate_limit),
     })?))
 }
 
@@ -302,7 +315,7 @@ fn sms_activate_client(
         url,
         api_key,
         timeout: provider_timeout(settings),
-        rate_per_sec: settings.sms_activate_rate_limit,
+        rate_per_sec: settings.provider_rate(settings.sms_activate_rate_limit),
         currency: CURRENCY.to_owned(),
         push_url: settings
             .provider_webhook_base_url
@@ -323,7 +336,7 @@ fn textverified_client(
         username: username.to_owned(),
         api_key,
         timeout: provider_timeout(settings),
-        rate_per_sec: settings.textverified_rate_limit,
+        rate_per_sec: settings.provider_rate(settings.textverified_rate_limit),
         pushes: settings.textverified_webhook_secret.is_some(),
     })?))
 }

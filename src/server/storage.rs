@@ -147,10 +147,27 @@ impl Db {
     /// The migrations this build holds that the database has not applied successfully (empty
     /// when its schema is current). Fails when the database cannot be reached.
     pub async fn pending_migrations(&self) -> Result<Vec<i64>, sqlx::Error> {
-        let applied: Vec<i64> =
+        // A database never migrated has no table of them yet: every migration is pending.
+        let kept = match self.backend {
+            Backend::Sqlite => {
+                "select count(*) from sqlite_master where type = 'table' and name = '_sqlx_migrations'"
+            }
+            Backend::Postgres => {
+                "select count(*) from pg_tables where tablename = '_sqlx_migrations' \
+                 and schemaname = current_schema()"
+            }
+        };
+        let applied: Vec<i64> = if sqlx::query_scalar::<_, i64>(kept)
+            .fetch_one(&self.pool)
+            .await?
+            == 0
+        {
+            Vec::new()
+        } else {
             sqlx::query_scalar("select version from _sqlx_migrations where success = true")
                 .fetch_all(&self.pool)
-                .await?;
+                .await?
+        };
         Ok(self
             .migrator()
             .iter()

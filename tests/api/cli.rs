@@ -186,3 +186,118 @@ async fn the_emulator_runs_alone() {
     let profile: Value = r.json().await.unwrap();
     assert_eq!(profile["rating"], 96);
 }
+
+/// Runs `namaskah` with exactly these settings (nothing from this process's environment that
+/// the app reads).
+fn namaskah_with(env: &[(&str, &str)], args: &[&str]) -> (bool, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_namaskah"));
+    cmd.args(args);
+    for (k, _) in std::env::vars() {
+        if k.starts_with("FIVESIM_")
+            || k.starts_with("TEXTVERIFIED_")
+            || k.starts_with("SMSACTIVATE_")
+        {
+            cmd.env_remove(k);
+        }
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("the binary runs");
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+/// A 5SIM emulator on its own (`namaskah sandbox`), and its API's address.
+fn five_sim_alone(key: &str) -> (std::process::Child, String) {
+    use std::io::{BufRead, BufReader};
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_namaskah"))
+        .args([
+            "sandbox",
+            "--provider",
+            "5sim",
+            "--port",
+            &port.to_string(),
+            "--key",
+            key,
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("the emulator starts");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines
+        .next()
+        .expect("the emulator says where it is")
+        .unwrap();
+    // Keep reading what it prints, so its later lines do not meet a closed pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+    // "5sim emulator: http://127.0.0.1:P/… (key: K)"
+    let url = first
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no address in {first:?}"))
+        .to_owned();
+    (child, url)
+}
+
+#[tokio::test]
+async fn doctor_says_what_is_wrong_and_passes_when_nothing_is() {
+    let app = spawn_app().await;
+    let (mut emulator, url) = five_sim_alone("doctor-key");
+    let live = |key: &'static str| {
+        vec![
+            ("DATABASE_URL", app.database_url.clone()),
+            ("FIVESIM_API_KEY", key.to_owned()),
+            ("FIVESIM_BASE_URL", url.clone()),
+            ("PROVIDER_BALANCE_ALERT", "1".to_owned()),
+        ]
+    };
+    let run = |env: Vec<(&'static str, String)>| {
+        let pairs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        namaskah_with(&pairs, &["doctor"])
+    };
+
+    let (ok, out) = run(live("doctor-key"));
+    assert!(ok, "{out}");
+    assert!(out.contains("ok   provider 5sim"), "{out}");
+    assert!(out.contains("credentials accepted"), "{out}");
+    assert!(out.contains("ok   migrations"), "{out}");
+
+    let (ok, out) = run(live("not-the-key"));
+    assert!(!ok, "{out}");
+    assert!(out.contains("FAIL provider 5sim"), "{out}");
+
+    // A database nobody migrated.
+    let dir = tempfile::tempdir().unwrap();
+    let fresh = format!("sqlite://{}", dir.path().join("fresh.db").display());
+    let mut env = live("doctor-key");
+    env[0].1 = fresh;
+    let (ok, out) = run(env);
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains("FAIL migrations") && out.contains("namaskah migrate"),
+        "{out}"
+    );
+
+    // A bad setting is named.
+    let mut env = live("doctor-key");
+    env.push(("INSTANCES", "0".to_owned()));
+    let (ok, out) = run(env);
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains("FAIL configuration") && out.contains("INSTANCES"),
+        "{out}"
+    );
+    emulator.kill().unwrap();
+}

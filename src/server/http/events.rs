@@ -79,13 +79,7 @@ async fn stream_events(
         Some(after) => store::since(&state.db.pool, p.user_id, after, BACKLOG_LIMIT)
             .await?
             .into_iter()
-            .map(|r| Published {
-                id: Some(r.event_id),
-                user_id: r.user_id,
-                kind: r.kind,
-                data: r.data,
-                created_at: r.created_at,
-            })
+            .map(Published::from)
             .collect(),
         None => Vec::new(),
     };
@@ -94,7 +88,7 @@ async fn stream_events(
     let gap = match last_seen {
         Some(after) => {
             backlog.len() as i64 >= BACKLOG_LIMIT
-                || store::oldest_id(&state.db.pool).await? > after + 1
+                || store::oldest_position(&state.db.pool).await? > after + 1
         }
         None => false,
     };
