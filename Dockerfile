@@ -10,7 +10,10 @@ RUN apt-get update -q \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends nodejs npm \
  && rm -rf /var/lib/apt/lists/*
 COPY rust-toolchain.toml ./
-RUN rustup show active-toolchain || rustup toolchain install
+# The pinned toolchain, with the client's target and the standard library's sources (the
+# client's standard library is rebuilt for size).
+RUN rustup toolchain install "$(sed -n 's/^channel *= *"\(.*\)"/\1/p' rust-toolchain.toml)" \
+      --profile minimal --component rust-src --target wasm32-unknown-unknown
 RUN CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
     cargo install cargo-leptos --version 0.3.11 --features no_downloads --locked
 COPY Cargo.toml Cargo.lock ./
@@ -24,12 +27,15 @@ FROM debian:bookworm-slim AS run
 RUN apt-get update -q \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends ca-certificates curl \
  && rm -rf /var/lib/apt/lists/* \
- && useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin namaskah
+ && useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin namaskah \
+ && mkdir -p /app/data && chown namaskah:namaskah /app/data
 WORKDIR /app
 COPY --from=build /src/target/release/namaskah /app/namaskah
 COPY --from=build /src/target/site /app/site
 USER namaskah
-ENV LEPTOS_SITE_ROOT=/app/site \
+# SQLite in /app/data (a volume) unless DATABASE_URL names PostgreSQL.
+ENV DATABASE_URL=sqlite:///app/data/namaskah.db \
+    LEPTOS_SITE_ROOT=/app/site \
     LEPTOS_SITE_ADDR=0.0.0.0:3000 \
     LOG_FORMAT=json
 EXPOSE 3000

@@ -217,11 +217,15 @@ impl fmt::Debug for LocalHub {
     }
 }
 
-/// Stores `event` on its own; its position (where the database gives one at once).
+/// Stores `event` on its own (in a transaction of its own: on SQLite its position is set by a
+/// second statement, which no other writer may come between); its position, where the
+/// database gives one at once.
 async fn store_alone(db: &Db, event: &Event, data: &str, now: i64) -> Option<Option<i64>> {
     let stored = async {
-        let mut conn = db.pool.acquire().await?;
-        store::insert(&mut conn, event.user_id, event.kind.as_str(), data, now).await
+        let mut tx = db.begin_write().await?;
+        let id = store::insert(&mut tx, event.user_id, event.kind.as_str(), data, now).await?;
+        tx.commit().await?;
+        Ok::<_, sqlx::Error>(id)
     };
     match stored.await {
         Ok(id) => Some(id),

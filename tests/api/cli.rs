@@ -214,8 +214,18 @@ fn namaskah_with(env: &[(&str, &str)], args: &[&str]) -> (bool, String) {
     )
 }
 
+/// A child process, killed when dropped (a failed assertion included).
+struct Killed(std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// A 5SIM emulator on its own (`namaskah sandbox`), and its API's address.
-fn five_sim_alone(key: &str) -> (std::process::Child, String) {
+fn five_sim_alone(key: &str) -> (Killed, String) {
     use std::io::{BufRead, BufReader};
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -248,13 +258,13 @@ fn five_sim_alone(key: &str) -> (std::process::Child, String) {
         .find(|w| w.starts_with("http://"))
         .unwrap_or_else(|| panic!("no address in {first:?}"))
         .to_owned();
-    (child, url)
+    (Killed(child), url)
 }
 
 #[tokio::test]
 async fn doctor_says_what_is_wrong_and_passes_when_nothing_is() {
     let app = spawn_app().await;
-    let (mut emulator, url) = five_sim_alone("doctor-key");
+    let (_emulator, url) = five_sim_alone("doctor-key");
     let live = |key: &'static str| {
         vec![
             ("DATABASE_URL", app.database_url.clone()),
@@ -299,5 +309,4 @@ async fn doctor_says_what_is_wrong_and_passes_when_nothing_is() {
         out.contains("FAIL configuration") && out.contains("INSTANCES"),
         "{out}"
     );
-    emulator.kill().unwrap();
 }

@@ -471,4 +471,30 @@ async fn a_lost_listen_connection_reconnects_and_catches_up() {
     assert_eq!(cut, 1, "the hub listens on one connection of its own");
     app.state.events.publish(note(s.user_id, 7)).await;
     assert_eq!(stream.next_event().await.data["n"], 7);
+    // It listens again (not only reads the table each second): a new connection, and an
+    // event reaches the stream well within that second.
+    let mut listening = 0;
+    for _ in 0..250 {
+        listening = sqlx::query_scalar::<_, i64>(
+            "select count(*) from pg_stat_activity where application_name = $1 \
+             and datname = current_database()",
+        )
+        .bind(namaskah::server::events::postgres::LISTENER_NAME)
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap();
+        if listening == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(listening, 1, "the hub listens again");
+    let started = std::time::Instant::now();
+    app.state.events.publish(note(s.user_id, 8)).await;
+    assert_eq!(stream.next_event().await.data["n"], 8);
+    assert!(
+        started.elapsed() < std::time::Duration::from_millis(900),
+        "{:?}",
+        started.elapsed()
+    );
 }

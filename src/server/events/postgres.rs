@@ -28,6 +28,8 @@ pub const CHANNEL: &str = "namaskah_event";
 const CATCH_UP_EVERY: Duration = Duration::from_secs(1);
 /// Events read per query while catching up.
 const READ_BATCH: i64 = 500;
+/// The longest wait for the listening connection (then the table is read meanwhile).
+const CONNECT_WAIT: Duration = Duration::from_secs(5);
 /// What the listening connection calls itself (`pg_stat_activity.application_name`).
 pub const LISTENER_NAME: &str = "namaskah-events";
 
@@ -92,7 +94,11 @@ async fn sequence(db: Db, shared: Weak<Shared>, wake: Arc<Notify>) {
         if running(&shared).is_none() {
             return;
         }
-        if let Err(e) = store::sequence(&db.pool).await {
+        let sequenced = store::sequence(&db.pool).await;
+        if let Ok(Some(newest)) = sequenced {
+            tracing::debug!(newest, "live events sequenced");
+        }
+        if let Err(e) = sequenced {
             tracing::warn!(error = %e, "could not sequence live events; trying again");
             tokio::time::sleep(Duration::from_millis(200)).await;
             wake.notify_one();
@@ -125,10 +131,13 @@ async fn listen(db: Db, url: String, shared: Weak<Shared>) {
         match listener.as_mut() {
             Some(l) => tokio::select! {
                 got = l.try_recv() => match got {
-                    Ok(Some(_)) => {}
-                    // The connection was lost; the next call reconnects, and the read above
-                    // catches up on what was notified meanwhile.
-                    Ok(None) => tracing::warn!("the live events' LISTEN connection was lost; reconnecting"),
+                    Ok(Some(n)) => tracing::debug!(newest = n.payload(), "live events notified"),
+                    // The connection was lost: made again at the top of the loop (within a
+                    // bounded wait), and the read there catches up on what was notified meanwhile.
+                    Ok(None) => {
+                        tracing::warn!("the live events' LISTEN connection was lost; reconnecting");
+                        listener = None;
+                    }
                     Err(e) => {
                         tracing::warn!(error = %e, "the live events' LISTEN connection failed; connecting again");
                         listener = None;
@@ -149,8 +158,11 @@ async fn connect(url: &str) -> Result<PgListener, sqlx::Error> {
         .application_name(LISTENER_NAME);
     let pool = sqlx::postgres::PgPoolOptions::new()
         .max_connections(1)
+        .acquire_timeout(CONNECT_WAIT)
         .connect_lazy_with(options);
+    // Reconnecting is done by the loop above, with its bounded wait.
     let mut listener = PgListener::connect_with(&pool).await?;
+    listener.eager_reconnect(false);
     listener.listen(CHANNEL).await?;
     Ok(listener)
 }
@@ -162,6 +174,7 @@ async fn catch_up(db: &Db, hub: &Shared) -> Result<(), sqlx::Error> {
         let rows = store::after(&db.pool, after, READ_BATCH).await?;
         let full = rows.len() as i64 == READ_BATCH;
         for row in rows {
+            tracing::debug!(position = row.position, "live event handed to the streams");
             hub.delivered.fetch_max(row.position, Ordering::SeqCst);
             hub.fanout.send(Published::from(row));
         }

@@ -85,10 +85,13 @@ async fn stream_events(
     };
     // What cannot be replayed exactly (more than the backlog holds, or events pruned since the
     // client's last one) is not replayed at all: the client is told to take a fresh snapshot.
+    // (A position past the newest one stored is from before a restore of the database: the
+    // positions given since are not the ones the client saw.)
     let gap = match last_seen {
         Some(after) => {
             backlog.len() as i64 >= BACKLOG_LIMIT
                 || store::oldest_position(&state.db.pool).await? > after + 1
+                || store::latest_position(&state.db.pool).await? < after
         }
         None => false,
     };

@@ -58,6 +58,18 @@ const SEQUENCER_LOCK: i64 = 0x6e61_6d61_736b_6168;
 /// has been pruned. A `namaskah_event` notification goes out with the commit.
 pub async fn sequence(pool: &sqlx::AnyPool) -> Result<Option<i64>, sqlx::Error> {
     let mut tx = pool.begin().await?;
+    // Each statement sees what committed before it (whatever the server's default), and a
+    // holder that froze with the lock cannot stop every instance for longer than this.
+    sqlx::query("set transaction isolation level read committed")
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("set local lock_timeout = '5s'")
+        .execute(&mut *tx)
+        .await?;
+    // A holder that froze mid-way (a paused machine) loses its session, and the lock.
+    sqlx::query("set local idle_in_transaction_session_timeout = '5s'")
+        .execute(&mut *tx)
+        .await?;
     sqlx::query("select pg_advisory_xact_lock($1)")
         .bind(SEQUENCER_LOCK)
         .execute(&mut *tx)
