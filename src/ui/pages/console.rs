@@ -62,18 +62,33 @@ fn shown(role: Option<Role>, for_support: bool) -> bool {
 #[component]
 pub fn ConsoleNav(current: &'static str) -> impl IntoView {
     view! {
+        <RoleTabs label="Console" class="tabs console-nav" tabs=SECTIONS href=|path| path.to_owned() current />
+    }
+}
+
+/// Tabs as links, the current one marked, only those `tabs` (path, name, whether support sees
+/// it) let the caller's role open; `href` makes each path a link.
+#[component]
+fn RoleTabs(
+    label: &'static str,
+    class: &'static str,
+    tabs: &'static [(&'static str, &'static str, bool)],
+    href: fn(&str) -> String,
+    current: &'static str,
+) -> impl IntoView {
+    view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
                 let role = caller_role().await;
                 view! {
-                    <nav class="tabs console-nav" aria-label="Console">
-                        {SECTIONS
+                    <nav class=class aria-label=label>
+                        {tabs
                             .iter()
                             .filter(|(_, _, support)| shown(role, *support))
-                            .map(|(href, name, _)| {
-                                let here = *href == current;
+                            .map(|(path, name, _)| {
+                                let here = *path == current;
                                 view! {
-                                    <A href=*href attr:aria-current=here.then_some("page") attr:class=if here { "tab active" } else { "tab" }>
+                                    <A href=href(path) attr:aria-current=here.then_some("page") attr:class=if here { "tab active" } else { "tab" }>
                                         {*name}
                                     </A>
                                 }
@@ -193,28 +208,7 @@ pub fn csv_link(report: &str, q: &AnalyticsQuery, table: &str) -> String {
 #[component]
 pub fn ReportNav(current: &'static str) -> impl IntoView {
     view! {
-        <Transition fallback=|| ()>
-            {move || Suspend::new(async move {
-                let role = caller_role().await;
-                view! {
-                    <nav class="tabs" aria-label="Reports">
-                        {REPORTS
-                            .iter()
-                            .filter(|(_, _, support)| shown(role, *support))
-                            .map(|(path, name, _)| {
-                                let href = format!("/admin/analytics/{path}");
-                                let here = *path == current;
-                                view! {
-                                    <A href=href attr:aria-current=here.then_some("page") attr:class=if here { "tab active" } else { "tab" }>
-                                        {*name}
-                                    </A>
-                                }
-                            })
-                            .collect_view()}
-                    </nav>
-                }
-            })}
-        </Transition>
+        <RoleTabs label="Reports" class="tabs" tabs=REPORTS href=|path| format!("/admin/analytics/{path}") current />
     }
 }
 
