@@ -88,10 +88,10 @@ async fn stream_events(
     // (A position past the newest one stored is from before a restore of the database: the
     // positions given since are not the ones the client saw.)
     let gap = match last_seen {
+        Some(_) if backlog.len() as i64 >= BACKLOG_LIMIT => true,
         Some(after) => {
-            backlog.len() as i64 >= BACKLOG_LIMIT
-                || store::oldest_position(&state.db.pool).await? > after + 1
-                || store::latest_position(&state.db.pool).await? < after
+            let (oldest, newest) = store::positions(&state.db.pool).await?;
+            oldest > after + 1 || newest < after
         }
         None => false,
     };

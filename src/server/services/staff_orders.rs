@@ -19,8 +19,8 @@ use crate::domain::verification::VerificationStatus;
 use crate::domain::{Money, CURRENCY};
 use crate::server::state::AppState;
 use crate::server::storage::activity::Activity;
+use crate::server::storage::verifications as verification_store;
 use crate::server::storage::{ledger, rentals as rental_store, users};
-use crate::server::storage::{verifications as verification_store, Tx};
 use crate::server::ServerError;
 use serde_json::json;
 use std::collections::HashMap;
@@ -338,17 +338,15 @@ pub async fn refund(
     )
     .await?;
     let refunded = Money::from_units(before + amount.units());
-    record_refund(
-        &mut tx,
+    let mut entry = audit::Entry::plain(
         actor,
-        order,
-        id,
-        found.user_id,
-        amount,
-        reason,
+        action::ORDER_REFUNDED,
+        format!("{}:{id}", order.as_str()),
+        Some(found.user_id),
         now,
-    )
-    .await?;
+    );
+    entry.after = Some(json!({ "amount": amount.to_string(), "reason": reason }));
+    audit::record(&mut *tx, entry).await?;
     let staged = purchases::balance_event(found.user_id, balance)
         .stage(&mut tx, now)
         .await?;
@@ -380,27 +378,4 @@ pub async fn refund(
         balance,
         currency: CURRENCY.to_owned(),
     })
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn record_refund(
-    tx: &mut Tx,
-    actor: &Actor,
-    order: Order,
-    id: i64,
-    user_id: i64,
-    amount: Money,
-    reason: &str,
-    now: i64,
-) -> Result<(), ServerError> {
-    let mut entry = audit::Entry::plain(
-        actor,
-        action::ORDER_REFUNDED,
-        format!("{}:{id}", order.as_str()),
-        Some(user_id),
-        now,
-    );
-    entry.after = Some(json!({ "amount": amount.to_string(), "reason": reason }));
-    audit::record(&mut **tx, entry).await?;
-    Ok(())
 }

@@ -117,12 +117,13 @@ pub async fn latest_position<'e>(
         .await
 }
 
-/// The oldest position still stored (0 if none): a stream resuming from before it may have
-/// missed events that were pruned.
-pub async fn oldest_position<'e>(
+/// The oldest and the newest position still stored (0 and 0 if none): a stream resuming from
+/// before the oldest may have missed events that were pruned, and one from past the newest
+/// saw positions of a database since restored from a backup.
+pub async fn positions<'e>(
     db: impl Executor<'e, Database = Any>,
-) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("select coalesce(min(position), 0) from event")
+) -> Result<(i64, i64), sqlx::Error> {
+    sqlx::query_as("select coalesce(min(position), 0), coalesce(max(position), 0) from event")
         .fetch_one(db)
         .await
 }
