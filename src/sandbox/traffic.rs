@@ -101,6 +101,11 @@ impl Traffic {
         self.lock().faults.clear();
     }
 
+    /// The request log, oldest first.
+    pub fn requests(&self) -> Vec<LoggedRequest> {
+        self.lock().requests.iter().cloned().collect()
+    }
+
     /// Logs a request and takes the first fault that matches it.
     fn arrive(&self, method: &str, path: &str, query: &str) -> (u64, Option<Fault>) {
         let action = query_action(query);
@@ -225,7 +230,7 @@ async fn clear_faults(State(traffic): State<Traffic>) -> StatusCode {
 }
 
 async fn requests(State(traffic): State<Traffic>) -> Json<Value> {
-    Json(json!({"requests": traffic.lock().requests}))
+    Json(json!({"requests": traffic.requests()}))
 }
 
 async fn clear_requests(State(traffic): State<Traffic>) -> StatusCode {

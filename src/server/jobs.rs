@@ -13,7 +13,9 @@ use super::storage::leases;
 use super::ServerError;
 use std::future::Future;
 use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::Semaphore;
 
 /// What one pass of every job did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -119,7 +121,8 @@ pub const TICK_MS: u64 = 100;
 
 /// Runs the jobs ten times a second until the process stops (a pass with nothing due is one
 /// indexed read per job, and takes no write lock), and the reconciliation job on its own
-/// schedule.
+/// schedule. The two pollers and the rest of the rentals' lifecycle run side by side, so a
+/// provider that hangs holds up only its own orders (see `poller`).
 pub async fn run_until_stopped(state: AppState) {
     tokio::spawn(reconcile::run_until_stopped(state.clone()));
     tokio::spawn(singleton(
@@ -133,12 +136,75 @@ pub async fn run_until_stopped(state: AppState) {
         },
     ));
     tokio::spawn(fold_analytics(state.clone()));
+    tokio::spawn(poller(
+        state.clone(),
+        VERIFICATION_POLLER,
+        |state| async move { verifications::poll_once(&state).await },
+    ));
+    tokio::spawn(poller(state.clone(), SMS_POLLER, |state| async move {
+        rentals::poll_once(&state).await
+    }));
     let mut tick = tokio::time::interval(Duration::from_millis(TICK_MS));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        run_due(&state).await;
+        prune_events(&state).await;
+        timed(
+            &state,
+            "verification_expiry",
+            verifications::expire_once(&state),
+        )
+        .await;
+        timed(&state, "auto_renew", rentals::renew_once(&state)).await;
+        timed(&state, "expiry_warning", rentals::warn_once(&state)).await;
+        timed(&state, "rental_expiry", rentals::expire_once(&state)).await;
     }
+}
+
+/// The most passes of one poller in flight at once.
+const PASSES_IN_FLIGHT: usize = 8;
+
+/// Starts a pass of a poller every tick without waiting for the previous one: a pass waiting
+/// on a slow provider keeps only its own orders (leased), while the next ticks' passes claim
+/// and poll the others. At most `PASSES_IN_FLIGHT` at once; each poll gives up after
+/// `POLL_DEADLINE`, well within its lease.
+async fn poller<F, Fut>(state: AppState, job: &'static str, pass: F)
+where
+    F: Fn(AppState) -> Fut,
+    Fut: Future<Output = Result<usize, ServerError>> + Send + 'static,
+{
+    let in_flight = Arc::new(Semaphore::new(PASSES_IN_FLIGHT));
+    let mut tick = tokio::time::interval(Duration::from_millis(TICK_MS));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let Ok(permit) = in_flight.clone().acquire_owned().await else {
+            return;
+        };
+        let running = pass(state.clone());
+        let state = state.clone();
+        tokio::spawn(async move {
+            timed(&state, job, running).await;
+            drop(permit);
+        });
+    }
+}
+
+/// How long one poll may take before it is given up (and retried later): well within the
+/// claim's lease, so another instance never polls an order whose poll is still running here.
+const POLL_DEADLINE: Duration = Duration::from_secs(15);
+
+/// Runs one poll, giving up after `POLL_DEADLINE`.
+async fn within_deadline<T>(
+    poll: impl Future<Output = Result<T, ServerError>>,
+) -> Result<T, ServerError> {
+    tokio::time::timeout(POLL_DEADLINE, poll)
+        .await
+        .unwrap_or_else(|_| {
+            Err(ServerError::Unexpected(anyhow::anyhow!(
+                "the poll took longer than {POLL_DEADLINE:?}"
+            )))
+        })
 }
 
 /// How often new activity is folded into the analytics rollups (a report folds what is left

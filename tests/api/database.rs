@@ -46,3 +46,23 @@ async fn a_write_abandoned_while_it_begins_leaves_the_database_usable() {
         tx.commit().await.expect("commit");
     }
 }
+
+/// `DATABASE_URL` may ask for TLS (`sslmode=require`, `verify-full` with `sslrootcert=`), as a
+/// managed PostgreSQL does: the pool's connections are then encrypted. (PostgreSQL only; the
+/// test server has Debian's self-signed certificate, so `require`: encrypted, not verified.)
+#[tokio::test]
+async fn postgres_connections_use_tls_when_the_url_asks() {
+    let (url, _dir) = crate::helpers::test_database_url();
+    if !url.starts_with("postgres") {
+        return;
+    }
+    let db = namaskah::server::storage::Db::connect(&format!("{url}?sslmode=require"))
+        .await
+        .expect("connects with TLS");
+    let encrypted: bool =
+        sqlx::query_scalar("select ssl from pg_stat_ssl where pid = pg_backend_pid()")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert!(encrypted, "the connection is encrypted");
+}

@@ -27,6 +27,8 @@ mod money_races;
 mod notifications;
 mod observability;
 mod pages;
+#[cfg(feature = "failpoints")]
+mod pollers;
 mod presets;
 #[cfg(feature = "failpoints")]
 mod process;

@@ -10,8 +10,8 @@ use futures_util::stream::{self, StreamExt};
 const LEASE_MS: i64 = 30_000;
 /// Rentals handled per pass of one job.
 const BATCH: i64 = 100;
-/// Claims up to `batch` due rentals and runs `work` on them, `at_once` at a time; then gives
-/// them all back in one transaction, each with when it is next due (or, if `work` failed,
+/// Claims up to `batch` due rentals and runs `work` on them, `at_once` at a time, and gives
+/// each back as soon as its work is done, with when it is next due (or, if `work` failed,
 /// retried after the lease).
 async fn each(
     state: &AppState,
@@ -32,7 +32,8 @@ async fn each(
     }
     let count = rows.len();
     let work = &work;
-    let done: Vec<(i64, Option<i64>)> = stream::iter(rows)
+    let at_once = at_once.max(1);
+    let mut done = stream::iter(rows)
         .map(|row| async move {
             let id = row.id;
             let next_poll = match work(state, row).await {
@@ -44,10 +45,13 @@ async fn each(
             };
             (id, next_poll)
         })
-        .buffer_unordered(at_once.max(1))
-        .collect()
-        .await;
-    store::unlease_all(&state.db, &done).await?;
+        .buffer_unordered(at_once)
+        .ready_chunks(at_once);
+    // Given back as they finish (what finished together, together): one slow rental keeps
+    // only itself leased.
+    while let Some(finished) = done.next().await {
+        store::unlease_all(&state.db, &finished).await?;
+    }
     Ok(count)
 }
 
@@ -92,7 +96,7 @@ pub async fn poll_once(state: &AppState) -> Result<usize, ServerError> {
         batch,
         batch as usize,
         async |state, row| {
-            service::poll_messages(state, &row).await?;
+            super::within_deadline(service::poll_messages(state, &row)).await?;
             let now = state.clock.now_ms();
             Ok(Some(now + service::next_poll_in(state, &row, now)))
         },

@@ -13,7 +13,7 @@ const LEASE_MS: i64 = 30_000;
 const BATCH: i64 = 100;
 
 /// Polls as many due verifications as the request limit allows per tick, all at once, and
-/// gives them back in one transaction, each with when it is next due.
+/// gives each back as soon as its poll is done, with when it is next due.
 pub async fn poll_once(state: &AppState) -> Result<usize, ServerError> {
     let batch = super::poll_budget(state);
     let now = state.clock.now_ms();
@@ -25,11 +25,11 @@ pub async fn poll_once(state: &AppState) -> Result<usize, ServerError> {
         rows.iter().map(|r| r.next_poll_at),
     );
     let count = rows.len();
-    let done: Vec<(i64, Option<i64>)> = stream::iter(rows)
+    let mut done = stream::iter(rows)
         .map(|row| async move {
             let id = row.verification_id;
             let polled = async {
-                service::poll(state, &row).await?;
+                super::within_deadline(service::poll(state, &row)).await?;
                 service::next_poll(state, id).await
             };
             let next = polled.await.unwrap_or_else(|e| {
@@ -39,9 +39,11 @@ pub async fn poll_once(state: &AppState) -> Result<usize, ServerError> {
             (id, next)
         })
         .buffer_unordered(batch as usize)
-        .collect()
-        .await;
-    store::unlease_all(&state.db, &done).await?;
+        .ready_chunks(batch as usize);
+    // Given back as they finish: one slow poll keeps only its own verification leased.
+    while let Some(finished) = done.next().await {
+        store::unlease_all(&state.db, &finished).await?;
+    }
     Ok(count)
 }
 
