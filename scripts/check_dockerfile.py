@@ -138,64 +138,73 @@ def free_port():
         return s.getsockname()[1]
 
 
+def built_as(root, built):
+    """Where `built` (a path under target/release) is on this machine: the release build's,
+    or the debug build's if that is newer (a debug site was built with it)."""
+    candidates = [built]
+    if built.startswith("target/release/"):
+        candidates.append("target/debug/" + built[len("target/release/"):])
+    found = [os.path.join(root, c) for c in candidates if os.path.exists(os.path.join(root, c))]
+    if not found:
+        fail(f"rehearsal: {built} is not built (scripts/release)")
+    return max(found, key=os.path.getmtime)
+
+
 def rehearse(root, image):
-    """Runs the image's command as the image would, here; fails unless its health check passes."""
-    built = {}
-    for copy in image["copies"]:
-        path = os.path.join(root, copy["built"])
-        if not os.path.exists(path) and "/release/" in path:
-            # A debug build lays out the same files.
-            path = path.replace("/release/", "/debug/")
-        if not os.path.exists(path):
-            fail(f"rehearsal: {copy['built']} is not built (scripts/release)")
-        built[copy["to"]] = path
+    """Runs the image's command as the image would, here; fails unless its health check passes,
+    its page and client files load, and it logs JSON."""
+    built = {copy["to"]: built_as(root, copy["built"]) for copy in image["copies"]}
     binary = built[image["command"][0]]
-    libraries = subprocess.run(["ldd", binary], capture_output=True, text=True, check=True).stdout
-    for line in libraries.splitlines():
+    ldd = subprocess.run(["ldd", binary], capture_output=True, text=True)
+    if ldd.returncode != 0:
+        fail(f"rehearsal: ldd {binary}: {ldd.stderr.strip()}")
+    for line in ldd.stdout.splitlines():
         name = os.path.basename(line.split()[0])
         if name not in SLIM_LIBRARIES:
             fail(f"rehearsal: the server links to {name}, which {image['run_image']} lacks")
 
     box = tempfile.mkdtemp(prefix="namaskah-image-")
-    os.chmod(box, 0o755)
+    server = None
+    try:
+        os.chmod(box, 0o755)
 
-    def inside(path):
-        return re.sub(r"(?<![\w.])/app(?=/|$)", box + "/app", path)
+        def inside(path):
+            return re.sub(r"(?<![\w.])/app(?=/|$)", box + "/app", path)
 
-    for to, path in built.items():
-        os.makedirs(os.path.dirname(inside(to)), exist_ok=True)
-        if os.path.isdir(path):
-            shutil.copytree(path, inside(to))
-        else:
-            shutil.copy2(path, inside(to))
-    # scripts/release puts the client files' hashes into the site; a debug build leaves them
-    # beside the binary.
-    for to, path in built.items():
-        beside = os.path.join(os.path.dirname(binary), "hash.txt")
-        if os.path.isdir(path) and not os.path.exists(os.path.join(inside(to), "hash.txt")):
-            if os.path.exists(beside):
-                shutil.copy2(beside, os.path.join(inside(to), "hash.txt"))
-    port = free_port()
-    env = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
-    for key, value in image["env"].items():
-        env[key] = inside(value).replace("0.0.0.0:3000", f"127.0.0.1:{port}")
-    data = os.path.dirname(env["DATABASE_URL"].split("://", 1)[1]) if env.get(
-        "DATABASE_URL", ""
-    ).startswith("sqlite") else None
-    command = [inside(image["command"][0])] + image["command"][1:]
-    os.chmod(inside(image["command"][0]), 0o755)
-    if os.geteuid() == 0:
-        # The image's user: no root, no supplementary groups, only its data directory writable.
+        for to, path in built.items():
+            os.makedirs(os.path.dirname(inside(to)), exist_ok=True)
+            if os.path.isdir(path):
+                shutil.copytree(path, inside(to))
+                # scripts/release puts the client files' hashes into the site; a debug build
+                # leaves them beside the binary.
+                beside = os.path.join(os.path.dirname(binary), "hash.txt")
+                if not os.path.exists(os.path.join(inside(to), "hash.txt")) and os.path.exists(
+                    beside
+                ):
+                    shutil.copy2(beside, os.path.join(inside(to), "hash.txt"))
+            else:
+                shutil.copy2(path, inside(to))
+        port = free_port()
+        env = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
+        for key, value in image["env"].items():
+            env[key] = inside(value).replace("0.0.0.0:3000", f"127.0.0.1:{port}")
+        database = env.get("DATABASE_URL", "")
+        data = os.path.dirname(database.split("://", 1)[1]) if database.startswith("sqlite") else None
         if data:
             os.makedirs(data, exist_ok=True)
-            shutil.chown(data, "nobody", "nogroup")
-        command = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"] + command
-    elif data:
-        os.makedirs(data, exist_ok=True)
-    log = tempfile.TemporaryFile()
-    server = subprocess.Popen(command, env=env, cwd=inside("/app"), stdout=log, stderr=log)
-    health = image["health"].replace("127.0.0.1:3000", f"127.0.0.1:{port}")
-    try:
+        command = [inside(image["command"][0])] + image["command"][1:]
+        os.chmod(command[0], 0o755)
+        as_user = "this user"
+        if os.geteuid() == 0:
+            # The image's user: not root, no supplementary groups, only its data directory
+            # writable.
+            if data:
+                shutil.chown(data, "nobody", "nogroup")
+            command = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"] + command
+            as_user = "nobody"
+        log = tempfile.TemporaryFile()
+        server = subprocess.Popen(command, env=env, cwd=inside("/app"), stdout=log, stderr=log)
+        health = image["health"].replace("127.0.0.1:3000", f"127.0.0.1:{port}")
         deadline = time.monotonic() + 60
         while True:
             if server.poll() is not None:
@@ -224,11 +233,16 @@ def rehearse(root, image):
         except ValueError:
             fail(f"rehearsal: with LOG_FORMAT=json the first log line is not JSON: {first!r}")
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        if server is not None:
+            server.terminate()
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
         shutil.rmtree(box, ignore_errors=True)
     print(
-        f"rehearsal: {' '.join(image['command'])} as nobody: healthy, and the page and its "
+        f"rehearsal: {' '.join(image['command'])} as {as_user}: healthy, and the page and its "
         f"{len(assets)} client files load"
     )
 

@@ -13,6 +13,7 @@ pub mod cookies;
 pub mod error;
 pub mod events;
 pub mod extract;
+pub mod handler_api;
 pub mod keys;
 pub mod notifications;
 pub mod observe;
@@ -49,6 +50,7 @@ pub fn api_router() -> Router<AppState> {
         .merge(presets::router())
         .merge(verifications::router())
         .merge(webhooks::router())
+        .merge(handler_api::router())
         .merge(events::router())
         .route("/api", any(error::api_not_found))
         .route("/api/{*path}", any(error::api_not_found))

@@ -3,6 +3,7 @@
 //! same rental at once.
 
 pub mod board;
+mod pass;
 pub mod reconcile;
 pub mod rentals;
 pub mod verifications;
@@ -139,11 +140,13 @@ pub async fn run_until_stopped(state: AppState) {
     tokio::spawn(poller(
         state.clone(),
         VERIFICATION_POLLER,
-        |state| async move { verifications::poll_once(&state).await },
+        |state, slots| async move { verifications::poll(&state, Some(&slots)).await },
     ));
-    tokio::spawn(poller(state.clone(), SMS_POLLER, |state| async move {
-        rentals::poll_once(&state).await
-    }));
+    tokio::spawn(poller(
+        state.clone(),
+        SMS_POLLER,
+        |state, slots| async move { rentals::poll(&state, Some(&slots)).await },
+    ));
     let mut tick = tokio::time::interval(Duration::from_millis(TICK_MS));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -161,50 +164,31 @@ pub async fn run_until_stopped(state: AppState) {
     }
 }
 
-/// The most passes of one poller in flight at once.
-const PASSES_IN_FLIGHT: usize = 8;
+/// The most polls of one poller in flight at once, on one instance.
+const POLLS_IN_FLIGHT: usize = 256;
 
-/// Starts a pass of a poller every tick without waiting for the previous one: a pass waiting
-/// on a slow provider keeps only its own orders (leased), while the next ticks' passes claim
-/// and poll the others. At most `PASSES_IN_FLIGHT` at once; each poll gives up after
-/// `POLL_DEADLINE`, well within its lease.
+/// Starts a pass of a poller every tick without waiting for the previous one. Each poll holds
+/// one of the poller's `POLLS_IN_FLIGHT` slots while it runs, and a pass claims no more rows
+/// than there are free slots: polls waiting on a slow provider keep only their own slots and
+/// orders, while the next ticks' passes claim and poll the others. (A provider's read gives up
+/// after `providers::POLL_DEADLINE`, well within the lease.)
 async fn poller<F, Fut>(state: AppState, job: &'static str, pass: F)
 where
-    F: Fn(AppState) -> Fut,
+    F: Fn(AppState, Arc<Semaphore>) -> Fut,
     Fut: Future<Output = Result<usize, ServerError>> + Send + 'static,
 {
-    let in_flight = Arc::new(Semaphore::new(PASSES_IN_FLIGHT));
+    let slots = Arc::new(Semaphore::new(POLLS_IN_FLIGHT));
     let mut tick = tokio::time::interval(Duration::from_millis(TICK_MS));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        let Ok(permit) = in_flight.clone().acquire_owned().await else {
-            return;
-        };
-        let running = pass(state.clone());
+        if slots.available_permits() == 0 {
+            continue;
+        }
+        let running = pass(state.clone(), slots.clone());
         let state = state.clone();
-        tokio::spawn(async move {
-            timed(&state, job, running).await;
-            drop(permit);
-        });
+        tokio::spawn(async move { timed(&state, job, running).await });
     }
-}
-
-/// How long one poll may take before it is given up (and retried later): well within the
-/// claim's lease, so another instance never polls an order whose poll is still running here.
-const POLL_DEADLINE: Duration = Duration::from_secs(15);
-
-/// Runs one poll, giving up after `POLL_DEADLINE`.
-async fn within_deadline<T>(
-    poll: impl Future<Output = Result<T, ServerError>>,
-) -> Result<T, ServerError> {
-    tokio::time::timeout(POLL_DEADLINE, poll)
-        .await
-        .unwrap_or_else(|_| {
-            Err(ServerError::Unexpected(anyhow::anyhow!(
-                "the poll took longer than {POLL_DEADLINE:?}"
-            )))
-        })
 }
 
 /// How often new activity is folded into the analytics rollups (a report folds what is left

@@ -192,6 +192,20 @@ pub enum OrderStateError {
     ReuseRefused,
 }
 
+/// The longest a poll's read of one order may take, retries included: well within the 30 s
+/// lease on the order, so that no other instance polls it while this read still runs.
+pub const POLL_DEADLINE: Duration = Duration::from_secs(15);
+
+/// Runs a poll's read of an order, giving up (as a timeout) after `POLL_DEADLINE`. Only the
+/// read: what is stored of its answer is never cut short.
+pub async fn within_poll_deadline<T>(
+    read: impl Future<Output = ProviderResult<T>>,
+) -> ProviderResult<T> {
+    tokio::time::timeout(POLL_DEADLINE, read)
+        .await
+        .unwrap_or(Err(ProviderError::Timeout(POLL_DEADLINE)))
+}
+
 /// What went wrong at the provider. Decides what the caller does next: `fails_over()` says
 /// whether another provider may be tried.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

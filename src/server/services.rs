@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod email_links;
 pub mod email_verification;
 pub mod favourites;
+pub mod handler_api;
 pub mod history;
 pub mod idempotency;
 pub mod inbox;

@@ -17,6 +17,7 @@ mod errors;
 mod events;
 mod five_sim;
 mod forms;
+mod handler_api;
 mod hardening;
 mod helpers;
 mod keys;

@@ -95,9 +95,15 @@ impl RateLimiters {
             self.check(&self.per_api_key, &key)?;
         }
         if is_paid(method, path) {
-            self.check(&self.paid, &caller.user_id)?;
+            self.check_purchase(caller.user_id)?;
         }
         Ok(())
+    }
+
+    /// The purchases limit of an account, for a purchase made other than by an `/api` path
+    /// (the SMS-Activate protocol's one path).
+    pub fn check_purchase(&self, user_id: i64) -> Result<(), ServerError> {
+        self.check(&self.paid, &user_id)
     }
 
     /// Forgets the keys whose limits have refilled, so that a stream of new addresses does not

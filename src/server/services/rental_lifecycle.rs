@@ -12,7 +12,7 @@ use crate::server::clock::from_ms;
 use crate::server::events::{Event, EventKind};
 use crate::server::failpoints::failpoint;
 use crate::server::metrics;
-use crate::server::providers::{Delivery, ProviderSms};
+use crate::server::providers::{within_poll_deadline, Delivery, ProviderSms};
 use crate::server::services::notifications;
 use crate::server::state::AppState;
 use crate::server::storage::activity::Activity;
@@ -144,11 +144,8 @@ pub fn next_poll_in(state: &AppState, row: &RentalRow, now: i64) -> i64 {
 /// Fetches the rental's messages from the provider and stores the new ones. Returns how many
 /// were new.
 pub async fn poll_messages(state: &AppState, row: &RentalRow) -> Result<usize, ServerError> {
-    let sms = state
-        .router
-        .get(&row.provider)?
-        .rental_messages(&row.provider_order_id)
-        .await?;
+    let provider = state.router.get(&row.provider)?;
+    let sms = within_poll_deadline(provider.rental_messages(&row.provider_order_id)).await?;
     store_messages(state, row, sms).await
 }
 

@@ -240,6 +240,41 @@ async fn covering_product(
     Ok((product, sellers))
 }
 
+/// What a rental of `hours` in `country` costs now (what `create` charges for it), and how
+/// many numbers are on sale for it.
+pub async fn quote(
+    state: &AppState,
+    country: &str,
+    hours: u32,
+) -> Result<(Money, u64), ServerError> {
+    let country = catalog::country_code(country)?;
+    let (product, _) = covering_product(state, &country, None, hours).await?;
+    let price = rental::quote(hours, product, state.settings.rental_rates()).price;
+    let stock = catalog::provider_offers(state, &country, None)
+        .await?
+        .iter()
+        .find(|o| o.category == Category::Rental && o.hours == Some(product.hours))
+        .map_or(0, |o| o.stock);
+    Ok((price, stock))
+}
+
+/// What extending the customer's active rental by `hours` costs now (what `extend` charges).
+pub async fn extension_quote(
+    state: &AppState,
+    user_id: i64,
+    id: i64,
+    hours: u32,
+) -> Result<Money, ServerError> {
+    let row = owned(state, user_id, id).await?;
+    refuse_unless_active(&row, state.clock.now_ms(), "extended")?;
+    Ok(rental::extension_price(
+        hours,
+        hourly(&row)?,
+        extension_rates(state, &row.provider),
+        Decimal::ZERO,
+    ))
+}
+
 /// What a rental purchase asked for: enough to record the rental from the order the provider
 /// sold, in the request or, after a crash, in the reconciliation job.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -19,6 +19,7 @@ use crate::server::clock::from_ms;
 use crate::server::events::{Event, EventKind};
 use crate::server::failpoints::failpoint;
 use crate::server::metrics;
+use crate::server::providers::within_poll_deadline;
 use crate::server::providers::{
     BuyActivation, Category, OrderStateError, OrderStatus, ProviderError, ProviderOrder,
     ProviderSms, Seller, SmsProvider,
@@ -722,7 +723,7 @@ async fn reuse_now(
 /// refunded. Returns how many messages were new.
 pub async fn poll(state: &AppState, row: &VerificationRow) -> Result<usize, ServerError> {
     let provider = state.router.get(&row.provider)?;
-    let order = provider.check(&row.provider_order_id).await?;
+    let order = within_poll_deadline(provider.check(&row.provider_order_id)).await?;
     let new = store_messages(state, row, order.sms.clone()).await?;
     if new == 0
         && matches!(order.status, OrderStatus::TimedOut | OrderStatus::Cancelled)
@@ -783,7 +784,9 @@ pub async fn store_messages(
             tx.commit().await?;
         }
     }
-    if new > 0 {
+    // Also when a message is stored but the verification still waits: a pass stopped between
+    // the two (a crash) is made good by the next.
+    if new > 0 || (row.status == "waiting" && row.message_count > 0) {
         // The newest stored message that has a code gives the code.
         let code = store::messages(&state.db.pool, id)
             .await?

@@ -74,23 +74,27 @@ pub async fn claim(
         .await
 }
 
-/// Gives a claimed row back, with when it should next be polled (unchanged if `None`).
+/// Gives a claimed row back, with when it should next be polled (unchanged if `None`), if the
+/// claim that leased it until `held_until` still holds it.
 pub async fn release(
     db: &Db,
     table: &'static str,
     id_column: &'static str,
+    held_until: i64,
     id: i64,
     next_poll_at: Option<i64>,
 ) -> Result<(), sqlx::Error> {
-    release_all(db, table, id_column, &[(id, next_poll_at)]).await
+    release_all(db, table, id_column, held_until, &[(id, next_poll_at)]).await
 }
 
-/// Gives back several claimed rows in one transaction (one commit for a whole pass), each with
-/// when it should next be polled (unchanged if `None`).
+/// Gives back several rows of one claim (the one that leased them until `held_until`) in one
+/// transaction, each with when it should next be polled (unchanged if `None`). A row whose
+/// lease ran out and was claimed again elsewhere is left to its new holder.
 pub async fn release_all(
     db: &Db,
     table: &'static str,
     id_column: &'static str,
+    held_until: i64,
     rows: &[(i64, Option<i64>)],
 ) -> Result<(), sqlx::Error> {
     if rows.is_empty() {
@@ -98,13 +102,14 @@ pub async fn release_all(
     }
     let sql = format!(
         "update {table} set lease_until = null, next_poll_at = coalesce($2, next_poll_at) \
-         where {id_column} = $1"
+         where {id_column} = $1 and lease_until = $3"
     );
     let mut tx = db.begin_write().await?;
     for (id, next_poll_at) in rows {
         sqlx::query(&sql)
             .bind(id)
             .bind(next_poll_at)
+            .bind(held_until)
             .execute(&mut *tx)
             .await?;
     }

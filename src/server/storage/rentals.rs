@@ -328,8 +328,12 @@ pub async fn claim_due(
 }
 
 /// Gives back claimed rentals in one transaction, each with when it is next due.
-pub async fn unlease_all(db: &super::Db, rows: &[(i64, Option<i64>)]) -> Result<(), sqlx::Error> {
-    leases::release_all(db, "rentals", "id", rows).await
+pub async fn unlease_all(
+    db: &super::Db,
+    held_until: i64,
+    rows: &[(i64, Option<i64>)],
+) -> Result<(), sqlx::Error> {
+    leases::release_all(db, "rentals", "id", held_until, rows).await
 }
 
 pub async fn turn_off_auto_renew<'e>(

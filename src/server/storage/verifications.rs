@@ -194,6 +194,43 @@ pub async fn mark_finished<'e>(
     Ok(done.rows_affected() > 0)
 }
 
+/// Notes that the customer asked for another code while the verification had `messages`
+/// messages (the SMS-Activate protocol's `setStatus=3`); false unless it is theirs and has
+/// received a code.
+pub async fn mark_retry<'e>(
+    db: impl Executor<'e, Database = Any>,
+    user_id: i64,
+    id: i64,
+    messages: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "update verification set retry_after_messages = $3 \
+         where verification_id = $1 and user_id = $2 and status = 'received'",
+    )
+    .bind(id)
+    .bind(user_id)
+    .bind(messages)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// How many messages the verification had when another code was last asked for, if it was.
+pub async fn retry_mark<'e>(
+    db: impl Executor<'e, Database = Any>,
+    user_id: i64,
+    id: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "select retry_after_messages from verification where verification_id = $1 and user_id = $2",
+    )
+    .bind(id)
+    .bind(user_id)
+    .fetch_optional(db)
+    .await
+    .map(Option::flatten)
+}
+
 /// Cancels a verification that is waiting and has no message (noting when its upstream order
 /// was closed, if it was); false otherwise.
 pub async fn cancel_if_unused<'e>(
@@ -276,18 +313,32 @@ pub async fn claim_due(
     Ok(rows)
 }
 
-/// Gives a claimed row back, with when it should next be polled.
+/// Gives a claimed row back (if the claim that leased it until `held_until` still holds it),
+/// with when it should next be polled.
 pub async fn unlease(
     db: &super::Db,
+    held_until: i64,
     id: i64,
     next_poll_at: Option<i64>,
 ) -> Result<(), sqlx::Error> {
-    leases::release(db, "verification", "verification_id", id, next_poll_at).await
+    leases::release(
+        db,
+        "verification",
+        "verification_id",
+        held_until,
+        id,
+        next_poll_at,
+    )
+    .await
 }
 
 /// Gives back claimed verifications in one transaction, each with when it is next due.
-pub async fn unlease_all(db: &super::Db, rows: &[(i64, Option<i64>)]) -> Result<(), sqlx::Error> {
-    leases::release_all(db, "verification", "verification_id", rows).await
+pub async fn unlease_all(
+    db: &super::Db,
+    held_until: i64,
+    rows: &[(i64, Option<i64>)],
+) -> Result<(), sqlx::Error> {
+    leases::release_all(db, "verification", "verification_id", held_until, rows).await
 }
 
 #[derive(Debug, Clone, FromRow)]

@@ -1,0 +1,118 @@
+//! One pass of a job over the rows it claimed: the work on each, at most `at_once` at a time,
+//! each holding one of its poller's slots while it runs, and the rows given back with when
+//! each is next due.
+
+use crate::server::state::AppState;
+use crate::server::storage::leases;
+use futures_util::stream::{self, StreamExt};
+use std::future::Future;
+use std::sync::Arc;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+/// Rows claimed by one pass.
+pub struct Claimed<R> {
+    pub rows: Vec<(i64, R)>,
+    /// The lease the claim holds them until: only rows still so held are given back.
+    pub held_until: i64,
+    /// The slots reserved for them (none for a pass run by hand).
+    pub permits: Option<OwnedSemaphorePermit>,
+}
+
+/// Where the rows live.
+pub struct Table {
+    pub name: &'static str,
+    pub id: &'static str,
+}
+
+/// How many rows a pass may claim now: `batch`, or as many of the poller's `slots` as are
+/// free, with the permits that hold them (`batch` and no permits without slots: a pass run by
+/// hand). `None` when every slot is taken.
+pub fn reserve(
+    slots: Option<&Arc<Semaphore>>,
+    batch: i64,
+) -> Option<(i64, Option<OwnedSemaphorePermit>)> {
+    let Some(slots) = slots else {
+        return Some((batch, None));
+    };
+    let free = slots
+        .available_permits()
+        .min(usize::try_from(batch).unwrap_or(0));
+    let free = u32::try_from(free).ok().filter(|n| *n > 0)?;
+    let permits = slots.clone().try_acquire_many_owned(free).ok()?;
+    Some((i64::from(free), Some(permits)))
+}
+
+/// Runs `work` on each claimed row, `at_once` at a time; `work` answers when the row is next
+/// due. With `early`, each row is given back as soon as its work ends (what ended together,
+/// together), so one slow row keeps only itself; otherwise all at the end, in one transaction.
+/// A row's slot is freed when its work ends.
+pub async fn finish<R, F, Fut>(
+    state: &AppState,
+    table: Table,
+    claimed: Claimed<R>,
+    at_once: usize,
+    early: bool,
+    work: F,
+) where
+    F: Fn(R) -> Fut,
+    Fut: Future<Output = Option<i64>>,
+{
+    let Claimed {
+        rows,
+        held_until,
+        mut permits,
+    } = claimed;
+    let at_once = at_once.max(1);
+    let rows: Vec<_> = rows
+        .into_iter()
+        .map(|(id, row)| (id, row, permits.as_mut().and_then(|p| p.split(1))))
+        .collect();
+    // Slots reserved for rows the claim did not find go back at once.
+    drop(permits);
+    let work = &work;
+    let done = stream::iter(rows)
+        .map(|(id, row, slot)| async move {
+            let next = work(row).await;
+            drop(slot);
+            (id, next)
+        })
+        .buffer_unordered(at_once);
+    let mut not_given_back = Vec::new();
+    if early {
+        let mut chunks = done.ready_chunks(at_once);
+        while let Some(rows) = chunks.next().await {
+            if give_back(state, &table, held_until, &rows).await.is_err() {
+                not_given_back.extend(rows);
+            }
+        }
+    } else {
+        let rows: Vec<_> = done.collect().await;
+        if give_back(state, &table, held_until, &rows).await.is_err() {
+            not_given_back = rows;
+        }
+    }
+    if !not_given_back.is_empty()
+        && give_back(state, &table, held_until, &not_given_back)
+            .await
+            .is_err()
+    {
+        tracing::error!(
+            table = table.name,
+            rows = not_given_back.len(),
+            "claimed rows not given back: they are claimable again when their lease ends"
+        );
+    }
+}
+
+async fn give_back(
+    state: &AppState,
+    table: &Table,
+    held_until: i64,
+    rows: &[(i64, Option<i64>)],
+) -> Result<(), sqlx::Error> {
+    leases::release_all(&state.db, table.name, table.id, held_until, rows)
+        .await
+        .inspect_err(
+            |e| tracing::warn!(table = table.name, error = %e, "could not give claimed rows back"),
+        )
+}
