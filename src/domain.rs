@@ -9,6 +9,7 @@ pub mod rental;
 pub mod sms;
 pub mod time;
 pub mod verification;
+pub mod webhook;
 
 pub use account::{Email, InvalidEmail, InvalidPassword, Password, Role};
 pub use money::{InvalidMoney, Money, CURRENCY};

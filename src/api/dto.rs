@@ -13,6 +13,7 @@ mod providers;
 mod rentals;
 mod staff;
 mod verifications;
+mod webhooks;
 
 pub use accounts::*;
 pub use analytics::*;
@@ -22,6 +23,7 @@ pub use providers::*;
 pub use rentals::*;
 pub use staff::*;
 pub use verifications::*;
+pub use webhooks::*;
 
 /// `?page=&per_page=` on list endpoints. Pages count from 1.
 #[derive(Clone, Copy, Debug, Default, Serialize, Deserialize)]

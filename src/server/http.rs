@@ -28,6 +28,7 @@ pub mod security;
 pub mod staff;
 pub mod stream_connections;
 pub mod verifications;
+pub mod webhook_endpoints;
 pub mod webhooks;
 
 use super::state::AppState;
@@ -50,6 +51,7 @@ pub fn api_router() -> Router<AppState> {
         .merge(presets::router())
         .merge(verifications::router())
         .merge(webhooks::router())
+        .merge(webhook_endpoints::router())
         .merge(handler_api::router())
         .merge(events::router())
         .route("/api", any(error::api_not_found))

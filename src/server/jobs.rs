@@ -7,6 +7,7 @@ mod pass;
 pub mod reconcile;
 pub mod rentals;
 pub mod verifications;
+pub mod webhooks;
 
 use super::metrics;
 use super::state::AppState;
@@ -27,6 +28,7 @@ pub struct Report {
     pub polled: usize,
     pub verifications_expired: usize,
     pub verifications_polled: usize,
+    pub webhooks_sent: usize,
 }
 
 /// Runs every job once, in the order that keeps the rules: verifications (a customer is
@@ -51,6 +53,7 @@ pub async fn run_due(state: &AppState) -> Report {
         polled: timed(state, SMS_POLLER, rentals::poll_once(state)).await,
         verifications_expired,
         verifications_polled,
+        webhooks_sent: timed(state, WEBHOOK_SENDER, webhooks::deliver_once(state)).await,
     }
 }
 
@@ -64,6 +67,7 @@ fn note_lag(state: &AppState, job: &'static str, now: i64, due: impl Iterator<It
 /// The pollers' names, as logs and metrics give them.
 pub const SMS_POLLER: &str = "sms_poller";
 pub const VERIFICATION_POLLER: &str = "verification_poller";
+pub const WEBHOOK_SENDER: &str = "webhook_sender";
 
 /// Forgets stored events older than a day, the rate limits' refilled keys and the sign-in
 /// failures of a day ago, at most once a minute.

@@ -36,3 +36,4 @@ pub mod sign_in_throttle;
 pub mod staff;
 pub mod staff_orders;
 pub mod verifications;
+pub mod webhooks;

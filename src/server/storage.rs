@@ -25,6 +25,7 @@ pub mod sessions;
 pub mod sign_in_throttle;
 pub mod users;
 pub mod verifications;
+pub mod webhooks;
 
 use anyhow::Context;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};

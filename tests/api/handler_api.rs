@@ -154,6 +154,9 @@ async fn an_activation_is_bought_coded_retried_and_completed_with_the_money_in_t
         .await,
         "BAD_STATUS"
     );
+    // Another code asked for, then completed anyway: the last code stands, not "wait".
+    let retry = [("action", "setStatus"), ("id", id), ("status", "3")];
+    assert_eq!(ask(&app, &key, &retry).await, "ACCESS_RETRY_GET");
     let complete = [("action", "setStatus"), ("id", id), ("status", "6")];
     assert_eq!(ask(&app, &key, &complete).await, "ACCESS_ACTIVATION");
     assert_eq!(
@@ -161,6 +164,7 @@ async fn an_activation_is_bought_coded_retried_and_completed_with_the_money_in_t
         "ACCESS_ACTIVATION",
         "asked again"
     );
+    assert_eq!(ask(&app, &key, &status).await, "STATUS_OK:60606");
     assert_eq!(
         app.get_json(&format!("/api/verifications/{id}"), &s).await["status"],
         "finished"
@@ -217,6 +221,33 @@ async fn a_cancelled_activation_is_refunded_once() {
     assert_eq!(
         ask(&app, &key, &[("action", "getStatus"), ("id", id.as_str())]).await,
         "STATUS_CANCEL"
+    );
+
+    // One that timed out with no SMS is refunded by itself; a cancel then answers as done.
+    let v = ask_json(
+        &app,
+        &key,
+        &[
+            ("action", "getNumberV2"),
+            ("service", "tg"),
+            ("country", "16"),
+        ],
+    )
+    .await;
+    let late = v["activationId"].as_str().unwrap().to_owned();
+    app.advance(25 * 60).await;
+    let status = [("action", "getStatus"), ("id", late.as_str())];
+    assert_eq!(ask(&app, &key, &status).await, "STATUS_CANCEL");
+    let cancel = [
+        ("action", "setStatus"),
+        ("id", late.as_str()),
+        ("status", "8"),
+    ];
+    assert_eq!(ask(&app, &key, &cancel).await, "ACCESS_CANCEL");
+    assert_eq!(app.balance(&s).await, Decimal::from(10));
+    assert_eq!(
+        refunds(&app, &format!("refund:verification:{late}")).await,
+        1
     );
     app.assert_ledger_invariant(s.user_id).await;
 }
@@ -479,10 +510,41 @@ async fn refusals_are_in_the_protocols_words_and_change_nothing() {
     );
     assert_eq!(app.balance(&poor).await, Decimal::new(1, 2));
 
-    // POST with a form works as GET does.
+    // A HEAD does nothing; no answer may be cached.
+    let before = app.provider_requests_to("/user/buy").await;
+    let buy = [
+        ("api_key", key.as_str()),
+        ("action", "getNumber"),
+        ("service", "tg"),
+        ("country", "16"),
+    ];
+    let r = app
+        .client
+        .head(app.url(PATH))
+        .query(&buy)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        app.provider_requests_to("/user/buy").await,
+        before,
+        "nothing bought"
+    );
+    let r = app
+        .client
+        .get(app.url(PATH))
+        .query(&[("api_key", key.as_str()), ("action", "getBalance")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["cache-control"], "private, no-store");
+
+    // POST with a form works as GET does, from whatever page (no cookie rides on it).
     let r = app
         .client
         .post(app.url(PATH))
+        .header("Origin", "https://reseller-panel.example")
         .form(&[("api_key", key.as_str()), ("action", "getBalance")])
         .send()
         .await

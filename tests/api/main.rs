@@ -44,3 +44,4 @@ mod sms_activate;
 mod soak;
 mod textverified;
 mod verifications;
+mod webhooks_out;

@@ -7,7 +7,7 @@ use crate::server::services::handler_api::{self, request::Request, Reply};
 use crate::server::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
-use axum::http::{header, Method};
+use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -15,7 +15,12 @@ use axum::{Json, Router};
 pub const PATH: &str = "/stubs/handler_api.php";
 
 pub fn router() -> Router<AppState> {
-    Router::new().route(PATH, get(answer_get).post(answer_post))
+    Router::new().route(PATH, get(answer_get).post(answer_post).head(answer_head))
+}
+
+/// A HEAD (a link checker, a preview) does nothing: no key is checked, nothing is bought.
+async fn answer_head() -> Response {
+    no_store(StatusCode::OK.into_response())
 }
 
 async fn answer_get(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
@@ -53,7 +58,7 @@ async fn answer(state: &AppState, query: &str, body: &[u8]) -> Response {
         None => return render(Reply::Text("BAD_KEY".into())),
     };
     if let Err(refused) = state.rate_limits.check_caller(&caller, &Method::GET, PATH) {
-        return refused.into_response();
+        return no_store(refused.into_response());
     }
     let request = match Request::parse(params.iter().map(|(k, v)| (k.as_str(), v.as_str()))) {
         Ok(request) => request,
@@ -61,17 +66,26 @@ async fn answer(state: &AppState, query: &str, body: &[u8]) -> Response {
     };
     if request.is_purchase() {
         if let Err(refused) = state.rate_limits.check_purchase(caller.user_id) {
-            return refused.into_response();
+            return no_store(refused.into_response());
         }
     }
     render(handler_api::answer(state, &caller, request).await)
 }
 
+/// Balances, numbers and codes, on URLs a cache could keep: no cache may.
+fn no_store(mut response: Response) -> Response {
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    response
+}
+
 fn render(reply: Reply) -> Response {
-    match reply {
+    no_store(match reply {
         Reply::Text(token) => {
             ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], token).into_response()
         }
         Reply::Json(value) => Json(value).into_response(),
-    }
+    })
 }

@@ -74,7 +74,7 @@ impl RateLimiters {
         let ip = per_network(ip);
         // Providers push from a few addresses, as fast as SMS arrive: their pushes carry a
         // secret each and are not counted per address.
-        if !path.starts_with("/api/webhooks/") {
+        if !is_provider_push(path) {
             self.check(&self.per_ip, &ip)?;
         }
         if is_sign_in(method, path) {
@@ -207,6 +207,11 @@ fn is_sign_in(method: &Method, path: &str) -> bool {
 }
 
 /// Requests that spend the customer's money.
+/// A provider's push to us (not a customer's own webhooks, which are counted).
+fn is_provider_push(path: &str) -> bool {
+    path == "/api/webhooks/textverified" || path.starts_with("/api/webhooks/sms-activate/")
+}
+
 fn is_paid(method: &Method, path: &str) -> bool {
     if method != Method::POST {
         return false;

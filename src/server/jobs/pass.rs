@@ -79,12 +79,30 @@ pub async fn finish<R, F, Fut>(
         .buffer_unordered(at_once);
     let mut not_given_back = Vec::new();
     if early {
-        let mut chunks = done.ready_chunks(at_once);
-        while let Some(rows) = chunks.next().await {
-            if give_back(state, &table, held_until, &rows).await.is_err() {
-                not_given_back.extend(rows);
+        // The rows' work and the giving back run side by side: a give-back waiting for the
+        // database's write lock must not stop the work that holds it from being driven on.
+        let (finished, mut to_give_back) = tokio::sync::mpsc::unbounded_channel();
+        let work_all = done.for_each(move |row| {
+            let _ = finished.send(row);
+            async {}
+        });
+        let give_all = async {
+            let mut failed = Vec::new();
+            while let Some(first) = to_give_back.recv().await {
+                // What finished together, together.
+                let mut rows = vec![first];
+                while let Ok(row) = to_give_back.try_recv() {
+                    rows.push(row);
+                }
+                if give_back(state, &table, held_until, &rows).await.is_err() {
+                    failed.extend(rows);
+                }
             }
-        }
+            failed
+        };
+        // The sender goes with `work_all`: once every row is done, the give-backs end.
+        let ((), failed) = tokio::join!(work_all, give_all);
+        not_given_back = failed;
     } else {
         let rows: Vec<_> = done.collect().await;
         if give_back(state, &table, held_until, &rows).await.is_err() {

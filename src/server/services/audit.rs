@@ -23,6 +23,10 @@ pub mod action {
     pub const SIGN_IN_THROTTLED: &str = "auth.sign_in_throttled";
     pub const ACCOUNT_CREATED: &str = "account.create";
     pub const API_KEY_CREATED: &str = "api_key.create";
+    pub const WEBHOOK_CREATED: &str = "webhook.create";
+    pub const WEBHOOK_CHANGED: &str = "webhook.change";
+    pub const WEBHOOK_DELETED: &str = "webhook.delete";
+    pub const WEBHOOK_SECRET_ROTATED: &str = "webhook.rotate_secret";
     pub const API_KEY_REVOKED: &str = "api_key.revoke";
     pub const BALANCE_CREDITED: &str = "balance.credit";
     pub const BALANCE_ADJUSTED: &str = "balance.adjust";

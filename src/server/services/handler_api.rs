@@ -16,7 +16,7 @@ use crate::api::dto::{NewRental, NewVerification, RentalView, VerificationView};
 use crate::domain::rental::RentalStatus;
 use crate::domain::verification::VerificationStatus;
 use crate::server::providers::sms_activate::codes;
-use crate::server::providers::{OrderStateError, ProviderError};
+use crate::server::providers::{Extension, OrderStateError, ProviderError};
 use crate::server::state::AppState;
 use crate::server::storage::verifications as store;
 use crate::server::ServerError;
@@ -338,7 +338,8 @@ async fn status(state: &AppState, user: i64, id: i64) -> Answer {
             "STATUS_CANCEL".to_owned()
         }
         (_, None) => "STATUS_WAIT_CODE".to_owned(),
-        (_, Some(m)) => {
+        // Another code asked for: the old one is shown as old while it is still awaited.
+        (VerificationStatus::Received, Some(m)) => {
             let retry = store::retry_mark(&state.db.pool, user, id)
                 .await
                 .map_err(|e| Failure::Server(e.into()))?;
@@ -348,6 +349,7 @@ async fn status(state: &AppState, user: i64, id: i64) -> Answer {
                 format!("STATUS_OK:{}", word(m))
             }
         }
+        (_, Some(m)) => format!("STATUS_OK:{}", word(m)),
     }))
 }
 
@@ -391,7 +393,11 @@ async fn set_status(state: &AppState, user: i64, id: i64, change: ActivationChan
                 .map_err(|e| failure(e, ACTIVATION))?;
             "ACCESS_ACTIVATION"
         }
-        (ActivationChange::Cancel, VerificationStatus::Cancelled) => "ACCESS_CANCEL",
+        // Already over and refunded (cancelled, or timed out with no SMS): asked again.
+        (
+            ActivationChange::Cancel,
+            VerificationStatus::Cancelled | VerificationStatus::TimedOut,
+        ) => "ACCESS_CANCEL",
         (ActivationChange::Cancel, _) => {
             verifications::cancel(state, user, id)
                 .await
@@ -575,14 +581,29 @@ async fn continue_price(state: &AppState, user: i64, rental_id: i64, hours: u32)
 }
 
 async fn continue_rent(state: &AppState, user: i64, rental_id: i64, hours: u32) -> Answer {
+    let r = rentals::get(state, user, rental_id)
+        .await
+        .map_err(|e| failure(e, RENT))?;
+    if ended(&r).is_some() {
+        return Err(token("RENT_DIE"));
+    }
+    // Past the end of the order we hold, where the provider has no extension call: the
+    // protocol's word for too long.
+    let native = state
+        .router
+        .get(&r.provider)
+        .is_ok_and(|p| p.capabilities().extension == Extension::Native);
+    if !native && r.expires_at + chrono::Duration::hours(i64::from(hours)) > r.keepable_until {
+        return Err(token("MAX_HOURS_EXCEED"));
+    }
     let extended = rentals::extend(state, user, rental_id, hours)
         .await
         .map_err(|e| match e {
-            // Past what the provider lets us keep: the protocol's word for too long.
+            // The provider sells so short an extension for more than it would cost here.
             ServerError::Conflict {
                 field: Some("hours"),
                 ..
-            } => token("MAX_HOURS_EXCEED"),
+            } => token("BAD_TIME"),
             e => failure(e, RENT),
         })?;
     Ok(Reply::Json(

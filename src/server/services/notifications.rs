@@ -20,6 +20,7 @@ pub mod kind {
     pub const LOW_BALANCE: &str = "low_balance";
     pub const SECURITY: &str = "security";
     pub const REFUND: &str = "refund";
+    pub const WEBHOOK: &str = "webhook";
 }
 
 const DEFAULT_PAGE: u32 = 20;
@@ -139,6 +140,17 @@ pub async fn balance_fell(state: &AppState, user_id: i64, before: Money, after: 
         if let Err(e) = send(state, user_id, kind::LOW_BALANCE, &message, None).await {
             tracing::warn!(user_id, error = %e, "could not notify of a low balance");
         }
+        super::webhooks::emit(
+            state,
+            user_id,
+            "balance.low",
+            serde_json::json!({
+                "balance": after,
+                "currency": crate::domain::money::CURRENCY,
+                "threshold": Money::from_units(LOW_BALANCE_UNITS),
+            }),
+        )
+        .await;
     }
 }
 

@@ -265,6 +265,7 @@ pub async fn extension_quote(
     id: i64,
     hours: u32,
 ) -> Result<Money, ServerError> {
+    check_extension_hours(hours)?;
     let row = owned(state, user_id, id).await?;
     refuse_unless_active(&row, state.clock.now_ms(), "extended")?;
     Ok(rental::extension_price(
@@ -667,18 +668,23 @@ fn refuse_unless_active(row: &RentalRow, now: i64, doing: &str) -> Result<(), Se
     }
 }
 
-pub async fn extend(
-    state: &AppState,
-    user_id: i64,
-    id: i64,
-    hours: u32,
-) -> Result<Extended, ServerError> {
+fn check_extension_hours(hours: u32) -> Result<(), ServerError> {
     if hours == 0 || hours > MAX_EXTENSION_HOURS {
         return Err(ServerError::validation(
             "hours",
             format!("must be between 1 and {MAX_EXTENSION_HOURS}"),
         ));
     }
+    Ok(())
+}
+
+pub async fn extend(
+    state: &AppState,
+    user_id: i64,
+    id: i64,
+    hours: u32,
+) -> Result<Extended, ServerError> {
+    check_extension_hours(hours)?;
     let extend = async {
         let row = owned(state, user_id, id).await?;
         let (rental, charged) = extend_row(state, row, hours, Extending::Manual).await?;

@@ -35,6 +35,14 @@ pub async fn insert(
     .bind(now)
     .fetch_one(&mut *conn)
     .await?;
+    // The customer's webhooks that take it get it too, queued in the same transaction.
+    if crate::domain::webhook::EVENTS.contains(&kind) {
+        let payload = format!(
+            r#"{{"id":"evt_{id}","type":"{kind}","created":{},"data":{data}}}"#,
+            now / 1000
+        );
+        super::webhooks::enqueue_event(&mut *conn, user_id, kind, &payload, now).await?;
+    }
     if conn.backend_name() == "PostgreSQL" {
         return Ok(None);
     }

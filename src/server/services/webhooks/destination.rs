@@ -1,0 +1,154 @@
+//! Where a webhook may be sent: outside sandbox mode, HTTPS to public addresses only. A name
+//! is resolved and every address it resolves to checked; the delivery then connects to those
+//! addresses (so a name that resolves elsewhere a moment later gains nothing).
+
+use ipnet::{Ipv4Net, Ipv6Net};
+use std::net::{IpAddr, SocketAddr};
+
+/// Addresses no webhook may reach outside sandbox mode: this host, private networks, link-local
+/// (the clouds' metadata service at 169.254.169.254 among them), shared, reserved and
+/// multicast ones.
+pub fn forbidden(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            const BLOCKED: [&str; 12] = [
+                "0.0.0.0/8",
+                "10.0.0.0/8",
+                "100.64.0.0/10",
+                "127.0.0.0/8",
+                "169.254.0.0/16",
+                "172.16.0.0/12",
+                "192.0.0.0/24",
+                "192.0.2.0/24",
+                "192.168.0.0/16",
+                "198.18.0.0/15",
+                "224.0.0.0/4",
+                "240.0.0.0/4",
+            ];
+            BLOCKED
+                .iter()
+                .any(|net| net.parse::<Ipv4Net>().expect("a network").contains(&v4))
+        }
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return forbidden(IpAddr::V4(v4));
+            }
+            const BLOCKED: [&str; 7] = [
+                "::/128",
+                "::1/128",
+                "64:ff9b::/96",
+                "100::/64",
+                "fc00::/7",
+                "fe80::/10",
+                "ff00::/8",
+            ];
+            BLOCKED
+                .iter()
+                .any(|net| net.parse::<Ipv6Net>().expect("a network").contains(&v6))
+        }
+    }
+}
+
+/// Checks `url` as a webhook's destination and answers the addresses to connect to; or why
+/// not, in words for the customer. In sandbox mode, plain HTTP and local addresses are allowed
+/// (to try webhooks against a receiver on the same machine).
+pub async fn check_destination(
+    url: &reqwest::Url,
+    sandbox: bool,
+) -> Result<Vec<SocketAddr>, String> {
+    match url.scheme() {
+        "https" => {}
+        "http" if sandbox => {}
+        "http" => return Err("must be an https:// URL".into()),
+        other => return Err(format!("must be an https:// URL, not {other}:")),
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("must not carry a user name or password".into());
+    }
+    let host = url
+        .host_str()
+        .filter(|h| !h.is_empty())
+        .ok_or("must name a host")?;
+    let port = url.port_or_known_default().ok_or("must name a port")?;
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let addresses: Vec<SocketAddr> = match host.parse::<IpAddr>() {
+        Ok(ip) => vec![SocketAddr::new(ip, port)],
+        Err(_) => tokio::net::lookup_host((host, port))
+            .await
+            .map_err(|_| format!("{host} does not resolve"))?
+            .collect(),
+    };
+    if addresses.is_empty() {
+        return Err(format!("{host} does not resolve"));
+    }
+    if !sandbox {
+        if let Some(bad) = addresses.iter().find(|a| forbidden(a.ip())) {
+            return Err(format!(
+                "{host} is a private, local or reserved address ({}); webhooks go only to public addresses",
+                bad.ip()
+            ));
+        }
+    }
+    Ok(addresses)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn private_local_and_metadata_addresses_are_refused() {
+        for ip in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.20.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "::1",
+            "fd00::1",
+            "fe80::1",
+            "::ffff:127.0.0.1",
+            "::ffff:169.254.169.254",
+        ] {
+            assert!(forbidden(ip.parse().unwrap()), "{ip}");
+        }
+        for ip in ["93.184.216.34", "8.8.8.8", "2606:4700::1111"] {
+            assert!(!forbidden(ip.parse().unwrap()), "{ip}");
+        }
+    }
+
+    #[tokio::test]
+    async fn only_https_to_public_addresses_outside_sandbox_mode() {
+        let check = |url: &str, sandbox| {
+            let url = reqwest::Url::parse(url).unwrap();
+            async move { check_destination(&url, sandbox).await }
+        };
+        assert!(check("http://93.184.216.34/hook", false)
+            .await
+            .unwrap_err()
+            .contains("https"));
+        assert!(check("https://127.0.0.1/hook", false).await.is_err());
+        assert!(check("https://[::1]:8443/hook", false).await.is_err());
+        assert!(check("https://169.254.169.254/latest/meta-data", false)
+            .await
+            .is_err());
+        assert!(
+            check("https://localhost/hook", false).await.is_err(),
+            "a name is resolved first"
+        );
+        assert!(check("https://user:pw@93.184.216.34/", false)
+            .await
+            .is_err());
+        assert!(check("ftp://93.184.216.34/", false).await.is_err());
+        assert_eq!(
+            check("https://93.184.216.34/hook", false).await.unwrap(),
+            vec!["93.184.216.34:443".parse().unwrap()]
+        );
+        assert!(
+            check("http://127.0.0.1:9/hook", true).await.is_ok(),
+            "sandbox mode"
+        );
+    }
+}
