@@ -20,6 +20,7 @@ pub mod sessions;
 pub mod staff;
 pub mod summaries;
 pub mod verifications;
+pub mod webhooks;
 
 pub use error::{AppError, ErrorCode};
 

@@ -33,6 +33,7 @@ use crate::ui::pages::{
     rental_history::RentalHistoryPage,
     rentals::RentalsPage,
     verifications::VerificationsPage,
+    webhooks::{WebhookDeliveriesPage, WebhooksPage},
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Title};
@@ -63,6 +64,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("register") view=RegisterPage ssr=SsrMode::Async />
                     <Route path=path!("verify-email") view=VerifyEmailPage ssr=SsrMode::Async />
                     <Route path=path!("keys") view=ApiKeysPage ssr=SsrMode::Async />
+                    <Route path=path!("webhooks") view=WebhooksPage ssr=SsrMode::Async />
+                    <Route path=path!("webhooks/:id") view=WebhookDeliveriesPage ssr=SsrMode::Async />
                     <Route path=path!("account") view=AccountPage ssr=SsrMode::Async />
                     <Route path=path!("account/mfa") view=MfaPage ssr=SsrMode::Async />
                     <Route path=path!("notifications") view=NotificationsPage ssr=SsrMode::Async />

@@ -69,8 +69,8 @@ pub const SMS_POLLER: &str = "sms_poller";
 pub const VERIFICATION_POLLER: &str = "verification_poller";
 pub const WEBHOOK_SENDER: &str = "webhook_sender";
 
-/// Forgets stored events older than a day, the rate limits' refilled keys and the sign-in
-/// failures of a day ago, at most once a minute.
+/// Forgets stored events older than a day, webhook deliveries done with for a month, the rate
+/// limits' refilled keys and the sign-in failures of a day ago, at most once a minute.
 async fn prune_events(state: &AppState) {
     static LAST: AtomicI64 = AtomicI64::new(0);
     let now = state.clock.now_ms();
@@ -84,6 +84,10 @@ async fn prune_events(state: &AppState) {
     }
     if let Err(e) = super::storage::events::prune(&state.db.pool, now - 24 * 3_600_000).await {
         tracing::warn!(error = %e, "could not prune old events");
+    }
+    let kept_from = now - super::services::webhooks::KEEP_DELIVERIES_MS;
+    if let Err(e) = super::storage::webhooks::prune(&state.db.pool, kept_from).await {
+        tracing::warn!(error = %e, "could not prune old webhook deliveries");
     }
 }
 
@@ -126,8 +130,9 @@ pub const TICK_MS: u64 = 100;
 
 /// Runs the jobs ten times a second until the process stops (a pass with nothing due is one
 /// indexed read per job, and takes no write lock), and the reconciliation job on its own
-/// schedule. The two pollers and the rest of the rentals' lifecycle run side by side, so a
-/// provider that hangs holds up only its own orders (see `poller`).
+/// schedule. The two pollers, the webhook sender and the rest of the rentals' lifecycle run
+/// side by side, so a provider (or a customer's endpoint) that hangs holds up only its own
+/// orders (see `poller`).
 pub async fn run_until_stopped(state: AppState) {
     tokio::spawn(reconcile::run_until_stopped(state.clone()));
     tokio::spawn(singleton(
@@ -145,6 +150,11 @@ pub async fn run_until_stopped(state: AppState) {
         state.clone(),
         VERIFICATION_POLLER,
         |state, slots| async move { verifications::poll(&state, Some(&slots)).await },
+    ));
+    tokio::spawn(poller(
+        state.clone(),
+        WEBHOOK_SENDER,
+        |state, slots| async move { webhooks::deliver(&state, Some(&slots)).await },
     ));
     tokio::spawn(poller(
         state.clone(),

@@ -114,6 +114,7 @@ fn Nav(session: SessionView) -> impl IntoView {
                         <p class="muted">{user.email}</p>
                         <A href="/account">"Account and transactions"</A>
                         <A href="/keys">"API keys"</A>
+                        <A href="/webhooks">"Webhooks"</A>
                         <ActionForm action=sign_out>
                             <button type="submit" class="btn btn-small">"Sign out"</button>
                         </ActionForm>

@@ -14,3 +14,4 @@ pub mod rental_history;
 pub mod rentals;
 pub mod sessions;
 pub mod verifications;
+pub mod webhooks;

@@ -320,7 +320,9 @@ async fn an_endpoint_failing_for_a_day_is_turned_off_and_its_owner_told() {
     let notes = app.get_json("/api/notifications", &s).await;
     assert_eq!(notes["notifications"][0]["kind"], "webhook", "{notes}");
 
-    // Turned off, it is sent nothing.
+    // Turned off, it is sent nothing, not even a test.
+    let r = post(&app, &s, &format!("/api/webhooks/{id}/test")).await;
+    assert_eq!(r.status(), 409);
     let sent = receiver.got().len();
     app.rent(&s, 2).await;
     jobs::webhooks::deliver_once(&app.state).await.unwrap();

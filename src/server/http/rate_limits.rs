@@ -206,12 +206,12 @@ fn is_sign_in(method: &Method, path: &str) -> bool {
         )
 }
 
-/// Requests that spend the customer's money.
 /// A provider's push to us (not a customer's own webhooks, which are counted).
 fn is_provider_push(path: &str) -> bool {
     path == "/api/webhooks/textverified" || path.starts_with("/api/webhooks/sms-activate/")
 }
 
+/// Requests that spend the customer's money.
 fn is_paid(method: &Method, path: &str) -> bool {
     if method != Method::POST {
         return false;

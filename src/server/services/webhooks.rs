@@ -37,8 +37,14 @@ const MOST_DESCRIPTION_CHARS: usize = 200;
 const MOST_URL_CHARS: usize = 2_000;
 /// A delivery is tried for this long (from when it was queued), then given up.
 pub const GIVE_UP_AFTER_MS: i64 = 24 * 3_600_000;
-/// An endpoint whose deliveries have all failed for this long is turned off.
+/// An endpoint whose deliveries have all failed for this long, at least
+/// `DISABLE_AFTER_FAILURES` times, is turned off.
 pub const DISABLE_AFTER_MS: i64 = 24 * 3_600_000;
+pub const DISABLE_AFTER_FAILURES: i64 = 5;
+/// Deliveries done with (delivered or given up) are kept this long, then forgotten.
+pub const KEEP_DELIVERIES_MS: i64 = 30 * 24 * 3_600_000;
+/// The longest one attempt may take, resolving included: well within the claim's lease.
+const ATTEMPT_DEADLINE: Duration = Duration::from_secs(30);
 /// The wait after the first failed attempt, doubled after each, up to `LONGEST_WAIT_MS`.
 const FIRST_WAIT_MS: i64 = 30_000;
 const LONGEST_WAIT_MS: i64 = 6 * 3_600_000;
@@ -112,6 +118,16 @@ async fn checked_url(state: &AppState, raw: &str) -> Result<String, ServerError>
     Ok(url.to_string())
 }
 
+/// Nothing is sent to an endpoint that is turned off.
+fn refuse_if_off(row: &EndpointRow) -> Result<(), ServerError> {
+    if row.enabled == 0 {
+        return Err(ServerError::conflict(
+            "this webhook is turned off: turn it on first",
+        ));
+    }
+    Ok(())
+}
+
 async fn owned(state: &AppState, user_id: i64, id: i64) -> Result<EndpointRow, ServerError> {
     store::endpoint_owned(&state.db.pool, user_id, id)
         .await?
@@ -169,7 +185,7 @@ pub async fn create(
             target: format!("webhook:{id}"),
             subject: Some(user_id),
             before: None,
-            after: Some(json!({"url": url, "events": events})),
+            after: Some(json!({"url": shown(&url), "events": events})),
             now,
             actor,
         },
@@ -187,28 +203,38 @@ pub async fn update(
     id: i64,
     change: &WebhookChange,
 ) -> Result<WebhookView, ServerError> {
-    let mut row = owned(state, user_id, id).await?;
-    let before = json!({"url": row.url, "events": row.events, "enabled": row.enabled != 0});
-    if let Some(url) = &change.url {
-        row.url = checked_url(state, url).await?;
-    }
-    if let Some(events) = &change.events {
-        row.events = parse_events(events).map_err(|m| ServerError::validation("events", m))?;
-    }
-    if let Some(d) = &change.description {
-        row.description = description(Some(d))?;
-    }
-    if let Some(enabled) = change.enabled {
-        if enabled && row.enabled == 0 {
-            row.consecutive_failures = 0;
-            row.failing_since = None;
-            row.disabled_reason = None;
+    let row = owned(state, user_id, id).await?;
+    let url = match &change.url {
+        Some(url) => Some(checked_url(state, url).await?),
+        None => None,
+    };
+    let events = match &change.events {
+        Some(events) => {
+            Some(parse_events(events).map_err(|m| ServerError::validation("events", m))?)
         }
-        row.enabled = i64::from(enabled);
-    }
+        None => None,
+    };
+    let description = match &change.description {
+        Some(d) => Some(description(Some(d))?),
+        None => None,
+    };
     let now = state.clock.now_ms();
     let mut tx = state.db.begin_write().await?;
-    if !store::update_endpoint(&mut *tx, &row, now).await? {
+    let changed = store::change_endpoint(
+        &mut *tx,
+        user_id,
+        id,
+        &store::EndpointChange {
+            url: url.as_deref(),
+            events: events.as_deref(),
+            description: description.as_deref(),
+            enabled: change.enabled,
+            secret: None,
+        },
+        now,
+    )
+    .await?;
+    if !changed {
         return Err(ServerError::NotFound("webhook"));
     }
     audit::record(
@@ -217,8 +243,14 @@ pub async fn update(
             action: audit::action::WEBHOOK_CHANGED,
             target: format!("webhook:{id}"),
             subject: Some(user_id),
-            before: Some(before),
-            after: Some(json!({"url": row.url, "events": row.events, "enabled": row.enabled != 0})),
+            before: Some(
+                json!({"url": shown(&row.url), "events": row.events, "enabled": row.enabled != 0}),
+            ),
+            after: Some(json!({
+                "url": url.as_deref().map(shown),
+                "events": events,
+                "enabled": change.enabled,
+            })),
             now,
             actor,
         },
@@ -226,6 +258,11 @@ pub async fn update(
     .await?;
     tx.commit().await?;
     get(state, user_id, id).await
+}
+
+/// A URL as logs, audit entries and messages show it: without its query (often a token).
+fn shown(url: &str) -> String {
+    url.split(['?', '#']).next().unwrap_or(url).to_owned()
 }
 
 pub async fn delete(
@@ -246,7 +283,7 @@ pub async fn delete(
             action: audit::action::WEBHOOK_DELETED,
             target: format!("webhook:{id}"),
             subject: Some(user_id),
-            before: Some(json!({"url": row.url, "events": row.events})),
+            before: Some(json!({"url": shown(&row.url), "events": row.events})),
             after: None,
             now,
             actor,
@@ -264,11 +301,17 @@ pub async fn rotate_secret(
     user_id: i64,
     id: i64,
 ) -> Result<WebhookView, ServerError> {
-    let mut row = owned(state, user_id, id).await?;
-    row.secret = new_secret();
+    let secret = new_secret();
     let now = state.clock.now_ms();
     let mut tx = state.db.begin_write().await?;
-    if !store::update_endpoint(&mut *tx, &row, now).await? {
+    let change = store::EndpointChange {
+        url: None,
+        events: None,
+        description: None,
+        enabled: None,
+        secret: Some(&secret),
+    };
+    if !store::change_endpoint(&mut *tx, user_id, id, &change, now).await? {
         return Err(ServerError::NotFound("webhook"));
     }
     audit::record(
@@ -285,7 +328,9 @@ pub async fn rotate_secret(
     )
     .await?;
     tx.commit().await?;
-    Ok(view(owned(state, user_id, id).await?, true))
+    let mut view = view(owned(state, user_id, id).await?, false);
+    view.secret = Some(secret);
+    Ok(view)
 }
 
 /// Queues a `webhook.test` event for the endpoint alone; the delivery job sends it at once.
@@ -295,6 +340,7 @@ pub async fn send_test(
     id: i64,
 ) -> Result<WebhookDeliveryView, ServerError> {
     let row = owned(state, user_id, id).await?;
+    refuse_if_off(&row)?;
     let now = state.clock.now_ms();
     let payload = json!({
         "id": super::secrets::random_token("evt_", 12),
@@ -349,6 +395,7 @@ pub async fn redeliver(
     delivery_id: i64,
 ) -> Result<WebhookDeliveryView, ServerError> {
     let endpoint = owned(state, user_id, id).await?;
+    refuse_if_off(&endpoint)?;
     let original = store::delivery_owned(&state.db.pool, user_id, delivery_id)
         .await?
         .filter(|d| d.webhook_endpoint_id == id)
@@ -419,7 +466,9 @@ pub async fn deliver(
     let outcome = if endpoint.enabled == 0 {
         Err("the webhook is turned off".to_owned())
     } else {
-        send(state, &delivery, &endpoint).await
+        tokio::time::timeout(ATTEMPT_DEADLINE, send(state, &delivery, &endpoint))
+            .await
+            .unwrap_or_else(|_| Err(format!("no answer within {} s", ATTEMPT_DEADLINE.as_secs())))
     };
     let latency_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
     let now = state.clock.now_ms();
@@ -450,15 +499,23 @@ pub async fn deliver(
         next_attempt_at,
     };
     let recorded = store::record_attempt(&state.db, &delivery, held_until, &attempt, now).await;
-    let failing_since = match recorded {
-        Ok(Some(since)) => since,
-        Ok(None) => return,
+    let (failing_since, failures) = match recorded {
+        Ok(Some(run)) => run,
+        Ok(None) => {
+            tracing::warn!(
+                delivery_id = delivery.webhook_delivery_id,
+                "a webhook attempt outlasted its claim; another pass may send it again"
+            );
+            return;
+        }
         Err(e) => {
             tracing::warn!(delivery_id = delivery.webhook_delivery_id, error = %e, "could not record a webhook delivery; it will be tried again");
             return;
         }
     };
-    if failing_since.is_some_and(|since| now - since >= DISABLE_AFTER_MS) {
+    if failures >= DISABLE_AFTER_FAILURES
+        && failing_since.is_some_and(|since| now - since >= DISABLE_AFTER_MS)
+    {
         disable(state, &endpoint, now).await;
     }
 }
@@ -474,8 +531,8 @@ async fn disable(state: &AppState, endpoint: &EndpointRow, now: i64) {
     match disabled.await {
         Ok(true) => {
             let message = format!(
-                "Your webhook to {} was turned off: every delivery to it failed for 24 hours. Fix the endpoint, then turn it back on in Settings.",
-                endpoint.url
+                "Your webhook to {} was turned off: every delivery to it failed for 24 hours. Fix the endpoint, then turn it back on on the Webhooks page.",
+                shown(&endpoint.url)
             );
             if let Err(e) = notifications::send(
                 state,
@@ -508,6 +565,8 @@ async fn send(
         .timeout(TIMEOUT)
         .connect_timeout(TIMEOUT)
         .redirect(reqwest::redirect::Policy::none())
+        // Straight to the addresses checked: a proxy would resolve the name again itself.
+        .no_proxy()
         .resolve_to_addrs(&host, &addresses)
         .user_agent("Namaskah-Webhooks/1")
         .build()

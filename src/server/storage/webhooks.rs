@@ -24,6 +24,9 @@ pub struct EndpointRow {
 const ENDPOINT: &str = "webhook_endpoint_id, user_id, url, secret, events, description, enabled, \
      consecutive_failures, failing_since, disabled_reason, created_at, updated_at";
 
+/// A failure this long after the one before starts a new run of failures.
+const QUIET_MS: i64 = 12 * 3_600_000;
+
 #[derive(Debug, Clone, FromRow)]
 pub struct DeliveryRow {
     pub webhook_delivery_id: i64,
@@ -108,27 +111,44 @@ pub async fn endpoint_owned<'e>(
     .await
 }
 
-/// Saves the endpoint's settings as given (the caller read and changed them).
-pub async fn update_endpoint<'e>(
+/// What a change sets; `None` leaves a setting as it is.
+pub struct EndpointChange<'a> {
+    pub url: Option<&'a str>,
+    pub events: Option<&'a str>,
+    pub description: Option<&'a str>,
+    pub enabled: Option<bool>,
+    pub secret: Option<&'a str>,
+}
+
+/// Changes what `change` names, and only that, in one statement (a change made meanwhile by
+/// the delivery job or another request is kept). Turning an endpoint back on forgets its
+/// failures. False if it is not the user's.
+pub async fn change_endpoint<'e>(
     db: impl Executor<'e, Database = Any>,
-    row: &EndpointRow,
+    user_id: i64,
+    id: i64,
+    change: &EndpointChange<'_>,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
+    let turned_on = change.enabled == Some(true);
     let done = sqlx::query(
-        "update webhook_endpoint set url = $3, secret = $4, events = $5, description = $6, \
-         enabled = $7, consecutive_failures = $8, failing_since = $9, disabled_reason = $10, \
-         updated_at = $11 where webhook_endpoint_id = $1 and user_id = $2",
+        "update webhook_endpoint set url = coalesce($3, url), events = coalesce($4, events), \
+         description = coalesce($5, description), enabled = coalesce($6, enabled), \
+         secret = coalesce($7, secret), \
+         consecutive_failures = case when $8 = 1 and enabled = 0 then 0 else consecutive_failures end, \
+         failing_since = case when $8 = 1 and enabled = 0 then null else failing_since end, \
+         disabled_reason = case when $8 = 1 then null else disabled_reason end, \
+         updated_at = $9 \
+         where webhook_endpoint_id = $1 and user_id = $2",
     )
-    .bind(row.webhook_endpoint_id)
-    .bind(row.user_id)
-    .bind(&row.url)
-    .bind(&row.secret)
-    .bind(&row.events)
-    .bind(&row.description)
-    .bind(row.enabled)
-    .bind(row.consecutive_failures)
-    .bind(row.failing_since)
-    .bind(&row.disabled_reason)
+    .bind(id)
+    .bind(user_id)
+    .bind(change.url)
+    .bind(change.events)
+    .bind(change.description)
+    .bind(change.enabled.map(i64::from))
+    .bind(change.secret)
+    .bind(i64::from(turned_on))
     .bind(now)
     .execute(db)
     .await?;
@@ -277,15 +297,15 @@ pub struct Attempt<'a> {
 
 /// Records an attempt of a claimed delivery and gives it back, if the claim that leased it
 /// until `held_until` still holds it; and counts its endpoint's failures in a row (a success
-/// resets them). `None` if the claim was lost; else when the endpoint's failures in a row
-/// began (`None` after a success).
+/// resets them). `None` if the claim was lost; else when the endpoint's run of failures began
+/// (`None` after a success) and how many it has had.
 pub async fn record_attempt(
     db: &Db,
     delivery: &DeliveryRow,
     held_until: i64,
     a: &Attempt<'_>,
     now: i64,
-) -> Result<Option<Option<i64>>, sqlx::Error> {
+) -> Result<Option<(Option<i64>, i64)>, sqlx::Error> {
     let mut tx = db.begin_write().await?;
     let done = sqlx::query(
         "update webhook_delivery set attempts = attempts + 1, status = $3, next_attempt_at = $4, \
@@ -306,27 +326,35 @@ pub async fn record_attempt(
     if done.rows_affected() == 0 {
         return Ok(None);
     }
-    let failing_since: Option<Option<i64>> = if a.status == "delivered" {
-        sqlx::query_scalar(
-            "update webhook_endpoint set consecutive_failures = 0, failing_since = null \
-             where webhook_endpoint_id = $1 returning failing_since",
+    let run: Option<(Option<i64>, i64)> = if a.status == "delivered" {
+        sqlx::query_as(
+            "update webhook_endpoint set consecutive_failures = 0, failing_since = null, \
+             last_failed_at = null where webhook_endpoint_id = $1 \
+             returning failing_since, consecutive_failures",
         )
         .bind(delivery.webhook_endpoint_id)
         .fetch_optional(&mut *tx)
         .await?
     } else {
-        sqlx::query_scalar(
-            "update webhook_endpoint set consecutive_failures = consecutive_failures + 1, \
-             failing_since = coalesce(failing_since, $2) \
-             where webhook_endpoint_id = $1 returning failing_since",
+        // A failure long after the last one (the endpoint was quiet) starts a new run.
+        sqlx::query_as(
+            "update webhook_endpoint set \
+             consecutive_failures = case when last_failed_at is null or last_failed_at < $3 \
+               then 1 else consecutive_failures + 1 end, \
+             failing_since = case when last_failed_at is null or last_failed_at < $3 \
+               then $2 else coalesce(failing_since, $2) end, \
+             last_failed_at = $2 \
+             where webhook_endpoint_id = $1 returning failing_since, consecutive_failures",
         )
         .bind(delivery.webhook_endpoint_id)
         .bind(now)
+        .bind(now - QUIET_MS)
         .fetch_optional(&mut *tx)
         .await?
     };
     tx.commit().await?;
-    Ok(Some(failing_since.flatten()))
+    // (An endpoint deleted meanwhile: no run.)
+    Ok(Some(run.unwrap_or((None, 0))))
 }
 
 /// Turns an endpoint off (too many failures in a row), and gives up its pending deliveries;
@@ -359,4 +387,18 @@ pub async fn disable(
     .execute(&mut *conn)
     .await?;
     Ok(true)
+}
+
+/// Forgets deliveries that are done with (delivered or given up) and were queued before
+/// `before`.
+pub async fn prune<'e>(
+    db: impl Executor<'e, Database = Any>,
+    before: i64,
+) -> Result<u64, sqlx::Error> {
+    let done =
+        sqlx::query("delete from webhook_delivery where status <> 'pending' and created_at < $1")
+            .bind(before)
+            .execute(db)
+            .await?;
+    Ok(done.rows_affected())
 }

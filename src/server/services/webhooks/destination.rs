@@ -3,7 +3,7 @@
 //! addresses (so a name that resolves elsewhere a moment later gains nothing).
 
 use ipnet::{Ipv4Net, Ipv6Net};
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 /// Addresses no webhook may reach outside sandbox mode: this host, private networks, link-local
 /// (the clouds' metadata service at 169.254.169.254 among them), shared, reserved and
@@ -11,7 +11,7 @@ use std::net::{IpAddr, SocketAddr};
 pub fn forbidden(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => {
-            const BLOCKED: [&str; 12] = [
+            const BLOCKED: [&str; 15] = [
                 "0.0.0.0/8",
                 "10.0.0.0/8",
                 "100.64.0.0/10",
@@ -20,8 +20,11 @@ pub fn forbidden(ip: IpAddr) -> bool {
                 "172.16.0.0/12",
                 "192.0.0.0/24",
                 "192.0.2.0/24",
+                "192.88.99.0/24",
                 "192.168.0.0/16",
                 "198.18.0.0/15",
+                "198.51.100.0/24",
+                "203.0.113.0/24",
                 "224.0.0.0/4",
                 "240.0.0.0/4",
             ];
@@ -30,22 +33,45 @@ pub fn forbidden(ip: IpAddr) -> bool {
                 .any(|net| net.parse::<Ipv4Net>().expect("a network").contains(&v4))
         }
         IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
+            // An IPv4 address carried in an IPv6 one is judged as itself.
+            if let Some(v4) = embedded_v4(v6) {
                 return forbidden(IpAddr::V4(v4));
             }
-            const BLOCKED: [&str; 7] = [
-                "::/128",
-                "::1/128",
-                "64:ff9b::/96",
+            const BLOCKED: [&str; 9] = [
+                "::/96",
+                "64:ff9b:1::/48",
                 "100::/64",
+                "2001::/32",
+                "2001:db8::/32",
                 "fc00::/7",
                 "fe80::/10",
+                "fec0::/10",
                 "ff00::/8",
             ];
             BLOCKED
                 .iter()
                 .any(|net| net.parse::<Ipv6Net>().expect("a network").contains(&v6))
         }
+    }
+}
+
+/// The IPv4 address an IPv6 one stands for: mapped (`::ffff:a.b.c.d`), compatible
+/// (`::a.b.c.d`), NAT64 (`64:ff9b::a.b.c.d`) or 6to4 (`2002:aabb:ccdd::`).
+fn embedded_v4(v6: Ipv6Addr) -> Option<Ipv4Addr> {
+    let s = v6.segments();
+    let last = || Ipv4Addr::new((s[6] >> 8) as u8, s[6] as u8, (s[7] >> 8) as u8, s[7] as u8);
+    match s {
+        [0, 0, 0, 0, 0, 0xffff, _, _] => Some(last()),
+        // `::` and `::1` are not IPv4 addresses (and are refused as themselves).
+        [0, 0, 0, 0, 0, 0, hi, _] if hi != 0 => Some(last()),
+        [0x64, 0xff9b, 0, 0, 0, 0, _, _] => Some(last()),
+        [0x2002, a, b, ..] => Some(Ipv4Addr::new(
+            (a >> 8) as u8,
+            a as u8,
+            (b >> 8) as u8,
+            b as u8,
+        )),
+        _ => None,
     }
 }
 
@@ -81,13 +107,10 @@ pub async fn check_destination(
     if addresses.is_empty() {
         return Err(format!("{host} does not resolve"));
     }
-    if !sandbox {
-        if let Some(bad) = addresses.iter().find(|a| forbidden(a.ip())) {
-            return Err(format!(
-                "{host} is a private, local or reserved address ({}); webhooks go only to public addresses",
-                bad.ip()
-            ));
-        }
+    if !sandbox && addresses.iter().any(|a| forbidden(a.ip())) {
+        return Err(format!(
+            "{host} is, or resolves to, a private, local or reserved address; webhooks go only to public addresses"
+        ));
     }
     Ok(addresses)
 }
@@ -111,10 +134,22 @@ mod tests {
             "fe80::1",
             "::ffff:127.0.0.1",
             "::ffff:169.254.169.254",
+            "::127.0.0.1",
+            "64:ff9b::10.0.0.1",
+            "2002:7f00:1::",
+            "2001:0:4136:e378::1",
+            "fec0::1",
+            "203.0.113.9",
         ] {
             assert!(forbidden(ip.parse().unwrap()), "{ip}");
         }
-        for ip in ["93.184.216.34", "8.8.8.8", "2606:4700::1111"] {
+        for ip in [
+            "93.184.216.34",
+            "8.8.8.8",
+            "2606:4700::1111",
+            "64:ff9b::5db8:d822",
+            "2002:5db8:d822::1",
+        ] {
             assert!(!forbidden(ip.parse().unwrap()), "{ip}");
         }
     }
