@@ -10,7 +10,7 @@ pub mod query;
 pub mod time;
 pub mod transactions;
 
-pub use copy_button::CopyButton;
+pub use copy_button::{CopyButton, ShownOnce};
 pub use countdown::{remaining, Countdown};
 pub use idempotency::{form_key, FormNonce, IdempotencyKey};
 pub use notices::{action_error, error_of, ErrorNotice, FieldError, FormError, SignInPrompt};

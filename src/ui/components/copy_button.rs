@@ -15,3 +15,24 @@ pub fn CopyButton(
         </button>
     }
 }
+
+/// A secret shown this once (a new API key, a webhook's signing secret), with a copy button.
+/// `testid` names the card; its value is `{testid}-value`.
+#[component]
+pub fn ShownOnce(
+    #[prop(into)] title: String,
+    #[prop(into)] note: String,
+    #[prop(into)] value: String,
+    testid: &'static str,
+) -> impl IntoView {
+    view! {
+        <section class="card reveal" role="status" data-testid=testid>
+            <h2>{title}</h2>
+            <p>{note}</p>
+            <div class="secret">
+                <code class="secret-value" data-testid=format!("{testid}-value")>{value.clone()}</code>
+                <CopyButton text=value />
+            </div>
+        </section>
+    }
+}

@@ -3,7 +3,7 @@
 use crate::api::dto::ApiKeyView;
 use crate::api::keys::{list_api_keys, take_new_api_key, CreateApiKey, RevokeApiKey};
 use crate::ui::components::{
-    action_error, error_of, format_time, CopyButton, ErrorNotice, FieldError,
+    action_error, error_of, format_time, ErrorNotice, FieldError, ShownOnce,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -26,7 +26,16 @@ pub fn ApiKeysPage() -> impl IntoView {
         </p>
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
-                new_key.await.ok().flatten().map(|key| view! { <NewKey key /> })
+                new_key.await.ok().flatten().map(|key| {
+                    view! {
+                        <ShownOnce
+                            title="Your new key"
+                            note="Copy it now: this is the only time it is shown. We keep only a fingerprint of it."
+                            value=key
+                            testid="new-key"
+                        />
+                    }
+                })
             })}
         </Transition>
         <section class="card">
@@ -57,20 +66,6 @@ pub fn ApiKeysPage() -> impl IntoView {
                 })}
             </Transition>
             {action_error(revoke)}
-        </section>
-    }
-}
-
-#[component]
-fn NewKey(key: String) -> impl IntoView {
-    view! {
-        <section class="card reveal" role="status" data-testid="new-key">
-            <h2>"Your new key"</h2>
-            <p>"Copy it now: this is the only time it is shown. We keep only a fingerprint of it."</p>
-            <div class="secret">
-                <code class="secret-value" data-testid="new-key-value">{key.clone()}</code>
-                <CopyButton text=key />
-            </div>
         </section>
     }
 }

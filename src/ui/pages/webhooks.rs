@@ -9,7 +9,7 @@ use crate::api::webhooks::{
 };
 use crate::domain::webhook::EVENTS;
 use crate::ui::components::{
-    action_error, error_of, format_time, CopyButton, ErrorNotice, FieldError,
+    action_error, error_of, format_time, ErrorNotice, FieldError, ShownOnce,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -67,7 +67,16 @@ pub fn WebhooksPage() -> impl IntoView {
                     Some(secret) => Some(secret),
                     None => flashed.await.ok().flatten(),
                 };
-                secret.map(|secret| view! { <NewSecret secret /> })
+                secret.map(|secret| {
+                    view! {
+                        <ShownOnce
+                            title="The endpoint's signing secret"
+                            note="Copy it now into your receiver: it is shown only this once (rotate it to get a new one)."
+                            value=secret
+                            testid="new-secret"
+                        />
+                    }
+                })
             })}
         </Transition>
         <section class="card">
@@ -129,20 +138,6 @@ pub fn WebhooksPage() -> impl IntoView {
                     .and_then(Result::ok)
                     .map(|()| view! { <p role="status" class="notice">"A test event is on its way: see its delivery under “Deliveries”."</p> })
             }}
-        </section>
-    }
-}
-
-#[component]
-fn NewSecret(secret: String) -> impl IntoView {
-    view! {
-        <section class="card reveal" role="status" data-testid="new-secret">
-            <h2>"The endpoint's signing secret"</h2>
-            <p>"Copy it now into your receiver: it is shown only this once (rotate it to get a new one)."</p>
-            <div class="secret">
-                <code class="secret-value" data-testid="new-secret-value">{secret.clone()}</code>
-                <CopyButton text=secret />
-            </div>
         </section>
     }
 }
