@@ -571,7 +571,8 @@ async fn send(
         .user_agent("Namaskah-Webhooks/1")
         .build()
         .map_err(|e| format!("could not prepare the request: {e}"))?;
-    let t = state.clock.now_ms() / 1000;
+    // The receiver's clock is the world's: the wall clock, not the sandbox's movable one.
+    let t = chrono::Utc::now().timestamp();
     let response = client
         .post(url)
         .header(reqwest::header::CONTENT_TYPE, "application/json")
