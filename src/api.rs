@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod analytics;
 pub mod billing;
 pub mod catalog;
+pub mod docs;
 pub mod dto;
 pub mod error;
 pub mod keys;

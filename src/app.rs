@@ -8,6 +8,7 @@ use crate::api::AppError;
 use crate::ui::layout::Layout;
 use crate::ui::pages::{
     account::AccountPage,
+    api_docs::ApiDocsPage,
     auth::LoginPage,
     auth::RegisterPage,
     auth::SecondFactorPage,
@@ -64,6 +65,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("register") view=RegisterPage ssr=SsrMode::Async />
                     <Route path=path!("verify-email") view=VerifyEmailPage ssr=SsrMode::Async />
                     <Route path=path!("keys") view=ApiKeysPage ssr=SsrMode::Async />
+                    <Route path=path!("docs/api") view=ApiDocsPage ssr=SsrMode::Async />
                     <Route path=path!("webhooks") view=WebhooksPage ssr=SsrMode::Async />
                     <Route path=path!("webhooks/:id") view=WebhookDeliveriesPage ssr=SsrMode::Async />
                     <Route path=path!("account") view=AccountPage ssr=SsrMode::Async />

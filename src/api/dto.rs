@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 mod accounts;
 mod analytics;
 mod catalog;
+mod docs;
 mod live;
 mod providers;
 mod rentals;
@@ -18,6 +19,7 @@ mod webhooks;
 pub use accounts::*;
 pub use analytics::*;
 pub use catalog::*;
+pub use docs::*;
 pub use live::*;
 pub use providers::*;
 pub use rentals::*;
@@ -27,6 +29,7 @@ pub use webhooks::*;
 
 /// `?page=&per_page=` on list endpoints. Pages count from 1.
 #[derive(Clone, Copy, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema, utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct PageQuery {
     pub page: Option<u32>,
     pub per_page: Option<u32>,
@@ -35,6 +38,7 @@ pub struct PageQuery {
 /// History filters (`GET /api/rentals`, `GET /api/verifications`); dates are RFC 3339 or
 /// `YYYY-MM-DD`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema, utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct HistoryQuery {
     pub status: Option<String>,
     pub service: Option<String>,

@@ -12,6 +12,7 @@ const WEEK_MS: i64 = 7 * DAY_MS;
 
 /// How wide each point of a series is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Granularity {
     Hour,

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// A forecast and how good the method was on days it had not seen.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Forecast {
     /// `holt_winters` or, for a short history, `mean` (the mean of what there is).
     pub method: String,

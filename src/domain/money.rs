@@ -15,6 +15,12 @@ pub const SCALE: u32 = 4;
 #[derive(
     Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
 )]
+/// In JSON: a decimal string, e.g. `"1.5000"`.
+#[cfg_attr(
+    feature = "ssr",
+    derive(utoipa::ToSchema),
+    schema(value_type = String, example = "1.5000")
+)]
 #[serde(try_from = "Decimal", into = "Decimal")]
 pub struct Money(Decimal);
 

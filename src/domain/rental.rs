@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 pub const MS_PER_HOUR: i64 = 3_600_000;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RentalStatus {
     Active,

@@ -12,6 +12,18 @@ pub const EVENTS: [&str; 5] = [
 /// The test event `POST /api/webhooks/{id}/test` sends (to that endpoint only).
 pub const TEST_EVENT: &str = "webhook.test";
 
+/// The body of a delivery: the event's id, its type, when it happened (Unix seconds, from
+/// `created_ms`) and its data, given as JSON text.
+pub fn payload(id: &str, kind: &str, created_ms: i64, data_json: &str) -> String {
+    let quoted = |s: &str| serde_json::Value::from(s).to_string();
+    format!(
+        r#"{{"id":{},"type":{},"created":{},"data":{data_json}}}"#,
+        quoted(id),
+        quoted(kind),
+        created_ms.div_euclid(1000)
+    )
+}
+
 /// Parses the events an endpoint asks for: at least one, each one of [`EVENTS`]; written back
 /// comma-separated in `EVENTS`' order, once each.
 pub fn parse_events<S: AsRef<str>>(asked: &[S]) -> Result<String, String> {
@@ -63,5 +75,20 @@ mod tests {
             events_of("sms.received,rental.updated"),
             ["sms.received", "rental.updated"]
         );
+    }
+
+    #[test]
+    fn a_payload_is_json_with_its_time_in_seconds() {
+        let body = payload(
+            "evt_1",
+            "sms.received",
+            1_700_000_123_456,
+            r#"{"text":"a \"b\""}"#,
+        );
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(v["id"], "evt_1");
+        assert_eq!(v["type"], "sms.received");
+        assert_eq!(v["created"], 1_700_000_123);
+        assert_eq!(v["data"]["text"], "a \"b\"");
     }
 }

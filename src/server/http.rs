@@ -17,6 +17,7 @@ pub mod handler_api;
 pub mod keys;
 pub mod notifications;
 pub mod observe;
+pub mod openapi;
 pub mod ops;
 pub mod origin;
 pub mod presets;
@@ -34,10 +35,13 @@ pub mod webhooks;
 use super::state::AppState;
 use axum::routing::any;
 use axum::Router;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-/// Every REST route. Unknown `/api` paths and wrong methods answer with JSON errors.
-pub fn api_router() -> Router<AppState> {
-    Router::new()
+/// Every route of the REST API and the SMS-Activate protocol, each with its operation in the
+/// OpenAPI document (`openapi`).
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .merge(auth::router())
         .merge(account::router())
         .merge(notifications::router())
@@ -54,6 +58,13 @@ pub fn api_router() -> Router<AppState> {
         .merge(webhook_endpoints::router())
         .merge(handler_api::router())
         .merge(events::router())
+        .routes(routes!(openapi::serve))
+}
+
+/// Every REST route. Unknown `/api` paths and wrong methods answer with JSON errors.
+pub fn api_router() -> Router<AppState> {
+    let (router, _) = routes().split_for_parts();
+    router
         .route("/api", any(error::api_not_found))
         .route("/api/{*path}", any(error::api_not_found))
         .method_not_allowed_fallback(error::method_not_allowed)

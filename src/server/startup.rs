@@ -234,6 +234,7 @@ async fn assemble(
         &leptos_options.output_name,
     ));
     Ok(AppState {
+        webhook_client: super::services::webhooks::client(settings.sandbox()),
         started_at: clock.now_ms(),
         jobs: Arc::default(),
         passwords,

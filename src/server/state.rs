@@ -51,6 +51,8 @@ pub struct AppState {
     pub metrics: Arc<super::metrics::Metrics>,
     /// What this instance's jobs have done (the console's system page).
     pub jobs: Arc<super::jobs::board::JobBoard>,
+    /// The client webhook deliveries go out with (`services::webhooks::client`).
+    pub webhook_client: reqwest::Client,
     /// When this instance started (ms since the epoch).
     pub started_at: i64,
 }

@@ -9,6 +9,7 @@
 //!   and what can be done with a rental while it is active;
 //! - `BulkBar`: selecting several rentals, their total price or refund, and acting on them;
 //! - `PickerBox`: the service and country pickers filter as you type, and keep favourites;
+//! - `TryIt`: trying an operation of the API reference, in sandbox mode;
 //! - and, from `PageScript`, the actions: the forms that buy, extend, release and so on are
 //!   sent by the client to their server functions, and their answers shown in place
 //!   (`actions`).
@@ -37,6 +38,7 @@ mod picker;
 mod presets;
 mod quotes;
 mod rentals;
+mod try_it;
 mod verifications;
 
 /// Where a page's live updates start: the event id its data is as of, taken by the server
@@ -56,4 +58,5 @@ pub use picker::PickerBox;
 pub use presets::SavedPresets;
 pub use quotes::RentChoices;
 pub use rentals::{MessageList, ReleaseForm, RentalActions, RentalBoard, RentalFacts};
+pub use try_it::TryIt;
 pub use verifications::{status_label, VerificationBoard, VerificationTable};

@@ -49,7 +49,10 @@ pub fn Layout(children: Children) -> impl IntoView {
             <Notice />
             {children()}
         </main>
-        <footer class="footer">"Namaskah SMS · temporary numbers and verification codes"</footer>
+        <footer class="footer">
+            "Namaskah SMS · temporary numbers and verification codes · "
+            <a href="/docs/api">"API reference"</a>
+        </footer>
         // Last, so the browser hydrates it after every other island on the page.
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
@@ -115,6 +118,7 @@ fn Nav(session: SessionView) -> impl IntoView {
                         <A href="/account">"Account and transactions"</A>
                         <A href="/keys">"API keys"</A>
                         <A href="/webhooks">"Webhooks"</A>
+                        <A href="/docs/api">"API reference"</A>
                         <ActionForm action=sign_out>
                             <button type="submit" class="btn btn-small">"Sign out"</button>
                         </ActionForm>
@@ -125,6 +129,7 @@ fn Nav(session: SessionView) -> impl IntoView {
         .into_any(),
         None => view! {
             <nav class="nav" aria-label="Main" data-session="">
+                <A href="/docs/api">"API"</A>
                 <A href="/login">"Sign in"</A>
                 <A href="/register" attr:class="btn btn-primary btn-small">"Create account"</A>
             </nav>

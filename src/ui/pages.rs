@@ -1,6 +1,7 @@
 //! One module per page.
 
 pub mod account;
+pub mod api_docs;
 pub mod auth;
 pub mod console;
 pub mod dashboard;

@@ -100,13 +100,18 @@ async fn an_api_key_has_its_own_limit() {
     let app = spawn_app_with(&[("RATE_LIMIT_PER_API_KEY", "3".into())]).await;
     let s = app.signed_in().await;
     let key = app.api_key(&s, "script").await;
-    for _ in 0..3 {
+    for left in (0..3).rev() {
         let r = app
             .with_key(Method::GET, "/api/billing/balance", &key)
             .send()
             .await
             .unwrap();
         assert_eq!(r.status(), 200);
+        // Each answer says what is left of the tightest limit.
+        let header = |name: &str| r.headers()[name].to_str().unwrap().parse::<u64>().unwrap();
+        assert_eq!(header("ratelimit-limit"), 3);
+        assert_eq!(header("ratelimit-remaining"), left);
+        assert_eq!(header("ratelimit-reset"), (3 - left) * 20);
     }
     let r = app
         .with_key(Method::GET, "/api/billing/balance", &key)

@@ -27,6 +27,7 @@ mod mfa;
 mod money_races;
 mod notifications;
 mod observability;
+mod openapi;
 mod pages;
 #[cfg(feature = "failpoints")]
 mod pollers;

@@ -3,12 +3,14 @@
 use super::*;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Credentials {
     pub email: String,
     pub password: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct UserView {
     pub id: i64,
     pub email: String,
@@ -17,12 +19,14 @@ pub struct UserView {
 /// The answer to a sign-up: the same whether or not the address already had an account, so
 /// that sign-up does not tell who is a customer.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SignUpView {
     pub email: String,
     pub message: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct MeView {
     pub id: i64,
     pub email: String,
@@ -35,6 +39,7 @@ pub struct MeView {
 
 /// What every page needs to draw its frame: who is signed in, and whether this is the sandbox.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SessionView {
     pub user: Option<MeView>,
     pub sandbox: bool,
@@ -44,11 +49,13 @@ pub struct SessionView {
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NewApiKey {
     pub name: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ApiKeyView {
     pub id: i64,
     pub name: String,
@@ -60,6 +67,7 @@ pub struct ApiKeyView {
 
 /// The answer to creating a key: the only time the key itself is ever shown.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CreatedApiKey {
     pub id: i64,
     pub name: String,
@@ -69,17 +77,20 @@ pub struct CreatedApiKey {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ApiKeyList {
     pub keys: Vec<ApiKeyView>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct BalanceView {
     pub balance: Money,
     pub currency: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TransactionView {
     pub id: i64,
     /// Positive for money in, negative for money out.
@@ -92,6 +103,7 @@ pub struct TransactionView {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TransactionPage {
     pub transactions: Vec<TransactionView>,
     pub page: u32,
@@ -103,6 +115,7 @@ pub struct TransactionPage {
 /// second factor is asked for next (`second_factor_required`, with the `challenge` to send back
 /// with the code to `POST /api/auth/login/mfa`; in the browser it is kept in a cookie).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SignInView {
     pub user: Option<MeView>,
     pub second_factor_required: bool,
@@ -112,6 +125,7 @@ pub struct SignInView {
 /// `POST /api/auth/login/mfa`: the challenge from the sign-in, and a code from the
 /// authenticator app or a recovery code.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SecondFactor {
     pub challenge: String,
     pub code: String,
@@ -119,6 +133,7 @@ pub struct SecondFactor {
 
 /// Two-factor sign-in on the account.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct MfaStatusView {
     pub enabled: bool,
     pub enabled_at: Option<DateTime<Utc>>,
@@ -131,6 +146,7 @@ pub struct MfaStatusView {
 
 /// What an authenticator app needs: scan the QR code (SVG) or type the secret.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct MfaSetupView {
     pub secret: String,
     pub otpauth_url: String,
@@ -139,18 +155,21 @@ pub struct MfaSetupView {
 
 /// Ten one-time recovery codes, shown once.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RecoveryCodesView {
     pub recovery_codes: Vec<String>,
 }
 
 /// `POST /api/account/mfa/enable`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct MfaCode {
     pub code: String,
 }
 
 /// Turning two-factor off, or new recovery codes: the password and a current code.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct MfaConfirm {
     pub password: String,
     pub code: String,
@@ -158,6 +177,7 @@ pub struct MfaConfirm {
 
 /// One of the customer's sessions (a signed-in browser).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ActiveSessionView {
     pub id: String,
     /// "Firefox on Linux".
@@ -171,18 +191,21 @@ pub struct ActiveSessionView {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ActiveSessionList {
     pub sessions: Vec<ActiveSessionView>,
 }
 
 /// `POST /api/auth/password-reset`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PasswordResetRequest {
     pub email: String,
 }
 
 /// `POST /api/auth/password-reset/confirm`: the token from the mailed link.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PasswordReset {
     pub token: String,
     pub new_password: String,
@@ -190,12 +213,14 @@ pub struct PasswordReset {
 
 /// `POST /api/auth/verify-email`: the token from the link mailed to confirm an address.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct EmailVerification {
     pub token: String,
 }
 
 /// `POST /api/account/password`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PasswordChange {
     pub current_password: String,
     pub new_password: String,
@@ -204,6 +229,7 @@ pub struct PasswordChange {
 /// Something the customer should know: auto-renew turned off and why, an expiry coming, a low
 /// balance, a change to their account's security.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NotificationView {
     pub id: i64,
     /// `auto_renew_off`, `expiring`, `low_balance`, `security`, …
@@ -216,6 +242,7 @@ pub struct NotificationView {
 
 /// `GET /api/notifications`: newest first; `next_before` asks for the page after this one.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NotificationList {
     pub notifications: Vec<NotificationView>,
     pub unread: i64,
@@ -225,6 +252,7 @@ pub struct NotificationList {
 /// Where notifications go besides the app: `email` too, or not. `email_confirmed` is read
 /// only: mail goes only to an address confirmed by its link (ignored in a `PUT`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NotificationPreferences {
     pub email: bool,
     #[serde(default)]
@@ -233,6 +261,7 @@ pub struct NotificationPreferences {
 
 /// `POST /api/notifications/read`: these (`ids`), or every one (`all`).
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NotificationsRead {
     #[serde(default)]
     pub ids: Vec<i64>,

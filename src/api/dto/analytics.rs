@@ -7,6 +7,7 @@ use super::*;
 /// one of them alone). `from` and `to` are RFC 3339 times or `YYYY-MM-DD` dates (UTC);
 /// default: the last 30 days to now, by day.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema, utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct AnalyticsQuery {
     pub from: Option<String>,
     pub to: Option<String>,
@@ -20,6 +21,7 @@ pub struct AnalyticsQuery {
 
 /// The range a report covers: widened to whole buckets of its granularity.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RangeView {
     pub from: DateTime<Utc>,
     pub to: DateTime<Utc>,
@@ -29,6 +31,7 @@ pub struct RangeView {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct FilterView {
     pub dimension: String,
     pub value: String,
@@ -36,6 +39,7 @@ pub struct FilterView {
 
 /// Rentals in a bucket (or a range).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RentalCounts {
     pub started: i64,
     pub extended: i64,
@@ -49,6 +53,7 @@ pub struct RentalCounts {
 
 /// Verifications in a bucket (or a range).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct VerificationCounts {
     pub started: i64,
     pub finished: i64,
@@ -59,6 +64,7 @@ pub struct VerificationCounts {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct UsagePoint {
     pub bucket: DateTime<Utc>,
     pub rentals: RentalCounts,
@@ -66,6 +72,7 @@ pub struct UsagePoint {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct UsageTotals {
     pub rentals: RentalCounts,
     pub verifications: VerificationCounts,
@@ -79,6 +86,7 @@ pub struct UsageTotals {
 
 /// Usage of one service, country or provider over the range.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct UsageShare {
     pub key: String,
     pub rentals_started: i64,
@@ -88,6 +96,7 @@ pub struct UsageShare {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct UsageReport {
     pub range: RangeView,
     pub points: Vec<UsagePoint>,
@@ -99,6 +108,7 @@ pub struct UsageReport {
 
 /// Money in a bucket, a range, or for one service, country or provider.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct MoneyFigures {
     /// What customers were charged: purchases and extensions.
     pub revenue: Money,
@@ -113,6 +123,7 @@ pub struct MoneyFigures {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct MoneyPoint {
     pub bucket: DateTime<Utc>,
     #[serde(flatten)]
@@ -120,6 +131,7 @@ pub struct MoneyPoint {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct MoneyShare {
     pub key: String,
     #[serde(flatten)]
@@ -128,6 +140,7 @@ pub struct MoneyShare {
 
 /// Refunds of one reason: `early_release`, `cancelled`, `timed_out`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RefundReason {
     pub reason: String,
     pub count: i64,
@@ -135,6 +148,7 @@ pub struct RefundReason {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct MoneyReport {
     pub range: RangeView,
     pub currency: String,
@@ -152,6 +166,7 @@ pub struct MoneyReport {
 
 /// One provider's performance over the range (or a bucket).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ProviderFigures {
     pub provider: String,
     /// Purchases asked of it, and how many it sold a number for.
@@ -181,6 +196,7 @@ pub struct ProviderFigures {
 
 /// One provider in one bucket.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ProviderPoint {
     pub bucket: DateTime<Utc>,
     #[serde(flatten)]
@@ -188,6 +204,7 @@ pub struct ProviderPoint {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ProvidersReport {
     pub range: RangeView,
     pub providers: Vec<ProviderFigures>,
@@ -195,6 +212,7 @@ pub struct ProvidersReport {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CustomerPoint {
     pub bucket: DateTime<Utc>,
     /// Customers whose first purchase was in the bucket.
@@ -206,6 +224,7 @@ pub struct CustomerPoint {
 /// One cohort (customers whose first purchase was in `cohort`'s month): how many bought in
 /// each month since, month 0 being their first.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CohortView {
     pub cohort: DateTime<Utc>,
     pub size: i64,
@@ -216,6 +235,7 @@ pub struct CohortView {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SegmentView {
     pub segment: String,
     pub customers: i64,
@@ -223,6 +243,7 @@ pub struct SegmentView {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TopCustomer {
     pub user_id: i64,
     pub email: String,
@@ -231,6 +252,7 @@ pub struct TopCustomer {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CustomersReport {
     pub range: RangeView,
     pub points: Vec<CustomerPoint>,
@@ -242,6 +264,7 @@ pub struct CustomersReport {
 
 /// The next days' demand for one service.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct DemandForecast {
     pub service: String,
     pub method: String,
@@ -257,6 +280,7 @@ pub struct DemandForecast {
 
 /// How long a provider account's balance lasts at its recent spend.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ProviderRunway {
     pub provider: String,
     /// In the provider account's own currency; `None` when it could not be asked.
@@ -269,6 +293,7 @@ pub struct ProviderRunway {
 
 /// A customer's balance runway and what their auto-renewing rentals cost per month.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CustomerRunway {
     pub user_id: i64,
     pub email: String,
@@ -280,6 +305,7 @@ pub struct CustomerRunway {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ForecastsReport {
     pub horizon_days: i64,
     pub demand: Vec<DemandForecast>,
@@ -291,6 +317,7 @@ pub struct ForecastsReport {
 /// An offer (service and country) where another provider sold for less at a success rate at
 /// least as good.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Saving {
     /// `rental` or `verification`.
     pub product: String,
@@ -308,6 +335,7 @@ pub struct Saving {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SavingsReport {
     pub range: RangeView,
     pub savings: Vec<Saving>,
@@ -317,6 +345,7 @@ pub struct SavingsReport {
 /// `GET /api/account/forecast`: the caller's balance runway and what their auto-renewing
 /// rentals cost per month.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AccountForecast {
     pub balance: Money,
     pub currency: String,

@@ -3,6 +3,7 @@
 use super::*;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CountryView {
     /// ISO 3166-1 alpha-2, e.g. `GB`.
     pub code: String,
@@ -11,6 +12,7 @@ pub struct CountryView {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CountryList {
     pub countries: Vec<CountryView>,
 }
@@ -18,6 +20,7 @@ pub struct CountryList {
 /// What a customer chose before, listed first in the pickers: their favourites (in the order
 /// they were marked), then what they bought lately (the newest first).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Choices {
     pub favourite_services: Vec<String>,
     pub favourite_countries: Vec<String>,
@@ -27,6 +30,7 @@ pub struct Choices {
 
 /// A service that can receive a verification code in a country, at our price.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ServiceOfferView {
     pub service: String,
     pub price: Money,
@@ -35,6 +39,7 @@ pub struct ServiceOfferView {
 
 /// A rental length on sale in a country, at our price.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RentalOfferView {
     pub hours: u32,
     pub price: Money,
@@ -42,6 +47,7 @@ pub struct RentalOfferView {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ServiceList {
     pub country: String,
     pub currency: String,
@@ -51,11 +57,14 @@ pub struct ServiceList {
 
 /// The upstream provider account, for operators. Amounts are in the provider's currency.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ProviderBalanceView {
     pub provider: String,
     #[serde(with = "rust_decimal::serde::str")]
+    #[cfg_attr(feature = "ssr", schema(value_type = String))]
     pub balance: rust_decimal::Decimal,
     pub currency: String,
     #[serde(with = "rust_decimal::serde::str_option")]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>))]
     pub rating: Option<rust_decimal::Decimal>,
 }

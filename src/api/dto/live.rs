@@ -5,6 +5,7 @@ use super::*;
 /// The data of an `sms.received` event: the new message, and the rental's summary with it
 /// (its message and unread counts and last code changed).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SmsReceived {
     pub rental_id: i64,
     pub message: MessageView,
@@ -13,6 +14,7 @@ pub struct SmsReceived {
 
 /// The data of a `balance.changed` event.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct BalanceChanged {
     pub balance: Money,
 }
@@ -20,6 +22,7 @@ pub struct BalanceChanged {
 /// The data of a `notification.created` event: how many of the user's notifications are unread
 /// now (the bell's count).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct UnreadNotifications {
     pub unread: i64,
 }
@@ -41,6 +44,7 @@ impl UnreadNotifications {
 /// Everything the live parts of a page show, at once: what the browser asks for when its
 /// event stream cannot be resumed exactly (a gap the server cannot replay).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct LiveSnapshot {
     pub balance: Money,
     /// Active rentals, soonest to end first.

@@ -4,6 +4,7 @@ use super::*;
 
 /// One provider: what it sells, its account, its health and the orders it holds for us.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ProviderStatusView {
     pub name: String,
     pub activations: bool,
@@ -14,6 +15,7 @@ pub struct ProviderStatusView {
     pub native_extension: bool,
     /// Its account balance; `None` when it could not be read (`balance_error` says why).
     #[serde(with = "rust_decimal::serde::str_option")]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>))]
     pub balance: Option<rust_decimal::Decimal>,
     pub currency: Option<String>,
     pub balance_error: Option<String>,
@@ -27,6 +29,7 @@ pub struct ProviderStatusView {
 
 /// From the provider's recent calls (the last 200).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ProviderHealthView {
     pub calls: usize,
     /// The share of calls that were not faults (timeouts, 5xx, rate limits…).
@@ -41,6 +44,7 @@ pub struct ProviderHealthView {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ProviderList {
     pub providers: Vec<ProviderStatusView>,
 }

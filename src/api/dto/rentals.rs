@@ -4,6 +4,7 @@ use super::*;
 
 /// `POST /api/rentals/create`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NewRental {
     pub service: String,
     /// ISO 3166-1 alpha-2, e.g. `GB`.
@@ -17,6 +18,7 @@ pub struct NewRental {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RentalView {
     pub id: i64,
     pub phone_number: String,
@@ -46,6 +48,7 @@ pub struct RentalView {
     pub last_code: Option<String>,
     /// What one more hour costs (before rounding; see `domain::rental::extension_quote`).
     #[serde(with = "rust_decimal::serde::str")]
+    #[cfg_attr(feature = "ssr", schema(value_type = String))]
     pub extension_per_hour: rust_decimal::Decimal,
     /// What releasing it now would refund.
     pub refund_if_released: Money,
@@ -57,28 +60,33 @@ pub struct RentalView {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RentalList {
     pub rentals: Vec<RentalView>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ExtendRental {
     pub hours: u32,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Extended {
     pub rental: RentalView,
     pub charged: Money,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Released {
     pub rental: RentalView,
     pub refund: Money,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct MessageView {
     pub id: i64,
     pub sender: String,
@@ -90,11 +98,13 @@ pub struct MessageView {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct MessageList {
     pub messages: Vec<MessageView>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RentalPage {
     pub rentals: Vec<RentalView>,
     pub page: u32,
@@ -103,12 +113,14 @@ pub struct RentalPage {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RentalPatch {
     pub auto_renew: bool,
 }
 
 /// `POST /api/presets`: a rental configuration saved by name.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NewPreset {
     pub name: String,
     pub service: String,
@@ -121,6 +133,7 @@ pub struct NewPreset {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PresetView {
     pub id: i64,
     pub name: String,
@@ -133,12 +146,14 @@ pub struct PresetView {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PresetList {
     pub presets: Vec<PresetView>,
 }
 
 /// What a bulk request does to each rental it names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum BulkAction {
     Extend,
@@ -147,6 +162,7 @@ pub enum BulkAction {
 
 /// `POST /api/rentals/bulk`: extend or release several rentals, each on its own.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct BulkRequest {
     pub action: BulkAction,
     pub ids: Vec<i64>,
@@ -157,6 +173,7 @@ pub struct BulkRequest {
 
 /// `POST /api/rentals/bulk-create`: `count` identical rentals.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NewRentals {
     #[serde(flatten)]
     pub rental: NewRental,
@@ -165,6 +182,7 @@ pub struct NewRentals {
 
 /// One item of a bulk request: what happened to it, on its own.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct BulkOutcome {
     /// The rental this is about: the one named in the request, or the one created.
     pub id: Option<i64>,
@@ -177,6 +195,7 @@ pub struct BulkOutcome {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct BulkResults {
     pub results: Vec<BulkOutcome>,
 }

@@ -5,6 +5,7 @@ use super::*;
 
 /// An account as support and admin see it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct StaffUserView {
     pub id: i64,
     pub email: String,
@@ -15,12 +16,14 @@ pub struct StaffUserView {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct StaffUserList {
     pub users: Vec<StaffUserView>,
 }
 
 /// `GET /api/admin/users?q=`: accounts whose email contains `q` (all when empty), newest first.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema, utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct UserSearch {
     pub q: Option<String>,
     pub limit: Option<u32>,
@@ -29,12 +32,14 @@ pub struct UserSearch {
 /// `POST /api/admin/users/{id}/credit`: a positive amount adds money, a negative one takes it
 /// back; the note is kept in the ledger and the audit log.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ManualCredit {
     pub amount: String,
     pub note: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CreditView {
     pub user_id: i64,
     pub amount: Money,
@@ -44,12 +49,14 @@ pub struct CreditView {
 
 /// `POST /api/admin/users/{id}/role`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RoleChange {
     pub role: String,
 }
 
 /// One audit log entry.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AuditEntryView {
     pub id: i64,
     pub at: DateTime<Utc>,
@@ -67,6 +74,7 @@ pub struct AuditEntryView {
 
 /// A page of the audit log, newest first; `next_before` asks for the page after it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AuditPage {
     pub entries: Vec<AuditEntryView>,
     pub next_before: Option<i64>,
@@ -76,6 +84,7 @@ pub struct AuditPage {
 /// (`auth.sign_in`) or a prefix ending in `.` (`auth.`); `from` and `to` are RFC 3339 or
 /// `YYYY-MM-DD`.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema, utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct AuditQuery {
     pub actor: Option<i64>,
     pub subject: Option<i64>,
@@ -88,6 +97,7 @@ pub struct AuditQuery {
 
 /// A security event on the customer's own account page.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SecurityEventView {
     pub id: i64,
     pub at: DateTime<Utc>,
@@ -99,6 +109,7 @@ pub struct SecurityEventView {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SecurityEventList {
     pub events: Vec<SecurityEventView>,
     pub next_before: Option<i64>,
@@ -108,12 +119,14 @@ pub struct SecurityEventList {
 /// filters (`status`, `service`, `country`, `provider`, `from`, `to`, `q`, `page`,
 /// `per_page`) across every account, and this: one account's only.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema, utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct OwnerFilter {
     pub user: Option<String>,
 }
 
 /// A rental as operators see it: whose it is, and what was refunded of it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct StaffRentalView {
     pub user_id: i64,
     pub email: String,
@@ -125,6 +138,7 @@ pub struct StaffRentalView {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct StaffRentalPage {
     pub rentals: Vec<StaffRentalView>,
     pub page: u32,
@@ -134,6 +148,7 @@ pub struct StaffRentalPage {
 
 /// A verification as operators see it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct StaffVerificationView {
     pub user_id: i64,
     pub email: String,
@@ -143,6 +158,7 @@ pub struct StaffVerificationView {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct StaffVerificationPage {
     pub verifications: Vec<StaffVerificationView>,
     pub page: u32,
@@ -154,12 +170,14 @@ pub struct StaffVerificationPage {
 /// the customer back `amount` (all that is left unrefunded when absent), once per order,
 /// with the reason kept in the ledger, the audit log and the customer's notification.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct OperatorRefund {
     pub amount: Option<String>,
     pub reason: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct OperatorRefundView {
     /// `rental` or `verification`.
     pub order: String,
@@ -175,6 +193,7 @@ pub struct OperatorRefundView {
 
 /// `GET /api/admin/system`: this instance and the deployment's background work.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SystemView {
     pub now: DateTime<Utc>,
     pub started_at: DateTime<Utc>,
@@ -193,6 +212,7 @@ pub struct SystemView {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct JobView {
     pub name: String,
     pub passes: u64,
@@ -206,6 +226,7 @@ pub struct JobView {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SingletonJobView {
     pub name: String,
     /// Whether an instance holds it now.
@@ -216,6 +237,7 @@ pub struct SingletonJobView {
 
 /// The open orders of one kind that a poller watches.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PollingView {
     /// `rentals` or `verifications`.
     pub orders: String,

@@ -4,6 +4,7 @@ use super::*;
 
 /// `POST /api/verifications`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NewVerification {
     pub service: String,
     /// ISO 3166-1 alpha-2, e.g. `GB`.
@@ -17,6 +18,7 @@ pub struct NewVerification {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct VerificationView {
     pub id: i64,
     pub phone_number: String,
@@ -50,6 +52,7 @@ pub struct VerificationView {
 
 /// One verification with every SMS it received, newest first.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct VerificationDetail {
     #[serde(flatten)]
     pub verification: VerificationView,
@@ -57,11 +60,13 @@ pub struct VerificationDetail {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct VerificationList {
     pub verifications: Vec<VerificationView>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct VerificationPage {
     pub verifications: Vec<VerificationView>,
     pub page: u32,

@@ -4,6 +4,7 @@ use super::*;
 
 /// `POST /api/webhooks`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NewWebhook {
     pub url: String,
     pub events: Vec<String>,
@@ -14,6 +15,7 @@ pub struct NewWebhook {
 /// `PATCH /api/webhooks/{id}`: what is given changes. Turning an endpoint back on (`enabled:
 /// true`) forgets its failures.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct WebhookChange {
     #[serde(default)]
     pub url: Option<String>,
@@ -26,6 +28,7 @@ pub struct WebhookChange {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct WebhookView {
     pub id: i64,
     pub url: String,
@@ -44,11 +47,13 @@ pub struct WebhookView {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct WebhookList {
     pub webhooks: Vec<WebhookView>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct WebhookDeliveryView {
     pub id: i64,
     pub webhook_id: i64,
@@ -70,6 +75,7 @@ pub struct WebhookDeliveryView {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct WebhookDeliveryList {
     pub deliveries: Vec<WebhookDeliveryView>,
     /// Pass as `before` for the next (older) page; `None` at the end.

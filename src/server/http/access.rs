@@ -58,6 +58,8 @@ use Access::{Admin, Public, SignedIn, Staff};
 
 /// Every `/api` route and server function.
 pub const RULES: &[Rule] = &[
+    // This API's OpenAPI document.
+    rule("GET", "/api/openapi.json", Public),
     // Accounts.
     rule("POST", "/api/auth/register", Public),
     rule("POST", "/api/auth/login", Public),
@@ -178,6 +180,7 @@ pub const RULES: &[Rule] = &[
     rule("POST", "/api/fn/take_notice", Public),
     rule("POST", "/api/fn/session", Public),
     rule("POST", "/api/fn/list_countries", Public),
+    rule("GET", "/api/fn/get_api_reference", Public),
     rule("POST", "/api/fn/list_services", Public),
     rule("GET", "/api/fn/my_choices", SignedIn),
     rule("POST", "/api/fn/set_favourite", SignedIn),

@@ -14,14 +14,14 @@ use crate::server::ServerError;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
-use axum::routing::get;
-use axum::Router;
 use futures_util::stream::{self, Stream, StreamExt};
 use serde::Deserialize;
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// How many stored events a reconnecting stream catches up on at most.
 const BACKLOG_LIMIT: i64 = 1_000;
@@ -30,15 +30,28 @@ const KEEP_ALIVE: Duration = Duration::from_secs(15);
 /// The stream's path (also matched by `stream_connections`, which serves it beside hyper).
 pub const PATH: &str = crate::api::EVENTS_PATH;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route(PATH, get(stream_events))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(stream_events))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct EventsQuery {
-    /// For clients that cannot set headers (EventSource sets `Last-Event-ID` itself on retry).
+    /// The id of the last event received, to resume after it: for clients that cannot set the
+    /// `Last-Event-ID` header (a browser's `EventSource` sends the header itself when it
+    /// reconnects). The header wins when both are sent.
     last_event_id: Option<i64>,
 }
+
+/// `Last-Event-ID`, the standard header of a reconnecting event stream.
+#[derive(utoipa::IntoParams)]
+#[into_params(names("Last-Event-ID"), parameter_in = Header)]
+#[allow(dead_code)] // documents the header `stream_events` reads
+struct LastEventId(
+    /// The id of the last event received: the stream resumes after it, replaying what was
+    /// missed (events are kept for a day).
+    Option<i64>,
+);
 
 fn to_sse(e: &Published) -> SseEvent {
     let event = SseEvent::default()
@@ -50,6 +63,50 @@ fn to_sse(e: &Published) -> SseEvent {
     }
 }
 
+/// Live updates, as server-sent events
+///
+/// A `text/event-stream` that stays open and carries what changes on the account as it
+/// happens. Each event's `event:` line is its name, its `data:` line a JSON object, and its
+/// `id:` line its position, to resume from.
+///
+/// `rental.updated`: a rental changed (bought, extended, released, renewed, expired, its
+/// messages read); `data` is the rental (`RentalView`).
+///
+/// `rental.expiring`: a rental ends soon; `data` is the rental (`RentalView`).
+///
+/// `sms.received`: an SMS arrived on a rental; `data` is `SmsReceived`, the message and the
+/// rental.
+///
+/// `verification.updated`: a verification changed (bought, code received, finished,
+/// cancelled, timed out); `data` is the verification (`VerificationView`).
+///
+/// `balance.changed`: `data` is `{"balance": "…"}` (`BalanceChanged`).
+///
+/// `notification.created`: `data` is `{"unread": n}`, how many notifications are unread.
+///
+/// `resync`: `data` is `{}`. What was missed since `Last-Event-ID` cannot be replayed (too
+/// much, or too old): read the current state afresh rather than rely on the events.
+///
+/// The stream opens with a `connected` comment and sends a `keep-alive` comment every 15
+/// seconds. To resume after a dropped connection, reconnect with the last `id:` received as
+/// the `Last-Event-ID` header (or the `last_event_id` query parameter): the events missed
+/// since (at most 1,000, kept for a day) come first, then live ones; a gap that cannot be
+/// replayed starts with `resync` instead. A client too slow to keep up has its stream ended,
+/// and resumes the same way. An account may have only a few streams open at once: past that,
+/// 429, until one is closed.
+#[utoipa::path(
+    get,
+    path = PATH,
+    operation_id = "stream_events",
+    params(LastEventId, EventsQuery),
+    responses((
+        status = 200,
+        description = "The event stream, open until the client closes it",
+        content_type = "text/event-stream",
+        body = String,
+        example = json!("event: balance.changed\ndata: {\"balance\":\"12.5000\"}\nid: 4182\n\n")
+    ))
+)]
 async fn stream_events(
     State(state): State<AppState>,
     AuthUser(p): AuthUser,

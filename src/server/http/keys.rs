@@ -10,15 +10,31 @@ use crate::server::state::AppState;
 use crate::server::ServerError;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{delete, get};
-use axum::{Json, Router};
+use axum::Json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/keys", get(list).post(create))
-        .route("/api/keys/{id}", delete(revoke))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(revoke))
 }
 
+/// Create an API key
+///
+/// The answer's `key` is the only time the key itself is ever shown: store it now. Send it as
+/// `Authorization: Bearer <key>`; it acts as the account until revoked. The account is told
+/// of the new key by a security notification.
+#[utoipa::path(
+    post,
+    path = "/api/keys",
+    operation_id = "create_api_key",
+    request_body = NewApiKey,
+    responses(
+        (status = 201, description = "The new key, shown this once", body = CreatedApiKey),
+        (status = 422, description = "The name is empty or longer than 64 characters (`field` is `name`)", body = super::openapi::ErrorEnvelope),
+    )
+)]
 async fn create(
     State(state): State<AppState>,
     AuthUser(p): AuthUser,
@@ -29,10 +45,33 @@ async fn create(
     Ok((StatusCode::CREATED, Json(key)))
 }
 
+/// The account's API keys
+///
+/// Every key not revoked, the newest first, each with the first characters of the key to
+/// recognise it by (never the key itself) and when it was last used.
+#[utoipa::path(
+    get,
+    path = "/api/keys",
+    operation_id = "list_api_keys",
+    responses((status = 200, description = "The live keys", body = ApiKeyList))
+)]
 async fn list(State(state): State<AppState>, AuthUser(p): AuthUser) -> ApiResult<Json<ApiKeyList>> {
     Ok(Json(api_keys::list(&state, p.user_id).await?))
 }
 
+/// Revoke an API key
+///
+/// The key stops working at once, for good.
+#[utoipa::path(
+    delete,
+    path = "/api/keys/{id}",
+    operation_id = "revoke_api_key",
+    params(("id" = i64, Path, description = "The key's id")),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 404, description = "No such key on this account, or it is revoked already", body = super::openapi::ErrorEnvelope),
+    )
+)]
 async fn revoke(
     State(state): State<AppState>,
     AuthUser(p): AuthUser,

@@ -2,32 +2,52 @@
 
 use super::error::ApiResult;
 use super::extract::{ApiJson, AuthUser};
+use super::openapi::IdempotencyKey;
 use super::rentals::once;
-use crate::api::dto::{NewPreset, PresetList, PresetView};
+use crate::api::dto::{NewPreset, PresetList, PresetView, RentalView};
 use crate::server::services::presets;
 use crate::server::state::AppState;
 use crate::server::ServerError;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use axum::routing::{delete, get, post};
-use axum::{Json, Router};
+use axum::Json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/presets", get(list).post(save))
-        .route("/api/presets/{id}", delete(remove))
-        .route("/api/presets/{id}/start", post(start))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, save))
+        .routes(routes!(remove))
+        .routes(routes!(start))
 }
 
 fn preset_id(raw: &str) -> Result<i64, ServerError> {
     raw.parse().map_err(|_| ServerError::NotFound("preset"))
 }
 
+/// Your saved rental configurations
+#[utoipa::path(
+    get,
+    path = "/api/presets",
+    operation_id = "list_presets",
+    responses((status = 200, body = PresetList))
+)]
 async fn list(State(state): State<AppState>, AuthUser(p): AuthUser) -> ApiResult<Json<PresetList>> {
     Ok(Json(presets::list(&state, p.user_id).await?))
 }
 
+/// Save a rental configuration
+///
+/// A preset names a service, country, duration and auto-renewal, to start rentals from in
+/// one step.
+#[utoipa::path(
+    post,
+    path = "/api/presets",
+    operation_id = "save_preset",
+    request_body = NewPreset,
+    responses((status = 201, body = PresetView))
+)]
 async fn save(
     State(state): State<AppState>,
     AuthUser(p): AuthUser,
@@ -39,6 +59,14 @@ async fn save(
     ))
 }
 
+/// Delete a preset
+#[utoipa::path(
+    delete,
+    path = "/api/presets/{id}",
+    operation_id = "delete_preset",
+    params(("id" = i64, Path, description = "The preset's id")),
+    responses((status = 204, description = "Deleted"))
+)]
 async fn remove(
     State(state): State<AppState>,
     AuthUser(p): AuthUser,
@@ -48,6 +76,16 @@ async fn remove(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Rent a number as a preset says
+///
+/// Charged like `POST /api/rentals/create` with the preset's choices.
+#[utoipa::path(
+    post,
+    path = "/api/presets/{id}/start",
+    operation_id = "start_preset",
+    params(("id" = i64, Path, description = "The preset's id"), IdempotencyKey),
+    responses((status = 201, body = RentalView))
+)]
 async fn start(
     State(state): State<AppState>,
     AuthUser(p): AuthUser,

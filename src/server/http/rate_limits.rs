@@ -2,14 +2,15 @@
 //! tighter ones for sign-in and sign-up (per address) and for requests that spend money (per
 //! account). Each is a GCRA limiter (`governor`) keyed in memory and timed by the app's clock,
 //! so sandbox mode and tests can move time on. A refused request gets 429 with `Retry-After`,
-//! before any of its work is done.
+//! before any of its work is done; every other answer says how much of the tightest limit that
+//! applied is left (`RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`).
 
 use crate::server::clock::Clock;
 use crate::server::config::RateLimits;
 use crate::server::services::accounts::Principal;
 use crate::server::ServerError;
-use axum::http::Method;
-use governor::middleware::NoOpMiddleware;
+use axum::http::{HeaderMap, HeaderValue, Method};
+use governor::middleware::{StateInformationMiddleware, StateSnapshot};
 use governor::state::keyed::DashMapStateStore;
 use governor::{Quota, RateLimiter};
 use std::hash::Hash;
@@ -30,7 +31,48 @@ impl governor::clock::Clock for AppTime {
     }
 }
 
-type Keyed<K> = RateLimiter<K, DashMapStateStore<K>, AppTime, NoOpMiddleware<Duration>>;
+type Keyed<K> = RateLimiter<K, DashMapStateStore<K>, AppTime, StateInformationMiddleware>;
+
+/// What is left of the tightest limit that let a request through.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Headroom {
+    /// Requests per minute it allows.
+    pub limit: u32,
+    /// Requests it allows now.
+    pub remaining: u32,
+    /// Seconds until it is full again.
+    pub reset_secs: u64,
+}
+
+impl Headroom {
+    fn of(snapshot: &StateSnapshot) -> Headroom {
+        let quota = snapshot.quota();
+        let burst = quota.burst_size().get();
+        let remaining = snapshot.remaining_burst_capacity();
+        let used = u128::from(burst.saturating_sub(remaining));
+        let reset_ms = used * quota.replenish_interval().as_millis();
+        Headroom {
+            limit: burst,
+            remaining,
+            reset_secs: u64::try_from(reset_ms.div_ceil(1000)).unwrap_or(u64::MAX),
+        }
+    }
+
+    /// The tighter of two: the one with less left.
+    pub fn tightest(a: Option<Headroom>, b: Option<Headroom>) -> Option<Headroom> {
+        match (a, b) {
+            (Some(a), Some(b)) => Some(if b.remaining < a.remaining { b } else { a }),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Writes the `RateLimit-*` headers.
+    pub fn write(self, headers: &mut HeaderMap) {
+        headers.insert("ratelimit-limit", HeaderValue::from(self.limit));
+        headers.insert("ratelimit-remaining", HeaderValue::from(self.remaining));
+        headers.insert("ratelimit-reset", HeaderValue::from(self.reset_secs));
+    }
+}
 
 struct Limit<K: Hash + Eq + Clone> {
     limiter: Keyed<K>,
@@ -64,45 +106,47 @@ impl RateLimiters {
     }
 
     /// The limits that apply before the caller is known: every request per address, and
-    /// sign-ins per address.
+    /// sign-ins per address; what is left of the tightest.
     pub fn check_address(
         &self,
         ip: IpAddr,
         method: &Method,
         path: &str,
-    ) -> Result<(), ServerError> {
+    ) -> Result<Option<Headroom>, ServerError> {
         let ip = per_network(ip);
+        let mut headroom = None;
         // Providers push from a few addresses, as fast as SMS arrive: their pushes carry a
         // secret each and are not counted per address.
         if !is_provider_push(path) {
-            self.check(&self.per_ip, &ip)?;
+            headroom = Headroom::tightest(headroom, self.check(&self.per_ip, &ip)?);
         }
         if is_sign_in(method, path) {
-            self.check(&self.sign_in, &ip)?;
+            headroom = Headroom::tightest(headroom, self.check(&self.sign_in, &ip)?);
         }
-        Ok(())
+        Ok(headroom)
     }
 
-    /// The limits of a known caller: per account, per API key, and purchases per account.
+    /// The limits of a known caller: per account, per API key, and purchases per account;
+    /// what is left of the tightest.
     pub fn check_caller(
         &self,
         caller: &Principal,
         method: &Method,
         path: &str,
-    ) -> Result<(), ServerError> {
-        self.check(&self.per_account, &caller.user_id)?;
+    ) -> Result<Option<Headroom>, ServerError> {
+        let mut headroom = self.check(&self.per_account, &caller.user_id)?;
         if let Some(key) = caller.api_key_id {
-            self.check(&self.per_api_key, &key)?;
+            headroom = Headroom::tightest(headroom, self.check(&self.per_api_key, &key)?);
         }
         if is_paid(method, path) {
-            self.check_purchase(caller.user_id)?;
+            headroom = Headroom::tightest(headroom, self.check_purchase(caller.user_id)?);
         }
-        Ok(())
+        Ok(headroom)
     }
 
     /// The purchases limit of an account, for a purchase made other than by an `/api` path
     /// (the SMS-Activate protocol's one path).
-    pub fn check_purchase(&self, user_id: i64) -> Result<(), ServerError> {
+    pub fn check_purchase(&self, user_id: i64) -> Result<Option<Headroom>, ServerError> {
         self.check(&self.paid, &user_id)
     }
 
@@ -138,9 +182,9 @@ impl RateLimiters {
         &self,
         limit: &Option<Limit<K>>,
         key: &K,
-    ) -> Result<(), ServerError> {
-        let Some(limit) = limit else { return Ok(()) };
-        limit.limiter.check_key(key).map_err(|not_until| {
+    ) -> Result<Option<Headroom>, ServerError> {
+        let Some(limit) = limit else { return Ok(None) };
+        let snapshot = limit.limiter.check_key(key).map_err(|not_until| {
             use governor::clock::Clock as _;
             let wait = not_until.wait_time_from(self.clock.now());
             let retry_after_secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
@@ -155,7 +199,8 @@ impl RateLimiters {
                 ),
                 retry_after_secs,
             }
-        })
+        })?;
+        Ok(Some(Headroom::of(&snapshot)))
     }
 }
 
@@ -166,7 +211,11 @@ fn limit<K: Hash + Eq + Clone>(
 ) -> Option<Limit<K>> {
     let quota = Quota::per_minute(NonZeroU32::new(per_minute)?);
     Some(Limit {
-        limiter: RateLimiter::new(quota, DashMapStateStore::default(), clock.clone()),
+        limiter: RateLimiter::<K, _, _, StateInformationMiddleware>::new(
+            quota,
+            DashMapStateStore::default(),
+            clock.clone(),
+        ),
         what,
     })
 }
@@ -315,6 +364,40 @@ mod tests {
         assert!(limiters
             .check_caller(&me, &post, "/api/rentals/create")
             .is_ok());
+    }
+
+    #[test]
+    fn the_headroom_is_the_tightest_limit_left() {
+        let clock = Clock::default();
+        let limiters = RateLimiters::new(
+            RateLimits {
+                per_account: 60,
+                paid: 3,
+                ..RateLimits::OFF
+            },
+            &clock,
+        );
+        let me = caller(1, None);
+        let read = limiters
+            .check_caller(&me, &Method::GET, "/api/rentals/active")
+            .unwrap()
+            .unwrap();
+        assert_eq!((read.limit, read.remaining, read.reset_secs), (60, 59, 1));
+        let buy = limiters
+            .check_caller(&me, &Method::POST, "/api/rentals/create")
+            .unwrap()
+            .unwrap();
+        assert_eq!((buy.limit, buy.remaining, buy.reset_secs), (3, 2, 20));
+        clock.advance_ms(20_000);
+        let buy = limiters
+            .check_caller(&me, &Method::POST, "/api/rentals/create")
+            .unwrap()
+            .unwrap();
+        assert_eq!((buy.limit, buy.remaining), (3, 2));
+        assert!(RateLimiters::new(RateLimits::OFF, &clock)
+            .check_caller(&me, &Method::GET, "/api/rentals/active")
+            .unwrap()
+            .is_none());
     }
 
     #[test]

@@ -5,6 +5,7 @@ use super::access;
 use super::client::RequestMeta;
 use super::cookies::{self, SESSION_COOKIE};
 use super::origin::Origin;
+use super::rate_limits::Headroom;
 use crate::api::{AppError, ErrorCode};
 use crate::server::services::accounts::{self, Principal};
 use crate::server::services::api_keys;
@@ -44,11 +45,16 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
         .check_address(meta.ip, req.method(), req.uri().path())
     {
         Err(refused) => refused.into_response(),
-        Ok(()) => identify(&state, req, next).await,
+        Ok(headroom) => identify(&state, req, next, headroom).await,
     }
 }
 
-async fn identify(state: &AppState, mut req: Request, next: Next) -> Response {
+async fn identify(
+    state: &AppState,
+    mut req: Request,
+    next: Next,
+    mut headroom: Option<Headroom>,
+) -> Response {
     let caller = match credential(state, &req) {
         Ok(credential) => caller(state, credential).await,
         Err(refused) => Err(refused),
@@ -68,8 +74,9 @@ async fn identify(state: &AppState, mut req: Request, next: Next) -> Response {
         denied = Some(AppError::from(refused));
     }
     if let Some(caller) = &caller {
-        if let Err(refused) = state.rate_limits.check_caller(caller, method, path) {
-            return refused.into_response();
+        match state.rate_limits.check_caller(caller, method, path) {
+            Ok(left) => headroom = Headroom::tightest(headroom, left),
+            Err(refused) => return refused.into_response(),
         }
         // An operator who must turn on two-factor sign-in is taken to its page first.
         if caller.must_set_up_mfa && access::is_document(method, path) && path != access::MFA_PAGE {
@@ -89,6 +96,9 @@ async fn identify(state: &AppState, mut req: Request, next: Next) -> Response {
     let mut response = next.run(req).await;
     if let Some(status) = status {
         *response.status_mut() = status;
+    }
+    if let Some(headroom) = headroom {
+        headroom.write(response.headers_mut());
     }
     if signed_in {
         not_for_caches(response)

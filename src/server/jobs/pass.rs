@@ -42,6 +42,17 @@ pub fn reserve(
     Some((i64::from(free), Some(permits)))
 }
 
+/// Pairs each claimed row with one slot of those reserved for the pass; the slots reserved
+/// for rows the claim did not find go back at once.
+pub fn with_slots<T>(
+    rows: Vec<T>,
+    mut permits: Option<OwnedSemaphorePermit>,
+) -> Vec<(T, Option<OwnedSemaphorePermit>)> {
+    rows.into_iter()
+        .map(|row| (row, permits.as_mut().and_then(|p| p.split(1))))
+        .collect()
+}
+
 /// Runs `work` on each claimed row, `at_once` at a time; `work` answers when the row is next
 /// due. With `early`, each row is given back as soon as its work ends (what ended together,
 /// together), so one slow row keeps only itself; otherwise all at the end, in one transaction.
@@ -60,18 +71,12 @@ pub async fn finish<R, F, Fut>(
     let Claimed {
         rows,
         held_until,
-        mut permits,
+        permits,
     } = claimed;
     let at_once = at_once.max(1);
-    let rows: Vec<_> = rows
-        .into_iter()
-        .map(|(id, row)| (id, row, permits.as_mut().and_then(|p| p.split(1))))
-        .collect();
-    // Slots reserved for rows the claim did not find go back at once.
-    drop(permits);
     let work = &work;
-    let done = stream::iter(rows)
-        .map(|(id, row, slot)| async move {
+    let done = stream::iter(with_slots(rows, permits))
+        .map(|((id, row), slot)| async move {
             let next = work(row).await;
             drop(slot);
             (id, next)

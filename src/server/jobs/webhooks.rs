@@ -25,22 +25,14 @@ pub async fn deliver(
     state: &AppState,
     slots: Option<&Arc<Semaphore>>,
 ) -> Result<usize, ServerError> {
-    let Some((batch, mut permits)) = pass::reserve(slots, BATCH) else {
+    let Some((batch, permits)) = pass::reserve(slots, BATCH) else {
         return Ok(0);
     };
     let now = state.clock.now_ms();
     let claimed = store::claim_due(&state.db, now, LEASE_MS, batch).await?;
     let count = claimed.len();
-    let sends: Vec<_> = claimed
-        .into_iter()
-        .map(|(delivery, endpoint)| {
-            let slot = permits.as_mut().and_then(|p| p.split(1));
-            (delivery, endpoint, slot)
-        })
-        .collect();
-    drop(permits);
-    stream::iter(sends)
-        .for_each_concurrent(None, |(delivery, endpoint, slot)| async move {
+    stream::iter(pass::with_slots(claimed, permits))
+        .for_each_concurrent(None, |((delivery, endpoint), slot)| async move {
             webhooks::deliver(state, delivery, endpoint, now + LEASE_MS).await;
             drop(slot);
         })

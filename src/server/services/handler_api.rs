@@ -226,13 +226,19 @@ fn title(name: &str) -> String {
 }
 
 async fn prices(state: &AppState, service: Option<&'static str>, country: Option<u32>) -> Answer {
+    let asked = codes::COUNTRIES
+        .iter()
+        .filter(|(_, id)| country.is_none_or(|c| c == *id));
+    // The countries' catalogues are read side by side (each is a provider read once its cache
+    // has expired).
+    let lists = futures_util::future::join_all(
+        asked.map(|(iso, id)| async move { (*id, catalog::services(state, iso).await) }),
+    )
+    .await;
     let mut all = Map::new();
-    for (iso, id) in codes::COUNTRIES {
-        if country.is_some_and(|c| c != *id) {
-            continue;
-        }
+    for (id, list) in lists {
         // A country no provider sells in now has no prices.
-        let Ok(list) = catalog::services(state, iso).await else {
+        let Ok(list) = list else {
             continue;
         };
         let mut offered = Map::new();

@@ -14,7 +14,7 @@
 
 mod destination;
 
-pub use destination::{check_destination, forbidden};
+pub use destination::{check_destination, check_url, forbidden};
 
 use super::audit::{self, Actor};
 use super::notifications;
@@ -342,13 +342,12 @@ pub async fn send_test(
     let row = owned(state, user_id, id).await?;
     refuse_if_off(&row)?;
     let now = state.clock.now_ms();
-    let payload = json!({
-        "id": super::secrets::random_token("evt_", 12),
-        "type": rules::TEST_EVENT,
-        "created": now / 1000,
-        "data": {"webhook_id": id, "message": "A test event from Namaskah SMS."},
-    })
-    .to_string();
+    let payload = rules::payload(
+        &super::secrets::random_token("evt_", 12),
+        rules::TEST_EVENT,
+        now,
+        &json!({"webhook_id": id, "message": "A test event from Namaskah SMS."}).to_string(),
+    );
     let delivery = store::enqueue(&state.db.pool, &row, rules::TEST_EVENT, &payload, now).await?;
     delivery_of(state, user_id, delivery).await
 }
@@ -416,13 +415,12 @@ pub async fn redeliver(
 /// endpoints that take it.
 pub async fn emit(state: &AppState, user_id: i64, kind: &str, data: serde_json::Value) {
     let now = state.clock.now_ms();
-    let payload = json!({
-        "id": super::secrets::random_token("evt_", 12),
-        "type": kind,
-        "created": now / 1000,
-        "data": data,
-    })
-    .to_string();
+    let payload = rules::payload(
+        &super::secrets::random_token("evt_", 12),
+        kind,
+        now,
+        &data.to_string(),
+    );
     let queued = async {
         let mut tx = state.db.begin_write().await?;
         store::enqueue_event(&mut tx, user_id, kind, &payload, now).await?;
@@ -552,29 +550,48 @@ async fn disable(state: &AppState, endpoint: &EndpointRow, now: i64) {
 }
 
 /// One attempt: the endpoint's answer's status, or why there was none.
+/// The client deliveries are sent with, one per server: no redirects followed, and no proxy
+/// (a proxy would resolve the name again itself), so it connects only to the addresses its
+/// resolver checked.
+pub fn client(sandbox: bool) -> reqwest::Client {
+    reqwest::Client::builder()
+        .connect_timeout(TIMEOUT)
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .dns_resolver(std::sync::Arc::new(destination::CheckedResolver {
+            sandbox,
+        }))
+        .user_agent("Namaskah-Webhooks/1")
+        .build()
+        .expect("the webhook client's settings are valid")
+}
+
+/// The resolver's refusal behind a failed request, if that is why it failed.
+fn refusal_in(error: &reqwest::Error) -> Option<String> {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = cause {
+        if let Some(refused) = e.downcast_ref::<destination::Refused>() {
+            return Some(refused.0.clone());
+        }
+        cause = e.source();
+    }
+    None
+}
+
 async fn send(
     state: &AppState,
     delivery: &DeliveryRow,
     endpoint: &EndpointRow,
 ) -> Result<u16, String> {
     let url = reqwest::Url::parse(&endpoint.url).map_err(|e| format!("bad URL: {e}"))?;
-    // Checked again now, after resolving: and only the addresses checked are connected to.
-    let addresses = check_destination(&url, state.settings.sandbox()).await?;
-    let host = url.host_str().unwrap_or_default().to_owned();
-    let client = reqwest::Client::builder()
-        .timeout(TIMEOUT)
-        .connect_timeout(TIMEOUT)
-        .redirect(reqwest::redirect::Policy::none())
-        // Straight to the addresses checked: a proxy would resolve the name again itself.
-        .no_proxy()
-        .resolve_to_addrs(&host, &addresses)
-        .user_agent("Namaskah-Webhooks/1")
-        .build()
-        .map_err(|e| format!("could not prepare the request: {e}"))?;
+    // Checked again now: an address in the URL here, a name by the client's resolver.
+    check_url(&url, state.settings.sandbox())?;
     // The receiver's clock is the world's: the wall clock, not the sandbox's movable one.
     let t = chrono::Utc::now().timestamp();
-    let response = client
+    let response = state
+        .webhook_client
         .post(url)
+        .timeout(TIMEOUT)
         .header(reqwest::header::CONTENT_TYPE, "application/json")
         .header(
             SIGNATURE_HEADER,
@@ -589,7 +606,9 @@ async fn send(
         .send()
         .await
         .map_err(|e| {
-            if e.is_timeout() {
+            if let Some(refused) = refusal_in(&e) {
+                refused
+            } else if e.is_timeout() {
                 format!("no answer within {} s", TIMEOUT.as_secs())
             } else if e.is_connect() {
                 "could not connect".to_owned()

@@ -37,10 +37,7 @@ pub async fn insert(
     .await?;
     // The customer's webhooks that take it get it too, queued in the same transaction.
     if crate::domain::webhook::EVENTS.contains(&kind) {
-        let payload = format!(
-            r#"{{"id":"evt_{id}","type":"{kind}","created":{},"data":{data}}}"#,
-            now / 1000
-        );
+        let payload = crate::domain::webhook::payload(&format!("evt_{id}"), kind, now, data);
         super::webhooks::enqueue_event(&mut *conn, user_id, kind, &payload, now).await?;
     }
     if conn.backend_name() == "PostgreSQL" {

@@ -263,26 +263,40 @@ pub async fn claim_due(
         order: "next_attempt_at",
     };
     let ids = leases::claim(db, &claimable, now, now, lease_ms, limit).await?;
-    let mut claimed = Vec::with_capacity(ids.len());
-    for id in ids {
-        let delivery: Option<DeliveryRow> = sqlx::query_as(&format!(
-            "select {DELIVERY} from webhook_delivery where webhook_delivery_id = $1"
-        ))
-        .bind(id)
-        .fetch_optional(&db.pool)
-        .await?;
-        let Some(delivery) = delivery else { continue };
-        let endpoint: Option<EndpointRow> = sqlx::query_as(&format!(
-            "select {ENDPOINT} from webhook_endpoint where webhook_endpoint_id = $1"
-        ))
-        .bind(delivery.webhook_endpoint_id)
-        .fetch_optional(&db.pool)
-        .await?;
-        if let Some(endpoint) = endpoint {
-            claimed.push((delivery, endpoint));
-        }
+    if ids.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(claimed)
+    let list = super::placeholders(1, ids.len());
+    let sql = format!(
+        "select {DELIVERY} from webhook_delivery where webhook_delivery_id in ({list}) \
+         order by next_attempt_at"
+    );
+    let mut deliveries = sqlx::query_as::<_, DeliveryRow>(&sql);
+    for id in &ids {
+        deliveries = deliveries.bind(id);
+    }
+    let deliveries = deliveries.fetch_all(&db.pool).await?;
+    let mut endpoint_ids: Vec<i64> = deliveries.iter().map(|d| d.webhook_endpoint_id).collect();
+    endpoint_ids.sort_unstable();
+    endpoint_ids.dedup();
+    let list = super::placeholders(1, endpoint_ids.len());
+    let sql =
+        format!("select {ENDPOINT} from webhook_endpoint where webhook_endpoint_id in ({list})");
+    let mut endpoints = sqlx::query_as::<_, EndpointRow>(&sql);
+    for id in &endpoint_ids {
+        endpoints = endpoints.bind(id);
+    }
+    let endpoints = endpoints.fetch_all(&db.pool).await?;
+    Ok(deliveries
+        .into_iter()
+        .filter_map(|d| {
+            let endpoint = endpoints
+                .iter()
+                .find(|e| e.webhook_endpoint_id == d.webhook_endpoint_id)?
+                .clone();
+            Some((d, endpoint))
+        })
+        .collect())
 }
 
 /// What one attempt came to.

@@ -91,3 +91,36 @@ fn unreadable() -> AppError {
         "the server's answer could not be read; reload the page",
     )
 }
+
+/// Sends `method url` as it is, with `headers` and `body`: the answer's status and text, or
+/// why there is none. For the API reference's forms, which show any answer as it came.
+pub async fn raw(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> Result<(u16, String), AppError> {
+    let window = web_sys::window().ok_or_else(offline)?;
+    let init = RequestInit::new();
+    init.set_method(method);
+    if let Some(body) = body {
+        init.set_body(&wasm_bindgen::JsValue::from_str(body));
+    }
+    let sent = Headers::new().map_err(|_| offline())?;
+    for (name, value) in headers {
+        sent.set(name, value)
+            .map_err(|_| AppError::validation(name, "is not a valid header value"))?;
+    }
+    init.set_headers(&sent);
+    let response: Response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
+        .await
+        .map_err(|_| offline())?
+        .dyn_into()
+        .map_err(|_| offline())?;
+    let text = match response.text() {
+        Ok(text) => JsFuture::from(text).await.ok().and_then(|t| t.as_string()),
+        Err(_) => None,
+    }
+    .unwrap_or_default();
+    Ok((response.status(), text))
+}

@@ -6,35 +6,23 @@ use crate::api::billing::list_transactions;
 use crate::api::dto::{SecurityEventList, SessionView, TransactionPage};
 use crate::app::SessionResource;
 use crate::ui::components::{
-    error_of, format_time, ErrorNotice, FormError, SignInPrompt, TransactionsTable,
+    error_of, format_time, query::query_value, ErrorNotice, FormError, SignInPrompt,
+    TransactionsTable,
 };
 use crate::ui::islands::LiveBalance;
 use crate::ui::pages::sessions::{PasswordSection, SessionsSection};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
     let session = expect_context::<SessionResource>();
-    let query = use_query_map();
-    let page = move || {
-        query
-            .read()
-            .get("page")
-            .and_then(|p| p.parse::<u32>().ok())
-            .filter(|p| *p > 0)
-            .unwrap_or(1)
-    };
+    let page = query_value::<u32>("page");
+    let page = move || page.get().filter(|p| *p > 0).unwrap_or(1);
     let transactions = Resource::new(page, |page| list_transactions(Some(page), Some(20)));
-    let events_before = move || {
-        query
-            .read()
-            .get("events_before")
-            .and_then(|p| p.parse::<i64>().ok())
-    };
-    let events = Resource::new(events_before, list_security_events);
+    let events_before = query_value::<i64>("events_before");
+    let events = Resource::new(move || events_before.get(), list_security_events);
     view! {
         <Title text="Account" />
         <h1>"Account"</h1>

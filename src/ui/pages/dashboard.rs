@@ -48,6 +48,8 @@ fn Overview(user: MeView) -> impl IntoView {
                 <h2>"Use the API"</h2>
                 <p class="muted">"Everything here is also an HTTP API. Create a key and send it as a bearer token."</p>
                 <A href="/keys" attr:class="btn">"Manage API keys"</A>
+                " "
+                <A href="/docs/api" attr:class="btn">"API reference"</A>
             </section>
         </div>
         <section class="card">

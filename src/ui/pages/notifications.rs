@@ -3,22 +3,15 @@
 
 use crate::api::dto::{NotificationList, NotificationView};
 use crate::api::notifications::{list_notifications, MarkNotificationsRead, SetNotificationEmail};
-use crate::ui::components::{format_time, ErrorNotice};
+use crate::ui::components::{format_time, query::query_value, ErrorNotice};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn NotificationsPage() -> impl IntoView {
-    let query = use_query_map();
-    let before = move || {
-        query
-            .read()
-            .get("before")
-            .and_then(|b| b.parse::<i64>().ok())
-    };
-    let list = Resource::new(before, list_notifications);
+    let before = query_value::<i64>("before");
+    let list = Resource::new(move || before.get(), list_notifications);
     view! {
         <Title text="Notifications" />
         <h1>"Notifications"</h1>

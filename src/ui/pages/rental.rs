@@ -7,21 +7,15 @@ use crate::api::rentals::{
     get_rental, list_rental_messages, ExtendRental, MarkRentalRead, ReleaseRental,
     SetRentalAutoRenew,
 };
-use crate::ui::components::{action_error, CopyButton, ErrorNotice, FormNonce};
+use crate::ui::components::{action_error, query::path_id, CopyButton, ErrorNotice, FormNonce};
 use crate::ui::islands::{MessageList, RentalActions, RentalFacts};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
 
 #[component]
 pub fn RentalPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = params
-        .read_untracked()
-        .get("id")
-        .and_then(|v| v.parse::<i64>().ok())
-        .unwrap_or(0);
+    let id = path_id("id").get_untracked();
     let extend = ServerAction::<ExtendRental>::new();
     let auto = ServerAction::<SetRentalAutoRenew>::new();
     let release = ServerAction::<ReleaseRental>::new();

@@ -8,13 +8,13 @@ use crate::api::webhooks::{
     RedeliverWebhook, RotateWebhookSecret, SendWebhookTest, SetWebhookEnabled,
 };
 use crate::domain::webhook::EVENTS;
+use crate::ui::components::query::{path_id, query_value};
 use crate::ui::components::{
     action_error, error_of, format_time, ErrorNotice, FieldError, ShownOnce,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::{use_params_map, use_query_map};
 
 /// An event's form field: `sms.received` → `sms_received`.
 fn field_of(event: &str) -> String {
@@ -239,21 +239,8 @@ fn HookRow(
 
 #[component]
 pub fn WebhookDeliveriesPage() -> impl IntoView {
-    let params = use_params_map();
-    let query = use_query_map();
-    let id = Memo::new(move |_| {
-        params
-            .read()
-            .get("id")
-            .and_then(|v| v.parse::<i64>().ok())
-            .unwrap_or(0)
-    });
-    let before = Memo::new(move |_| {
-        query
-            .read()
-            .get("before")
-            .and_then(|v| v.parse::<i64>().ok())
-    });
+    let id = path_id("id");
+    let before = query_value::<i64>("before");
     let redeliver = ServerAction::<RedeliverWebhook>::new();
     let page = Resource::new(
         move || (id.get(), before.get(), redeliver.version().get()),

@@ -1,6 +1,8 @@
 //! Where a webhook may be sent: outside sandbox mode, HTTPS to public addresses only. A name
-//! is resolved and every address it resolves to checked; the delivery then connects to those
-//! addresses (so a name that resolves elsewhere a moment later gains nothing).
+//! is checked when the endpoint is saved, and again by the delivery client's own resolver,
+//! which refuses it if any address it resolves to is forbidden: the addresses a delivery
+//! connects to are the ones checked (so a name that resolves elsewhere a moment later gains
+//! nothing).
 
 use ipnet::{Ipv4Net, Ipv6Net};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -75,13 +77,10 @@ fn embedded_v4(v6: Ipv6Addr) -> Option<Ipv4Addr> {
     }
 }
 
-/// Checks `url` as a webhook's destination and answers the addresses to connect to; or why
-/// not, in words for the customer. In sandbox mode, plain HTTP and local addresses are allowed
-/// (to try webhooks against a receiver on the same machine).
-pub async fn check_destination(
-    url: &reqwest::Url,
-    sandbox: bool,
-) -> Result<Vec<SocketAddr>, String> {
+/// Checks `url` as a webhook's destination without resolving it: its scheme, that it carries
+/// no credentials, and an address written in it. In sandbox mode, plain HTTP and local
+/// addresses are allowed (to try webhooks against a receiver on the same machine).
+pub fn check_url(url: &reqwest::Url, sandbox: bool) -> Result<(), String> {
     match url.scheme() {
         "https" => {}
         "http" if sandbox => {}
@@ -95,24 +94,78 @@ pub async fn check_destination(
         .host_str()
         .filter(|h| !h.is_empty())
         .ok_or("must name a host")?;
-    let port = url.port_or_known_default().ok_or("must name a port")?;
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    let addresses: Vec<SocketAddr> = match host.parse::<IpAddr>() {
-        Ok(ip) => vec![SocketAddr::new(ip, port)],
-        Err(_) => tokio::net::lookup_host((host, port))
-            .await
-            .map_err(|_| format!("{host} does not resolve"))?
-            .collect(),
-    };
+    url.port_or_known_default().ok_or("must name a port")?;
+    if let Ok(ip) = literal(host).parse::<IpAddr>() {
+        if !sandbox && forbidden(ip) {
+            return Err(refusal(host));
+        }
+    }
+    Ok(())
+}
+
+/// Checks `url` as a webhook's destination, resolving its host; or why not, in words for the
+/// customer.
+pub async fn check_destination(url: &reqwest::Url, sandbox: bool) -> Result<(), String> {
+    check_url(url, sandbox)?;
+    let host = literal(url.host_str().unwrap_or_default());
+    if host.parse::<IpAddr>().is_ok() {
+        return Ok(());
+    }
+    resolve(host, sandbox).await.map(drop)
+}
+
+/// The resolver of the delivery client (`reqwest` calls it for names, not for addresses
+/// written in the URL, which `check_url` judges).
+pub struct CheckedResolver {
+    pub sandbox: bool,
+}
+
+impl reqwest::dns::Resolve for CheckedResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let sandbox = self.sandbox;
+        Box::pin(async move {
+            let addresses = resolve(name.as_str(), sandbox).await.map_err(Refused)?;
+            Ok(Box::new(addresses.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
+/// Why the resolver refused a name, in words for the customer.
+#[derive(Debug)]
+pub struct Refused(pub String);
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Refused {}
+
+/// The addresses `host` resolves to (port 0: the caller's port applies), if none of them is
+/// forbidden outside sandbox mode.
+async fn resolve(host: &str, sandbox: bool) -> Result<Vec<SocketAddr>, String> {
+    let addresses: Vec<SocketAddr> = tokio::net::lookup_host((host, 0))
+        .await
+        .map_err(|_| format!("{host} does not resolve"))?
+        .collect();
     if addresses.is_empty() {
         return Err(format!("{host} does not resolve"));
     }
     if !sandbox && addresses.iter().any(|a| forbidden(a.ip())) {
-        return Err(format!(
-            "{host} is, or resolves to, a private, local or reserved address; webhooks go only to public addresses"
-        ));
+        return Err(refusal(host));
     }
     Ok(addresses)
+}
+
+fn literal(host: &str) -> &str {
+    host.trim_start_matches('[').trim_end_matches(']')
+}
+
+fn refusal(host: &str) -> String {
+    format!(
+        "{host} is, or resolves to, a private, local or reserved address; webhooks go only to public addresses"
+    )
 }
 
 #[cfg(test)]
@@ -177,13 +230,24 @@ mod tests {
             .await
             .is_err());
         assert!(check("ftp://93.184.216.34/", false).await.is_err());
-        assert_eq!(
-            check("https://93.184.216.34/hook", false).await.unwrap(),
-            vec!["93.184.216.34:443".parse().unwrap()]
-        );
+        assert!(check("https://93.184.216.34/hook", false).await.is_ok());
         assert!(
             check("http://127.0.0.1:9/hook", true).await.is_ok(),
             "sandbox mode"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_delivery_client_refuses_a_name_that_resolves_to_a_local_address() {
+        let client = super::super::client(false);
+        let err = client
+            .post("https://localhost:9/hook")
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(
+            super::super::refusal_in(&err).as_deref(),
+            Some(refusal("localhost").as_str())
         );
     }
 }

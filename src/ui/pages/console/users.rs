@@ -6,12 +6,13 @@ use super::{ConsoleNav, Pager};
 use crate::api::dto::{StaffUserView, TransactionPage};
 use crate::api::staff::{staff_transactions, staff_user, staff_users, StaffCredit};
 use crate::domain::Role;
+use crate::ui::components::query::{path_id, query_value};
 use crate::ui::components::transactions::TransactionsTable;
 use crate::ui::components::{error_of, format_time, ErrorNotice, FieldError, FormError};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{Form, A};
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_query_map;
 use std::sync::Arc;
 
 #[component]
@@ -84,22 +85,9 @@ fn UserTable(users: Vec<StaffUserView>) -> impl IntoView {
 
 #[component]
 pub fn UserPage() -> impl IntoView {
-    let params = use_params_map();
-    let query = use_query_map();
-    let id = Memo::new(move |_| {
-        params
-            .read()
-            .get("id")
-            .and_then(|v| v.parse::<i64>().ok())
-            .unwrap_or(0)
-    });
-    let page = Memo::new(move |_| {
-        query
-            .read()
-            .get("page")
-            .and_then(|v| v.parse::<u32>().ok())
-            .filter(|p| *p > 0)
-    });
+    let id = path_id("id");
+    let page = query_value::<u32>("page");
+    let page = Memo::new(move |_| page.get().filter(|p| *p > 0));
     let credit = ServerAction::<StaffCredit>::new();
     let account = Resource::new(
         move || (id.get(), credit.version().get()),
