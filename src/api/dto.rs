@@ -31,7 +31,11 @@ pub use webhooks::*;
 #[derive(Clone, Copy, Debug, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema, utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct PageQuery {
+    /// The page, counting from 1 (at most 1000000).
+    #[cfg_attr(feature = "ssr", param(minimum = 1, maximum = 1_000_000))]
     pub page: Option<u32>,
+    /// Rows per page: 1 to 100 (default 20).
+    #[cfg_attr(feature = "ssr", param(minimum = 1, maximum = 100))]
     pub per_page: Option<u32>,
 }
 
@@ -40,13 +44,25 @@ pub struct PageQuery {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema, utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct HistoryQuery {
+    /// Only orders in this state: `active`, `expired`, `released` or `failed` for rentals;
+    /// `waiting`, `received`, `finished`, `cancelled` or `timed_out` for verifications.
     pub status: Option<String>,
+    /// Only this service, e.g. `telegram`.
     pub service: Option<String>,
+    /// Only this country (ISO 3166-1 alpha-2, e.g. `GB`).
     pub country: Option<String>,
+    /// Only this provider.
     pub provider: Option<String>,
+    /// From this time on (RFC 3339 or `YYYY-MM-DD`).
     pub from: Option<String>,
+    /// Up to this time (RFC 3339, or `YYYY-MM-DD` for the whole of that day).
     pub to: Option<String>,
+    /// Text found in the number, or in its messages (or, for verifications, its code).
     pub q: Option<String>,
+    /// The page, counting from 1 (at most 1000000).
+    #[cfg_attr(feature = "ssr", param(minimum = 1, maximum = 1_000_000))]
     pub page: Option<u32>,
+    /// Rows per page: 1 to 100 (default 20).
+    #[cfg_attr(feature = "ssr", param(minimum = 1, maximum = 100))]
     pub per_page: Option<u32>,
 }

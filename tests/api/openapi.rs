@@ -81,6 +81,16 @@ async fn every_operation_is_complete_and_every_reference_resolves() {
         );
         assert!(op["tags"][0].is_string(), "{at} has no tag");
         let responses = op["responses"].as_object().unwrap();
+        for (status, response) in responses {
+            assert!(
+                response["$ref"].is_string()
+                    || !response["description"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .is_empty(),
+                "{at}: answer {status} is not described"
+            );
+        }
         assert!(
             responses.keys().any(|s| s.starts_with('2')),
             "{at} documents no success"

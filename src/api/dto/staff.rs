@@ -86,12 +86,20 @@ pub struct AuditPage {
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema, utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct AuditQuery {
+    /// Only what this account did.
     pub actor: Option<i64>,
+    /// Only what was done to this account.
     pub subject: Option<i64>,
+    /// Only this action, e.g. `credit` or `role.change`.
     pub action: Option<String>,
+    /// From this time on (RFC 3339 or `YYYY-MM-DD`).
     pub from: Option<String>,
+    /// Up to this time (RFC 3339, or `YYYY-MM-DD` for the whole of that day).
     pub to: Option<String>,
+    /// Entries older than this id (the `next_before` of the page before).
     pub before: Option<i64>,
+    /// Entries per page: 1 to 500 (default 50).
+    #[cfg_attr(feature = "ssr", param(minimum = 1, maximum = 500))]
     pub limit: Option<u32>,
 }
 

@@ -27,8 +27,8 @@ pub fn router() -> OpenApiRouter<AppState> {
 struct Protocol {
     /// An API key of this site (`nmk_…`), as for the REST API. Missing or wrong: `BAD_KEY`.
     api_key: String,
-    /// What to do: the operation's description lists the actions and their answers. Unknown:
-    /// `BAD_ACTION`.
+    // Described by `Action` (a description here would wrap the enum in an `allOf` whose other
+    // half utoipa types as an object, which no value can be).
     #[param(inline)]
     #[schema(inline)]
     action: Action,
@@ -57,7 +57,8 @@ struct Protocol {
     rent_time: Option<u32>,
 }
 
-/// The protocol's actions.
+/// What to do: the operation's description lists the actions and their answers. Unknown:
+/// `BAD_ACTION`.
 #[derive(utoipa::ToSchema)]
 #[allow(dead_code, non_camel_case_types)] // named as the protocol names them
 enum Action {

@@ -166,6 +166,18 @@ fn decorate_operation(path: &str, method: &Method, op: &mut Value) {
     let access = access::rule_for(method, path).map_or(Access::Public, |r| r.access);
     let responses = op["responses"].as_object_mut().expect("responses");
     for (status, response) in responses.iter_mut() {
+        // OpenAPI requires every answer to be described.
+        if response.get("$ref").is_none()
+            && response["description"].as_str().is_none_or(str::is_empty)
+        {
+            response["description"] = json!(match status.as_str() {
+                "200" => "OK",
+                "201" => "Created",
+                "202" => "Accepted",
+                "204" => "Done; no body",
+                _ => "An error",
+            });
+        }
         if status.starts_with('2') {
             if let Some(response) = response.as_object_mut() {
                 let headers = response.entry("headers").or_insert_with(|| json!({}));

@@ -241,6 +241,8 @@ pub async fn search(state: &AppState, q: &AuditQuery) -> Result<AuditPage, Serve
 
 /// Every entry the filters match (at most [`MAX_EXPORT`]), as CSV, newest first.
 pub async fn export_csv(state: &AppState, q: &AuditQuery) -> Result<String, ServerError> {
+    // The export is not paged, but a `limit` out of range is refused as the list refuses it.
+    page_size(q.limit)?;
     let mut f = filter(q)?;
     let mut out = csv::Writer::new(&[
         "id",

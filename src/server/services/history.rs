@@ -7,6 +7,9 @@ use crate::api::dto::HistoryQuery;
 use crate::server::storage::history::HistoryFilter;
 use crate::server::ServerError;
 
+/// The last page anyone may ask for: further pages are refused rather than read as empty.
+pub const MAX_PAGE: u32 = 1_000_000;
+
 /// A page request, checked.
 pub struct Paging {
     pub page: u32,
@@ -18,8 +21,11 @@ impl Paging {
     pub fn parse(page: Option<u32>, per_page: Option<u32>) -> Result<Paging, ServerError> {
         let page = page.unwrap_or(1);
         let per_page = per_page.unwrap_or(DEFAULT_PER_PAGE);
-        if page == 0 {
-            return Err(ServerError::validation("page", "must be 1 or more"));
+        if page == 0 || page > MAX_PAGE {
+            return Err(ServerError::validation(
+                "page",
+                format!("must be between 1 and {MAX_PAGE}"),
+            ));
         }
         if per_page == 0 || per_page > MAX_PER_PAGE {
             return Err(ServerError::validation(
