@@ -70,9 +70,9 @@ def main(base, key):
         time.sleep(0.1)
     else:
         sys.exit("the SMS never arrived")
-    assert messages.messages[0].code == "482913", messages.messages[0]
+    assert any(m.code == "482913" for m in messages.messages), messages.messages
     shown = expect(get_rental.sync_detailed(rental.id, client=client), 200)
-    assert shown.message_count == 1 and shown.last_code == "482913", shown
+    assert shown.message_count >= 1 and shown.last_code == "482913", shown
 
     released = expect(release_rental.sync_detailed(rental.id, client=client), 200)
     assert released.rental.status.value == "released", released.rental.status

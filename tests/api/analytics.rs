@@ -673,6 +673,21 @@ async fn a_seeded_demo_history_adds_up_in_every_report() {
         && x["cheaper_success_rate"].as_f64() >= x["success_rate"].as_f64()));
     let total: Decimal = savings.iter().map(|x| dec(&x["saving"])).sum();
     assert_eq!(dec(&s["total"]), total);
+    // One provider's savings: still compared with the others, which the filter does not hide.
+    let dearer = savings[0]["provider"].as_str().unwrap();
+    let one = app
+        .get_json(
+            &format!("/api/admin/analytics/savings?{q}&provider={dearer}"),
+            &admin,
+        )
+        .await;
+    let theirs = one["savings"].as_array().unwrap();
+    assert!(!theirs.is_empty(), "{one}");
+    assert!(theirs.iter().all(|x| x["provider"] == dearer));
+    assert_eq!(
+        theirs.len(),
+        savings.iter().filter(|x| x["provider"] == dearer).count()
+    );
     // By month, the same totals.
     let by_month = app
         .get_json(

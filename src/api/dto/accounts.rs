@@ -4,6 +4,7 @@ use super::*;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({"email": "you@example.com", "password": "a long passphrase of yours"})))]
 pub struct Credentials {
     pub email: String,
     pub password: String,

@@ -5,6 +5,7 @@ use super::*;
 /// `POST /api/rentals/create`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({"service": "telegram", "country": "GB", "duration_hours": 24, "auto_renew": false})))]
 pub struct NewRental {
     pub service: String,
     /// ISO 3166-1 alpha-2, e.g. `GB`.

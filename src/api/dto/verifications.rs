@@ -5,6 +5,7 @@ use super::*;
 /// `POST /api/verifications`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({"service": "telegram", "country": "GB", "max_price": "0.50"})))]
 pub struct NewVerification {
     pub service: String,
     /// ISO 3166-1 alpha-2, e.g. `GB`.

@@ -5,6 +5,7 @@ use super::*;
 /// `POST /api/webhooks`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({"url": "https://example.com/namaskah-hook", "events": ["sms.received", "rental.updated"], "description": "our backend"})))]
 pub struct NewWebhook {
     pub url: String,
     pub events: Vec<String>,

@@ -36,13 +36,16 @@ with the HTTP status of its code; bad input is 422 naming the `field`.\n\n\
 **Money** is a decimal string (`\"1.5000\"`), never a float.\n\n\
 **Retries.** Purchases take an `Idempotency-Key` header: a retry with the same key and body \
 gets the first answer again and is charged once.\n\n\
-**Rate limits.** Each answer carries `RateLimit-Limit`, `RateLimit-Remaining` and \
-`RateLimit-Reset` for the tightest limit that applies; past it, 429 with `Retry-After`.\n\n\
+**Rate limits.** Where a request limit applies, the answer carries `RateLimit-Limit`, \
+`RateLimit-Remaining` and `RateLimit-Reset` (seconds, at most) for the tightest one; past it, \
+429 with `Retry-After`.\n\n\
 **Pagination.** Lists take `page` and `per_page` (pages count from 1), or a `before` cursor \
 given back as `next_before`.\n\n\
-**Versioning.** These paths are version 1 and stay: additions (new fields, new endpoints, new \
-error codes) come without notice, so ignore what you do not know; a change that would break \
-a client would come under `/api/v2`, with the old paths kept for at least 12 months.",
+**Versioning.** These paths are version 1 and stay: additions (new endpoints, new optional \
+fields, new fields in answers) come without notice, so ignore fields you do not know; the \
+values of the enums in answers (statuses, error codes) are part of the contract. A change that \
+would break a client would come under `/api/v2`, with the old paths kept for at least 12 \
+months.",
         license(name = "Proprietary"),
     ),
     components(schemas(crate::api::AppError, crate::api::ErrorCode, ErrorEnvelope))
@@ -193,13 +196,11 @@ fn decorate_operation(path: &str, method: &Method, op: &mut Value) {
             .or_insert_with(|| json!({"$ref": format!("#/components/responses/{name}")}));
     };
     if path.starts_with("/api/") {
-        match access {
-            Access::Public => {}
-            Access::SignedIn => add("401", "Unauthorized"),
-            Access::Staff | Access::Admin => {
-                add("401", "Unauthorized");
-                add("403", "Forbidden");
-            }
+        if access != Access::Public {
+            add("401", "Unauthorized");
+            // The role, a change made with the session cookie from another site, or an
+            // operator who must first turn on two-factor sign-in.
+            add("403", "Forbidden");
         }
         add("429", "RateLimited");
         add("default", "Error");
@@ -247,8 +248,8 @@ fn common_responses() -> Value {
     responses.insert(
         "Forbidden".into(),
         error_response(
-            "The account's role does not allow this, or a cookie-authenticated change came \
-             from another site.",
+            "The account's role does not allow this, a cookie-authenticated change came from \
+             another site, or an operator must first turn on two-factor sign-in.",
             &AppError::new(ErrorCode::Forbidden, "your role does not allow this"),
         ),
     );

@@ -46,7 +46,11 @@ async fn list(State(state): State<AppState>, AuthUser(p): AuthUser) -> ApiResult
     path = "/api/presets",
     operation_id = "save_preset",
     request_body = NewPreset,
-    responses((status = 201, body = PresetView))
+    responses(
+        (status = 201, description = "Saved", body = PresetView),
+        (status = 409, description = "A preset of that name exists", body = super::openapi::ErrorEnvelope),
+        (status = 422, description = "A field is invalid: `field` names it", body = super::openapi::ErrorEnvelope),
+    )
 )]
 async fn save(
     State(state): State<AppState>,
@@ -65,7 +69,10 @@ async fn save(
     path = "/api/presets/{id}",
     operation_id = "delete_preset",
     params(("id" = i64, Path, description = "The preset's id")),
-    responses((status = 204, description = "Deleted"))
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, description = "No such preset of yours", body = super::openapi::ErrorEnvelope),
+    )
 )]
 async fn remove(
     State(state): State<AppState>,
@@ -84,7 +91,15 @@ async fn remove(
     path = "/api/presets/{id}/start",
     operation_id = "start_preset",
     params(("id" = i64, Path, description = "The preset's id"), IdempotencyKey),
-    responses((status = 201, body = RentalView))
+    responses(
+        (status = 201, description = "The new rental", body = RentalView),
+        (status = 402, description = "The balance does not cover the price; nothing was charged", body = super::openapi::ErrorEnvelope),
+        (status = 404, description = "No such preset of yours", body = super::openapi::ErrorEnvelope),
+        (status = 409, description = "No numbers for it now (`no_numbers`), or a request with this `Idempotency-Key` is still running; nothing was charged", body = super::openapi::ErrorEnvelope),
+        (status = 422, description = "What the preset names is no longer on sale, or the `Idempotency-Key` was used for another request", body = super::openapi::ErrorEnvelope),
+        (status = 502, description = "The provider refused; nothing was charged", body = super::openapi::ErrorEnvelope),
+        (status = 503, description = "No provider is answering; nothing was charged", body = super::openapi::ErrorEnvelope),
+    )
 )]
 async fn start(
     State(state): State<AppState>,

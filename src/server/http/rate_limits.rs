@@ -40,7 +40,7 @@ pub struct Headroom {
     pub limit: u32,
     /// Requests it allows now.
     pub remaining: u32,
-    /// Seconds until it is full again.
+    /// Seconds until it is full again, at most (rounded up to whole requests' worth).
     pub reset_secs: u64,
 }
 

@@ -97,7 +97,14 @@ async fn identify(
     if let Some(status) = status {
         *response.status_mut() = status;
     }
-    if let Some(headroom) = headroom {
+    // Not on an answer any cache may keep and give others (the document, the client's
+    // files): the counts are this caller's.
+    let shared = response
+        .headers()
+        .get(header::CACHE_CONTROL)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("public"));
+    if let (Some(headroom), false) = (headroom, shared) {
         headroom.write(response.headers_mut());
     }
     if signed_in {

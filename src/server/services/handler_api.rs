@@ -226,15 +226,23 @@ fn title(name: &str) -> String {
 }
 
 async fn prices(state: &AppState, service: Option<&'static str>, country: Option<u32>) -> Answer {
-    let asked = codes::COUNTRIES
+    let asked: Vec<(&'static str, u32)> = codes::COUNTRIES
         .iter()
-        .filter(|(_, id)| country.is_none_or(|c| c == *id));
-    // The countries' catalogues are read side by side (each is a provider read once its cache
-    // has expired).
-    let lists = futures_util::future::join_all(
-        asked.map(|(iso, id)| async move { (*id, catalog::services(state, iso).await) }),
-    )
-    .await;
+        .copied()
+        .filter(|(_, id)| country.is_none_or(|c| c == *id))
+        .collect();
+    // The countries' catalogues are read four at a time (each is a provider read once its
+    // cache has expired: not all at once, which a provider would throttle).
+    let mut lists = Vec::with_capacity(asked.len());
+    for some in asked.chunks(4) {
+        lists.extend(
+            futures_util::future::join_all(
+                some.iter()
+                    .map(|(iso, id)| async move { (*id, catalog::services(state, iso).await) }),
+            )
+            .await,
+        );
+    }
     let mut all = Map::new();
     for (id, list) in lists {
         // A country no provider sells in now has no prices.

@@ -276,6 +276,10 @@ pub async fn claim_due(
         deliveries = deliveries.bind(id);
     }
     let deliveries = deliveries.fetch_all(&db.pool).await?;
+    // Claimed, then deleted with their endpoint meanwhile: nothing to send.
+    if deliveries.is_empty() {
+        return Ok(Vec::new());
+    }
     let mut endpoint_ids: Vec<i64> = deliveries.iter().map(|d| d.webhook_endpoint_id).collect();
     endpoint_ids.sort_unstable();
     endpoint_ids.dedup();

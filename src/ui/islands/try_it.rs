@@ -25,6 +25,9 @@ pub fn TryIt(
     let body = RwSignal::new(body.unwrap_or_default());
     let answer = RwSignal::new(None::<(u16, String)>);
     let sending = RwSignal::new(false);
+    // Rendered disabled, and enabled once hydrated: a press before that would do nothing.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
     let fields = StoredValue::new(values.clone());
     let (method, path) = (StoredValue::new(method), StoredValue::new(path));
     // A button, not a form: before the island hydrates, a press does nothing.
@@ -97,7 +100,7 @@ pub fn TryIt(
                         </label>
                     </div>
                 })}
-                <button type="button" class="btn btn-primary" on:click=send disabled=move || sending.get()>
+                <button type="button" class="btn btn-primary" on:click=send disabled=move || !hydrated.get() || sending.get()>
                     {move || if sending.get() { "Sending…" } else { "Send" }}
                 </button>
             </div>

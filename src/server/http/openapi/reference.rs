@@ -262,7 +262,7 @@ fn example(doc: &Value, schema: &Value, depth: usize) -> Value {
             }
             .to_owned(),
         ),
-        "integer" => Value::from(schema["minimum"].as_i64().unwrap_or(1).max(0)),
+        "integer" => Value::from(schema["minimum"].as_i64().filter(|m| *m > 0).unwrap_or(1)),
         "number" => Value::from(1.5),
         "boolean" => Value::Bool(false),
         _ => Value::Null,

@@ -57,11 +57,13 @@ pub async fn savings(state: &AppState, q: &AnalyticsQuery) -> Result<SavingsRepo
         else {
             continue;
         };
+        // A service or a country narrows the offers compared; a provider narrows only whose
+        // purchases could have been cheaper (below): it is compared with the others still.
         if let Some((dim, value)) = &asked.filter {
             let matches = match *dim {
                 "service" => service == value,
                 "country" => country == value,
-                _ => provider == value,
+                _ => true,
             };
             if !matches {
                 continue;
@@ -81,6 +83,10 @@ pub async fn savings(state: &AppState, q: &AnalyticsQuery) -> Result<SavingsRepo
         .flat_map(|((product, service, country), records)| {
             records
                 .iter()
+                .filter(|r| match &asked.filter {
+                    Some(("provider", value)) => r.provider == *value,
+                    _ => true,
+                })
                 .filter_map(|r| {
                     let better = records
                         .iter()
