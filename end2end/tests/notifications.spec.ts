@@ -34,3 +34,24 @@ test('the bell counts a new notification live, and the centre marks it read', as
   await expect(page.getByTestId('unread')).toHaveText('');
   expect(app.errors).toEqual([]);
 });
+
+test('a customer sets the balance below which they are told, and a bad one is refused', async ({ page }, info) => {
+  const app = new App(page, info.project.name === 'hydrated');
+  await app.register(uniqueEmail(info));
+  await expect(page).toHaveURL(/\/$/);
+  await app.goto('/notifications');
+  const field = page.getByTestId('low-balance-threshold');
+  const save = page.locator('form', { has: field }).getByRole('button', { name: 'Save' });
+  await expect(field).toHaveValue('1.00');
+  await field.fill('3');
+  await save.click();
+  await expect(page.getByText('You will be told when your balance falls below 3.00 USD.')).toBeVisible();
+  await app.goto('/notifications');
+  await expect(page.getByTestId('low-balance-threshold')).toHaveValue('3.00');
+  await page.getByTestId('low-balance-threshold').fill('-2');
+  await save.click();
+  await expect(page.getByText('must be between 0 (never tell me) and 10000.00 USD')).toBeVisible();
+  await app.goto('/notifications');
+  await expect(page.getByTestId('low-balance-threshold')).toHaveValue('3.00');
+  expect(app.errors).toEqual([]);
+});

@@ -29,6 +29,7 @@ pub async fn set_notification_email(on: Option<String>) -> Result<(), AppError> 
         let wanted = NotificationPreferences {
             email: on.is_some(),
             email_confirmed: false,
+            low_balance_threshold: None,
         };
         let now = notifications::set_preferences(&state, user.user_id, wanted).await?;
         let notice = match (now.email, now.email_confirmed) {
@@ -58,6 +59,33 @@ pub async fn mark_notifications_read(id: Option<i64>) -> Result<i64, AppError> {
         let unread = notifications::mark_read(&state, user.user_id, &which).await?;
         leptos_axum::redirect("/notifications");
         Ok(unread)
+    })
+    .await
+}
+
+/// Below what balance the customer is told, after a purchase (`0`: never).
+#[server(prefix = "/api/fn", endpoint = "set_low_balance_threshold")]
+pub async fn set_low_balance_threshold(threshold: String) -> Result<(), AppError> {
+    use crate::domain::Money;
+    use crate::server::{fn_context as cx, services::notifications, ServerError};
+    cx::run(async {
+        let (state, user) = (cx::state()?, cx::principal()?);
+        let threshold: Money = threshold.trim().parse().map_err(|_| {
+            ServerError::validation("low_balance_threshold", "is not an amount, e.g. 5.00")
+        })?;
+        let now = notifications::set_low_balance_threshold(&state, user.user_id, threshold).await?;
+        let notice = match now.low_balance_threshold {
+            Some(t) if t.is_positive() => {
+                format!(
+                    "You will be told when your balance falls below {}.",
+                    t.display()
+                )
+            }
+            _ => "You will not be told about a low balance.".to_owned(),
+        };
+        cx::notice_if_plain_form_post(&state, &[notice]);
+        leptos_axum::redirect("/notifications");
+        Ok(())
     })
     .await
 }

@@ -272,7 +272,7 @@ async fn notifications_go_by_email_too_when_asked() {
         .unwrap();
     assert_eq!(
         app.get_json("/api/notifications/preferences", &s).await,
-        json!({"email": false, "email_confirmed": false})
+        json!({"email": false, "email_confirmed": false, "low_balance_threshold": "1.0000"})
     );
     app.api_key(&s, "quiet").await;
     let r = app
@@ -283,7 +283,7 @@ async fn notifications_go_by_email_too_when_asked() {
         .unwrap();
     assert_eq!(
         r.json::<Value>().await.unwrap(),
-        json!({"email": true, "email_confirmed": false}),
+        json!({"email": true, "email_confirmed": false, "low_balance_threshold": "1.0000"}),
         "confirming is not the customer's to set"
     );
     // Not to an address nobody has confirmed.

@@ -107,3 +107,93 @@ async fn the_bell_is_on_every_page_with_its_count() {
     assert!(page.contains("2 unread."), "{page}");
     assert!(page.contains("Mark all read"));
 }
+
+#[tokio::test]
+async fn a_customer_sets_their_own_low_balance_threshold_and_is_told_below_it() {
+    let app = spawn_app().await;
+    let probe = app.funded("100").await;
+    let cost = dec(&app.rent(&probe, 1).await["cost"]);
+    let s = app.signed_in().await;
+    let prefs = app.get_json("/api/notifications/preferences", &s).await;
+    assert_eq!(prefs["low_balance_threshold"], "1.0000", "{prefs}");
+
+    // Bad thresholds are refused, naming the field, and change nothing.
+    for bad in [json!("-1"), json!("10000.01"), json!("lots")] {
+        let r = app
+            .as_browser(Method::PUT, "/api/notifications/preferences", &s)
+            .json(&json!({"email": false, "low_balance_threshold": bad}))
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            matches!(r.status().as_u16(), 400 | 422),
+            "{bad}: {}",
+            r.status()
+        );
+        if r.status() == 422 {
+            assert_eq!(
+                error_body(r, 422).await["field"],
+                "low_balance_threshold",
+                "{bad}"
+            );
+        }
+    }
+    let prefs = app.get_json("/api/notifications/preferences", &s).await;
+    assert_eq!(prefs["low_balance_threshold"], "1.0000");
+
+    // Told below 1.5 rentals' worth: with three rentals' worth (and a cent), the second rental
+    // crosses it and the first does not.
+    let threshold = (cost * rust_decimal::Decimal::new(15, 1)).round_dp(4);
+    let r = app
+        .as_browser(Method::PUT, "/api/notifications/preferences", &s)
+        .json(&json!({"email": false, "low_balance_threshold": threshold.to_string()}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let set: Value = r.json().await.unwrap();
+    assert_eq!(dec(&set["low_balance_threshold"]), threshold);
+    // A change that leaves the threshold out keeps it.
+    let r = app
+        .as_browser(Method::PUT, "/api/notifications/preferences", &s)
+        .json(&json!({"email": false}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let kept: Value = r.json().await.unwrap();
+    assert_eq!(dec(&kept["low_balance_threshold"]), threshold);
+
+    app.credit(
+        s.user_id,
+        &(cost * rust_decimal::Decimal::from(3) + rust_decimal::Decimal::new(1, 2)).to_string(),
+    )
+    .await;
+    let low = |list: &Value| {
+        list["notifications"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|n| n["kind"] == "low_balance")
+            .count()
+    };
+    app.rent(&s, 1).await;
+    assert!(app.balance(&s).await >= threshold);
+    assert_eq!(low(&app.get_json("/api/notifications", &s).await), 0);
+    app.rent(&s, 1).await;
+    assert!(app.balance(&s).await < threshold);
+    assert_eq!(low(&app.get_json("/api/notifications", &s).await), 1);
+
+    // 0: never told.
+    let other = app.signed_in().await;
+    let r = app
+        .as_browser(Method::PUT, "/api/notifications/preferences", &other)
+        .json(&json!({"email": false, "low_balance_threshold": "0"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    app.credit(other.user_id, &cost.to_string()).await;
+    app.rent(&other, 1).await;
+    assert_eq!(low(&app.get_json("/api/notifications", &other).await), 0);
+}

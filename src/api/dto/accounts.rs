@@ -258,6 +258,11 @@ pub struct NotificationPreferences {
     pub email: bool,
     #[serde(default)]
     pub email_confirmed: bool,
+    /// Below this balance, after a purchase, you are told (a notification and the
+    /// `balance.low` webhook event); `"0"` never. 1.00 until changed. Left out of a change,
+    /// it stays as it is.
+    #[serde(default)]
+    pub low_balance_threshold: Option<Money>,
 }
 
 /// `POST /api/notifications/read`: these (`ids`), or every one (`all`).

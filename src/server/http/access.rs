@@ -199,6 +199,7 @@ pub const RULES: &[Rule] = &[
     rule("POST", "/api/fn/list_notifications", SignedIn),
     rule("POST", "/api/fn/mark_notifications_read", SignedIn),
     rule("POST", "/api/fn/set_notification_email", SignedIn),
+    rule("POST", "/api/fn/set_low_balance_threshold", SignedIn),
     rule("POST", "/api/fn/list_api_keys", SignedIn),
     rule("POST", "/api/fn/create_api_key", SignedIn),
     rule("POST", "/api/fn/revoke_api_key", SignedIn),

@@ -19,6 +19,18 @@ use serde::Serialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+/// What each `….csv` answers.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // documents the answers `answer` gives for a table
+enum CsvTable {
+    /// The table, a row per entry after the header
+    #[response(status = 200, content_type = "text/csv")]
+    Table(String),
+    /// No such `table`, or a bad range, granularity or filter (`field`)
+    #[response(status = 422)]
+    Invalid(super::openapi::ErrorEnvelope),
+}
+
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(usage))
@@ -110,19 +122,7 @@ async fn usage(
     path = "/api/admin/analytics/usage.csv",
     operation_id = "admin_usage_csv",
     params(AnalyticsQuery),
-    responses(
-        (
-            status = 200,
-            description = "The table, a row per entry after the header",
-            content_type = "text/csv",
-            body = String
-        ),
-        (
-            status = 422,
-            description = "No such `table`, or a bad range, granularity or filter (`field`)",
-            body = super::openapi::ErrorEnvelope
-        )
-    )
+    responses(CsvTable)
 )]
 async fn usage_csv(
     State(s): State<AppState>,
@@ -182,19 +182,7 @@ async fn money(
     path = "/api/admin/analytics/money.csv",
     operation_id = "admin_money_csv",
     params(AnalyticsQuery),
-    responses(
-        (
-            status = 200,
-            description = "The table, a row per entry after the header",
-            content_type = "text/csv",
-            body = String
-        ),
-        (
-            status = 422,
-            description = "No such `table`, or a bad range, granularity or filter (`field`)",
-            body = super::openapi::ErrorEnvelope
-        )
-    )
+    responses(CsvTable)
 )]
 async fn money_csv(
     State(s): State<AppState>,
@@ -253,19 +241,7 @@ async fn providers(
     path = "/api/admin/analytics/providers.csv",
     operation_id = "admin_provider_analytics_csv",
     params(AnalyticsQuery),
-    responses(
-        (
-            status = 200,
-            description = "The table, a row per entry after the header",
-            content_type = "text/csv",
-            body = String
-        ),
-        (
-            status = 422,
-            description = "No such `table`, or a bad range, granularity or filter (`field`)",
-            body = super::openapi::ErrorEnvelope
-        )
-    )
+    responses(CsvTable)
 )]
 async fn providers_csv(
     State(s): State<AppState>,
@@ -325,19 +301,7 @@ async fn customers(
     path = "/api/admin/analytics/customers.csv",
     operation_id = "admin_customers_csv",
     params(AnalyticsQuery),
-    responses(
-        (
-            status = 200,
-            description = "The table, a row per entry after the header",
-            content_type = "text/csv",
-            body = String
-        ),
-        (
-            status = 422,
-            description = "No such `table`, or a bad range, granularity or filter (`field`)",
-            body = super::openapi::ErrorEnvelope
-        )
-    )
+    responses(CsvTable)
 )]
 async fn customers_csv(
     State(s): State<AppState>,
@@ -462,19 +426,7 @@ async fn savings(
     path = "/api/admin/analytics/savings.csv",
     operation_id = "admin_savings_csv",
     params(AnalyticsQuery),
-    responses(
-        (
-            status = 200,
-            description = "A row per offer and provider after the header",
-            content_type = "text/csv",
-            body = String
-        ),
-        (
-            status = 422,
-            description = "No such `table`, or a bad range, granularity or filter (`field`)",
-            body = super::openapi::ErrorEnvelope
-        )
-    )
+    responses(CsvTable)
 )]
 async fn savings_csv(
     State(s): State<AppState>,

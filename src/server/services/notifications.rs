@@ -25,8 +25,8 @@ pub mod kind {
 
 const DEFAULT_PAGE: u32 = 20;
 const MAX_PAGE: u32 = 100;
-/// Below this, after a purchase, the customer is told their balance is low.
-pub const LOW_BALANCE_UNITS: i64 = 10_000;
+/// The highest low-balance threshold a customer may set (10,000.00).
+pub const MOST_LOW_BALANCE_UNITS: i64 = 100_000_000;
 
 /// Tells `user_id` something: stored, and the bell of each of their open pages counts it.
 pub async fn send(
@@ -51,6 +51,7 @@ pub async fn send(
         email,
         wanted: true,
         confirmed: true,
+        ..
     }) = to
     {
         let origin = state.settings.link_origin();
@@ -93,18 +94,57 @@ pub async fn preferences(
     Ok(NotificationPreferences {
         email: to.wanted,
         email_confirmed: to.confirmed,
+        low_balance_threshold: Some(Money::from_units(to.low_balance_threshold)),
     })
 }
 
 /// Sets whether notifications go by email too (`email_confirmed` in `wanted` is not the
-/// customer's to set), and answers what holds now.
+/// customer's to set) and, when given, the low-balance threshold; answers what holds now.
 pub async fn set_preferences(
     state: &AppState,
     user_id: i64,
     wanted: NotificationPreferences,
 ) -> Result<NotificationPreferences, ServerError> {
-    users::set_notify_by_email(&state.db.pool, user_id, wanted.email, state.clock.now_ms()).await?;
+    let threshold = wanted
+        .low_balance_threshold
+        .map(checked_threshold)
+        .transpose()?;
+    let now = state.clock.now_ms();
+    users::set_notify_by_email(&state.db.pool, user_id, wanted.email, now).await?;
+    if let Some(threshold) = threshold {
+        users::set_low_balance_threshold(&state.db.pool, user_id, threshold.units(), now).await?;
+    }
     preferences(state, user_id).await
+}
+
+/// Sets only the low-balance threshold; answers what holds now.
+pub async fn set_low_balance_threshold(
+    state: &AppState,
+    user_id: i64,
+    threshold: Money,
+) -> Result<NotificationPreferences, ServerError> {
+    let threshold = checked_threshold(threshold)?;
+    users::set_low_balance_threshold(
+        &state.db.pool,
+        user_id,
+        threshold.units(),
+        state.clock.now_ms(),
+    )
+    .await?;
+    preferences(state, user_id).await
+}
+
+fn checked_threshold(threshold: Money) -> Result<Money, ServerError> {
+    if threshold.is_negative() || threshold.units() > MOST_LOW_BALANCE_UNITS {
+        return Err(ServerError::validation(
+            "low_balance_threshold",
+            format!(
+                "must be between 0 (never tell me) and {}",
+                Money::from_units(MOST_LOW_BALANCE_UNITS).display()
+            ),
+        ));
+    }
+    Ok(threshold)
 }
 
 /// Sends the user's open pages their unread count (after notifications were stored elsewhere).
@@ -130,9 +170,17 @@ pub async fn security(state: &AppState, user_id: i64, message: &str) {
 }
 
 /// After a purchase took the balance from `before` to `after`: tells the customer when it has
-/// just fallen below [`LOW_BALANCE_UNITS`] (1.00).
+/// just fallen below their low-balance threshold (1.00 unless they changed it; 0: never).
 pub async fn balance_fell(state: &AppState, user_id: i64, before: Money, after: Money) {
-    if after.units() < LOW_BALANCE_UNITS && before.units() >= LOW_BALANCE_UNITS {
+    let threshold = match users::notification_email(&state.db.pool, user_id).await {
+        Ok(Some(to)) => to.low_balance_threshold,
+        Ok(None) => return,
+        Err(e) => {
+            tracing::warn!(user_id, error = %e, "could not read the low-balance threshold");
+            return;
+        }
+    };
+    if threshold > 0 && after.units() < threshold && before.units() >= threshold {
         let message = format!(
             "Your balance is low: {}. Add money to keep renewing and buying.",
             after.display()
@@ -147,7 +195,7 @@ pub async fn balance_fell(state: &AppState, user_id: i64, before: Money, after: 
             serde_json::json!({
                 "balance": after,
                 "currency": crate::domain::money::CURRENCY,
-                "threshold": Money::from_units(LOW_BALANCE_UNITS),
+                "threshold": Money::from_units(threshold),
             }),
         )
         .await;

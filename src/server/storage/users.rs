@@ -132,23 +132,29 @@ pub async fn notification_email<'e>(
     db: impl Executor<'e, Database = Any>,
     user_id: i64,
 ) -> Result<Option<NotificationEmail>, sqlx::Error> {
-    let row: Option<(String, i64, Option<i64>)> = sqlx::query_as(
-        "select email, notify_by_email, email_verified_at from app_user where user_id = $1",
+    let row: Option<(String, i64, Option<i64>, i64)> = sqlx::query_as(
+        "select email, notify_by_email, email_verified_at, low_balance_threshold from app_user \
+         where user_id = $1",
     )
     .bind(user_id)
     .fetch_optional(db)
     .await?;
-    Ok(row.map(|(email, on, verified)| NotificationEmail {
-        email,
-        wanted: on != 0,
-        confirmed: verified.is_some(),
-    }))
+    Ok(
+        row.map(|(email, on, verified, threshold)| NotificationEmail {
+            email,
+            wanted: on != 0,
+            confirmed: verified.is_some(),
+            low_balance_threshold: threshold,
+        }),
+    )
 }
 
 pub struct NotificationEmail {
     pub email: String,
     pub wanted: bool,
     pub confirmed: bool,
+    /// Below this balance (units) the customer is told; 0: never.
+    pub low_balance_threshold: i64,
 }
 
 pub async fn set_email_verified<'e>(
@@ -179,6 +185,23 @@ pub async fn set_notify_by_email<'e>(
         .bind(user_id)
         .execute(db)
         .await?;
+    Ok(())
+}
+
+pub async fn set_low_balance_threshold<'e>(
+    db: impl Executor<'e, Database = Any>,
+    user_id: i64,
+    units: i64,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "update app_user set low_balance_threshold = $1, updated_at = $2 where user_id = $3",
+    )
+    .bind(units)
+    .bind(now)
+    .bind(user_id)
+    .execute(db)
+    .await?;
     Ok(())
 }
 

@@ -2,8 +2,11 @@
 //! unread ones marked; mark one or all read.
 
 use crate::api::dto::{NotificationList, NotificationView};
-use crate::api::notifications::{list_notifications, MarkNotificationsRead, SetNotificationEmail};
-use crate::ui::components::{format_time, query::query_value, ErrorNotice};
+use crate::api::notifications::{
+    list_notifications, MarkNotificationsRead, SetLowBalanceThreshold, SetNotificationEmail,
+};
+use crate::domain::Money;
+use crate::ui::components::{error_of, format_time, query::query_value, ErrorNotice, FieldError};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -20,6 +23,7 @@ pub fn NotificationsPage() -> impl IntoView {
                 match list.await {
                     Ok((list, prefs)) => view! {
                         <ByEmail on=prefs.email confirmed=prefs.email_confirmed />
+                        <LowBalance threshold=prefs.low_balance_threshold.unwrap_or(Money::ZERO) />
                         <Notifications list />
                     }
                     .into_any(),
@@ -53,6 +57,45 @@ fn ByEmail(on: bool, confirmed: bool) -> impl IntoView {
                         </p>
                     }
                 })}
+        </section>
+    }
+}
+
+/// Below what balance the customer is told (0: never).
+#[component]
+fn LowBalance(threshold: Money) -> impl IntoView {
+    let save = ServerAction::<SetLowBalanceThreshold>::new();
+    let error = error_of(save);
+    // As typed: `1.00`, or all four places when they are needed.
+    let d = threshold.decimal();
+    let shown = if d.round_dp(2) == d {
+        format!("{d:.2}")
+    } else {
+        d.normalize().to_string()
+    };
+    view! {
+        <section class="card">
+            <ActionForm action=save attr:class="inline-form">
+                <div class="field">
+                    <label for="low-balance">"Tell me when my balance falls below"</label>
+                    <input
+                        id="low-balance"
+                        name="threshold"
+                        type="text"
+                        inputmode="decimal"
+                        value=shown
+                        data-testid="low-balance-threshold"
+                        required
+                    />
+                    <FieldError field="low_balance_threshold" error />
+                </div>
+                <button type="submit" class="btn btn-small">"Save"</button>
+            </ActionForm>
+            <p class="muted">
+                "After a purchase takes your balance below it, you get a notification (and your webhooks a "
+                <code>"balance.low"</code>
+                " event). 0 turns it off."
+            </p>
         </section>
     }
 }
