@@ -13,6 +13,7 @@ use crate::ui::pages::{
     auth::RegisterPage,
     auth::SecondFactorPage,
     auth::{ForgotPasswordPage, ResetPasswordPage, VerifyEmailPage},
+    billing::BillingPage,
     console::{
         customers::CustomersPage,
         forecasts::ForecastsPage,
@@ -69,6 +70,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("webhooks") view=WebhooksPage ssr=SsrMode::Async />
                     <Route path=path!("webhooks/:id") view=WebhookDeliveriesPage ssr=SsrMode::Async />
                     <Route path=path!("account") view=AccountPage ssr=SsrMode::Async />
+                    <Route path=path!("billing") view=BillingPage ssr=SsrMode::Async />
                     <Route path=path!("account/mfa") view=MfaPage ssr=SsrMode::Async />
                     <Route path=path!("notifications") view=NotificationsPage ssr=SsrMode::Async />
                     <Route path=path!("admin/providers") view=ProvidersPage ssr=SsrMode::Async />

@@ -8,6 +8,7 @@ pub mod names;
 pub mod rental;
 pub mod sms;
 pub mod time;
+pub mod topup;
 pub mod verification;
 pub mod webhook;
 

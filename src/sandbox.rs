@@ -4,6 +4,7 @@
 pub mod five_sim;
 pub mod guard;
 pub mod sms_activate;
+pub mod stripe;
 pub mod textverified;
 pub mod traffic;
 
@@ -19,6 +20,8 @@ pub struct Emulators {
     pub five_sim: Option<FiveSimEmulator>,
     pub sms_activate: Option<SmsActivateEmulator>,
     pub textverified: Option<TextVerifiedEmulator>,
+    /// Stripe's, on the app's own port at `/sandbox/stripe`, unless a real Stripe is set up.
+    pub stripe: Option<stripe::StripeEmulator>,
 }
 
 impl Emulators {
@@ -45,6 +48,15 @@ impl Emulators {
         }
         routes
     }
+}
+
+/// Text made safe to put in HTML, in content and in quoted attributes.
+pub fn escape_html(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
 }
 
 /// The first order id an emulator gives: "now" in milliseconds, so that an emulator started

@@ -17,6 +17,7 @@ pub mod http;
 pub mod jobs;
 pub mod mail;
 pub mod metrics;
+pub mod payments;
 pub mod providers;
 pub mod services;
 pub mod shell;

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 mod accounts;
 mod analytics;
+mod billing;
 mod catalog;
 mod docs;
 mod live;
@@ -18,6 +19,7 @@ mod webhooks;
 
 pub use accounts::*;
 pub use analytics::*;
+pub use billing::*;
 pub use catalog::*;
 pub use docs::*;
 pub use live::*;

@@ -31,6 +31,9 @@ pub struct Caches {
     pub rental_messages: RowCache<i64, (i64, Vec<MessageRow>)>,
     /// API keys' owners (or that there is none), by key digest; cleared on every revocation.
     pub api_keys: RowCache<String, Option<Principal>>,
+    /// The API reference page's data: built from the document once, as nothing it is built
+    /// from (the document, the public origin, sandbox mode) changes while the server runs.
+    pub api_reference: std::sync::OnceLock<crate::api::dto::ApiReference>,
 }
 
 /// A customer's active rental rows, and their latest JSON rendering: rendered once per second

@@ -2,6 +2,7 @@
 //! a message that names the variable.
 
 use super::http::origin::{self, Origin};
+use crate::domain::Money;
 use rust_decimal::Decimal;
 use std::fmt;
 use std::net::SocketAddr;
@@ -88,6 +89,19 @@ pub struct Settings {
     /// `PROVIDER_WEBHOOK_SECRET`: the secret the pushes' URLs are made with (required with
     /// `PROVIDER_WEBHOOK_BASE_URL`; in sandbox mode a random one).
     pub provider_webhook_secret: Option<SecretString>,
+    /// `STRIPE_SECRET_KEY`: the Stripe account's secret key (`sk_live_…`, `sk_test_…`): set,
+    /// customers top up by card through Stripe Checkout. Unset in sandbox mode, the embedded
+    /// Stripe emulator at `/sandbox/stripe` stands in; unset otherwise, top-ups are off.
+    pub stripe_secret_key: Option<SecretString>,
+    /// `STRIPE_WEBHOOK_SECRET`: the signing secret (`whsec_…`) of the webhook endpoint set up
+    /// in Stripe for `/api/billing/stripe/webhook` (required with `STRIPE_SECRET_KEY`).
+    pub stripe_webhook_secret: Option<SecretString>,
+    /// `STRIPE_BASE_URL`: Stripe's API (default `https://api.stripe.com`).
+    pub stripe_base_url: String,
+    /// `MIN_TOPUP` and `MAX_TOPUP`: the smallest and largest top-up a customer may ask for
+    /// (defaults 5 and 1000, in whole cents).
+    pub min_topup: Money,
+    pub max_topup: Money,
     /// `SANDBOX_PROVIDERS`: the emulators sandbox mode starts and buys from, comma-separated
     /// (default `5sim,sms-activate,textverified`: all of them).
     pub sandbox_providers: Vec<SandboxProvider>,
@@ -348,6 +362,17 @@ impl Settings {
             provider_webhook_secret: get("PROVIDER_WEBHOOK_SECRET")
                 .filter(|s| !s.is_empty())
                 .map(SecretString::new),
+            stripe_secret_key: get("STRIPE_SECRET_KEY")
+                .filter(|k| !k.is_empty())
+                .map(SecretString::new),
+            stripe_webhook_secret: get("STRIPE_WEBHOOK_SECRET")
+                .filter(|k| !k.is_empty())
+                .map(SecretString::new),
+            stripe_base_url: get("STRIPE_BASE_URL")
+                .filter(|u| !u.is_empty())
+                .unwrap_or_else(|| "https://api.stripe.com".into()),
+            min_topup: topup_limit(&get, "MIN_TOPUP", "5")?,
+            max_topup: topup_limit(&get, "MAX_TOPUP", "1000")?,
             sandbox_providers: sandbox_providers(&get)?,
             sandbox_port: parse(&get, "SANDBOX_PORT", "0", "a port number")?,
             sandbox_auto_sms: parse_bool(&get, "SANDBOX_AUTO_SMS", true)?,
@@ -442,6 +467,8 @@ impl Settings {
         .admin_mfa_default(get("REQUIRE_ADMIN_MFA").is_some())
         .refuse_public_sandbox()?
         .need_webhook_secret()?
+        .need_stripe_webhook_secret()?
+        .topup_limits_in_order()?
         .need_textverified_username()
     }
 
@@ -450,6 +477,31 @@ impl Settings {
             return Err(ConfigError {
                 variable: "TEXTVERIFIED_API_USERNAME",
                 message: "is required with TEXTVERIFIED_API_KEY (the account's email)".into(),
+            });
+        }
+        Ok(self)
+    }
+
+    fn need_stripe_webhook_secret(self) -> Result<Self, ConfigError> {
+        if self.stripe_secret_key.is_some() && self.stripe_webhook_secret.is_none() {
+            return Err(ConfigError {
+                variable: "STRIPE_WEBHOOK_SECRET",
+                message: "is required with STRIPE_SECRET_KEY: the signing secret (whsec_…) of \
+                          the Stripe webhook endpoint for /api/billing/stripe/webhook"
+                    .into(),
+            });
+        }
+        Ok(self)
+    }
+
+    fn topup_limits_in_order(self) -> Result<Self, ConfigError> {
+        if self.max_topup < self.min_topup {
+            return Err(ConfigError {
+                variable: "MAX_TOPUP",
+                message: format!(
+                    "must not be below MIN_TOPUP ({}), got {}",
+                    self.min_topup, self.max_topup
+                ),
             });
         }
         Ok(self)
@@ -663,6 +715,22 @@ fn parse<T: std::str::FromStr>(
     })
 }
 
+/// A top-up limit: a positive amount in whole cents.
+fn topup_limit(
+    get: &impl Fn(&str) -> Option<String>,
+    variable: &'static str,
+    default: &str,
+) -> Result<Money, ConfigError> {
+    let value: Money = parse(get, variable, default, "an amount such as 5.00")?;
+    if !value.is_positive() || value.decimal().round_dp(2) != value.decimal() {
+        return Err(ConfigError {
+            variable,
+            message: format!("must be a positive amount in whole cents, got {value}"),
+        });
+    }
+    Ok(value)
+}
+
 /// A non-negative decimal, at most `max` when given.
 fn fraction(
     get: &impl Fn(&str) -> Option<String>,
@@ -801,6 +869,32 @@ mod tests {
         ])
         .is_ok());
         assert!(settings(&[("LEPTOS_SITE_ADDR", "[::1]:3000")]).is_ok());
+    }
+
+    #[test]
+    fn stripe_needs_its_webhook_secret_and_top_up_limits_are_checked() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(s.min_topup, "5".parse().unwrap());
+        assert_eq!(s.max_topup, "1000".parse().unwrap());
+        assert_eq!(s.stripe_base_url, "https://api.stripe.com");
+        let err = settings(&[("STRIPE_SECRET_KEY", "sk_test_x")]).unwrap_err();
+        assert_eq!(err.variable, "STRIPE_WEBHOOK_SECRET");
+        let s = settings(&[
+            ("STRIPE_SECRET_KEY", "sk_test_x"),
+            ("STRIPE_WEBHOOK_SECRET", "whsec_y"),
+        ])
+        .unwrap();
+        assert!(!format!("{s:?}").contains("sk_test_x"));
+        for (variable, value) in [
+            ("MIN_TOPUP", "0"),
+            ("MIN_TOPUP", "-5"),
+            ("MIN_TOPUP", "5.001"),
+            ("MAX_TOPUP", "lots"),
+            ("MAX_TOPUP", "4"),
+        ] {
+            let err = settings(&[(variable, value)]).unwrap_err();
+            assert_eq!(err.variable, variable, "{variable}={value}");
+        }
     }
 
     #[test]

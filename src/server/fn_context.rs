@@ -91,6 +91,17 @@ pub fn request_meta() -> RequestMeta {
         .unwrap_or_else(RequestMeta::unknown)
 }
 
+/// The public origin this request was made to (`https://sms.example.com`).
+pub fn site_origin(state: &AppState) -> String {
+    let host = with_request(|p| {
+        p.headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .map(str::to_owned)
+    });
+    crate::server::http::origin::serving(&state.settings.public_origins, host.as_deref())
+}
+
 /// The signed-in caller as the audit log names them.
 pub fn actor(caller: &Principal) -> Actor {
     Actor::caller(caller, &request_meta())

@@ -33,7 +33,7 @@ pub mod webhook_endpoints;
 pub mod webhooks;
 
 use super::state::AppState;
-use axum::routing::any;
+use axum::routing::{any, get};
 use axum::Router;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -65,6 +65,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 pub fn api_router() -> Router<AppState> {
     let (router, _) = routes().split_for_parts();
     router
+        .route(billing::PAY_PAGE, get(billing::pay_topup))
         .route("/api", any(error::api_not_found))
         .route("/api/{*path}", any(error::api_not_found))
         .method_not_allowed_fallback(error::method_not_allowed)

@@ -35,5 +35,6 @@ pub mod sessions;
 pub mod sign_in_throttle;
 pub mod staff;
 pub mod staff_orders;
+pub mod topups;
 pub mod verifications;
 pub mod webhooks;

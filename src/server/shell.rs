@@ -3,6 +3,7 @@
 
 use super::client_files::ClientFiles;
 use super::http::security::page_csp;
+use super::state::AppState;
 use crate::app::App;
 use axum::http::{header, HeaderValue};
 use leptos::config::LeptosOptions;
@@ -16,7 +17,9 @@ use std::sync::{Arc, LazyLock};
 pub fn shell(options: LeptosOptions, files: Arc<ClientFiles>) -> impl IntoView {
     provide_nonce();
     if let (Some(nonce), Some(res)) = (use_nonce(), use_context::<ResponseOptions>()) {
-        if let Ok(csp) = HeaderValue::from_str(&page_csp(&nonce.to_string())) {
+        let payments = use_context::<AppState>().and_then(|s| s.payments.clone());
+        let checkout = payments.as_deref().map(|p| p.checkout_origin());
+        if let Ok(csp) = HeaderValue::from_str(&page_csp(&nonce.to_string(), checkout)) {
             res.insert_header(header::CONTENT_SECURITY_POLICY, csp);
         }
     }

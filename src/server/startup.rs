@@ -9,6 +9,8 @@ use super::events::LocalHub;
 use super::http::origin::Origin;
 use super::http::rate_limits::RateLimiters;
 use super::http::{self, security};
+use super::payments::stripe::StripeClient;
+use super::payments::PaymentProvider;
 use super::providers::five_sim::{FiveSimClient, FiveSimSettings};
 use super::providers::router::ProviderRouter;
 use super::providers::sms_activate::{SmsActivateClient, SmsActivateSettings};
@@ -26,6 +28,7 @@ use crate::app::App;
 use crate::domain::CURRENCY;
 use crate::sandbox::five_sim::FiveSimEmulator;
 use crate::sandbox::sms_activate::SmsActivateEmulator;
+use crate::sandbox::stripe::StripeEmulator;
 use crate::sandbox::textverified::TextVerifiedEmulator;
 use crate::sandbox::Emulators;
 use crate::ui::components::FormNonce;
@@ -82,12 +85,13 @@ impl Application {
             settings.textverified_webhook_secret =
                 Some(SecretString::new(random_token("whsec_", 24)));
         }
-        let (providers, sandbox) = if settings.sandbox() {
+        let (providers, mut sandbox) = if settings.sandbox() {
             let (providers, emulators) = start_sandbox(&settings, &clock).await?;
             (providers, Some(emulators))
         } else {
             (configured_providers(&settings)?, None)
         };
+        let payments = payments(&settings, &clock, sandbox.as_mut())?;
         let metrics_listener = match settings.metrics_addr {
             Some(addr) => Some(
                 TcpListener::bind(addr)
@@ -96,7 +100,7 @@ impl Application {
             ),
             None => None,
         };
-        let state = assemble(settings, clock, providers, sandbox).await?;
+        let state = assemble(settings, clock, providers, payments, sandbox).await?;
         let router = router(state.clone());
         Ok(Application {
             listener,
@@ -200,13 +204,71 @@ pub async fn stop_signal() {
 /// configured providers' clients, which are not called (no emulator is started for them).
 pub async fn offline_state(settings: Settings) -> anyhow::Result<AppState> {
     let providers = configured_providers(&settings)?;
-    assemble(settings, Clock::default(), providers, None).await
+    let clock = Clock::default();
+    let payments = payments(&settings, &clock, None)?;
+    assemble(settings, clock, providers, payments, None).await
+}
+
+/// Where top-ups are paid: Stripe when `STRIPE_SECRET_KEY` is set; else, in sandbox mode
+/// (`emulators` given), the Stripe emulator on the app's own port, with keys made up for
+/// this run (or `STRIPE_WEBHOOK_SECRET`); else nowhere (top-ups are off).
+fn payments(
+    settings: &Settings,
+    clock: &Clock,
+    emulators: Option<&mut Emulators>,
+) -> anyhow::Result<Option<Arc<dyn PaymentProvider>>> {
+    if let (Some(key), Some(secret)) =
+        (&settings.stripe_secret_key, &settings.stripe_webhook_secret)
+    {
+        let client = StripeClient::new(
+            &settings.stripe_base_url,
+            crate::server::payments::stripe::CHECKOUT_ORIGIN,
+            key.clone(),
+            secret.clone(),
+        )?;
+        return Ok(Some(Arc::new(client)));
+    }
+    let Some(emulators) = emulators else {
+        return Ok(None);
+    };
+    let key = random_token("sk_test_", 16);
+    let secret = settings
+        .stripe_webhook_secret
+        .as_ref()
+        .map(|s| s.expose().to_owned())
+        .unwrap_or_else(|| random_token("whsec_", 24));
+    // The app calls the emulator, and the emulator the app, on the listening address.
+    let addr = settings.site_addr;
+    let own = match addr.ip() {
+        std::net::IpAddr::V4(ip) if ip.is_unspecified() => {
+            format!("http://127.0.0.1:{}", addr.port())
+        }
+        std::net::IpAddr::V6(ip) if ip.is_unspecified() => format!("http://[::1]:{}", addr.port()),
+        _ => format!("http://{addr}"),
+    };
+    let path = crate::sandbox::stripe::PATH;
+    emulators.stripe = Some(StripeEmulator::new(
+        &key,
+        &secret,
+        &format!("{own}{}", http::billing::STRIPE_WEBHOOK_PATH),
+        &format!("{}{path}", settings.link_origin()),
+        clock.clone(),
+    ));
+    tracing::info!(pay_at = %format!("{}{path}", settings.link_origin()), "sandbox mode: Stripe emulator started");
+    let client = StripeClient::new(
+        &format!("{own}{path}"),
+        &settings.link_origin(),
+        SecretString::new(key),
+        SecretString::new(secret),
+    )?;
+    Ok(Some(Arc::new(client)))
 }
 
 async fn assemble(
     settings: Settings,
     clock: Clock,
     providers: Vec<Arc<dyn SmsProvider>>,
+    payments: Option<Arc<dyn PaymentProvider>>,
     sandbox: Option<Emulators>,
 ) -> anyhow::Result<AppState> {
     let db = Db::connect(&settings.database_url).await?;
@@ -245,6 +307,7 @@ async fn assemble(
         settings: Arc::new(settings),
         clock,
         router: Arc::new(ProviderRouter::new(providers, cooldown)),
+        payments,
         sandbox,
         catalog: Arc::new(CatalogCache::default()),
         caches: Arc::default(),
@@ -445,6 +508,13 @@ fn router(state: AppState) -> Router {
         .as_ref()
         .map(|emulators| http::sandbox::router(&state, emulators))
         .unwrap_or_default();
+    // Outside sign-in and the site's own guards, as Stripe's API and pages are: its API asks
+    // for its secret key, and its control routes for the sandbox's trusted callers.
+    let stripe_emulator = state
+        .sandbox
+        .as_ref()
+        .map(|emulators| http::sandbox::stripe_routes(&state, emulators))
+        .unwrap_or_default();
     Router::new()
         .merge(http::api_router())
         .merge(sandbox_routes)
@@ -480,6 +550,7 @@ fn router(state: AppState) -> Router {
         ))
         // Outside sign-in and the host check: a probe or scraper names no public host.
         .merge(http::ops::router())
+        .merge(stripe_emulator)
         .layer(CompressionLayer::new())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -25,6 +25,9 @@ pub struct AppState {
     /// Every configured provider (in sandbox mode, the real clients talking to the embedded
     /// emulators). Services know providers only through it.
     pub router: Arc<ProviderRouter>,
+    /// Where customers pay for top-ups (Stripe, or in sandbox mode its emulator); `None`
+    /// when top-ups are off.
+    pub payments: Option<Arc<dyn super::payments::PaymentProvider>>,
     /// The embedded emulators, in sandbox mode only.
     pub sandbox: Option<Emulators>,
     pub catalog: Arc<CatalogCache>,

@@ -23,6 +23,7 @@ pub mod purchases;
 pub mod rentals;
 pub mod sessions;
 pub mod sign_in_throttle;
+pub mod topups;
 pub mod users;
 pub mod verifications;
 pub mod webhooks;

@@ -94,6 +94,7 @@ fn Nav(session: SessionView) -> impl IntoView {
                 <A href="/" exact=true>"Dashboard"</A>
                 <A href="/verifications">"Verifications"</A>
                 <A href="/rentals">"Rentals"</A>
+                <A href="/billing">"Wallet"</A>
                 <A href="/keys">"API keys"</A>
                 <A href="/account">"Account"</A>
                 {(user.role != Role::User).then(|| view! { <A href="/admin/users">"Console"</A> })}
@@ -107,7 +108,7 @@ fn Nav(session: SessionView) -> impl IntoView {
                         {(session.unread_notifications > 0).then(|| session.unread_notifications.to_string())}
                     </span>
                 </A>
-                <A href="/account" attr:class="balance-pill" attr:title="Your balance">
+                <A href="/billing" attr:class="balance-pill" attr:title="Your balance: add money">
                     <span class="sr-only">"Balance: "</span>
                     <span class="money" data-testid="header-balance"><LiveBalance balance=user.balance /></span>
                 </A>
@@ -116,6 +117,7 @@ fn Nav(session: SessionView) -> impl IntoView {
                     <div class="menu-body">
                         <p class="muted">{user.email}</p>
                         <A href="/account">"Account and transactions"</A>
+                        <A href="/billing">"Wallet: add money"</A>
                         <A href="/keys">"API keys"</A>
                         <A href="/webhooks">"Webhooks"</A>
                         <A href="/docs/api">"API reference"</A>

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod api_docs;
 pub mod auth;
+pub mod billing;
 pub mod console;
 pub mod dashboard;
 pub mod keys;

@@ -97,10 +97,11 @@ async fn a_flood_of_sign_ins_neither_exhausts_memory_nor_starves_other_requests(
 
     let peak = peak_rss_mib();
     assert!(peak < 256, "peak memory was {peak} MiB");
-    // The median: a test shares its machine with others (the worst case under load is
-    // measured by `scripts/bench`, where the machine is the benchmark's alone).
+    // Not starved: a read waiting behind the flood's hashing would take seconds. How fast they
+    // are is measured by `scripts/bench`, where the machine is the benchmark's alone (a test
+    // shares its two cores with other tests and builds, so it checks no speed goal).
     assert!(
-        reads[reads.len() / 2] < Duration::from_millis(100),
+        reads[reads.len() / 2] < Duration::from_secs(1),
         "reads during the flood took {reads:?}"
     );
 

@@ -44,5 +44,6 @@ mod sessions;
 mod sms_activate;
 mod soak;
 mod textverified;
+mod topups;
 mod verifications;
 mod webhooks_out;

@@ -142,3 +142,59 @@ fn collect_refs(v: &Value, into: &mut Vec<String>) {
         _ => {}
     }
 }
+
+/// Every documented bound on a query parameter is the one the server enforces: its maximum is
+/// accepted and one past it is refused with a 422 naming the parameter. Walks the document,
+/// so a new bounded parameter is checked as soon as it is documented.
+#[tokio::test]
+async fn every_documented_query_maximum_is_the_one_enforced() {
+    let app = spawn_app().await;
+    let doc = document(&app).await;
+    let admin = app.signed_in_admin().await;
+    let mut checked = 0;
+    for (method, path, op) in operations(&doc) {
+        if method != "GET" || path.contains('{') || !path.starts_with("/api/") {
+            continue;
+        }
+        for param in op["parameters"].as_array().into_iter().flatten() {
+            let (Some(name), Some(max)) =
+                (param["name"].as_str(), param["schema"]["maximum"].as_u64())
+            else {
+                continue;
+            };
+            if param["in"] != "query" {
+                continue;
+            }
+            let at = format!("{method} {path}?{name}");
+            let at_most = app
+                .as_browser(
+                    reqwest::Method::GET,
+                    &format!("{path}?{name}={max}"),
+                    &admin,
+                )
+                .header("accept", "application/json")
+                .send()
+                .await
+                .unwrap();
+            assert!(
+                at_most.status().is_success(),
+                "{at}={max} (the documented maximum) answered {}",
+                at_most.status()
+            );
+            let past = app
+                .as_browser(
+                    reqwest::Method::GET,
+                    &format!("{path}?{name}={}", max + 1),
+                    &admin,
+                )
+                .header("accept", "application/json")
+                .send()
+                .await
+                .unwrap();
+            let body = error_body(past, 422).await;
+            assert_eq!(body["field"], name, "{at}: {body}");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 5, "only {checked} bounded parameters were found");
+}

@@ -91,6 +91,11 @@ pub const RULES: &[Rule] = &[
     // Money.
     rule("GET", "/api/billing/balance", SignedIn),
     rule("GET", "/api/billing/transactions", SignedIn),
+    rule("POST", "/api/billing/topups", SignedIn),
+    rule("GET", "/api/billing/topups", SignedIn),
+    rule("GET", "/api/billing/topups/{id}", SignedIn),
+    // Stripe's events: each carries its signature.
+    rule("POST", "/api/billing/stripe/webhook", Public),
     // What is for sale.
     rule("GET", "/api/catalog/countries", Public),
     rule("GET", "/api/catalog/services", Public),
@@ -185,6 +190,8 @@ pub const RULES: &[Rule] = &[
     rule("GET", "/api/fn/my_choices", SignedIn),
     rule("POST", "/api/fn/set_favourite", SignedIn),
     rule("POST", "/api/fn/list_transactions", SignedIn),
+    rule("POST", "/api/fn/start_topup", SignedIn),
+    rule("POST", "/api/fn/get_wallet", SignedIn),
     rule("POST", "/api/fn/list_security_events", SignedIn),
     rule("GET", "/api/fn/mfa_status", SignedIn),
     rule("POST", "/api/fn/begin_mfa_setup", SignedIn),

@@ -76,13 +76,19 @@ static DOCUMENT_TEXT: LazyLock<String> = LazyLock::new(|| DOCUMENT.to_string());
 
 /// The document as the reference page shows it, its `curl` lines for this server.
 pub fn reference_for(state: &AppState) -> ApiReference {
-    let origin = state
-        .settings
-        .public_origins
-        .first()
-        .map(ToString::to_string)
-        .unwrap_or_default();
-    reference::reference(&DOCUMENT, &origin, state.settings.sandbox())
+    state
+        .caches
+        .api_reference
+        .get_or_init(|| {
+            let origin = state
+                .settings
+                .public_origins
+                .first()
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            reference::reference(&DOCUMENT, &origin, state.settings.sandbox())
+        })
+        .clone()
 }
 
 /// The document as JSON.

@@ -78,6 +78,21 @@ impl Origin {
     }
 }
 
+/// The public origin a request with this `Host` header was made to (HTTPS first where both
+/// serve it), or else the first of them: where to send a browser back to, so that it comes
+/// back to the site it holds its cookie for.
+pub fn serving(origins: &[Origin], host_header: Option<&str>) -> String {
+    let on_host = |o: &&Origin| host_header.is_some_and(|h| o.serves_host(h));
+    origins
+        .iter()
+        .filter(on_host)
+        .find(|o| o.is_https())
+        .or_else(|| origins.iter().find(on_host))
+        .or_else(|| origins.first())
+        .map(ToString::to_string)
+        .unwrap_or_default()
+}
+
 /// Whether a `Host` header (`host[:port]`) names this machine: `localhost` or a loopback
 /// address (IPv4-mapped ones included).
 pub fn is_loopback_host(host_header: &str) -> bool {
@@ -167,6 +182,30 @@ mod tests {
         assert_eq!(
             Origin::parse("http://[::1]:3000").unwrap().to_string(),
             "http://[::1]:3000"
+        );
+    }
+
+    #[test]
+    fn a_browser_is_sent_back_to_the_origin_it_came_to() {
+        let origins = parse_list("http://localhost:3000,http://127.0.0.1:3000").unwrap();
+        assert_eq!(
+            serving(&origins, Some("127.0.0.1:3000")),
+            "http://127.0.0.1:3000"
+        );
+        assert_eq!(
+            serving(&origins, Some("localhost:3000")),
+            "http://localhost:3000"
+        );
+        // A host that is not ours (or none) gets the first.
+        assert_eq!(
+            serving(&origins, Some("evil.example")),
+            "http://localhost:3000"
+        );
+        assert_eq!(serving(&origins, None), "http://localhost:3000");
+        let both = parse_list("http://sms.example.com,https://sms.example.com").unwrap();
+        assert_eq!(
+            serving(&both, Some("sms.example.com")),
+            "https://sms.example.com"
         );
     }
 

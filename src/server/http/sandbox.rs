@@ -17,13 +17,7 @@ use std::sync::Arc;
 /// The routes that exist only in sandbox mode, for callers the guard trusts
 /// (`SANDBOX_CONTROL_TOKEN`, or this machine).
 pub fn router(state: &AppState, emulators: &Emulators) -> Router<AppState> {
-    let token = guard::ControlToken(
-        state
-            .settings
-            .sandbox_control_token
-            .as_ref()
-            .map(|t| Arc::from(t.expose())),
-    );
+    let token = control_token(state);
     Router::new()
         .merge(emulators.control_routes())
         .route("/sandbox/control/clock", post(advance_clock))
@@ -36,6 +30,34 @@ pub fn router(state: &AppState, emulators: &Emulators) -> Router<AppState> {
             token,
             guard::only_trusted_callers,
         ))
+}
+
+fn control_token(state: &AppState) -> guard::ControlToken {
+    guard::ControlToken(
+        state
+            .settings
+            .sandbox_control_token
+            .as_ref()
+            .map(|t| Arc::from(t.expose())),
+    )
+}
+
+/// The Stripe emulator at `/sandbox/stripe`, if it runs: its API and pay pages for anyone
+/// (the API asks for its secret key), its control routes for the trusted callers.
+pub fn stripe_routes(state: &AppState, emulators: &Emulators) -> Router<AppState> {
+    let Some(emulator) = &emulators.stripe else {
+        return Router::new();
+    };
+    let token = control_token(state);
+    Router::new().nest_service(
+        crate::sandbox::stripe::PATH,
+        emulator.router(|control| {
+            control.layer(axum::middleware::from_fn_with_state(
+                token,
+                guard::only_trusted_callers,
+            ))
+        }),
+    )
 }
 
 /// Moves the app's and the emulator's clock forward (they share it) and runs the jobs that are
@@ -74,12 +96,7 @@ async fn outbox(State(state): State<AppState>, headers: axum::http::HeaderMap) -
     if wants_json {
         return Json(json!({ "mails": mails })).into_response();
     }
-    let escape = |s: &str| {
-        s.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-            .replace('"', "&quot;")
-    };
+    let escape = crate::sandbox::escape_html;
     let mut page = String::from(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Sandbox outbox</title></head>\
          <body><h1>Sandbox outbox</h1><p>Mail the app would have sent, newest first (set SMTP_URL to send it).</p>",

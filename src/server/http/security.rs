@@ -237,10 +237,18 @@ fn is_this_site(url: &str, origins: &[Origin], host: &str) -> bool {
     Origin::parse(url).is_some_and(|o| o.serves_host(host) && origins.contains(&o))
 }
 
+/// On a response whose redirect off the site its handler chose itself (not from anything the
+/// request said): the browser sent on to the payment provider's page.
+#[derive(Clone, Copy, Debug)]
+pub struct LeavesSite;
+
 /// Another site may not be the target of a redirect we send: a plain form post is sent back
 /// to its `Referer`, which the sender controls. A redirect elsewhere (or one that cannot be
 /// read) goes to the home page.
 fn keep_redirect_on_site(response: &mut Response, origins: &[Origin], host: &str) {
+    if response.extensions().get::<LeavesSite>().is_some() {
+        return;
+    }
     let Some(location) = response.headers().get(header::LOCATION) else {
         return;
     };
@@ -391,12 +399,14 @@ fn secure(h: &mut HeaderMap, https_only: bool) {
     }
 }
 
-/// The CSP for a rendered page whose scripts carry `nonce`.
-pub fn page_csp(nonce: &str) -> String {
+/// The CSP for a rendered page whose scripts carry `nonce`. Its forms may lead only to this
+/// site and to `checkout` (the payment provider's pages, where a top-up's form ends up).
+pub fn page_csp(nonce: &str, checkout: Option<&str>) -> String {
+    let checkout = checkout.map(|o| format!(" {o}")).unwrap_or_default();
     format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
          style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; \
-         object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+         object-src 'none'; base-uri 'self'; form-action 'self'{checkout}; frame-ancestors 'none'"
     )
 }
 

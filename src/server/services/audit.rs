@@ -30,6 +30,7 @@ pub mod action {
     pub const API_KEY_REVOKED: &str = "api_key.revoke";
     pub const BALANCE_CREDITED: &str = "balance.credit";
     pub const BALANCE_ADJUSTED: &str = "balance.adjust";
+    pub const BALANCE_TOPPED_UP: &str = "balance.topup";
     pub const ROLE_CHANGED: &str = "role.change";
     pub const PASSWORD_CHANGED: &str = "password.change";
     pub const PASSWORD_RESET_ASKED: &str = "password.reset_requested";

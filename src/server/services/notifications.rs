@@ -20,6 +20,7 @@ pub mod kind {
     pub const LOW_BALANCE: &str = "low_balance";
     pub const SECURITY: &str = "security";
     pub const REFUND: &str = "refund";
+    pub const PAYMENT: &str = "payment";
     pub const WEBHOOK: &str = "webhook";
 }
 
@@ -169,11 +170,28 @@ pub async fn security(state: &AppState, user_id: i64, message: &str) {
     }
 }
 
+/// A paid top-up reached the balance.
+pub async fn topped_up(state: &AppState, user_id: i64, amount: Money, balance: Money) {
+    let message = format!(
+        "Your top-up of {} arrived: your balance is {}.",
+        amount.display(),
+        balance.display()
+    );
+    if let Err(e) = send(state, user_id, kind::PAYMENT, &message, None).await {
+        tracing::warn!(user_id, error = %e, "could not notify of a top-up");
+    }
+}
+
 /// After a purchase took the balance from `before` to `after`: tells the customer when it has
 /// just fallen below their low-balance threshold (1.00 unless they changed it; 0: never).
 pub async fn balance_fell(state: &AppState, user_id: i64, before: Money, after: Money) {
-    let threshold = match users::notification_email(&state.db.pool, user_id).await {
-        Ok(Some(to)) => to.low_balance_threshold,
+    // No threshold is above the most a customer may set: a balance still at or over it (or
+    // one that did not fall) crosses none, and nothing needs reading.
+    if after >= before || after.units() >= MOST_LOW_BALANCE_UNITS {
+        return;
+    }
+    let threshold = match users::low_balance_threshold(&state.db.pool, user_id).await {
+        Ok(Some(threshold)) => threshold,
         Ok(None) => return,
         Err(e) => {
             tracing::warn!(user_id, error = %e, "could not read the low-balance threshold");

@@ -80,7 +80,8 @@
   addEventListener('click', (ev) => {
     if (!ready || ev.defaultPrevented || ev.button !== 0 || ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.altKey) return;
     const a = ev.target.closest && ev.target.closest('a[href]');
-    if (!a || a.target || a.hasAttribute('download')) return;
+    // A link that leaves the app (on to a payment provider's page) is the browser's to follow.
+    if (!a || a.target || a.hasAttribute('download') || a.hasAttribute('data-leaves-app')) return;
     const url = new URL(a.href);
     if (!sameApp(url)) return;
     // A link to a place on this same page: the browser scrolls.
@@ -97,6 +98,8 @@
     const url = new URL(submitter?.getAttribute('formaction') || form.getAttribute('action') || location.href, location.href);
     if (!sameApp(url) && !url.pathname.startsWith('/api/fn/')) return;
     if (form.enctype === 'multipart/form-data' || (submitter?.formTarget || form.target)) return;
+    // So is a form that leaves it.
+    if (form.hasAttribute('data-leaves-app')) return;
     ev.preventDefault();
     const data = new URLSearchParams(new FormData(form, submitter));
     const done = () => form.removeAttribute('data-sent');

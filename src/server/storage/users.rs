@@ -149,6 +149,17 @@ pub async fn notification_email<'e>(
     )
 }
 
+/// The balance (units) below which the user is told theirs is low; 0: never.
+pub async fn low_balance_threshold<'e>(
+    db: impl Executor<'e, Database = Any>,
+    user_id: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("select low_balance_threshold from app_user where user_id = $1")
+        .bind(user_id)
+        .fetch_optional(db)
+        .await
+}
+
 pub struct NotificationEmail {
     pub email: String,
     pub wanted: bool,

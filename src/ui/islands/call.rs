@@ -43,7 +43,6 @@ pub fn read<T: DeserializeOwned>(text: &str) -> Result<T, AppError> {
 
 /// The body of the answer to `url`, or the error the server gave (or the network's).
 pub async fn send(url: &str, form: Option<&UrlSearchParams>) -> Result<String, AppError> {
-    let window = web_sys::window().ok_or_else(offline)?;
     let init = RequestInit::new();
     if let Some(form) = form {
         init.set_method("POST");
@@ -54,7 +53,25 @@ pub async fn send(url: &str, form: Option<&UrlSearchParams>) -> Result<String, A
         let _ = headers.set("accept", "application/json");
         init.set_headers(&headers);
     }
-    let response: Response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
+    let (status, text) = fetch(url, &init).await?;
+    if (200..300).contains(&status) {
+        return Ok(text);
+    }
+    Err(serde_json::from_str::<AppError>(&text).unwrap_or_else(|_| {
+        let code = match status {
+            413 => ErrorCode::PayloadTooLarge,
+            429 => ErrorCode::RateLimited,
+            503 => ErrorCode::ServiceUnavailable,
+            _ => ErrorCode::Internal,
+        };
+        AppError::new(code, "the server could not answer; try again")
+    }))
+}
+
+/// Fetches `url` with `init`: the answer's status and its text (empty when unreadable).
+async fn fetch(url: &str, init: &RequestInit) -> Result<(u16, String), AppError> {
+    let window = web_sys::window().ok_or_else(offline)?;
+    let response: Response = JsFuture::from(window.fetch_with_str_and_init(url, init))
         .await
         .map_err(|_| offline())?
         .dyn_into()
@@ -64,18 +81,7 @@ pub async fn send(url: &str, form: Option<&UrlSearchParams>) -> Result<String, A
         Err(_) => None,
     }
     .unwrap_or_default();
-    if response.ok() {
-        return Ok(text);
-    }
-    Err(serde_json::from_str::<AppError>(&text).unwrap_or_else(|_| {
-        let code = match response.status() {
-            413 => ErrorCode::PayloadTooLarge,
-            429 => ErrorCode::RateLimited,
-            503 => ErrorCode::ServiceUnavailable,
-            _ => ErrorCode::Internal,
-        };
-        AppError::new(code, "the server could not answer; try again")
-    }))
+    Ok((response.status(), text))
 }
 
 fn offline() -> AppError {
@@ -100,7 +106,6 @@ pub async fn raw(
     headers: &[(&str, &str)],
     body: Option<&str>,
 ) -> Result<(u16, String), AppError> {
-    let window = web_sys::window().ok_or_else(offline)?;
     let init = RequestInit::new();
     init.set_method(method);
     if let Some(body) = body {
@@ -112,15 +117,5 @@ pub async fn raw(
             .map_err(|_| AppError::validation(name, "is not a valid header value"))?;
     }
     init.set_headers(&sent);
-    let response: Response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
-        .await
-        .map_err(|_| offline())?
-        .dyn_into()
-        .map_err(|_| offline())?;
-    let text = match response.text() {
-        Ok(text) => JsFuture::from(text).await.ok().and_then(|t| t.as_string()),
-        Err(_) => None,
-    }
-    .unwrap_or_default();
-    Ok((response.status(), text))
+    fetch(url, &init).await
 }

@@ -38,6 +38,7 @@ fn Overview(user: MeView) -> impl IntoView {
                 <h2 class="stat-label">"Balance"</h2>
                 <p class="stat-value money" data-testid="balance"><LiveBalance balance=user.balance /></p>
                 <p class="muted">"Numbers are paid from this balance; every change to it is listed below."</p>
+                <A href="/billing" attr:class="btn btn-small" attr:data-testid="add-money">"Add money"</A>
                 <Transition fallback=|| ()>
                     {move || Suspend::new(async move {
                         forecast.await.ok().map(|f| view! { <Runway f /> })

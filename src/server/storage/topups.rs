@@ -1,0 +1,196 @@
+//! Top-ups: `topup` rows, one per checkout a customer started.
+
+use sqlx::{Any, Executor, FromRow};
+
+#[derive(Debug, Clone, FromRow)]
+pub struct TopupRow {
+    pub topup_id: i64,
+    pub user_id: i64,
+    pub amount_units: i64,
+    pub currency: String,
+    pub status: String,
+    pub provider: String,
+    pub checkout_id: Option<String>,
+    pub checkout_url: Option<String>,
+    pub expires_at: Option<i64>,
+    pub payment_id: Option<String>,
+    pub failure: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub paid_at: Option<i64>,
+}
+
+const COLUMNS: &str = "topup_id, user_id, amount_units, currency, status, provider, checkout_id, \
+     checkout_url, expires_at, payment_id, failure, created_at, updated_at, paid_at";
+
+pub async fn insert<'e>(
+    db: impl Executor<'e, Database = Any>,
+    user_id: i64,
+    amount_units: i64,
+    currency: &str,
+    provider: &str,
+    now: i64,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "insert into topup (user_id, amount_units, currency, provider, created_at, updated_at) \
+         values ($1, $2, $3, $4, $5, $5) returning topup_id",
+    )
+    .bind(user_id)
+    .bind(amount_units)
+    .bind(currency)
+    .bind(provider)
+    .bind(now)
+    .fetch_one(db)
+    .await
+}
+
+/// Records the checkout the provider opened for it (unless an event recorded it first).
+pub async fn set_checkout<'e>(
+    db: impl Executor<'e, Database = Any>,
+    topup_id: i64,
+    checkout_id: &str,
+    checkout_url: &str,
+    expires_at: i64,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "update topup set checkout_id = coalesce(checkout_id, $1), checkout_url = $2, \
+         expires_at = $3, updated_at = $4 where topup_id = $5",
+    )
+    .bind(checkout_id)
+    .bind(checkout_url)
+    .bind(expires_at)
+    .bind(now)
+    .bind(topup_id)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn find<'e>(
+    db: impl Executor<'e, Database = Any>,
+    topup_id: i64,
+) -> Result<Option<TopupRow>, sqlx::Error> {
+    sqlx::query_as(&format!("select {COLUMNS} from topup where topup_id = $1"))
+        .bind(topup_id)
+        .fetch_optional(db)
+        .await
+}
+
+/// The top-up a payment was for.
+pub async fn by_payment<'e>(
+    db: impl Executor<'e, Database = Any>,
+    provider: &str,
+    payment_id: &str,
+) -> Result<Option<TopupRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "select {COLUMNS} from topup where provider = $1 and payment_id = $2"
+    ))
+    .bind(provider)
+    .bind(payment_id)
+    .fetch_optional(db)
+    .await
+}
+
+/// The customer's top-ups, newest first: `limit` of them before `before` (an id), if given.
+pub async fn list<'e>(
+    db: impl Executor<'e, Database = Any>,
+    user_id: i64,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<TopupRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "select {COLUMNS} from topup where user_id = $1 order by topup_id desc limit $2 offset $3"
+    ))
+    .bind(user_id)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(db)
+    .await
+}
+
+/// How many top-ups the customer started since `since` that are still unpaid.
+pub async fn opened_since<'e>(
+    db: impl Executor<'e, Database = Any>,
+    user_id: i64,
+    since: i64,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "select count(*) from topup where user_id = $1 and created_at >= $2 \
+         and status in ('pending', 'declined')",
+    )
+    .bind(user_id)
+    .bind(since)
+    .fetch_one(db)
+    .await
+}
+
+pub async fn count<'e>(
+    db: impl Executor<'e, Database = Any>,
+    user_id: i64,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("select count(*) from topup where user_id = $1")
+        .bind(user_id)
+        .fetch_one(db)
+        .await
+}
+
+/// Marks it paid by `payment_id`, unless it was already: whether this call did (the one
+/// that then credits the balance). Locks the row on PostgreSQL until the transaction ends,
+/// so a second delivery of the same event waits and then finds it paid.
+pub async fn mark_paid<'e>(
+    db: impl Executor<'e, Database = Any>,
+    topup_id: i64,
+    checkout_id: &str,
+    payment_id: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "update topup set status = 'paid', payment_id = $1, \
+         checkout_id = coalesce(checkout_id, $2), failure = null, paid_at = $3, updated_at = $3 \
+         where topup_id = $4 and status in ('pending', 'declined', 'expired')",
+    )
+    .bind(payment_id)
+    .bind(checkout_id)
+    .bind(now)
+    .bind(topup_id)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// A card was declined at its checkout (which stays open): recorded unless it was paid since.
+pub async fn mark_declined<'e>(
+    db: impl Executor<'e, Database = Any>,
+    topup_id: i64,
+    reason: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "update topup set status = 'declined', failure = $1, updated_at = $2 \
+         where topup_id = $3 and status in ('pending', 'declined')",
+    )
+    .bind(reason)
+    .bind(now)
+    .bind(topup_id)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Its checkout expired unpaid.
+pub async fn mark_expired<'e>(
+    db: impl Executor<'e, Database = Any>,
+    topup_id: i64,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "update topup set status = 'expired', updated_at = $1 \
+         where topup_id = $2 and status in ('pending', 'declined')",
+    )
+    .bind(now)
+    .bind(topup_id)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
