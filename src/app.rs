@@ -34,6 +34,7 @@ use crate::ui::pages::{
     rental::RentalPage,
     rental_history::RentalHistoryPage,
     rentals::RentalsPage,
+    statements::{ReceiptPage, StatementPage},
     verifications::VerificationsPage,
     webhooks::{WebhookDeliveriesPage, WebhooksPage},
 };
@@ -71,6 +72,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("webhooks/:id") view=WebhookDeliveriesPage ssr=SsrMode::Async />
                     <Route path=path!("account") view=AccountPage ssr=SsrMode::Async />
                     <Route path=path!("billing") view=BillingPage ssr=SsrMode::Async />
+                    <Route path=path!("billing/topups/:id/receipt") view=ReceiptPage ssr=SsrMode::Async />
+                    <Route path=path!("billing/statements/:month") view=StatementPage ssr=SsrMode::Async />
                     <Route path=path!("account/mfa") view=MfaPage ssr=SsrMode::Async />
                     <Route path=path!("notifications") view=NotificationsPage ssr=SsrMode::Async />
                     <Route path=path!("admin/providers") view=ProvidersPage ssr=SsrMode::Async />

@@ -7,6 +7,7 @@ pub mod money;
 pub mod names;
 pub mod rental;
 pub mod sms;
+pub mod statement;
 pub mod time;
 pub mod topup;
 pub mod verification;

@@ -35,6 +35,21 @@ test('a customer tops up by card at the payment page, a declined card first, and
   await expect(page.getByTestId('balance')).toHaveText('25.00 USD');
   await expect(page.getByTestId('topups').locator('tr[data-status="paid"]')).toHaveCount(1);
   await expect(page.getByTestId('transactions')).toContainText('Card top-up');
+
+  // Its receipt, and this month's statement, ready to print.
+  await page.getByTestId('topups').getByRole('link', { name: 'Receipt' }).click();
+  await expect(page).toHaveURL(/\/billing\/topups\/\d+\/receipt$/);
+  await app.ready();
+  await expect(page.getByTestId('receipt-amount')).toHaveText('25.00 USD');
+  await expect(page.getByTestId('receipt')).toContainText('Received from');
+  await page.getByRole('link', { name: '← Wallet' }).click();
+  await expect(page).toHaveURL(/\/billing$/);
+  await app.ready();
+  await page.getByTestId('statements').getByRole('link').first().click();
+  await expect(page).toHaveURL(/\/billing\/statements\/\d{4}-\d{2}$/);
+  await app.ready();
+  await expect(page.getByTestId('opening')).toHaveText('0.00 USD');
+  await expect(page.getByTestId('closing')).toHaveText('25.00 USD');
   expect(app.errors).toEqual([]);
 });
 

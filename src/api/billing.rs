@@ -1,6 +1,6 @@
 //! The wallet: balance and the ledger of every change to it.
 
-use super::dto::{TopupView, TransactionPage, Wallet};
+use super::dto::{Receipt, Statement, TopupView, TransactionPage, Wallet};
 use super::AppError;
 use leptos::prelude::*;
 
@@ -21,7 +21,7 @@ pub async fn list_transactions(
 /// customer came back from paying) if it is theirs.
 #[server(prefix = "/api/fn", endpoint = "get_wallet")]
 pub async fn get_wallet(topup: Option<i64>) -> Result<Wallet, AppError> {
-    use crate::server::{fn_context as cx, services::topups};
+    use crate::server::{fn_context as cx, services::statements, services::topups};
     cx::run(async {
         let (state, user) = (cx::state()?, cx::principal()?);
         let returned = match topup {
@@ -34,6 +34,7 @@ pub async fn get_wallet(topup: Option<i64>) -> Result<Wallet, AppError> {
                 .await?
                 .topups,
             returned,
+            months: statements::recent_months(&state, 3),
         })
     })
     .await
@@ -57,6 +58,28 @@ pub async fn start_topup(amount: String) -> Result<TopupView, AppError> {
             leptos_axum::redirect(&format!("/billing/topups/{}/pay", topup.id));
         }
         Ok(topup)
+    })
+    .await
+}
+
+/// The receipt for one of the customer's paid top-ups.
+#[server(prefix = "/api/fn", endpoint = "get_receipt")]
+pub async fn get_receipt(id: i64) -> Result<Receipt, AppError> {
+    use crate::server::{fn_context as cx, services::statements};
+    cx::run(async {
+        let (state, user) = (cx::state()?, cx::principal()?);
+        Ok(statements::receipt(&state, user.user_id, id).await?)
+    })
+    .await
+}
+
+/// The customer's statement for `month` (`YYYY-MM`).
+#[server(prefix = "/api/fn", endpoint = "get_statement")]
+pub async fn get_statement(month: String) -> Result<Statement, AppError> {
+    use crate::server::{fn_context as cx, services::statements};
+    cx::run(async {
+        let (state, user) = (cx::state()?, cx::principal()?);
+        Ok(statements::statement(&state, user.user_id, &month).await?)
     })
     .await
 }

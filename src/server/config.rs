@@ -102,6 +102,14 @@ pub struct Settings {
     /// (defaults 5 and 1000, in whole cents).
     pub min_topup: Money,
     pub max_topup: Money,
+    /// `TAX_RATE`: the tax top-ups include, as a fraction (0.2 for 20 %; default 0), shown on
+    /// receipts and statements.
+    pub tax_rate: Decimal,
+    /// `BUSINESS_NAME`, `BUSINESS_ADDRESS` (lines separated by `;`) and `BUSINESS_TAX_ID`: who
+    /// issues receipts and statements.
+    pub business_name: String,
+    pub business_address: String,
+    pub business_tax_id: String,
     /// `SANDBOX_PROVIDERS`: the emulators sandbox mode starts and buys from, comma-separated
     /// (default `5sim,sms-activate,textverified`: all of them).
     pub sandbox_providers: Vec<SandboxProvider>,
@@ -373,6 +381,12 @@ impl Settings {
                 .unwrap_or_else(|| "https://api.stripe.com".into()),
             min_topup: topup_limit(&get, "MIN_TOPUP", "5")?,
             max_topup: topup_limit(&get, "MAX_TOPUP", "1000")?,
+            tax_rate: fraction(&get, "TAX_RATE", "0", Some(Decimal::ONE))?,
+            business_name: get("BUSINESS_NAME")
+                .filter(|n| !n.trim().is_empty())
+                .unwrap_or_else(|| "Namaskah SMS".into()),
+            business_address: get("BUSINESS_ADDRESS").unwrap_or_default(),
+            business_tax_id: get("BUSINESS_TAX_ID").unwrap_or_default(),
             sandbox_providers: sandbox_providers(&get)?,
             sandbox_port: parse(&get, "SANDBOX_PORT", "0", "a port number")?,
             sandbox_auto_sms: parse_bool(&get, "SANDBOX_AUTO_SMS", true)?,

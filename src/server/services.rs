@@ -35,6 +35,7 @@ pub mod sessions;
 pub mod sign_in_throttle;
 pub mod staff;
 pub mod staff_orders;
+pub mod statements;
 pub mod topups;
 pub mod verifications;
 pub mod webhooks;

@@ -15,5 +15,6 @@ pub mod rental;
 pub mod rental_history;
 pub mod rentals;
 pub mod sessions;
+pub mod statements;
 pub mod verifications;
 pub mod webhooks;

@@ -674,3 +674,205 @@ async fn an_abandoned_checkout_expires_and_can_no_longer_be_paid() {
     assert_eq!(t["status"], "expired");
     assert!(t["checkout_url"].is_null());
 }
+
+/// Pays a top-up at the emulator's page; answers its id.
+async fn paid(app: &TestApp, s: &Session, amount: &str) -> i64 {
+    let t = started(app, s, amount).await;
+    let r = pay(app, t["checkout_url"].as_str().unwrap(), "succeed").await;
+    assert_eq!(r.status(), 303);
+    t["id"].as_i64().unwrap()
+}
+
+#[tokio::test]
+async fn a_paid_top_up_has_a_receipt_with_the_tax_it_includes() {
+    let app = spawn_app_with(&[
+        ("STRIPE_WEBHOOK_SECRET", SECRET.into()),
+        ("TAX_RATE", "0.2".into()),
+        ("BUSINESS_NAME", "Example Telecom Ltd".into()),
+        ("BUSINESS_ADDRESS", "1 High Street; London; EC1A 1AA".into()),
+        ("BUSINESS_TAX_ID", "GB123456789".into()),
+    ])
+    .await;
+    let s = app.signed_in().await;
+    let id = paid(&app, &s, "20").await;
+    let r = app
+        .get_json(&format!("/api/billing/topups/{id}/receipt"), &s)
+        .await;
+    assert_eq!(r["number"], format!("R-{id:06}"));
+    assert_eq!(r["topup"]["amount"], "20.0000");
+    // 20.00 including 20 %: 16.67 net, 3.33 tax (by hand: 20 / 1.2 = 16.666…).
+    assert_eq!(r["tax_rate"], "0.2");
+    assert_eq!(r["tax"], "3.3300");
+    assert_eq!(r["net"], "16.6700");
+    assert_eq!(r["issuer"]["name"], "Example Telecom Ltd");
+    assert_eq!(
+        r["issuer"]["address"],
+        json!(["1 High Street", "London", "EC1A 1AA"])
+    );
+    assert_eq!(r["issuer"]["tax_id"], "GB123456789");
+    assert!(r["payment_reference"].as_str().unwrap().starts_with("pi_"));
+    // The printable page shows the same.
+    let html = app
+        .page_html(&format!("/billing/topups/{id}/receipt"), &s)
+        .await;
+    assert!(
+        html.contains("Receipt R-") && html.contains("3.33 USD") && html.contains("GB123456789"),
+        "{html}"
+    );
+
+    // No receipt for a top-up not paid, nor for someone else's.
+    let unpaid = started(&app, &s, "5").await["id"].as_i64().unwrap();
+    let r = app
+        .as_browser(
+            Method::GET,
+            &format!("/api/billing/topups/{unpaid}/receipt"),
+            &s,
+        )
+        .send()
+        .await
+        .unwrap();
+    error_body(r, 404).await;
+    let other = app.signed_in().await;
+    let r = app
+        .as_browser(
+            Method::GET,
+            &format!("/api/billing/topups/{id}/receipt"),
+            &other,
+        )
+        .send()
+        .await
+        .unwrap();
+    error_body(r, 404).await;
+}
+
+#[tokio::test]
+async fn a_months_statement_adds_up_and_the_ledger_exports_as_csv() {
+    let app = spawn_app_with(&[
+        ("STRIPE_WEBHOOK_SECRET", SECRET.into()),
+        ("TAX_RATE", "0.2".into()),
+    ])
+    .await;
+    let email = unique_email();
+    assert_eq!(app.register(&email, PASSWORD).await.status(), 202);
+    let s = app.signed_in_as(&email).await;
+    app.credit(s.user_id, "10").await;
+    paid(&app, &s, "20").await;
+    app.credit(s.user_id, "-5").await;
+    let now = chrono::DateTime::from_timestamp_millis(app.state.clock.now_ms()).unwrap();
+    let month = now.format("%Y-%m").to_string();
+
+    // By hand: nothing before; 10 + 20 in, 5 out; 25 at the end; 3.33 tax in the 20 top-up.
+    let st = app
+        .get_json(&format!("/api/billing/statements/{month}"), &s)
+        .await;
+    assert_eq!(st["month"], month);
+    assert_eq!(st["opening_balance"], "0.0000");
+    assert_eq!(st["money_in"], "30.0000");
+    assert_eq!(st["money_out"], "5.0000");
+    assert_eq!(st["closing_balance"], "25.0000");
+    assert_eq!(st["topups"], "20.0000");
+    assert_eq!(st["tax_on_topups"], "3.3300");
+    assert_eq!(st["truncated"], false);
+    let kinds: Vec<&str> = st["transactions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["credit", "topup", "adjustment"], "oldest first");
+    let html = app
+        .page_html(&format!("/billing/statements/{month}"), &s)
+        .await;
+    assert!(
+        html.contains("Statement for ") && html.contains("25.00 USD"),
+        "{html}"
+    );
+
+    // A later month opens where this one closed (signed in again: sessions last 30 days).
+    app.advance(40 * 86_400).await;
+    let s = app.signed_in_as(&email).await;
+    let later = chrono::DateTime::from_timestamp_millis(app.state.clock.now_ms())
+        .unwrap()
+        .format("%Y-%m")
+        .to_string();
+    let st = app
+        .get_json(&format!("/api/billing/statements/{later}"), &s)
+        .await;
+    assert_eq!(st["opening_balance"], "25.0000");
+    assert_eq!(st["closing_balance"], "25.0000");
+    assert_eq!(st["transactions"], json!([]));
+
+    // Months that are not, or have not begun.
+    for bad in ["2026-13", "december", "2999-01"] {
+        let r = app
+            .as_browser(Method::GET, &format!("/api/billing/statements/{bad}"), &s)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(error_body(r, 422).await["field"], "month", "{bad}");
+    }
+
+    // The ledger as CSV: every row, oldest first, and only the range asked for.
+    let r = app
+        .as_browser(Method::GET, "/api/billing/transactions.csv", &s)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    assert!(r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("attachment"));
+    let csv = r.text().await.unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "id,created_at,kind,amount,balance_after,reference,note"
+    );
+    assert_eq!(lines.len(), 4, "{csv}");
+    assert!(lines[1].contains(",credit,10.0000,10.0000,"), "{csv}");
+    assert!(
+        lines[2].contains(",topup,20.0000,30.0000,topup:stripe:pi_"),
+        "{csv}"
+    );
+    assert!(lines[3].contains(",adjustment,-5.0000,25.0000,"), "{csv}");
+    let today = now.format("%Y-%m-%d").to_string();
+    let r = app
+        .as_browser(
+            Method::GET,
+            &format!("/api/billing/transactions.csv?from={later}-01"),
+            &s,
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.text().await.unwrap().lines().count(),
+        1,
+        "only the header"
+    );
+    let r = app
+        .as_browser(
+            Method::GET,
+            &format!("/api/billing/transactions.csv?from={today}&to={today}"),
+            &s,
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.text().await.unwrap().lines().count(), 4);
+    let r = app
+        .as_browser(
+            Method::GET,
+            "/api/billing/transactions.csv?from=yesterday",
+            &s,
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(error_body(r, 422).await["field"], "from");
+}

@@ -63,4 +63,73 @@ pub struct Wallet {
     pub options: TopupOptions,
     pub topups: Vec<TopupView>,
     pub returned: Option<TopupView>,
+    /// The months with a statement to show (`YYYY-MM`): this one and the two before.
+    pub months: Vec<String>,
+}
+
+/// Who issues receipts and statements (`BUSINESS_NAME`, `BUSINESS_ADDRESS`, `BUSINESS_TAX_ID`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Issuer {
+    pub name: String,
+    /// Its address, a line each.
+    pub address: Vec<String>,
+    pub tax_id: Option<String>,
+}
+
+/// The receipt for a paid top-up: what was paid, the tax it includes (`TAX_RATE`), who was
+/// paid.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Receipt {
+    /// `R-000042`: the top-up's id.
+    pub number: String,
+    pub issuer: Issuer,
+    pub customer_email: String,
+    pub topup: TopupView,
+    /// The tax rate, as a fraction (`"0.2"` for 20 %).
+    pub tax_rate: String,
+    /// The tax the amount includes, and the rest.
+    pub tax: Money,
+    pub net: Money,
+    /// The payment at the provider (`pi_…`).
+    pub payment_reference: Option<String>,
+}
+
+/// A month's statement: the balance at its start and end, what came in and went out, and
+/// every ledger row in it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Statement {
+    /// `2026-12`.
+    pub month: String,
+    /// `December 2026`.
+    pub title: String,
+    pub issuer: Issuer,
+    pub customer_email: String,
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub opening_balance: Money,
+    pub closing_balance: Money,
+    pub money_in: Money,
+    pub money_out: Money,
+    /// Card top-ups in the month, and the tax they include (`TAX_RATE`).
+    pub topups: Money,
+    pub tax_rate: String,
+    pub tax_on_topups: Money,
+    /// Oldest first.
+    pub transactions: Vec<super::TransactionView>,
+    /// More rows than a statement lists (`MAX_STATEMENT_ROWS`): the CSV export has them all.
+    pub truncated: bool,
+}
+
+/// `GET /api/billing/transactions.csv?from=&to=`: the range to export (the whole ledger by
+/// default).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema, utoipa::IntoParams), into_params(parameter_in = Query))]
+pub struct LedgerExportQuery {
+    /// From this time on (RFC 3339 or `YYYY-MM-DD`).
+    pub from: Option<String>,
+    /// Up to this time (RFC 3339, or `YYYY-MM-DD` for the whole of that day).
+    pub to: Option<String>,
 }

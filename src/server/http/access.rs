@@ -94,6 +94,9 @@ pub const RULES: &[Rule] = &[
     rule("POST", "/api/billing/topups", SignedIn),
     rule("GET", "/api/billing/topups", SignedIn),
     rule("GET", "/api/billing/topups/{id}", SignedIn),
+    rule("GET", "/api/billing/topups/{id}/receipt", SignedIn),
+    rule("GET", "/api/billing/statements/{month}", SignedIn),
+    rule("GET", "/api/billing/transactions.csv", SignedIn),
     // Stripe's events: each carries its signature.
     rule("POST", "/api/billing/stripe/webhook", Public),
     // What is for sale.
@@ -192,6 +195,8 @@ pub const RULES: &[Rule] = &[
     rule("POST", "/api/fn/list_transactions", SignedIn),
     rule("POST", "/api/fn/start_topup", SignedIn),
     rule("POST", "/api/fn/get_wallet", SignedIn),
+    rule("POST", "/api/fn/get_receipt", SignedIn),
+    rule("POST", "/api/fn/get_statement", SignedIn),
     rule("POST", "/api/fn/list_security_events", SignedIn),
     rule("GET", "/api/fn/mfa_status", SignedIn),
     rule("POST", "/api/fn/begin_mfa_setup", SignedIn),

@@ -3,8 +3,11 @@
 
 use super::error::ApiResult;
 use super::extract::{ApiJson, ApiQuery, AuthUser};
-use crate::api::dto::{BalanceView, NewTopup, PageQuery, TopupPage, TopupView, TransactionPage};
-use crate::server::services::{billing, topups};
+use crate::api::dto::{
+    BalanceView, LedgerExportQuery, NewTopup, PageQuery, Receipt, Statement, TopupPage, TopupView,
+    TransactionPage,
+};
+use crate::server::services::{billing, statements, topups};
 use crate::server::state::AppState;
 use crate::server::ServerError;
 use axum::body::Bytes;
@@ -56,6 +59,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(transactions))
         .routes(routes!(start_topup, list_topups))
         .routes(routes!(topup))
+        .routes(routes!(receipt))
+        .routes(routes!(statement))
+        .routes(routes!(ledger_csv))
         .routes(routes!(stripe_webhook))
 }
 
@@ -174,6 +180,89 @@ async fn topup(
 ) -> ApiResult<Json<TopupView>> {
     let id = id.parse().map_err(|_| ServerError::NotFound("top-up"))?;
     Ok(Json(topups::get(&state, p.user_id, id).await?))
+}
+
+/// A top-up's receipt
+///
+/// For a paid top-up: what was paid, the tax it includes (`TAX_RATE`), and who issued it
+/// (`BUSINESS_NAME`, `BUSINESS_ADDRESS`, `BUSINESS_TAX_ID`). The wallet shows it as a page
+/// to print at `/billing/topups/{id}/receipt`.
+#[utoipa::path(
+    get,
+    path = "/api/billing/topups/{id}/receipt",
+    operation_id = "get_receipt",
+    params(("id" = i64, Path, description = "The top-up's id")),
+    responses(
+        (status = 200, description = "The receipt", body = Receipt),
+        (status = 404, description = "No such top-up on this account, or it is not paid", body = super::openapi::ErrorEnvelope),
+    )
+)]
+async fn receipt(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Receipt>> {
+    let id = id.parse().map_err(|_| ServerError::NotFound("top-up"))?;
+    Ok(Json(statements::receipt(&state, p.user_id, id).await?))
+}
+
+/// A month's statement
+///
+/// The balance at the start and end of `month` (`YYYY-MM`, UTC), what came in and went out,
+/// the card top-ups and the tax they include, and the month's ledger rows, oldest first (at
+/// most 5,000; `truncated` says when there were more: the CSV export has them all). Shown to
+/// print at `/billing/statements/{month}`.
+#[utoipa::path(
+    get,
+    path = "/api/billing/statements/{month}",
+    operation_id = "get_statement",
+    params(("month" = String, Path, description = "The month, `YYYY-MM`", example = "2026-12")),
+    responses(
+        (status = 200, description = "The statement", body = Statement),
+        (status = 422, description = "`month` is not a month like 2026-12, or has not begun", body = super::openapi::ErrorEnvelope),
+    )
+)]
+async fn statement(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+    Path(month): Path<String>,
+) -> ApiResult<Json<Statement>> {
+    Ok(Json(
+        statements::statement(&state, p.user_id, &month).await?,
+    ))
+}
+
+/// The ledger as CSV
+///
+/// Every ledger row from `from` to `to` (the whole ledger by default; at most 100,000 rows),
+/// oldest first, with the columns `id,created_at,kind,amount,balance_after,reference,note`.
+#[utoipa::path(
+    get,
+    path = "/api/billing/transactions.csv",
+    operation_id = "export_transactions",
+    params(LedgerExportQuery),
+    responses(
+        (status = 200, description = "The rows, a line each after the header", content_type = "text/csv", body = String),
+        (status = 422, description = "`from` or `to` is not a date or time, or `to` is not after `from`", body = super::openapi::ErrorEnvelope),
+    )
+)]
+async fn ledger_csv(
+    State(state): State<AppState>,
+    AuthUser(p): AuthUser,
+    ApiQuery(q): ApiQuery<LedgerExportQuery>,
+) -> ApiResult<Response> {
+    let csv = statements::ledger_csv(&state, p.user_id, q.from.as_deref(), q.to.as_deref()).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"namaskah-ledger.csv\"",
+            ),
+        ],
+        csv,
+    )
+        .into_response())
 }
 
 /// Stripe's events

@@ -77,22 +77,24 @@ pub async fn transactions(
     let rows = ledger::page(&state.db.pool, user_id, paging.limit(), paging.offset()).await?;
     let total = ledger::count(&state.db.pool, user_id).await?;
     Ok(TransactionPage {
-        transactions: rows
-            .into_iter()
-            .map(|r| TransactionView {
-                id: r.ledger_entry_id,
-                amount: Money::from_units(r.amount_units),
-                balance_after: Money::from_units(r.balance_after_units),
-                kind: r.kind,
-                reference: r.reference,
-                note: r.note,
-                created_at: from_ms(r.created_at),
-            })
-            .collect(),
+        transactions: rows.into_iter().map(transaction_view).collect(),
         page: paging.page,
         per_page: paging.per_page,
         total: u64::try_from(total).unwrap_or_default(),
     })
+}
+
+/// A ledger row as the customer sees it.
+pub fn transaction_view(r: ledger::LedgerEntryRow) -> TransactionView {
+    TransactionView {
+        id: r.ledger_entry_id,
+        amount: Money::from_units(r.amount_units),
+        balance_after: Money::from_units(r.balance_after_units),
+        kind: r.kind,
+        reference: r.reference,
+        note: r.note,
+        created_at: from_ms(r.created_at),
+    }
 }
 
 /// An operator's manual credit (or, with a negative amount, a correction), from the CLI.

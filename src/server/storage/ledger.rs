@@ -76,6 +76,63 @@ pub async fn page<'e>(
     .await
 }
 
+/// The user's rows from `from` (inclusive) to `to` (exclusive), oldest first, `limit` at most.
+pub async fn between<'e>(
+    db: impl Executor<'e, Database = Any>,
+    user_id: i64,
+    from: i64,
+    to: i64,
+    limit: i64,
+) -> Result<Vec<LedgerEntryRow>, sqlx::Error> {
+    sqlx::query_as(
+        "select ledger_entry_id, amount_units, balance_after_units, kind, reference, note, created_at \
+         from ledger_entry where user_id = $1 and created_at >= $2 and created_at < $3 \
+         order by ledger_entry_id limit $4",
+    )
+    .bind(user_id)
+    .bind(from)
+    .bind(to)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
+/// The user's balance just before `at`: after their last row before it (0 before any).
+pub async fn balance_before<'e>(
+    db: impl Executor<'e, Database = Any>,
+    user_id: i64,
+    at: i64,
+) -> Result<i64, sqlx::Error> {
+    let balance: Option<i64> = sqlx::query_scalar(
+        "select balance_after_units from ledger_entry where user_id = $1 and created_at < $2 \
+         order by ledger_entry_id desc limit 1",
+    )
+    .bind(user_id)
+    .bind(at)
+    .fetch_optional(db)
+    .await?;
+    Ok(balance.unwrap_or(0))
+}
+
+/// What came in and what went out (as a positive number) from `from` to `to`, and how many rows.
+pub async fn flows<'e>(
+    db: impl Executor<'e, Database = Any>,
+    user_id: i64,
+    from: i64,
+    to: i64,
+) -> Result<(i64, i64, i64), sqlx::Error> {
+    sqlx::query_as(
+        "select cast(coalesce(sum(case when amount_units > 0 then amount_units else 0 end), 0) as bigint), \
+         cast(coalesce(sum(case when amount_units < 0 then -amount_units else 0 end), 0) as bigint), \
+         count(*) from ledger_entry where user_id = $1 and created_at >= $2 and created_at < $3",
+    )
+    .bind(user_id)
+    .bind(from)
+    .bind(to)
+    .fetch_one(db)
+    .await
+}
+
 pub async fn count<'e>(
     db: impl Executor<'e, Database = Any>,
     user_id: i64,

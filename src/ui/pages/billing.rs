@@ -4,6 +4,7 @@
 use crate::api::billing::{get_wallet, list_transactions, StartTopup};
 use crate::api::dto::{SessionView, TopupOptions, TopupView, Wallet};
 use crate::app::SessionResource;
+use crate::domain::statement::Month;
 use crate::domain::topup::TopupStatus;
 use crate::ui::components::{
     error_of, format_time, query::query_value, ErrorNotice, FieldError, TransactionsTable,
@@ -31,7 +32,7 @@ pub fn BillingPage() -> impl IntoView {
                     Err(error) => return view! { <ErrorNotice error /> }.into_any(),
                 };
                 match overview.await {
-                    Ok(Wallet { options, topups, returned }) => view! {
+                    Ok(Wallet { options, topups, returned, months }) => view! {
                         {returned.map(|t| view! { <Returned topup=t cancelled=cancelled.get_untracked().is_some() /> })}
                         <div class="grid">
                             <section class="card stat">
@@ -41,6 +42,7 @@ pub fn BillingPage() -> impl IntoView {
                             <TopUp options />
                         </div>
                         <Topups topups />
+                        <Statements months />
                     }
                     .into_any(),
                     Err(error) => view! { <ErrorNotice error /> }.into_any(),
@@ -183,12 +185,16 @@ fn Topups(topups: Vec<TopupView>) -> impl IntoView {
                             .into_iter()
                             .map(|t| {
                                 let pay = t.checkout_url.is_some().then(|| format!("/billing/topups/{}/pay", t.id));
+                                let receipt = (t.status == TopupStatus::Paid).then(|| format!("/billing/topups/{}/receipt", t.id));
                                 view! {
                                     <tr data-status=t.status.as_str()>
                                         <td>{format_time(&t.created_at)}</td>
                                         <td class="num money">{t.amount.display()}</td>
                                         <td>{t.status.label()}</td>
-                                        <td>{pay.map(|url| view! { <a href=url data-leaves-app="">"Pay"</a> })}</td>
+                                        <td>
+                                            {pay.map(|url| view! { <a href=url data-leaves-app="">"Pay"</a> })}
+                                            {receipt.map(|url| view! { <A href=url>"Receipt"</A> })}
+                                        </td>
                                     </tr>
                                 }
                             })
@@ -199,4 +205,24 @@ fn Topups(topups: Vec<TopupView>) -> impl IntoView {
         </section>
     }
     .into_any()
+}
+
+/// Statements of the last months, and the whole ledger as CSV.
+#[component]
+fn Statements(months: Vec<String>) -> impl IntoView {
+    view! {
+        <section class="card">
+            <h2>"Statements"</h2>
+            <ul class="inline-list" data-testid="statements">
+                {months
+                    .into_iter()
+                    .map(|m| {
+                        let name = Month::parse(&m).map(Month::name).unwrap_or_else(|| m.clone());
+                        view! { <li><A href=format!("/billing/statements/{m}")>{name}</A></li> }
+                    })
+                    .collect_view()}
+            </ul>
+            <p><a href="/api/billing/transactions.csv" download="">"Download the whole ledger (CSV)"</a></p>
+        </section>
+    }
 }
