@@ -99,7 +99,7 @@ pub struct Settings {
     /// `STRIPE_BASE_URL`: Stripe's API (default `https://api.stripe.com`).
     pub stripe_base_url: String,
     /// `MIN_TOPUP` and `MAX_TOPUP`: the smallest and largest top-up a customer may ask for
-    /// (defaults 5 and 1000, in whole cents).
+    /// (defaults 5.00 and 1000.00; amounts to the cent).
     pub min_topup: Money,
     pub max_topup: Money,
     /// `TAX_RATE`: the tax top-ups include, as a fraction (0.2 for 20 %; default 0), shown on

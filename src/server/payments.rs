@@ -21,6 +21,9 @@ pub struct CheckoutRequest<'a> {
     /// Where the provider sends the customer after paying, and after giving up.
     pub success_url: &'a str,
     pub cancel_url: &'a str,
+    /// Unique to this top-up, also across databases sharing the provider's account: a retry
+    /// with it gets the first checkout.
+    pub idempotency_key: &'a str,
 }
 
 /// A checkout the provider opened.

@@ -39,13 +39,22 @@ async fn pay(app: &TestApp, checkout_url: &str, card: &str) -> Response {
         .unwrap()
 }
 
-fn paid_event(topup_id: i64, cents: i64, payment: &str) -> Value {
+/// The checkout the app opened for a top-up (as Stripe's events name it).
+async fn checkout_of(app: &TestApp, topup_id: i64) -> String {
+    namaskah::server::storage::topups::find(&app.state.db.pool, topup_id)
+        .await
+        .unwrap()
+        .and_then(|t| t.checkout_id)
+        .unwrap_or_default()
+}
+
+fn paid_event(checkout: &str, topup_id: i64, cents: i64, payment: &str) -> Value {
     json!({
         "id": format!("evt_{payment}"),
         "object": "event",
         "type": "checkout.session.completed",
         "data": {"object": {
-            "id": format!("cs_test_{topup_id}"),
+            "id": checkout,
             "object": "checkout.session",
             "payment_status": "paid",
             "status": "complete",
@@ -197,7 +206,7 @@ async fn forged_altered_and_old_signatures_change_nothing() {
     let app = app().await;
     let s = app.signed_in().await;
     let id = started(&app, &s, "50").await["id"].as_i64().unwrap();
-    let event = paid_event(id, 5000, "pi_forged");
+    let event = paid_event(&checkout_of(&app, id).await, id, 5000, "pi_forged");
     let now = now_secs(&app);
 
     let refused = [
@@ -273,7 +282,22 @@ async fn events_act_once_and_in_any_order() {
 
     // The payment, then the events that came before it arriving late: nothing undone.
     assert_eq!(
-        outcome(deliver(&app, &paid_event(id, 1000, "pi_1"), SECRET, now).await).await,
+        outcome(
+            deliver(
+                &app,
+                &paid_event("cs_test_elsewhere", id, 1000, "pi_0"),
+                SECRET,
+                now
+            )
+            .await
+        )
+        .await,
+        "ignored",
+        "a payment through another checkout on the account"
+    );
+    let checkout = checkout_of(&app, id).await;
+    assert_eq!(
+        outcome(deliver(&app, &paid_event(&checkout, id, 1000, "pi_1"), SECRET, now).await).await,
         "credited"
     );
     assert_eq!(
@@ -290,13 +314,21 @@ async fn events_act_once_and_in_any_order() {
     assert_eq!(app.balance(&s).await, Decimal::from(10));
 
     // A payment that is not what was asked for, or for a top-up that is not ours: not credited.
+    // Stripe keeps sending it, and the log has it for an operator.
     let other = started(&app, &s, "30").await["id"].as_i64().unwrap();
+    let short = paid_event(&checkout_of(&app, other).await, other, 2999, "pi_short");
+    error_body(deliver(&app, &short, SECRET, now).await, 500).await;
     assert_eq!(
-        outcome(deliver(&app, &paid_event(other, 2999, "pi_short"), SECRET, now).await).await,
-        "ignored"
-    );
-    assert_eq!(
-        outcome(deliver(&app, &paid_event(9_999_999, 1000, "pi_stray"), SECRET, now).await).await,
+        outcome(
+            deliver(
+                &app,
+                &paid_event("cs_x", 9_999_999, 1000, "pi_stray"),
+                SECRET,
+                now
+            )
+            .await
+        )
+        .await,
         "ignored"
     );
     // Events the app does not act on are taken and ignored.

@@ -5,7 +5,7 @@ use crate::domain::Money;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-/// `POST /api/billing/topups`: how much to add, in whole cents (from `MIN_TOPUP` to
+/// `POST /api/billing/topups`: how much to add, to the cent (from `MIN_TOPUP` to
 /// `MAX_TOPUP`, 5.00 to 1000.00 unless the operator changed them).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -119,7 +119,7 @@ pub struct Statement {
     pub tax_on_topups: Money,
     /// Oldest first.
     pub transactions: Vec<super::TransactionView>,
-    /// More rows than a statement lists (`MAX_STATEMENT_ROWS`): the CSV export has them all.
+    /// More rows than a statement lists (`MAX_STATEMENT_ROWS`): the CSV export has up to 100,000.
     pub truncated: bool,
 }
 

@@ -11,7 +11,7 @@ use crate::server::services::{billing, statements, topups};
 use crate::server::state::AppState;
 use crate::server::ServerError;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
@@ -62,7 +62,12 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(receipt))
         .routes(routes!(statement))
         .routes(routes!(ledger_csv))
-        .routes(routes!(stripe_webhook))
+        // Stripe's events are a few KB: a bigger body is not one, and is not hashed.
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(stripe_webhook))
+                .layer(DefaultBodyLimit::max(256 * 1024)),
+        )
 }
 
 /// The account's balance
@@ -210,7 +215,7 @@ async fn receipt(
 ///
 /// The balance at the start and end of `month` (`YYYY-MM`, UTC), what came in and went out,
 /// the card top-ups and the tax they include, and the month's ledger rows, oldest first (at
-/// most 5,000; `truncated` says when there were more: the CSV export has them all). Shown to
+/// most 5,000; `truncated` says when there were more: the CSV export has up to 100,000). Shown to
 /// print at `/billing/statements/{month}`.
 #[utoipa::path(
     get,

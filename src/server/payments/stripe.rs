@@ -5,6 +5,7 @@
 
 use super::{Checkout, CheckoutRequest, PaymentError, PaymentEvent, PaymentProvider};
 use crate::domain::topup::{cents, from_cents};
+use crate::domain::Money;
 use crate::server::config::SecretString;
 use async_trait::async_trait;
 use axum::http::HeaderMap;
@@ -112,7 +113,7 @@ impl PaymentProvider for StripeClient {
             .post(format!("{}/v1/checkout/sessions", self.base_url))
             .bearer_auth(self.secret_key.expose())
             // A retry of the same top-up gets the session the first call opened.
-            .header("idempotency-key", format!("namaskah-topup-{id}"))
+            .header("idempotency-key", request.idempotency_key)
             .form(&form)
             .send()
             .await
@@ -194,65 +195,65 @@ pub fn verify(secret: &str, header: &str, body: &[u8], now_secs: i64) -> Result<
     let timestamp = timestamp.ok_or(PaymentError::BadSignature(
         "the Stripe-Signature header has no timestamp",
     ))?;
-    if signatures.is_empty() {
-        return Err(PaymentError::BadSignature(
-            "the Stripe-Signature header has no v1 signature",
-        ));
-    }
-    // Each candidate is checked in constant time.
-    let matches = signatures
-        .iter()
-        .any(|s| mac(secret, timestamp, body).verify_slice(s).is_ok());
-    if !matches {
-        return Err(PaymentError::BadSignature(
-            "the signature does not match the body",
-        ));
-    }
+    // Cheap refusals first: the body is hashed once, and only for a fresh delivery with a
+    // plausible number of signatures (Stripe sends one per secret in use, two while rolling).
     if (now_secs - timestamp).abs() > TOLERANCE_SECS {
         return Err(PaymentError::BadSignature(
             "the signature's timestamp is outside the tolerance (a replay?)",
         ));
     }
+    if signatures.is_empty() || signatures.len() > MOST_SIGNATURES {
+        return Err(PaymentError::BadSignature(
+            "the Stripe-Signature header has no v1 signature, or too many",
+        ));
+    }
+    let ours = mac(secret, timestamp, body);
+    // Each candidate is compared in constant time.
+    if !signatures
+        .iter()
+        .any(|s| ours.clone().verify_slice(s).is_ok())
+    {
+        return Err(PaymentError::BadSignature(
+            "the signature does not match the body",
+        ));
+    }
     Ok(())
 }
+
+/// The most `v1` signatures one header may carry.
+const MOST_SIGNATURES: usize = 8;
 
 /// What a (verified) Stripe event says about a top-up.
 fn read_event(event: &Value) -> Result<PaymentEvent, PaymentError> {
     let kind = event["type"].as_str().unwrap_or_default();
     let object = &event["data"]["object"];
-    let topup_id = || {
-        object["client_reference_id"]
-            .as_str()
-            .or_else(|| object["metadata"]["topup_id"].as_str())
-            .and_then(|id| id.parse::<i64>().ok())
-            .ok_or_else(|| PaymentError::Unreadable(format!("{kind} names no top-up")))
+    // An event that names no top-up is about something else on the Stripe account.
+    let Some(topup_id) = object["client_reference_id"]
+        .as_str()
+        .or_else(|| object["metadata"]["topup_id"].as_str())
+        .and_then(|id| id.parse::<i64>().ok())
+    else {
+        return Ok(PaymentEvent::Other {
+            kind: kind.to_owned(),
+        });
     };
-    let text = |field: &str| {
-        object[field]
-            .as_str()
-            .map(str::to_owned)
-            .ok_or_else(|| PaymentError::Unreadable(format!("{kind} has no {field}")))
-    };
+    let text = |field: &str| field_text(kind, object, field);
+    let cents_of = |field: &str| field_cents(kind, object, field);
     match kind {
         "checkout.session.completed" | "checkout.session.async_payment_succeeded"
             if object["payment_status"] == "paid" =>
         {
-            let amount = object["amount_total"]
-                .as_i64()
-                .ok_or_else(|| PaymentError::Unreadable(format!("{kind} has no amount_total")))?;
             Ok(PaymentEvent::Paid {
-                topup_id: topup_id()?,
+                topup_id,
                 checkout_id: text("id")?,
                 payment_id: text("payment_intent")?,
-                amount: from_cents(amount),
+                amount: cents_of("amount_total")?,
                 currency: text("currency")?.to_ascii_uppercase(),
             })
         }
-        "checkout.session.expired" => Ok(PaymentEvent::Expired {
-            topup_id: topup_id()?,
-        }),
+        "checkout.session.expired" => Ok(PaymentEvent::Expired { topup_id }),
         "payment_intent.payment_failed" => Ok(PaymentEvent::Declined {
-            topup_id: topup_id()?,
+            topup_id,
             reason: object["last_payment_error"]["message"]
                 .as_str()
                 .unwrap_or("The card was declined.")
@@ -262,6 +263,22 @@ fn read_event(event: &Value) -> Result<PaymentEvent, PaymentError> {
             kind: other.to_owned(),
         }),
     }
+}
+
+fn field_text(kind: &str, object: &Value, field: &str) -> Result<String, PaymentError> {
+    object[field]
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| PaymentError::Unreadable(format!("{kind} has no {field}")))
+}
+
+/// An amount in cents, as money.
+fn field_cents(kind: &str, object: &Value, field: &str) -> Result<Money, PaymentError> {
+    object[field]
+        .as_i64()
+        .filter(|c| *c >= 0)
+        .map(from_cents)
+        .ok_or_else(|| PaymentError::Unreadable(format!("{kind} has no {field}")))
 }
 
 #[cfg(test)]
@@ -288,6 +305,9 @@ mod tests {
         // One good v1 among others is enough, as when Stripe rolls a secret.
         let rolled = format!("{header},v1={},v0=abc", "00".repeat(32));
         assert!(verify(SECRET, &rolled, body, 1_000).is_ok());
+        // A header padded with candidates is refused before anything is hashed.
+        let padded = format!("{header}{}", ",v1=00".repeat(MOST_SIGNATURES));
+        assert!(verify(SECRET, &padded, body, 1_000).is_err());
         for bad in ["", "t=1000", "v1=00", "t=x,v1=00", "nonsense"] {
             assert!(verify(SECRET, bad, body, 1_000).is_err(), "{bad}");
         }
@@ -332,7 +352,14 @@ mod tests {
                 reason: "Your card was declined.".into()
             }
         );
+        // Something else on the Stripe account: taken, and not acted on.
         let nameless = json!({"type": "checkout.session.expired", "data": {"object": {}}});
-        assert!(read_event(&nameless).is_err());
+        assert!(matches!(
+            read_event(&nameless).unwrap(),
+            PaymentEvent::Other { .. }
+        ));
+        let broken = json!({"type": "checkout.session.completed", "data": {"object": {
+            "client_reference_id": "7", "payment_status": "paid"}}});
+        assert!(read_event(&broken).is_err());
     }
 }

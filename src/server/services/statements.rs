@@ -99,13 +99,9 @@ pub async fn statement(
     let db = &state.db.pool;
     let opening = ledger::balance_before(db, user_id, from).await?;
     let closing = ledger::balance_before(db, user_id, to).await?;
-    let (money_in, money_out, count) = ledger::flows(db, user_id, from, to).await?;
+    let (money_in, money_out, topped_up, count) =
+        ledger::flows(db, user_id, from, to, "topup").await?;
     let rows = ledger::between(db, user_id, from, to, MAX_STATEMENT_ROWS).await?;
-    let topped_up: i64 = rows
-        .iter()
-        .filter(|r| r.kind == "topup")
-        .map(|r| r.amount_units)
-        .sum();
     let rate = state.settings.tax_rate;
     let topups = Money::from_units(topped_up);
     Ok(Statement {

@@ -38,7 +38,8 @@ pub enum Outcome {
     AlreadyCredited,
     /// A declined card or an expired checkout, recorded.
     Recorded,
-    /// Nothing to do: another kind of event, or one about a top-up that is not ours.
+    /// Nothing to do: another kind of event, or one about a top-up or payment that is not
+    /// ours.
     Ignored,
 }
 
@@ -106,7 +107,9 @@ pub async fn start(
     )
     .await?;
     let back = format!("{origin}/billing?topup={id}");
+    let idempotency_key = format!("namaskah-topup-{id}-{now}");
     let request = CheckoutRequest {
+        idempotency_key: &idempotency_key,
         topup_id: id,
         amount,
         currency: CURRENCY,
@@ -287,20 +290,29 @@ async fn credit(state: &AppState, provider: &str, paid: Paid<'_>) -> Result<Outc
         );
         return Ok(Outcome::Ignored);
     };
+    if topup.checkout_id.as_deref() != Some(checkout_id) {
+        // Another checkout on the same Stripe account naming the same number (another
+        // deployment, a payment link): not this top-up's payment.
+        tracing::warn!(
+            topup_id,
+            checkout_id,
+            payment_id,
+            "a payment through another checkout"
+        );
+        return Ok(Outcome::Ignored);
+    }
     if topup.provider != provider
         || amount.units() != topup.amount_units
         || currency != topup.currency
     {
-        // Never credit what was not asked for: an operator looks into it.
-        tracing::error!(
-            topup_id,
-            payment_id,
-            %amount,
-            currency,
-            asked = %Money::from_units(topup.amount_units),
-            "a payment that does not match its top-up: not credited"
-        );
-        return Ok(Outcome::Ignored);
+        // Our own checkout paid something else: never credited as it is. The provider keeps
+        // sending it (and then alerts), and the error log has it for an operator.
+        return Err(anyhow::anyhow!(
+            "top-up {topup_id} was paid {amount} {currency} by {payment_id}, but asked {} {}: not credited",
+            Money::from_units(topup.amount_units),
+            topup.currency
+        )
+        .into());
     }
     let now = state.clock.now_ms();
     if !store::mark_paid(&mut *tx, topup_id, checkout_id, payment_id, now).await? {

@@ -92,7 +92,7 @@ pub async fn by_payment<'e>(
     .await
 }
 
-/// The customer's top-ups, newest first: `limit` of them before `before` (an id), if given.
+/// A page of the customer's top-ups, newest first.
 pub async fn list<'e>(
     db: impl Executor<'e, Database = Any>,
     user_id: i64,
