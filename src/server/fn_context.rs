@@ -93,13 +93,9 @@ pub fn request_meta() -> RequestMeta {
 
 /// The public origin this request was made to (`https://sms.example.com`).
 pub fn site_origin(state: &AppState) -> String {
-    let host = with_request(|p| {
-        p.headers
-            .get(header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .map(str::to_owned)
-    });
-    crate::server::http::origin::serving(&state.settings.public_origins, host.as_deref())
+    let origins = &state.settings.public_origins;
+    with_request(|p| Some(crate::server::http::origin::of_request(origins, &p.headers)))
+        .unwrap_or_else(|| crate::server::http::origin::serving(origins, None))
 }
 
 /// The signed-in caller as the audit log names them.

@@ -29,6 +29,30 @@ async fn started(app: &TestApp, s: &Session, amount: &str) -> Value {
     r.json().await.unwrap()
 }
 
+/// A page's text, as a browser with no session gets it (the emulator's pages).
+async fn text_of(app: &TestApp, url: &str) -> String {
+    app.client
+        .get(url)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+/// Every event the Stripe emulator has sent, oldest first.
+async fn emulator_events(app: &TestApp) -> Value {
+    app.client
+        .get(app.url("/sandbox/stripe/control/events"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 /// Chooses a card on the emulator's pay page, as the customer's browser does.
 async fn pay(app: &TestApp, checkout_url: &str, card: &str) -> Response {
     app.client
@@ -113,15 +137,7 @@ async fn a_card_payment_credits_the_balance_once_however_often_stripe_tells_it()
         "{url}"
     );
     // The pay page shows what is paid for.
-    let page = app
-        .client
-        .get(&url)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = text_of(&app, &url).await;
     assert!(page.contains("20.00 USD"), "{page}");
 
     let r = pay(&app, &url, "succeed").await;
@@ -138,15 +154,7 @@ async fn a_card_payment_credits_the_balance_once_however_often_stripe_tells_it()
     assert!(paid["paid_at"].is_string());
 
     // Stripe sends it again (from its dashboard), and again at once from several places.
-    let events: Value = app
-        .client
-        .get(app.url("/sandbox/stripe/control/events"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let events: Value = emulator_events(&app).await;
     let completed = events["data"]
         .as_array()
         .unwrap()
@@ -375,15 +383,7 @@ async fn a_declined_card_charges_nothing_and_3_d_secure_can_fail_or_pass() {
     assert_eq!(r.status(), 303);
     let challenge = r.headers()["location"].to_str().unwrap().to_owned();
     assert!(challenge.ends_with("/authenticate"), "{challenge}");
-    let page = app
-        .client
-        .get(&challenge)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = text_of(&app, &challenge).await;
     assert!(page.contains("Complete authentication"));
     let r = app
         .client
@@ -433,15 +433,7 @@ async fn bad_amounts_are_refused_with_the_field_named_and_start_nothing() {
     assert_eq!(r.status(), 422);
     let page = app.get_json("/api/billing/topups", &s).await;
     assert_eq!(page["total"], 0);
-    let events: Value = app
-        .client
-        .get(app.url("/sandbox/stripe/control/events"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let events: Value = emulator_events(&app).await;
     assert_eq!(events["data"], json!([]));
 }
 
@@ -649,15 +641,7 @@ async fn the_emulator_speaks_stripe() {
         .await
         .unwrap();
     assert!(page.contains("expired"), "{page}");
-    let events: Value = app
-        .client
-        .get(app.url("/sandbox/stripe/control/events"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let events: Value = emulator_events(&app).await;
     assert_eq!(events["data"][0]["type"], "checkout.session.expired");
 
     // A missing or bad parameter is named.
@@ -689,15 +673,7 @@ async fn an_abandoned_checkout_expires_and_can_no_longer_be_paid() {
     app.advance(24 * 3600 + 1).await;
     // Its time is up: the top-up says so before any event, and the page sends one.
     assert_eq!(topup(&app, &s, id).await["status"], "expired");
-    let page = app
-        .client
-        .get(&url)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = text_of(&app, &url).await;
     assert!(page.contains("expired"), "{page}");
     let r = pay(&app, &url, "succeed").await;
     assert_eq!(r.status(), 200);

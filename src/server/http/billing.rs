@@ -135,8 +135,7 @@ async fn start_topup(
     headers: HeaderMap,
     ApiJson(body): ApiJson<NewTopup>,
 ) -> ApiResult<(StatusCode, Json<TopupView>)> {
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
-    let origin = super::origin::serving(&state.settings.public_origins, host);
+    let origin = super::origin::of_request(&state.settings.public_origins, &headers);
     let topup = topups::start(&state, p.user_id, body.amount, &origin).await?;
     Ok((StatusCode::CREATED, Json(topup)))
 }

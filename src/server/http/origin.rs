@@ -93,6 +93,14 @@ pub fn serving(origins: &[Origin], host_header: Option<&str>) -> String {
         .unwrap_or_default()
 }
 
+/// [`serving`] for a request with these headers.
+pub fn of_request(origins: &[Origin], headers: &axum::http::HeaderMap) -> String {
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok());
+    serving(origins, host)
+}
+
 /// Whether a `Host` header (`host[:port]`) names this machine: `localhost` or a loopback
 /// address (IPv4-mapped ones included).
 pub fn is_loopback_host(host_header: &str) -> bool {

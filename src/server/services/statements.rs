@@ -59,13 +59,15 @@ pub async fn receipt(
     user_id: i64,
     topup_id: i64,
 ) -> Result<Receipt, ServerError> {
-    let topup = topups::get(state, user_id, topup_id).await?;
+    let row = match topup_store::find(&state.db.pool, topup_id).await? {
+        Some(row) if row.user_id == user_id => row,
+        _ => return Err(ServerError::NotFound("top-up")),
+    };
+    let payment = row.payment_id.clone();
+    let topup = topups::view(row, state.clock.now_ms());
     if !matches!(topup.status, TopupStatus::Paid | TopupStatus::Refunded) {
         return Err(ServerError::NotFound("receipt (the top-up is not paid)"));
     }
-    let payment = topup_store::find(&state.db.pool, topup_id)
-        .await?
-        .and_then(|row| row.payment_id);
     let rate = state.settings.tax_rate;
     let tax = tax_included(topup.amount, rate);
     Ok(Receipt {

@@ -174,7 +174,7 @@ pub async fn get(state: &AppState, user_id: i64, id: i64) -> Result<TopupView, S
     }
 }
 
-fn view(row: TopupRow, now: i64) -> TopupView {
+pub(super) fn view(row: TopupRow, now: i64) -> TopupView {
     let mut status = TopupStatus::parse(&row.status).unwrap_or(TopupStatus::Pending);
     // Past its checkout's end it can no longer be paid, whether or not that event came yet.
     if status.is_open() && row.expires_at.is_some_and(|end| end <= now) {
