@@ -9,9 +9,14 @@
 //! - webhook events (`checkout.session.completed`, `checkout.session.expired`,
 //!   `payment_intent.payment_failed`) sent to the app, signed as Stripe signs them, retried
 //!   on failure;
-//! - `/control/events` (the trusted callers' guard): the events sent, and resending one as
-//!   Stripe's dashboard does.
+//! - refunds and disputes of a paid session's charge (`charges` module): `POST /v1/refunds`,
+//!   `GET /v1/disputes/{id}`, `POST /v1/disputes/{id}/close` (conceding it), with
+//!   `charge.refunded`, `charge.dispute.created` and `charge.dispute.closed` sent as Stripe
+//!   sends them;
+//! - `/control` (the trusted callers' guard): the events sent, and resending one as Stripe's
+//!   dashboard does; a cardholder disputing a payment, and a dispute won.
 
+mod charges;
 mod pay;
 
 use crate::server::clock::Clock;
@@ -67,6 +72,8 @@ struct Sessions {
     by_key: HashMap<String, String>,
     /// Every event sent, oldest first.
     events: Vec<Value>,
+    /// Disputes by id.
+    disputes: HashMap<String, charges::Dispute>,
 }
 
 #[derive(Clone, Debug)]
@@ -85,6 +92,9 @@ struct Session {
     status: &'static str,
     paid: bool,
     payment_intent: Option<String>,
+    /// The charge a payment made (`ch_…`), and how much of it was refunded (cents).
+    charge: Option<String>,
+    amount_refunded: i64,
     created: i64,
     expires_at: i64,
 }
@@ -132,8 +142,13 @@ impl StripeEmulator {
         let control_routes = Router::new()
             .route("/events", get(list_events))
             .route("/events/{id}/resend", post(resend_event))
+            .route("/disputes", post(charges::open_dispute))
+            .route("/disputes/{id}/win", post(charges::win_dispute))
             .with_state(self.clone());
         Router::new()
+            .route("/v1/refunds", post(charges::refund))
+            .route("/v1/disputes/{id}", get(charges::get_dispute))
+            .route("/v1/disputes/{id}/close", post(charges::close_dispute))
             .route("/v1/checkout/sessions", post(create_session))
             .route("/v1/checkout/sessions/{id}", get(get_session))
             .route("/v1/checkout/sessions/{id}/expire", post(expire_session))
@@ -280,6 +295,7 @@ impl StripeEmulator {
         let session = self.update(id, |s| {
             s.status = "complete";
             s.paid = true;
+            s.charge = Some(random_token("ch_", 12));
         })?;
         self.emit("checkout.session.completed", self.object(&session))
             .await;
@@ -447,6 +463,8 @@ fn new_session(form: &[(String, String)], now: i64) -> Result<Session, (String, 
         status: "open",
         paid: false,
         payment_intent: None,
+        charge: None,
+        amount_refunded: 0,
         created: now,
         expires_at,
     })

@@ -101,9 +101,14 @@ impl From<ServerError> for AppError {
             ServerError::InsufficientBalance { needed, available } => AppError::new(
                 ErrorCode::PaymentRequired,
                 format!(
-                    "insufficient balance: this costs {}, your balance is {}; add {} to continue",
+                    "insufficient balance: this costs {}, your balance is {}{}; add {} to continue",
                     needed.display(),
                     available.display(),
+                    if available.is_negative() {
+                        " (below zero after a card payment was refunded or disputed: purchases are paused until it is settled)"
+                    } else {
+                        ""
+                    },
                     needed.checked_sub(available).unwrap_or(needed).display()
                 ),
             ),

@@ -4,6 +4,7 @@
 
 pub mod stripe;
 
+use crate::domain::topup::DisputeStatus;
 use crate::domain::Money;
 use async_trait::async_trait;
 use axum::http::HeaderMap;
@@ -51,6 +52,21 @@ pub enum PaymentEvent {
     Declined { topup_id: i64, reason: String },
     /// The checkout expired unpaid.
     Expired { topup_id: i64 },
+    /// Payment `payment_id` was refunded: `refunded` in all so far (the running total, as
+    /// providers report it).
+    Refunded {
+        payment_id: String,
+        refunded: Money,
+        currency: String,
+    },
+    /// A dispute (chargeback) of payment `payment_id`, for `amount`, was opened or decided.
+    Disputed {
+        payment_id: String,
+        dispute_id: String,
+        amount: Money,
+        currency: String,
+        status: DisputeStatus,
+    },
     /// Something not acted on (its type, for the log).
     Other { kind: String },
 }

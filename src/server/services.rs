@@ -30,6 +30,7 @@ pub mod rental_bulk;
 pub mod rental_lifecycle;
 pub mod rental_reactivation;
 pub mod rentals;
+pub mod reversals;
 pub mod secrets;
 pub mod sessions;
 pub mod sign_in_throttle;

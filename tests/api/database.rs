@@ -76,3 +76,103 @@ async fn postgres_connections_use_tls_when_the_url_asks() {
             .unwrap();
     assert!(encrypted, "the connection is encrypted");
 }
+
+/// The migration that lets a balance go below zero (a refund or dispute of a spent top-up)
+/// keeps every balance, ledger row and the rows that hang off an account, on a database that
+/// already has them; the balance may then be negative, and foreign keys still hold.
+#[tokio::test]
+async fn balances_survive_the_migration_that_lets_them_go_below_zero() {
+    const SIGNED: i64 = 20261211000001;
+    let (url, _dir) = crate::helpers::test_database_url();
+    let all = if url.starts_with("postgres") {
+        sqlx::migrate!("migrations/postgres")
+    } else {
+        sqlx::migrate!("migrations/sqlite")
+    };
+    let older = sqlx::migrate::Migrator {
+        migrations: all
+            .migrations
+            .iter()
+            .filter(|m| m.version < SIGNED)
+            .cloned()
+            .collect(),
+        ..sqlx::migrate::Migrator::DEFAULT
+    };
+    let db = namaskah::server::storage::Db::connect(&url).await.unwrap();
+    older.run(&db.pool).await.unwrap();
+    let user_id: i64 = sqlx::query_scalar(
+        "insert into app_user (email, password_hash, balance_units, created_at, updated_at) \
+         values ('kept@example.com', 'x', 125000, 1, 1) returning user_id",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "insert into ledger_entry (user_id, amount_units, balance_after_units, kind, reference, \
+         note, created_at) values ($1, 125000, 125000, 'credit', 'kept:1', 'kept', 1)",
+    )
+    .bind(user_id)
+    .execute(&db.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "insert into session (session_id, user_id, created_at, expires_at) values ('s1', $1, 1, 2)",
+    )
+    .bind(user_id)
+    .execute(&db.pool)
+    .await
+    .unwrap();
+    // Before it, a negative balance is refused by the schema itself.
+    assert!(
+        sqlx::query("update app_user set balance_units = -1 where user_id = $1")
+            .bind(user_id)
+            .execute(&db.pool)
+            .await
+            .is_err()
+    );
+
+    db.migrate().await.unwrap();
+    let kept: (i64, String, i64) = sqlx::query_as(
+        "select u.balance_units, u.email, l.balance_after_units from app_user u \
+         join ledger_entry l on l.user_id = u.user_id where u.user_id = $1",
+    )
+    .bind(user_id)
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(kept, (125000, "kept@example.com".to_owned(), 125000));
+    let sessions: i64 = sqlx::query_scalar("select count(*) from session where user_id = $1")
+        .bind(user_id)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(sessions, 1, "nothing hanging off the account was lost");
+    sqlx::query("update app_user set balance_units = -5000 where user_id = $1")
+        .bind(user_id)
+        .execute(&db.pool)
+        .await
+        .expect("a negative balance is allowed now");
+    sqlx::query(
+        "insert into ledger_entry (user_id, amount_units, balance_after_units, kind, created_at) \
+         values ($1, -130000, -5000, 'topup_refund', 2)",
+    )
+    .bind(user_id)
+    .execute(&db.pool)
+    .await
+    .expect("and a ledger row below zero");
+    // Foreign keys still hold: no ledger row for an account that does not exist.
+    assert!(sqlx::query(
+        "insert into ledger_entry (user_id, amount_units, balance_after_units, kind, created_at) \
+             values (999999, 1, 1, 'credit', 3)",
+    )
+    .execute(&db.pool)
+    .await
+    .is_err());
+    if !url.starts_with("postgres") {
+        let check: String = sqlx::query_scalar("pragma integrity_check")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+        assert_eq!(check, "ok");
+    }
+}

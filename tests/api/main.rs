@@ -36,6 +36,7 @@ mod presets;
 mod process;
 mod provider;
 mod rentals;
+mod reversals;
 mod roles;
 mod router;
 mod security;

@@ -9,13 +9,13 @@ use reqwest::{Method, Response};
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
 
-const SECRET: &str = "whsec_topup_tests";
+pub(crate) const SECRET: &str = "whsec_topup_tests";
 
-async fn app() -> TestApp {
+pub(crate) async fn app() -> TestApp {
     spawn_app_with(&[("STRIPE_WEBHOOK_SECRET", SECRET.into())]).await
 }
 
-async fn start(app: &TestApp, s: &Session, amount: &str) -> Response {
+pub(crate) async fn start(app: &TestApp, s: &Session, amount: &str) -> Response {
     app.as_browser(Method::POST, "/api/billing/topups", s)
         .json(&json!({ "amount": amount }))
         .send()
@@ -23,14 +23,14 @@ async fn start(app: &TestApp, s: &Session, amount: &str) -> Response {
         .unwrap()
 }
 
-async fn started(app: &TestApp, s: &Session, amount: &str) -> Value {
+pub(crate) async fn started(app: &TestApp, s: &Session, amount: &str) -> Value {
     let r = start(app, s, amount).await;
     assert_eq!(r.status(), 201);
     r.json().await.unwrap()
 }
 
 /// A page's text, as a browser with no session gets it (the emulator's pages).
-async fn text_of(app: &TestApp, url: &str) -> String {
+pub(crate) async fn text_of(app: &TestApp, url: &str) -> String {
     app.client
         .get(url)
         .send()
@@ -42,7 +42,7 @@ async fn text_of(app: &TestApp, url: &str) -> String {
 }
 
 /// Every event the Stripe emulator has sent, oldest first.
-async fn emulator_events(app: &TestApp) -> Value {
+pub(crate) async fn emulator_events(app: &TestApp) -> Value {
     app.client
         .get(app.url("/sandbox/stripe/control/events"))
         .send()
@@ -54,7 +54,7 @@ async fn emulator_events(app: &TestApp) -> Value {
 }
 
 /// Chooses a card on the emulator's pay page, as the customer's browser does.
-async fn pay(app: &TestApp, checkout_url: &str, card: &str) -> Response {
+pub(crate) async fn pay(app: &TestApp, checkout_url: &str, card: &str) -> Response {
     app.client
         .post(checkout_url)
         .form(&[("card", card)])
@@ -91,12 +91,12 @@ fn paid_event(checkout: &str, topup_id: i64, cents: i64, payment: &str) -> Value
     })
 }
 
-fn now_secs(app: &TestApp) -> i64 {
+pub(crate) fn now_secs(app: &TestApp) -> i64 {
     app.state.clock.now_ms() / 1000
 }
 
 /// Posts `event` to the webhook as Stripe would, signed with `secret` at `at`.
-async fn deliver(app: &TestApp, event: &Value, secret: &str, at: i64) -> Response {
+pub(crate) async fn deliver(app: &TestApp, event: &Value, secret: &str, at: i64) -> Response {
     let body = event.to_string();
     app.client
         .post(app.url("/api/billing/stripe/webhook"))
@@ -108,7 +108,7 @@ async fn deliver(app: &TestApp, event: &Value, secret: &str, at: i64) -> Respons
         .unwrap()
 }
 
-async fn topup(app: &TestApp, s: &Session, id: i64) -> Value {
+pub(crate) async fn topup(app: &TestApp, s: &Session, id: i64) -> Value {
     app.get_json(&format!("/api/billing/topups/{id}"), s).await
 }
 
@@ -684,7 +684,7 @@ async fn an_abandoned_checkout_expires_and_can_no_longer_be_paid() {
 }
 
 /// Pays a top-up at the emulator's page; answers its id.
-async fn paid(app: &TestApp, s: &Session, amount: &str) -> i64 {
+pub(crate) async fn paid(app: &TestApp, s: &Session, amount: &str) -> i64 {
     let t = started(app, s, amount).await;
     let r = pay(app, t["checkout_url"].as_str().unwrap(), "succeed").await;
     assert_eq!(r.status(), 303);

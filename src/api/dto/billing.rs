@@ -32,6 +32,11 @@ pub struct TopupView {
     /// Until when it can be paid.
     pub expires_at: Option<DateTime<Utc>>,
     pub paid_at: Option<DateTime<Utc>>,
+    /// What the payment provider has refunded of it so far (taken back from the balance).
+    pub refunded: Money,
+    /// What disputes (chargebacks) of its payment hold back from the balance: while one is
+    /// open or after it is lost.
+    pub disputed: Money,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

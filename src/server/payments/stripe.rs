@@ -4,7 +4,7 @@
 //! endpoint's signing secret) within a five-minute tolerance, as Stripe's own libraries do.
 
 use super::{Checkout, CheckoutRequest, PaymentError, PaymentEvent, PaymentProvider};
-use crate::domain::topup::{cents, from_cents};
+use crate::domain::topup::{cents, from_cents, DisputeStatus};
 use crate::domain::Money;
 use crate::server::config::SecretString;
 use async_trait::async_trait;
@@ -223,10 +223,47 @@ pub fn verify(secret: &str, header: &str, body: &[u8], now_secs: i64) -> Result<
 /// The most `v1` signatures one header may carry.
 const MOST_SIGNATURES: usize = 8;
 
-/// What a (verified) Stripe event says about a top-up.
+/// What a (verified) Stripe event says about a top-up, or about its payment.
 fn read_event(event: &Value) -> Result<PaymentEvent, PaymentError> {
     let kind = event["type"].as_str().unwrap_or_default();
     let object = &event["data"]["object"];
+    let text = |field: &str| field_text(kind, object, field);
+    let cents_of = |field: &str| field_cents(kind, object, field);
+    // Refunds and disputes name the payment (a charge outside any payment intent is not one
+    // of ours).
+    if kind.starts_with("charge.") && object["payment_intent"].is_string() {
+        let currency = || text("currency").map(|c| c.to_ascii_uppercase());
+        let status = match (kind, object["status"].as_str()) {
+            ("charge.refunded", _) => {
+                return Ok(PaymentEvent::Refunded {
+                    payment_id: text("payment_intent")?,
+                    refunded: cents_of("amount_refunded")?,
+                    currency: currency()?,
+                });
+            }
+            ("charge.dispute.created", _) => DisputeStatus::Open,
+            // An inquiry closed without a chargeback gives the money back as a won one does.
+            ("charge.dispute.closed", Some("won" | "warning_closed")) => DisputeStatus::Won,
+            ("charge.dispute.closed", Some("lost")) => DisputeStatus::Lost,
+            ("charge.dispute.closed", other) => {
+                return Err(PaymentError::Unreadable(format!(
+                    "{kind} with status {other:?}"
+                )));
+            }
+            _ => {
+                return Ok(PaymentEvent::Other {
+                    kind: kind.to_owned(),
+                })
+            }
+        };
+        return Ok(PaymentEvent::Disputed {
+            payment_id: text("payment_intent")?,
+            dispute_id: text("id")?,
+            amount: cents_of("amount")?,
+            currency: currency()?,
+            status,
+        });
+    }
     // An event that names no top-up is about something else on the Stripe account.
     let Some(topup_id) = object["client_reference_id"]
         .as_str()
@@ -237,8 +274,6 @@ fn read_event(event: &Value) -> Result<PaymentEvent, PaymentError> {
             kind: kind.to_owned(),
         });
     };
-    let text = |field: &str| field_text(kind, object, field);
-    let cents_of = |field: &str| field_cents(kind, object, field);
     match kind {
         "checkout.session.completed" | "checkout.session.async_payment_succeeded"
             if object["payment_status"] == "paid" =>
@@ -361,5 +396,61 @@ mod tests {
         let broken = json!({"type": "checkout.session.completed", "data": {"object": {
             "client_reference_id": "7", "payment_status": "paid"}}});
         assert!(read_event(&broken).is_err());
+    }
+
+    #[test]
+    fn refunds_and_disputes_name_the_payment() {
+        let refunded = json!({"type": "charge.refunded", "data": {"object": {
+            "id": "ch_1", "object": "charge", "payment_intent": "pi_1", "amount": 2000,
+            "amount_refunded": 500, "currency": "usd", "refunded": false, "metadata": {}}}});
+        assert_eq!(
+            read_event(&refunded).unwrap(),
+            PaymentEvent::Refunded {
+                payment_id: "pi_1".into(),
+                refunded: "5".parse().unwrap(),
+                currency: "USD".into(),
+            }
+        );
+        let dispute = |kind: &str, status: &str| {
+            json!({"type": kind, "data": {"object": {
+                "id": "dp_1", "object": "dispute", "charge": "ch_1", "payment_intent": "pi_1",
+                "amount": 2000, "currency": "usd", "status": status, "reason": "fraudulent"}}})
+        };
+        let read = |kind, status| match read_event(&dispute(kind, status)).unwrap() {
+            PaymentEvent::Disputed {
+                payment_id,
+                dispute_id,
+                amount,
+                status,
+                ..
+            } => {
+                assert_eq!((payment_id.as_str(), dispute_id.as_str()), ("pi_1", "dp_1"));
+                assert_eq!(amount, "20".parse().unwrap());
+                status
+            }
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            read("charge.dispute.created", "needs_response"),
+            DisputeStatus::Open
+        );
+        assert_eq!(read("charge.dispute.closed", "won"), DisputeStatus::Won);
+        assert_eq!(
+            read("charge.dispute.closed", "warning_closed"),
+            DisputeStatus::Won
+        );
+        assert_eq!(read("charge.dispute.closed", "lost"), DisputeStatus::Lost);
+        assert!(read_event(&dispute("charge.dispute.closed", "under_review")).is_err());
+        // Other news of a charge, and a charge outside any payment intent: not acted on.
+        assert!(matches!(
+            read_event(&dispute("charge.dispute.updated", "under_review")).unwrap(),
+            PaymentEvent::Other { .. }
+        ));
+        let legacy = json!({"type": "charge.refunded", "data": {"object": {
+            "id": "ch_2", "payment_intent": null, "amount_refunded": 100, "currency": "usd"}}});
+        assert!(matches!(
+            read_event(&legacy).unwrap(),
+            PaymentEvent::Other { .. }
+        ));
     }
 }

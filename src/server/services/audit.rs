@@ -31,6 +31,7 @@ pub mod action {
     pub const BALANCE_CREDITED: &str = "balance.credit";
     pub const BALANCE_ADJUSTED: &str = "balance.adjust";
     pub const BALANCE_TOPPED_UP: &str = "balance.topup";
+    pub const BALANCE_REVERSED: &str = "balance.reverse";
     pub const ROLE_CHANGED: &str = "role.change";
     pub const PASSWORD_CHANGED: &str = "password.change";
     pub const PASSWORD_RESET_ASKED: &str = "password.reset_requested";

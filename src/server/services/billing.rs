@@ -1,5 +1,7 @@
 //! The wallet. Every balance change is a ledger row written in the same transaction as the
-//! change itself; the balance never goes below zero.
+//! change itself. No purchase takes the balance below zero; only a payment provider taking
+//! money back (a refund or dispute of a card top-up) can, and a negative balance then blocks
+//! purchases until a top-up settles it.
 
 use crate::api::dto::{BalanceView, TransactionPage, TransactionView};
 use crate::domain::{Email, Money, CURRENCY};
@@ -25,14 +27,35 @@ pub struct Posting<'a> {
 }
 
 /// Applies a posting on `conn` (inside a transaction). Returns the new balance. Refuses with
-/// `InsufficientBalance` when the balance would go negative, and with `Conflict` when the
-/// reference was already used: a second refund is impossible, not merely unlikely.
+/// `InsufficientBalance` when a debit would take the balance below zero (or it is already),
+/// and with `Conflict` when the reference was already used: a second refund is impossible,
+/// not merely unlikely.
 pub async fn post(
     conn: &mut AnyConnection,
     now: i64,
     p: Posting<'_>,
 ) -> Result<Money, ServerError> {
+    posting(conn, now, p, false).await
+}
+
+/// Takes money back that a payment provider took back from us (a refund or dispute of a card
+/// top-up), whatever the balance: it may go below zero. `Conflict` on a used reference.
+pub async fn reverse(
+    conn: &mut AnyConnection,
+    now: i64,
+    p: Posting<'_>,
+) -> Result<Money, ServerError> {
+    posting(conn, now, p, true).await
+}
+
+async fn posting(
+    conn: &mut AnyConnection,
+    now: i64,
+    p: Posting<'_>,
+    may_overdraw: bool,
+) -> Result<Money, ServerError> {
     let entry = ledger::NewEntry {
+        may_overdraw,
         user_id: p.user_id,
         amount_units: p.amount.units(),
         kind: p.kind,

@@ -182,6 +182,22 @@ pub async fn topped_up(state: &AppState, user_id: i64, amount: Money, balance: M
     }
 }
 
+/// A payment provider took money back (a refund or dispute of a card top-up), or gave it
+/// back: `message` says which; a balance it left below zero is said to block purchases.
+pub async fn payment_reversed(state: &AppState, user_id: i64, message: &str, balance: Money) {
+    let message = if balance.is_negative() {
+        format!(
+            "{message} Your balance is {}: purchases are paused until you add money to bring it back above zero.",
+            balance.display()
+        )
+    } else {
+        format!("{message} Your balance is {}.", balance.display())
+    };
+    if let Err(e) = send(state, user_id, kind::PAYMENT, &message, None).await {
+        tracing::warn!(user_id, error = %e, "could not notify of a payment taken back");
+    }
+}
+
 /// After a purchase took the balance from `before` to `after`: tells the customer when it has
 /// just fallen below their low-balance threshold (1.00 unless they changed it; 0: never).
 pub async fn balance_fell(state: &AppState, user_id: i64, before: Money, after: Money) {

@@ -6,7 +6,6 @@ use super::history::date_ms;
 use super::topups;
 use crate::api::dto::{Issuer, Receipt, Statement};
 use crate::domain::statement::{tax_included, Month};
-use crate::domain::topup::TopupStatus;
 use crate::domain::Money;
 use crate::server::clock::from_ms;
 use crate::server::csv;
@@ -65,7 +64,8 @@ pub async fn receipt(
     };
     let payment = row.payment_id.clone();
     let topup = topups::view(row, state.clock.now_ms());
-    if !matches!(topup.status, TopupStatus::Paid | TopupStatus::Refunded) {
+    // Paid: also when refunded or disputed since (the receipt shows what was taken back).
+    if topup.paid_at.is_none() {
         return Err(ServerError::NotFound("receipt (the top-up is not paid)"));
     }
     let rate = state.settings.tax_rate;

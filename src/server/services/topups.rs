@@ -6,6 +6,7 @@
 use super::audit::{self, action, Actor};
 use super::billing::{self, Posting};
 use super::purchases::balance_event;
+use super::reversals;
 use crate::api::dto::{TopupOptions, TopupPage, TopupView};
 use crate::domain::topup::{check_amount, TopupStatus};
 use crate::domain::{Money, CURRENCY};
@@ -36,8 +37,12 @@ pub enum Outcome {
     Credited,
     /// A payment credited before (a repeated event).
     AlreadyCredited,
-    /// A declined card or an expired checkout, recorded.
+    /// A declined card, an expired checkout or a dispute's news that moves no money,
+    /// recorded.
     Recorded,
+    /// Money taken back for a refund or dispute of a paid top-up (or given back for a dispute
+    /// won).
+    Reversed,
     /// Nothing to do: another kind of event, or one about a top-up or payment that is not
     /// ours.
     Ignored,
@@ -49,6 +54,7 @@ impl Outcome {
             Outcome::Credited => "credited",
             Outcome::AlreadyCredited => "already_credited",
             Outcome::Recorded => "recorded",
+            Outcome::Reversed => "reversed",
             Outcome::Ignored => "ignored",
         }
     }
@@ -180,6 +186,14 @@ pub(super) fn view(row: TopupRow, now: i64) -> TopupView {
     if status.is_open() && row.expires_at.is_some_and(|end| end <= now) {
         status = TopupStatus::Expired;
     }
+    // What the provider took back after it was paid.
+    if status == TopupStatus::Paid {
+        if row.disputed_units > 0 {
+            status = TopupStatus::Disputed;
+        } else if row.refunded_units >= row.amount_units {
+            status = TopupStatus::Refunded;
+        }
+    }
     TopupView {
         id: row.topup_id,
         amount: Money::from_units(row.amount_units),
@@ -190,6 +204,8 @@ pub(super) fn view(row: TopupRow, now: i64) -> TopupView {
         created_at: from_ms(row.created_at),
         expires_at: row.expires_at.map(from_ms),
         paid_at: row.paid_at.map(from_ms),
+        refunded: Money::from_units(row.refunded_units),
+        disputed: Money::from_units(row.disputed_units),
     }
 }
 
@@ -255,6 +271,34 @@ async fn apply(
             } else {
                 Outcome::Ignored
             })
+        }
+        PaymentEvent::Refunded {
+            payment_id,
+            refunded,
+            currency,
+        } => {
+            let refund = reversals::Refund {
+                payment_id: &payment_id,
+                refunded,
+                currency: &currency,
+            };
+            reversals::refunded(state, provider, refund).await
+        }
+        PaymentEvent::Disputed {
+            payment_id,
+            dispute_id,
+            amount,
+            currency,
+            status,
+        } => {
+            let dispute = reversals::Dispute {
+                payment_id: &payment_id,
+                dispute_id: &dispute_id,
+                amount,
+                currency: &currency,
+                status,
+            };
+            reversals::disputed(state, provider, dispute).await
         }
         PaymentEvent::Other { kind } => {
             tracing::debug!(kind, "payment notification not acted on");

@@ -21,24 +21,32 @@ pub struct NewEntry<'a> {
     pub reference: Option<&'a str>,
     pub note: &'a str,
     pub now: i64,
+    /// Whether it may take the balance below zero: only a payment provider taking money back
+    /// (a refund or dispute) does.
+    pub may_overdraw: bool,
 }
 
 /// Moves the balance and writes the ledger row, on the caller's transaction. Returns the new
-/// balance, or `None` when the balance would go below zero (nothing is written then).
-/// A repeated `reference` fails with a unique violation.
+/// balance, or `None` when a debit would take it below zero (nothing is written then); money
+/// coming in always lands, also on a negative balance. A repeated `reference` fails with a
+/// unique violation.
 pub async fn post(
     conn: &mut AnyConnection,
     entry: NewEntry<'_>,
 ) -> Result<Option<i64>, sqlx::Error> {
-    let balance_after: Option<i64> = sqlx::query_scalar(
+    let sql = if entry.may_overdraw {
         "update app_user set balance_units = balance_units + $1, updated_at = $2 \
-         where user_id = $3 and balance_units + $1 >= 0 returning balance_units",
-    )
-    .bind(entry.amount_units)
-    .bind(entry.now)
-    .bind(entry.user_id)
-    .fetch_optional(&mut *conn)
-    .await?;
+         where user_id = $3 returning balance_units"
+    } else {
+        "update app_user set balance_units = balance_units + $1, updated_at = $2 \
+         where user_id = $3 and ($1 >= 0 or balance_units + $1 >= 0) returning balance_units"
+    };
+    let balance_after: Option<i64> = sqlx::query_scalar(sql)
+        .bind(entry.amount_units)
+        .bind(entry.now)
+        .bind(entry.user_id)
+        .fetch_optional(&mut *conn)
+        .await?;
     let Some(balance_after) = balance_after else {
         return Ok(None);
     };

@@ -1,6 +1,6 @@
 //! Top-ups: `topup` rows, one per checkout a customer started.
 
-use sqlx::{Any, Executor, FromRow};
+use sqlx::{Any, AnyConnection, Executor, FromRow};
 
 #[derive(Debug, Clone, FromRow)]
 pub struct TopupRow {
@@ -18,10 +18,16 @@ pub struct TopupRow {
     pub created_at: i64,
     pub updated_at: i64,
     pub paid_at: Option<i64>,
+    /// Refunded so far.
+    pub refunded_units: i64,
+    /// Held back by its disputes (see `payment_dispute`).
+    pub disputed_units: i64,
 }
 
 const COLUMNS: &str = "topup_id, user_id, amount_units, currency, status, provider, checkout_id, \
-     checkout_url, expires_at, payment_id, failure, created_at, updated_at, paid_at";
+     checkout_url, expires_at, payment_id, failure, created_at, updated_at, paid_at, \
+     refunded_units, (select cast(coalesce(sum(d.held_units), 0) as bigint) from payment_dispute d \
+     where d.topup_id = topup.topup_id) as disputed_units";
 
 pub async fn insert<'e>(
     db: impl Executor<'e, Database = Any>,
@@ -190,6 +196,91 @@ pub async fn mark_expired<'e>(
     )
     .bind(now)
     .bind(topup_id)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Records that `total` of its payment has been refunded, if `before` was the refunded total
+/// still: whether this call did (the one that then takes the money back). Locks the row on
+/// PostgreSQL until the transaction ends.
+pub async fn mark_refunded<'e>(
+    db: impl Executor<'e, Database = Any>,
+    topup_id: i64,
+    before: i64,
+    total: i64,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "update topup set refunded_units = $1, updated_at = $2 \
+         where topup_id = $3 and refunded_units = $4",
+    )
+    .bind(total)
+    .bind(now)
+    .bind(topup_id)
+    .bind(before)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct DisputeRow {
+    pub payment_dispute_id: i64,
+    pub status: String,
+    pub held_units: i64,
+}
+
+/// The dispute, made first if this is the first report of it (as `unknown`, holding nothing,
+/// until the caller's transaction moves it on).
+pub async fn dispute(
+    conn: &mut AnyConnection,
+    topup_id: i64,
+    provider: &str,
+    dispute_id: &str,
+    amount_units: i64,
+    now: i64,
+) -> Result<DisputeRow, sqlx::Error> {
+    sqlx::query(
+        "insert into payment_dispute \
+         (topup_id, provider, dispute_id, amount_units, status, created_at, updated_at) \
+         values ($1, $2, $3, $4, 'unknown', $5, $5) on conflict (provider, dispute_id) do nothing",
+    )
+    .bind(topup_id)
+    .bind(provider)
+    .bind(dispute_id)
+    .bind(amount_units)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query_as(
+        "select payment_dispute_id, status, held_units from payment_dispute \
+         where provider = $1 and dispute_id = $2",
+    )
+    .bind(provider)
+    .bind(dispute_id)
+    .fetch_one(&mut *conn)
+    .await
+}
+
+/// Moves a dispute from status `from` to `to`, holding `held_units`: whether this call did.
+pub async fn change_dispute<'e>(
+    db: impl Executor<'e, Database = Any>,
+    payment_dispute_id: i64,
+    from: &str,
+    to: &str,
+    held_units: i64,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "update payment_dispute set status = $1, held_units = $2, updated_at = $3 \
+         where payment_dispute_id = $4 and status = $5",
+    )
+    .bind(to)
+    .bind(held_units)
+    .bind(now)
+    .bind(payment_dispute_id)
+    .bind(from)
     .execute(db)
     .await?;
     Ok(done.rows_affected() == 1)

@@ -34,6 +34,14 @@ pub fn BillingPage() -> impl IntoView {
                 match overview.await {
                     Ok(Wallet { options, topups, returned, months }) => view! {
                         {returned.map(|t| view! { <Returned topup=t cancelled=cancelled.get_untracked().is_some() /> })}
+                        {balance.is_negative().then(|| view! {
+                            <p class="notice notice-error" role="alert" data-testid="negative-balance">
+                                {format!(
+                                    "Your balance is below zero ({}) because a card payment was refunded or disputed. Purchases are paused until you add money to bring it back above zero.",
+                                    balance.display()
+                                )}
+                            </p>
+                        })}
                         <div class="grid">
                             <section class="card stat">
                                 <h2 class="stat-label">"Balance"</h2>
@@ -98,6 +106,10 @@ fn Returned(topup: TopupView, cancelled: bool) -> impl IntoView {
         TopupStatus::Refunded => (
             "notice",
             format!("That top-up of {amount} was refunded."),
+        ),
+        TopupStatus::Disputed => (
+            "notice notice-error",
+            format!("The payment for that top-up of {amount} is disputed with your bank."),
         ),
     };
     let resume = topup
@@ -185,12 +197,17 @@ fn Topups(topups: Vec<TopupView>) -> impl IntoView {
                             .into_iter()
                             .map(|t| {
                                 let pay = t.checkout_url.is_some().then(|| format!("/billing/topups/{}/pay", t.id));
-                                let receipt = (t.status == TopupStatus::Paid).then(|| format!("/billing/topups/{}/receipt", t.id));
+                                let receipt = t.paid_at.is_some().then(|| format!("/billing/topups/{}/receipt", t.id));
+                                let status = if t.status == TopupStatus::Paid && t.refunded.is_positive() {
+                                    format!("Paid · {} refunded", t.refunded.display())
+                                } else {
+                                    t.status.label().to_owned()
+                                };
                                 view! {
                                     <tr data-status=t.status.as_str()>
                                         <td>{format_time(&t.created_at)}</td>
                                         <td class="num money">{t.amount.display()}</td>
-                                        <td>{t.status.label()}</td>
+                                        <td>{status}</td>
                                         <td>
                                             {pay.map(|url| view! { <a href=url data-leaves-app="">"Pay"</a> })}
                                             {receipt.map(|url| view! { <A href=url>"Receipt"</A> })}

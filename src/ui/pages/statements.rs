@@ -77,6 +77,12 @@ fn ReceiptView(r: Receipt) -> impl IntoView {
                     <tr><th scope="row">"Total paid"</th><td class="num money"><strong>{r.topup.amount.display()}</strong></td></tr>
                 </tbody>
             </table>
+            {r.topup.refunded.is_positive().then(|| view! {
+                <p data-testid="receipt-refunded">{format!("Refunded since: {}", r.topup.refunded.display())}</p>
+            })}
+            {r.topup.disputed.is_positive().then(|| view! {
+                <p data-testid="receipt-disputed">{format!("Disputed with the card's bank: {}", r.topup.disputed.display())}</p>
+            })}
             {r.payment_reference.map(|p| view! { <p class="muted">{format!("Card payment {p}")}</p> })}
         </article>
         <PrintHint />
