@@ -5,6 +5,7 @@ pub mod analytics;
 pub mod forecast;
 pub mod money;
 pub mod names;
+pub mod pricing;
 pub mod rental;
 pub mod sms;
 pub mod statement;

@@ -13,8 +13,16 @@ pub async fn list_countries() -> Result<CountryList, AppError> {
 
 #[server(prefix = "/api/fn", endpoint = "list_services")]
 pub async fn list_services(country: String) -> Result<ServiceList, AppError> {
-    use crate::server::{fn_context as cx, services::catalog};
-    cx::run(async { Ok(catalog::services(&cx::state()?, &country).await?) }).await
+    use crate::server::fn_context as cx;
+    use crate::server::services::{catalog, pricing};
+    cx::run(async {
+        let state = cx::state()?;
+        // Signed in, the caller's own prices; otherwise the list prices.
+        let caller = cx::principal().ok().map(|p| p.user_id);
+        let pricer = pricing::for_customer(&state, caller).await?;
+        Ok(catalog::services(&state, &country, &pricer).await?)
+    })
+    .await
 }
 
 /// The caller's favourite and recently used services and countries, for the pickers.

@@ -2,6 +2,7 @@
 //! back, and the states it moves through. Pure, so the UI can show the same numbers it will
 //! be charged.
 
+use crate::domain::pricing::money_up;
 use crate::domain::Money;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
@@ -58,14 +59,6 @@ pub struct UpstreamProduct {
     pub price: Decimal,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct RentalQuote {
-    /// What the customer pays now.
-    pub price: Money,
-    /// The rental's own hourly price: what extensions and refunds are measured in.
-    pub hourly: Decimal,
-}
-
 /// The rental lengths we sell, in hours, wherever an upstream product covers them. A length
 /// shorter than its product leaves room in the upstream order to extend into.
 pub const STANDARD_HOURS: [u32; 12] = [1, 2, 3, 6, 12, 24, 48, 72, 168, 240, 360, 720];
@@ -95,30 +88,11 @@ pub fn offered_lengths(products: &[UpstreamProduct]) -> Vec<(u32, UpstreamProduc
         .collect()
 }
 
-fn money_up(d: Decimal) -> Money {
-    let rounded = d
-        .round_dp_with_strategy(4, RoundingStrategy::AwayFromZero)
-        .max(Decimal::ZERO);
-    Money::try_from(rounded).unwrap_or(Money::ZERO)
-}
-
 fn money_down(d: Decimal) -> Money {
     let rounded = d
         .round_dp_with_strategy(4, RoundingStrategy::ToZero)
         .max(Decimal::ZERO);
     Money::try_from(rounded).unwrap_or(Money::ZERO)
-}
-
-/// The price of renting for `hours` on an upstream product that covers them: the product's
-/// price times the markup, pro rata, but never below what the provider charges for the product.
-pub fn quote(hours: u32, product: UpstreamProduct, rates: RentalRates) -> RentalQuote {
-    let product_hours = Decimal::from(product.hours.max(1));
-    let hourly = product.price * rates.markup / product_hours;
-    let pro_rata = hourly * Decimal::from(hours.min(product.hours));
-    RentalQuote {
-        price: money_up(pro_rata.max(product.price)),
-        hourly,
-    }
 }
 
 /// The price of `hours` more: that many hours at the rental's hourly price times the extension
@@ -157,7 +131,18 @@ pub fn release_refund(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::pricing::{price, Item, Price, PricingPolicy, Standing};
     use proptest::prelude::*;
+
+    /// A rental's price under the default policy, for a standard customer.
+    fn quote(hours: u32, product: UpstreamProduct, rates: RentalRates) -> Price {
+        price(
+            rates.markup,
+            &PricingPolicy::default(),
+            Standing::default(),
+            Item::Rental { hours, product },
+        )
+    }
 
     fn rates() -> RentalRates {
         RentalRates {
@@ -177,15 +162,15 @@ mod tests {
     #[test]
     fn a_whole_product_costs_its_price_times_the_markup() {
         let q = quote(24, day("2.40"), rates());
-        assert_eq!(q.price.to_string(), "3.6000");
+        assert_eq!(q.amount.to_string(), "3.6000");
         assert_eq!(q.hourly, "0.15".parse().unwrap());
     }
 
     #[test]
     fn part_of_a_product_is_pro_rata_but_never_below_cost() {
-        assert_eq!(quote(20, day("2.40"), rates()).price.to_string(), "3.0000");
+        assert_eq!(quote(20, day("2.40"), rates()).amount.to_string(), "3.0000");
         assert_eq!(
-            quote(4, day("2.40"), rates()).price.to_string(),
+            quote(4, day("2.40"), rates()).amount.to_string(),
             "2.4000",
             "floored at the provider's price"
         );
@@ -245,11 +230,11 @@ mod tests {
             10 * MS_PER_HOUR + MS_PER_HOUR / 2,
             q.hourly,
             rates(),
-            q.price,
+            q.amount,
         );
         assert_eq!(r.to_string(), "0.7500");
         assert_eq!(
-            release_refund(5, 0, q.hourly, rates(), q.price),
+            release_refund(5, 0, q.hourly, rates(), q.amount),
             Money::ZERO
         );
     }
@@ -285,11 +270,11 @@ mod tests {
             };
             let product = UpstreamProduct { hours: product_hours.max(hours), price: Decimal::new(price_cents, 2) };
             let q = quote(hours, product, rates);
-            prop_assert!(q.price.decimal() >= product.price, "never below the provider's price");
+            prop_assert!(q.amount.decimal() >= product.price, "never below the provider's price");
             let expires = i64::from(hours) * MS_PER_HOUR;
-            let refund = release_refund(used_ms, expires, q.hourly, rates, q.price);
+            let refund = release_refund(used_ms, expires, q.hourly, rates, q.amount);
             prop_assert!(!refund.is_negative());
-            prop_assert!(refund <= q.price);
+            prop_assert!(refund <= q.amount);
         }
 
         #[test]

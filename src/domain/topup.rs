@@ -68,6 +68,7 @@ impl TopupStatus {
 }
 
 /// Where a dispute (a chargeback) of a payment is, as the payment provider reports it.
+/// Inquiries, which withdraw nothing, are not disputes here until they withdraw funds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DisputeStatus {
     /// Opened by the cardholder's bank: the amount is withdrawn while it is decided.
@@ -123,13 +124,14 @@ pub fn dispute_change(
     reported: DisputeStatus,
     amount: Money,
 ) -> Option<DisputeChange> {
-    let held_before = match known {
-        None => Money::ZERO,
-        Some((DisputeStatus::Won | DisputeStatus::Lost, _)) => return None,
-        Some((DisputeStatus::Open, _)) if reported == DisputeStatus::Open => return None,
-        Some((DisputeStatus::Open, held)) => held,
+    let (held_before, held) = match (known, reported) {
+        (None, reported) => (Money::ZERO, reported.holds(amount)),
+        (Some((DisputeStatus::Won | DisputeStatus::Lost, _)), _) => return None,
+        (Some((DisputeStatus::Open, _)), DisputeStatus::Open) => return None,
+        // Lost keeps what the opening took (whatever amount this report carries).
+        (Some((DisputeStatus::Open, held)), DisputeStatus::Lost) => (held, held),
+        (Some((DisputeStatus::Open, held)), DisputeStatus::Won) => (held, Money::ZERO),
     };
-    let held = reported.holds(amount);
     Some(DisputeChange {
         status: reported,
         held,
@@ -258,10 +260,18 @@ mod tests {
             dispute_change(Some((Open, amount)), Won, amount),
             change(Won, "0", "20")
         );
-        // Opened, then lost: taken once.
+        // Opened, then lost: taken once, even when the decision names another amount.
         assert_eq!(
             dispute_change(Some((Open, amount)), Lost, amount),
             change(Lost, "20", "0")
+        );
+        assert_eq!(
+            dispute_change(Some((Open, amount)), Lost, m("25")),
+            change(Lost, "20", "0")
+        );
+        assert_eq!(
+            dispute_change(Some((Open, m("15"))), Won, amount),
+            change(Won, "0", "15")
         );
         // Repeats, and an opening that arrives after the decision, change nothing.
         assert_eq!(dispute_change(Some((Open, amount)), Open, amount), None);

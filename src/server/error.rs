@@ -5,13 +5,14 @@
 use crate::api::{AppError, ErrorCode};
 use crate::domain::Money;
 use crate::server::providers::{OrderStateError, ProviderError};
+use std::borrow::Cow;
 use std::fmt;
 
 #[derive(thiserror::Error)]
 pub enum ServerError {
     #[error("{message}")]
     Validation {
-        field: &'static str,
+        field: Cow<'static, str>,
         message: String,
     },
     #[error("{0}")]
@@ -50,8 +51,16 @@ pub enum ServerError {
 impl ServerError {
     pub fn validation(field: &'static str, message: impl fmt::Display) -> Self {
         ServerError::Validation {
-            field,
+            field: Cow::Borrowed(field),
             message: format!("{field} {message}"),
+        }
+    }
+
+    /// A refusal of a field named at run time (`tiers[1].name`).
+    pub fn validation_of(field: String, message: impl fmt::Display) -> Self {
+        ServerError::Validation {
+            message: format!("{field} {message}"),
+            field: Cow::Owned(field),
         }
     }
 
@@ -78,7 +87,7 @@ impl fmt::Debug for ServerError {
 impl From<ServerError> for AppError {
     fn from(e: ServerError) -> Self {
         match e {
-            ServerError::Validation { field, message } => AppError::validation(field, message),
+            ServerError::Validation { field, message } => AppError::validation(&field, message),
             ServerError::Unauthorized(msg) => AppError::new(ErrorCode::Unauthorized, msg),
             ServerError::Forbidden(msg) => AppError::new(ErrorCode::Forbidden, msg),
             ServerError::NotFound(what) => AppError::not_found(what),

@@ -21,6 +21,7 @@ pub mod openapi;
 pub mod ops;
 pub mod origin;
 pub mod presets;
+pub mod pricing;
 pub mod provider;
 pub mod rate_limits;
 pub mod rentals;
@@ -49,6 +50,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(analytics::router())
         .merge(keys::router())
         .merge(billing::router())
+        .merge(pricing::router())
         .merge(catalog::router())
         .merge(provider::router())
         .merge(rentals::router())

@@ -56,6 +56,8 @@ pub enum PaymentEvent {
     /// providers report it).
     Refunded {
         payment_id: String,
+        /// The top-up the payment's metadata names, if it does.
+        topup_id: Option<i64>,
         refunded: Money,
         currency: String,
     },

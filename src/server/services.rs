@@ -21,6 +21,7 @@ pub mod operations;
 pub mod password_reset;
 pub mod passwords;
 pub mod presets;
+pub mod pricing;
 pub mod provider_account;
 pub mod provider_alerts;
 pub mod provider_webhooks;

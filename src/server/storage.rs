@@ -18,6 +18,7 @@ pub mod ledger;
 pub mod mfa;
 pub mod notifications;
 pub mod presets;
+pub mod pricing;
 pub mod providers;
 pub mod purchases;
 pub mod rentals;

@@ -32,6 +32,7 @@ mod pages;
 #[cfg(feature = "failpoints")]
 mod pollers;
 mod presets;
+mod pricing;
 #[cfg(feature = "failpoints")]
 mod process;
 mod provider;

@@ -4,7 +4,9 @@
 //! it; a dispute won gives the money back.
 
 use crate::helpers::*;
-use crate::topups::{app, deliver, emulator_events, now_secs, paid, topup, SECRET};
+use crate::topups::{
+    app, checkout_of, deliver, emulator_events, now_secs, paid, paid_event, started, topup, SECRET,
+};
 use reqwest::{Method, Response};
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
@@ -83,6 +85,17 @@ async fn notices(app: &TestApp, s: &Session) -> Vec<String> {
 }
 
 fn charge_event(payment: &str, paid_cents: i64, refunded_cents: i64) -> Value {
+    charge_event_for(payment, paid_cents, refunded_cents, None)
+}
+
+/// A `charge.refunded`, with the top-up its payment's metadata names.
+fn charge_event_for(
+    payment: &str,
+    paid_cents: i64,
+    refunded_cents: i64,
+    topup: Option<i64>,
+) -> Value {
+    let metadata = topup.map_or(json!({}), |id| json!({"topup_id": id.to_string()}));
     json!({
         "id": format!("evt_refund_{refunded_cents}"),
         "object": "event",
@@ -90,7 +103,7 @@ fn charge_event(payment: &str, paid_cents: i64, refunded_cents: i64) -> Value {
         "data": {"object": {
             "id": "ch_test", "object": "charge", "payment_intent": payment,
             "amount": paid_cents, "amount_refunded": refunded_cents, "currency": "usd",
-            "refunded": refunded_cents == paid_cents,
+            "refunded": refunded_cents == paid_cents, "metadata": metadata,
         }}
     })
 }
@@ -436,5 +449,74 @@ async fn a_lost_dispute_keeps_the_money_taken_whichever_report_comes_first() {
     assert_eq!(app.balance(&s).await, d("10"));
     assert_eq!(rows_of(&app, s.user_id, "dispute").await.len(), 2);
     assert!(rows_of(&app, s.user_id, "dispute_won").await.is_empty());
+    app.assert_ledger_invariant(s.user_id).await;
+}
+
+#[tokio::test]
+async fn reports_that_overtake_the_payment_or_withdraw_nothing_are_handled_as_stripe_means_them() {
+    let app = app().await;
+    let s = app.signed_in().await;
+    let at = now_secs(&app);
+
+    // A refund that arrives before its payment's credit (Stripe's retries after an outage
+    // come in any order): refused so that Stripe sends it again, then taken once credited.
+    let t = started(&app, &s, "10").await;
+    let id = t["id"].as_i64().unwrap();
+    let checkout = checkout_of(&app, id).await;
+    let early = charge_event_for("pi_overtaken", 1000, 1000, Some(id));
+    assert_eq!(deliver(&app, &early, SECRET, at).await.status(), 409);
+    assert_eq!(app.balance(&s).await, d("0"));
+    let credit = paid_event(&checkout, id, 1000, "pi_overtaken");
+    assert_eq!(deliver(&app, &credit, SECRET, at).await.status(), 200);
+    assert_eq!(app.balance(&s).await, d("10"));
+    assert_eq!(deliver(&app, &early, SECRET, at).await.status(), 200);
+    assert_eq!(app.balance(&s).await, d("0"));
+
+    // An inquiry withdraws nothing, opened or closed.
+    let id = paid(&app, &s, "10").await;
+    let payment = payment_of(&app, id).await;
+    for (kind, status) in [
+        ("charge.dispute.created", "warning_needs_response"),
+        ("charge.dispute.closed", "warning_closed"),
+    ] {
+        let e = dispute_event(kind, &payment, "dp_inquiry", 1000, status);
+        assert_eq!(deliver(&app, &e, SECRET, at).await.status(), 200);
+    }
+    assert_eq!(app.balance(&s).await, d("10"));
+    assert_eq!(topup(&app, &s, id).await["status"], "paid");
+
+    // A chargeback for more than was paid takes the payment; one prevented (refunded
+    // instead) gives it back.
+    let e = dispute_event(
+        "charge.dispute.created",
+        &payment,
+        "dp_big",
+        5000,
+        "needs_response",
+    );
+    assert_eq!(deliver(&app, &e, SECRET, at).await.status(), 200);
+    assert_eq!(app.balance(&s).await, d("0"));
+    let e = dispute_event(
+        "charge.dispute.funds_withdrawn",
+        &payment,
+        "dp_big",
+        5000,
+        "needs_response",
+    );
+    assert_eq!(deliver(&app, &e, SECRET, at).await.status(), 200);
+    assert_eq!(
+        app.balance(&s).await,
+        d("0"),
+        "the withdrawal is the same money"
+    );
+    let e = dispute_event(
+        "charge.dispute.closed",
+        &payment,
+        "dp_big",
+        5000,
+        "prevented",
+    );
+    assert_eq!(deliver(&app, &e, SECRET, at).await.status(), 200);
+    assert_eq!(app.balance(&s).await, d("10"));
     app.assert_ledger_invariant(s.user_id).await;
 }

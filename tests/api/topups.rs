@@ -64,7 +64,7 @@ pub(crate) async fn pay(app: &TestApp, checkout_url: &str, card: &str) -> Respon
 }
 
 /// The checkout the app opened for a top-up (as Stripe's events name it).
-async fn checkout_of(app: &TestApp, topup_id: i64) -> String {
+pub(crate) async fn checkout_of(app: &TestApp, topup_id: i64) -> String {
     namaskah::server::storage::topups::find(&app.state.db.pool, topup_id)
         .await
         .unwrap()
@@ -72,7 +72,7 @@ async fn checkout_of(app: &TestApp, topup_id: i64) -> String {
         .unwrap_or_default()
 }
 
-fn paid_event(checkout: &str, topup_id: i64, cents: i64, payment: &str) -> Value {
+pub(crate) fn paid_event(checkout: &str, topup_id: i64, cents: i64, payment: &str) -> Value {
     json!({
         "id": format!("evt_{payment}"),
         "object": "event",

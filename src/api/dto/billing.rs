@@ -118,7 +118,8 @@ pub struct Statement {
     pub closing_balance: Money,
     pub money_in: Money,
     pub money_out: Money,
-    /// Card top-ups in the month, and the tax they include (`TAX_RATE`).
+    /// Card top-ups in the month, net of what refunds and disputes of top-ups took back in it,
+    /// and the tax they include (`TAX_RATE`).
     pub topups: Money,
     pub tax_rate: String,
     pub tax_on_topups: Money,

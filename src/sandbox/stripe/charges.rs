@@ -2,8 +2,9 @@
 //! /v1/refunds`, in part or in full, as often as there is something left to refund) and
 //! disputes (opened by the cardholder's bank, here through the control API; conceded with
 //! `POST /v1/disputes/{id}/close`, or won). Each change is sent as the event Stripe sends:
-//! `charge.refunded` with the charge's running `amount_refunded`, `charge.dispute.created`,
-//! `charge.dispute.closed` with the dispute's final `status`.
+//! `charge.refunded` with the charge's running `amount_refunded`, `charge.dispute.created`
+//! and `charge.dispute.funds_withdrawn`, then `charge.dispute.closed` with the dispute's final
+//! `status` (and `charge.dispute.funds_reinstated` when won).
 
 use super::{authorized, stripe_error, unauthorized, Session, StripeEmulator};
 use crate::server::services::secrets::random_token;
@@ -116,6 +117,10 @@ impl StripeEmulator {
             Some(Ok(dispute)) => {
                 let object = self.dispute_object(&dispute);
                 self.emit("charge.dispute.closed", object.clone()).await;
+                if status == "won" {
+                    self.emit("charge.dispute.funds_reinstated", object.clone())
+                        .await;
+                }
                 Json(object).into_response()
             }
         }
@@ -165,29 +170,9 @@ pub(super) async fn refund(
     let Some(session) = em.paid_session(payment) else {
         return no_such_payment(payment);
     };
-    let left = session.amount - session.amount_refunded;
-    if left == 0 {
-        return stripe_error(
-            StatusCode::BAD_REQUEST,
-            &format!(
-                "Charge {} has already been refunded.",
-                session.charge.as_deref().unwrap_or_default()
-            ),
-            None,
-        );
-    }
-    let amount = match one(&form, "amount").map(str::parse::<i64>) {
-        None => left,
-        Some(Ok(amount)) if amount > 0 && amount <= left => amount,
-        Some(Ok(amount)) if amount > left => {
-            return stripe_error(
-                StatusCode::BAD_REQUEST,
-                &format!(
-                    "Refund amount ({amount}) is greater than unrefunded amount on charge ({left})"
-                ),
-                Some("amount"),
-            );
-        }
+    let asked = match one(&form, "amount").map(str::parse::<i64>) {
+        None => None,
+        Some(Ok(amount)) if amount > 0 => Some(amount),
         Some(_) => {
             return stripe_error(
                 StatusCode::BAD_REQUEST,
@@ -196,8 +181,49 @@ pub(super) async fn refund(
             );
         }
     };
-    let Some(session) = em.update(&session.id, |s| s.amount_refunded += amount) else {
-        return no_such_payment(payment);
+    // What is left is read and taken under one lock: two refunds at once cannot both take it.
+    let refunded = {
+        let mut state = em.inner.state.lock().expect("stripe emulator lock");
+        let disputed = state.disputes.values().any(|d| d.session == session.id);
+        match state.by_id.get_mut(&session.id) {
+            None => Err(no_such_payment(payment)),
+            Some(_) if disputed => Err(stripe_error(
+                StatusCode::BAD_REQUEST,
+                &format!(
+                    "Charge {} has been charged back; you cannot issue a refund.",
+                    session.charge.as_deref().unwrap_or_default()
+                ),
+                None,
+            )),
+            Some(s) => {
+                let left = s.amount - s.amount_refunded;
+                match asked.unwrap_or(left) {
+                    _ if left == 0 => Err(stripe_error(
+                        StatusCode::BAD_REQUEST,
+                        &format!(
+                            "Charge {} has already been refunded.",
+                            s.charge.as_deref().unwrap_or_default()
+                        ),
+                        None,
+                    )),
+                    amount if amount > left => Err(stripe_error(
+                        StatusCode::BAD_REQUEST,
+                        &format!(
+                            "Refund amount ({amount}) is greater than unrefunded amount on charge ({left})"
+                        ),
+                        Some("amount"),
+                    )),
+                    amount => {
+                        s.amount_refunded += amount;
+                        Ok((amount, s.clone()))
+                    }
+                }
+            }
+        }
+    };
+    let (amount, session) = match refunded {
+        Ok(done) => done,
+        Err(refusal) => return refusal,
     };
     let refund = json!({
         "id": random_token("re_", 12),
@@ -272,7 +298,10 @@ pub(super) async fn open_dispute(
         .disputes
         .insert(dispute.id.clone(), dispute.clone());
     let object = em.dispute_object(&dispute);
+    // As Stripe does: the dispute, then the funds it withdraws.
     em.emit("charge.dispute.created", object.clone()).await;
+    em.emit("charge.dispute.funds_withdrawn", object.clone())
+        .await;
     Json(object).into_response()
 }
 

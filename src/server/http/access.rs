@@ -97,6 +97,7 @@ pub const RULES: &[Rule] = &[
     rule("GET", "/api/billing/topups/{id}/receipt", SignedIn),
     rule("GET", "/api/billing/statements/{month}", SignedIn),
     rule("GET", "/api/billing/transactions.csv", SignedIn),
+    rule("GET", "/api/billing/pricing", SignedIn),
     // Stripe's events: each carries its signature.
     rule("POST", "/api/billing/stripe/webhook", Public),
     // What is for sale.
@@ -155,6 +156,9 @@ pub const RULES: &[Rule] = &[
     rule("GET", "/api/admin/users/{id}/transactions", Staff),
     rule("POST", "/api/admin/users/{id}/credit", Admin),
     rule("POST", "/api/admin/users/{id}/role", Admin),
+    rule("PUT", "/api/admin/users/{id}/tier", Admin),
+    rule("GET", "/api/admin/pricing", Staff),
+    rule("PUT", "/api/admin/pricing", Admin),
     rule("GET", "/api/admin/audit", Admin),
     rule("GET", "/api/admin/audit.csv", Admin),
     rule("GET", "/api/admin/providers", Admin),

@@ -1,9 +1,10 @@
-//! `/api/catalog/*`: what can be bought where, at our prices. Public, cached briefly.
+//! `/api/catalog/*`: what can be bought where, at our prices (the caller's own, when signed
+//! in). Public; the providers' offers are cached briefly.
 
 use super::error::ApiResult;
-use super::extract::ApiQuery;
+use super::extract::{ApiQuery, AuthUser};
 use crate::api::dto::{CountryList, ServiceList};
-use crate::server::services::catalog;
+use crate::server::services::{catalog, pricing};
 use crate::server::state::AppState;
 use axum::extract::State;
 use axum::Json;
@@ -60,9 +61,10 @@ struct ServicesQuery {
 )]
 async fn services(
     State(state): State<AppState>,
+    caller: Option<AuthUser>,
     ApiQuery(q): ApiQuery<ServicesQuery>,
 ) -> ApiResult<Json<ServiceList>> {
-    Ok(Json(
-        catalog::services(&state, q.country.as_deref().unwrap_or_default()).await?,
-    ))
+    let pricer = pricing::for_customer(&state, caller.map(|AuthUser(p)| p.user_id)).await?;
+    let country = q.country.as_deref().unwrap_or_default();
+    Ok(Json(catalog::services(&state, country, &pricer).await?))
 }

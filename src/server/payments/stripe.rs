@@ -233,23 +233,30 @@ fn read_event(event: &Value) -> Result<PaymentEvent, PaymentError> {
     // of ours).
     if kind.starts_with("charge.") && object["payment_intent"].is_string() {
         let currency = || text("currency").map(|c| c.to_ascii_uppercase());
+        let inquiry = object["status"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("warning_"));
         let status = match (kind, object["status"].as_str()) {
             ("charge.refunded", _) => {
                 return Ok(PaymentEvent::Refunded {
                     payment_id: text("payment_intent")?,
+                    topup_id: object["metadata"]["topup_id"]
+                        .as_str()
+                        .and_then(|id| id.parse().ok()),
                     refunded: cents_of("amount_refunded")?,
                     currency: currency()?,
                 });
             }
-            ("charge.dispute.created", _) => DisputeStatus::Open,
-            // An inquiry closed without a chargeback gives the money back as a won one does.
-            ("charge.dispute.closed", Some("won" | "warning_closed")) => DisputeStatus::Won,
+            // Money moves when funds are withdrawn: at a chargeback's opening (or its
+            // `funds_withdrawn`, whichever comes first), never for an inquiry, which takes
+            // nothing unless it escalates (and then withdraws funds).
+            ("charge.dispute.created", _) if !inquiry => DisputeStatus::Open,
+            ("charge.dispute.funds_withdrawn", _) => DisputeStatus::Open,
+            ("charge.dispute.funds_reinstated", _) => DisputeStatus::Won,
             ("charge.dispute.closed", Some("lost")) => DisputeStatus::Lost,
-            ("charge.dispute.closed", other) => {
-                return Err(PaymentError::Unreadable(format!(
-                    "{kind} with status {other:?}"
-                )));
-            }
+            // Won, an inquiry closed, a dispute prevented (refunded instead): whatever the
+            // dispute took comes back.
+            ("charge.dispute.closed", _) => DisputeStatus::Won,
             _ => {
                 return Ok(PaymentEvent::Other {
                     kind: kind.to_owned(),
@@ -407,6 +414,7 @@ mod tests {
             read_event(&refunded).unwrap(),
             PaymentEvent::Refunded {
                 payment_id: "pi_1".into(),
+                topup_id: None,
                 refunded: "5".parse().unwrap(),
                 currency: "USD".into(),
             }
@@ -440,7 +448,23 @@ mod tests {
             DisputeStatus::Won
         );
         assert_eq!(read("charge.dispute.closed", "lost"), DisputeStatus::Lost);
-        assert!(read_event(&dispute("charge.dispute.closed", "under_review")).is_err());
+        assert_eq!(
+            read("charge.dispute.closed", "prevented"),
+            DisputeStatus::Won
+        );
+        assert_eq!(
+            read("charge.dispute.funds_withdrawn", "needs_response"),
+            DisputeStatus::Open
+        );
+        assert_eq!(
+            read("charge.dispute.funds_reinstated", "won"),
+            DisputeStatus::Won
+        );
+        // An inquiry withdraws nothing: its opening is not acted on.
+        assert!(matches!(
+            read_event(&dispute("charge.dispute.created", "warning_needs_response")).unwrap(),
+            PaymentEvent::Other { .. }
+        ));
         // Other news of a charge, and a charge outside any payment intent: not acted on.
         assert!(matches!(
             read_event(&dispute("charge.dispute.updated", "under_review")).unwrap(),

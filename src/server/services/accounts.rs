@@ -471,7 +471,7 @@ fn as_field(field: &'static str) -> impl Fn(ServerError) -> ServerError {
         } => ServerError::validation(
             field,
             message
-                .strip_prefix(was)
+                .strip_prefix(was.as_ref())
                 .map_or(message.as_str(), str::trim_start),
         ),
         other => other,

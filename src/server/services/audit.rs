@@ -32,6 +32,8 @@ pub mod action {
     pub const BALANCE_ADJUSTED: &str = "balance.adjust";
     pub const BALANCE_TOPPED_UP: &str = "balance.topup";
     pub const BALANCE_REVERSED: &str = "balance.reverse";
+    pub const PRICING_CHANGED: &str = "pricing.change";
+    pub const TIER_CHANGED: &str = "pricing.tier";
     pub const ROLE_CHANGED: &str = "role.change";
     pub const PASSWORD_CHANGED: &str = "password.change";
     pub const PASSWORD_RESET_ASKED: &str = "password.reset_requested";

@@ -3,13 +3,13 @@
 //! stock, see `providers::router`) and stock. Cached briefly, so a page view
 //! costs no provider call.
 
+use super::pricing::Pricer;
 use crate::api::dto::{CountryList, CountryView, RentalOfferView, ServiceList, ServiceOfferView};
 use crate::domain::rental::{self, UpstreamProduct};
-use crate::domain::{names, Money, CURRENCY};
+use crate::domain::{names, CURRENCY};
 use crate::server::providers::{Category, Offer, ProviderError};
 use crate::server::state::AppState;
 use crate::server::ServerError;
-use rust_decimal::{Decimal, RoundingStrategy};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -49,13 +49,6 @@ pub async fn provider_offers(
         .await
         .insert(key, (Instant::now(), offers.clone()));
     Ok(offers)
-}
-
-/// Our price for something the provider sells at `provider_price`: times the markup, rounded
-/// up to the nearest 1/10000 so we never sell below cost.
-pub fn our_price(provider_price: Decimal, markup: Decimal) -> Result<Money, ServerError> {
-    let price = (provider_price * markup).round_dp_with_strategy(4, RoundingStrategy::AwayFromZero);
-    Money::try_from(price).map_err(|e| anyhow::anyhow!("price {price} out of range: {e}").into())
 }
 
 pub async fn countries(state: &AppState) -> Result<CountryList, ServerError> {
@@ -110,12 +103,16 @@ pub fn country_refused(code: &str, e: ServerError) -> ServerError {
     }
 }
 
-pub async fn services(state: &AppState, country: &str) -> Result<ServiceList, ServerError> {
+/// What `country` sells, at the prices of `pricer` (a customer's, or the list prices).
+pub async fn services(
+    state: &AppState,
+    country: &str,
+    pricer: &Pricer,
+) -> Result<ServiceList, ServerError> {
     let code = country_code(country)?;
     let offers = provider_offers(state, &code, None)
         .await
         .map_err(|e| country_refused(&code, e))?;
-    let markup = state.settings.price_markup;
     let mut list = ServiceList {
         country: code,
         currency: CURRENCY.to_owned(),
@@ -127,7 +124,7 @@ pub async fn services(state: &AppState, country: &str) -> Result<ServiceList, Se
         match (offer.category, offer.hours) {
             (Category::Activation, _) => list.services.push(ServiceOfferView {
                 service: offer.product.clone(),
-                price: our_price(offer.price, markup)?,
+                price: pricer.activation(offer.price),
                 stock: offer.stock,
             }),
             (Category::Rental, Some(hours)) => products.push((
@@ -148,23 +145,9 @@ pub async fn services(state: &AppState, country: &str) -> Result<ServiceList, Se
             .map_or(0, |(_, stock)| *stock);
         list.rentals.push(RentalOfferView {
             hours,
-            price: rental::quote(hours, product, state.settings.rental_rates()).price,
+            price: pricer.rental(hours, product).amount,
             stock,
         });
     }
     Ok(list)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn our_price_is_marked_up_and_never_below_cost() {
-        let p = our_price(Decimal::new(32, 2), Decimal::new(15, 1)).unwrap();
-        assert_eq!(p.to_string(), "0.4800");
-        let p = our_price(Decimal::new(33333, 5), Decimal::ONE).unwrap();
-        assert_eq!(p.to_string(), "0.3334");
-        assert!(p.decimal() >= Decimal::new(33333, 5));
-    }
 }

@@ -11,6 +11,7 @@ pub mod request;
 
 use self::request::{rent_id, ActivationChange, Refused, RentChange, Request};
 use super::accounts::Principal;
+use super::pricing::{self, Pricer};
 use super::{billing, catalog, rentals, verifications};
 use crate::api::dto::{NewRental, NewVerification, RentalView, VerificationView};
 use crate::domain::rental::RentalStatus;
@@ -51,8 +52,8 @@ pub async fn answer(state: &AppState, caller: &Principal, request: Request) -> R
         Request::Balance => balance(state, user).await,
         Request::Countries => countries(state).await,
         Request::ServicesList => Ok(services_list()),
-        Request::Prices { service, country } => prices(state, service, country).await,
-        Request::NumbersStatus { country } => numbers_status(state, country).await,
+        Request::Prices { service, country } => prices(state, user, service, country).await,
+        Request::NumbersStatus { country } => numbers_status(state, user, country).await,
         Request::Number {
             service,
             country,
@@ -63,7 +64,9 @@ pub async fn answer(state: &AppState, caller: &Principal, request: Request) -> R
         Request::FullSms { id } => full_sms(state, user, id).await,
         Request::SetStatus { id, change } => set_status(state, user, id, change).await,
         Request::ActiveActivations => active_activations(state, user).await,
-        Request::RentServices { hours, country } => rent_services(state, hours, country).await,
+        Request::RentServices { hours, country } => {
+            rent_services(state, user, hours, country).await
+        }
         Request::RentNumber {
             service,
             hours,
@@ -117,7 +120,7 @@ fn failure(e: ServerError, words: Words) -> Failure {
         }) => token("EARLY_CANCEL_DENIED"),
         ServerError::NotFound(_) => token(words.not_found),
         ServerError::Conflict { .. } => token(words.conflict),
-        ServerError::Validation { field, .. } => match field {
+        ServerError::Validation { field, .. } => match field.as_ref() {
             "duration_hours" | "hours" => token("BAD_TIME"),
             "country" => token("BAD_COUNTRY"),
             // A service that a country does not sell has no numbers there.
@@ -225,7 +228,20 @@ fn title(name: &str) -> String {
     })
 }
 
-async fn prices(state: &AppState, service: Option<&'static str>, country: Option<u32>) -> Answer {
+/// The caller's prices.
+async fn pricer(state: &AppState, user: i64) -> Result<Pricer, Failure> {
+    pricing::for_customer(state, Some(user))
+        .await
+        .map_err(|e| failure(e, BUYING))
+}
+
+async fn prices(
+    state: &AppState,
+    user: i64,
+    service: Option<&'static str>,
+    country: Option<u32>,
+) -> Answer {
+    let pricer = &pricer(state, user).await?;
     let asked: Vec<(&'static str, u32)> = codes::COUNTRIES
         .iter()
         .copied()
@@ -236,10 +252,9 @@ async fn prices(state: &AppState, service: Option<&'static str>, country: Option
     let mut lists = Vec::with_capacity(asked.len());
     for some in asked.chunks(4) {
         lists.extend(
-            futures_util::future::join_all(
-                some.iter()
-                    .map(|(iso, id)| async move { (*id, catalog::services(state, iso).await) }),
-            )
+            futures_util::future::join_all(some.iter().map(|(iso, id)| async move {
+                (*id, catalog::services(state, iso, pricer).await)
+            }))
             .await,
         );
     }
@@ -267,8 +282,8 @@ async fn prices(state: &AppState, service: Option<&'static str>, country: Option
     Ok(Reply::Json(Value::Object(all)))
 }
 
-async fn numbers_status(state: &AppState, country: u32) -> Answer {
-    let list = catalog::services(state, country_iso(country)?)
+async fn numbers_status(state: &AppState, user: i64, country: u32) -> Answer {
+    let list = catalog::services(state, country_iso(country)?, &pricer(state, user).await?)
         .await
         .map_err(|e| failure(e, BUYING))?;
     Ok(Reply::Json(Value::Object(
@@ -306,7 +321,7 @@ async fn number(
             ..
         }) => {
             // Refused as the protocol does: with the price it would take.
-            let price = catalog::services(state, iso)
+            let price = catalog::services(state, iso, &pricer(state, user).await?)
                 .await
                 .ok()
                 .and_then(|l| l.services.into_iter().find(|o| o.service == service))
@@ -444,8 +459,8 @@ async fn active_activations(state: &AppState, user: i64) -> Answer {
     ))
 }
 
-async fn rent_services(state: &AppState, hours: u32, country: u32) -> Answer {
-    let (price, stock) = rentals::quote(state, country_iso(country)?, hours)
+async fn rent_services(state: &AppState, user: i64, hours: u32, country: u32) -> Answer {
+    let (price, stock) = rentals::quote(state, user, country_iso(country)?, hours)
         .await
         .map_err(|e| failure(e, BUYING))?;
     let offer = json!({"cost": json_amount(price.decimal()), "quant": stock});

@@ -3,15 +3,15 @@
 //! provider may ask, and recorded as a new rental on the same number, like any purchase (a
 //! crash midway is settled by reconciliation as for a new rental).
 
-use super::catalog;
 use super::idempotency;
+use super::pricing;
 use super::purchases::{self, Kind};
 use super::rentals::{self, RentalAsk};
 use crate::api::dto::RentalView;
+use crate::domain::rental::UpstreamProduct;
 use crate::server::providers::ProviderError;
 use crate::server::state::AppState;
 use crate::server::ServerError;
-use rust_decimal::Decimal;
 
 /// `POST /api/rentals/{id}/reactivate`: the expired rental `id`'s number, rented again for
 /// the length it was first rented for.
@@ -55,17 +55,18 @@ async fn reactivate_now(
         }
         Err(e) => return Err(e.into()),
     };
-    let price = catalog::our_price(cost, state.settings.price_markup)?;
     let hours = u32::try_from(row.original_hours).unwrap_or(0).max(1);
+    let quote = pricing::for_customer(state, Some(user_id))
+        .await?
+        .rental(hours, UpstreamProduct { hours, price: cost });
+    let price = quote.amount;
     let ask = RentalAsk {
         service: row.service_name.clone(),
         country: row.country_code.clone(),
         operator: row.operator.clone(),
         hours,
         product_hours: hours,
-        hourly: (price.decimal() / Decimal::from(hours))
-            .normalize()
-            .to_string(),
+        hourly: quote.hourly.normalize().to_string(),
         auto_renew: false,
     };
     let note = format!("Rental again: {} for {hours} h", row.phone_number);

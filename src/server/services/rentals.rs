@@ -11,6 +11,7 @@ use super::billing::{self, Posting};
 use super::catalog;
 use super::history;
 use super::idempotency;
+use super::pricing;
 use super::purchases::{self, Kind, Purchase, Recorded};
 use crate::api::dto::{
     Extended, HistoryQuery, MessageList, MessageView, NewRental, Released, RentalList, RentalPage,
@@ -244,12 +245,16 @@ async fn covering_product(
 /// many numbers are on sale for it.
 pub async fn quote(
     state: &AppState,
+    user_id: i64,
     country: &str,
     hours: u32,
 ) -> Result<(Money, u64), ServerError> {
     let country = catalog::country_code(country)?;
     let (product, _) = covering_product(state, &country, None, hours).await?;
-    let price = rental::quote(hours, product, state.settings.rental_rates()).price;
+    let price = pricing::for_customer(state, Some(user_id))
+        .await?
+        .rental(hours, product)
+        .amount;
     let stock = catalog::provider_offers(state, &country, None)
         .await?
         .iter()
@@ -329,7 +334,9 @@ async fn create_now(
         ));
     }
     let (product, sellers) = covering_product(state, &country, operator.as_deref(), hours).await?;
-    let quote = rental::quote(hours, product, state.settings.rental_rates());
+    let quote = pricing::for_customer(state, Some(user_id))
+        .await?
+        .rental(hours, product);
     let ask = RentalAsk {
         service,
         country,
@@ -344,8 +351,16 @@ async fn create_now(
         "Rental: {} number in {} for {hours} h",
         ask.service, ask.country
     );
-    let purchase =
-        purchases::take(state, user_id, quote.price, Kind::Rental, &note, &ask, None).await?;
+    let purchase = purchases::take(
+        state,
+        user_id,
+        quote.amount,
+        Kind::Rental,
+        &note,
+        &ask,
+        None,
+    )
+    .await?;
     failpoint("rental.create.after_hold");
 
     let mut attempts = Vec::new();
@@ -359,7 +374,7 @@ async fn create_now(
                 renewable: ask.auto_renew,
             },
             &sellers,
-            quote.price.decimal(),
+            quote.amount.decimal(),
             &mut attempts,
         )
         .await;

@@ -20,6 +20,8 @@ use crate::server::ServerError;
 /// A refund report: `refunded` of payment `payment_id` in all so far.
 pub(super) struct Refund<'a> {
     pub payment_id: &'a str,
+    /// The top-up the payment's metadata names, if it does.
+    pub topup_id: Option<i64>,
     pub refunded: Money,
     pub currency: &'a str,
 }
@@ -41,11 +43,23 @@ pub(super) async fn refunded(
 ) -> Result<Outcome, ServerError> {
     let Refund {
         payment_id,
+        topup_id,
         refunded,
         currency,
     } = refund;
     let mut tx = state.db.begin_write().await?;
     let Some(topup) = paid_topup(&mut tx, provider, payment_id, currency).await? else {
+        // A refund of one of our top-ups whose payment has not been credited yet (its events
+        // are late, or being credited right now): the provider sends this one again later.
+        if let Some(id) = topup_id {
+            if let Some(unpaid) = store::find(&mut *tx, id).await? {
+                if unpaid.provider == provider && unpaid.payment_id.is_none() {
+                    return Err(ServerError::conflict(
+                        "this top-up's payment is not credited yet; send the refund again later",
+                    ));
+                }
+            }
+        }
         return Ok(Outcome::Ignored);
     };
     let before = Money::from_units(topup.refunded_units);
@@ -103,13 +117,16 @@ pub(super) async fn disputed(
     let Some(topup) = paid_topup(&mut tx, provider, payment_id, currency).await? else {
         return Ok(Outcome::Ignored);
     };
-    if !amount.is_positive() || amount.units() > topup.amount_units {
-        return Err(anyhow::anyhow!(
-            "dispute {dispute_id} of top-up {} is for {amount}, of a payment of {}: not applied",
-            topup.topup_id,
-            Money::from_units(topup.amount_units)
-        )
-        .into());
+    // A dispute may name another amount than the payment's (fees, currency): never more
+    // than was paid is taken.
+    let paid = Money::from_units(topup.amount_units);
+    if amount > paid {
+        tracing::warn!(dispute_id, %amount, %paid, "a dispute for more than its payment: taking the payment");
+    }
+    let amount = amount.min(paid);
+    if !amount.is_positive() {
+        tracing::warn!(dispute_id, %amount, "a dispute for nothing: not applied");
+        return Ok(Outcome::Ignored);
     }
     let now = state.clock.now_ms();
     let row = store::dispute(

@@ -101,8 +101,15 @@ pub async fn statement(
     let db = &state.db.pool;
     let opening = ledger::balance_before(db, user_id, from).await?;
     let closing = ledger::balance_before(db, user_id, to).await?;
-    let (money_in, money_out, topped_up, count) =
-        ledger::flows(db, user_id, from, to, "topup").await?;
+    // Top-ups net of what was taken back from them (refunds, disputes) and given back.
+    let (money_in, money_out, topped_up, count) = ledger::flows(
+        db,
+        user_id,
+        from,
+        to,
+        &["topup", "topup_refund", "dispute", "dispute_won"],
+    )
+    .await?;
     let rows = ledger::between(db, user_id, from, to, MAX_STATEMENT_ROWS).await?;
     let rate = state.settings.tax_rate;
     let topups = Money::from_units(topped_up);

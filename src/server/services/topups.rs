@@ -274,11 +274,13 @@ async fn apply(
         }
         PaymentEvent::Refunded {
             payment_id,
+            topup_id,
             refunded,
             currency,
         } => {
             let refund = reversals::Refund {
                 payment_id: &payment_id,
+                topup_id,
                 refunded,
                 currency: &currency,
             };

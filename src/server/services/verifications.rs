@@ -6,6 +6,7 @@
 use super::activity;
 use super::billing::{self, Posting};
 use super::idempotency;
+use super::pricing;
 use super::purchases::{self, Kind, Purchase, Recorded};
 use super::rentals::name_field;
 use super::{catalog, history, inbox};
@@ -102,6 +103,7 @@ async fn owned(state: &AppState, user_id: i64, id: i64) -> Result<VerificationRo
 /// `providers::router`).
 async fn quote(
     state: &AppState,
+    user_id: i64,
     service: &str,
     country: &str,
     operator: Option<&str>,
@@ -118,7 +120,9 @@ async fn quote(
     if offer.stock == 0 {
         return Err(ProviderError::NoNumbers.into());
     }
-    let ours = catalog::our_price(offer.price, state.settings.price_markup)?;
+    let ours = pricing::for_customer(state, Some(user_id))
+        .await?
+        .activation(offer.price);
     Ok((ours, offer.sellers.clone()))
 }
 
@@ -159,7 +163,7 @@ async fn create_now(
         _ => None,
     };
     let max_price = parse_max_price(req.max_price.as_deref())?;
-    let (price, sellers) = quote(state, &service, &country, operator.as_deref()).await?;
+    let (price, sellers) = quote(state, user_id, &service, &country, operator.as_deref()).await?;
     if let Some(max) = max_price {
         if price > max {
             return Err(ServerError::Conflict {
@@ -677,6 +681,7 @@ async fn reuse_now(
     }
     let (price, _) = quote(
         state,
+        user_id,
         &row.service_name,
         &row.country_code,
         row.operator.as_deref(),

@@ -122,27 +122,30 @@ pub async fn balance_before<'e>(
     Ok(balance.unwrap_or(0))
 }
 
-/// From `from` to `to`: what came in, what went out (as a positive number), what came in as
-/// rows of `kind`, and how many rows there are.
+/// From `from` to `to`: what came in, what went out (as a positive number), the sum of the
+/// rows of `kinds`, and how many rows there are.
 pub async fn flows<'e>(
     db: impl Executor<'e, Database = Any>,
     user_id: i64,
     from: i64,
     to: i64,
-    kind: &str,
+    kinds: &[&str],
 ) -> Result<(i64, i64, i64, i64), sqlx::Error> {
-    sqlx::query_as(
+    let list = super::placeholders(4, kinds.len().max(1));
+    let sql = format!(
         "select cast(coalesce(sum(case when amount_units > 0 then amount_units else 0 end), 0) as bigint), \
          cast(coalesce(sum(case when amount_units < 0 then -amount_units else 0 end), 0) as bigint), \
-         cast(coalesce(sum(case when kind = $4 then amount_units else 0 end), 0) as bigint), \
-         count(*) from ledger_entry where user_id = $1 and created_at >= $2 and created_at < $3",
-    )
-    .bind(user_id)
-    .bind(from)
-    .bind(to)
-    .bind(kind)
-    .fetch_one(db)
-    .await
+         cast(coalesce(sum(case when kind in ({list}) then amount_units else 0 end), 0) as bigint), \
+         count(*) from ledger_entry where user_id = $1 and created_at >= $2 and created_at < $3"
+    );
+    let mut q = sqlx::query_as(&sql).bind(user_id).bind(from).bind(to);
+    for kind in kinds {
+        q = q.bind(*kind);
+    }
+    if kinds.is_empty() {
+        q = q.bind("");
+    }
+    q.fetch_one(db).await
 }
 
 pub async fn count<'e>(

@@ -90,6 +90,9 @@ fn Welcome() -> impl IntoView {
 #[component]
 fn Runway(f: AccountForecast) -> impl IntoView {
     let lasts = match f.runway_days {
+        _ if f.balance.is_negative() => {
+            "Your balance is below zero: purchases are paused until you add money.".to_owned()
+        }
         Some(days) => format!(
             "At your last 30 days' spend ({} a day), it lasts about {days:.0} days.",
             f.daily_spend.display()

@@ -186,9 +186,10 @@ pub async fn customer_forecast(
     })
 }
 
-/// Days a balance lasts at a daily spend, to a tenth.
+/// Days a balance lasts at a daily spend, to a tenth (none left below zero).
 fn runway(balance_units: i64, daily_units: i64) -> Option<f64> {
-    (daily_units > 0).then(|| (balance_units as f64 / daily_units as f64 * 10.0).round() / 10.0)
+    (daily_units > 0)
+        .then(|| (balance_units.max(0) as f64 / daily_units as f64 * 10.0).round() / 10.0)
 }
 
 /// What the user's auto-renewing rentals cost over 30 days (each renewal at today's price,

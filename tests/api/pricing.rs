@@ -1,0 +1,249 @@
+//! Pricing: operators set duration bands, tiers and volume discounts (checked, audit-logged);
+//! the catalogue shows each customer their own prices, a purchase charges exactly what was
+//! shown, and a change prices new purchases only.
+
+use crate::helpers::*;
+use reqwest::Method;
+use rust_decimal::Decimal;
+use serde_json::{json, Value};
+
+fn d(v: &Value) -> Decimal {
+    v.as_str().unwrap().parse().unwrap()
+}
+
+fn policy() -> Value {
+    json!({
+        "bands": {"hourly": "1", "daily": "0.9", "weekly": "0.8", "monthly": "0.7"},
+        "tiers": [
+            {"name": "standard", "discount": "0"},
+            {"name": "pro", "discount": "0.05"},
+            {"name": "reseller", "discount": "0.2"},
+        ],
+        "volume": [{"min_spend": "1000", "discount": "0.1"}],
+    })
+}
+
+async fn put(app: &TestApp, s: &Session, path: &str, body: &Value) -> reqwest::Response {
+    app.as_browser(Method::PUT, path, s)
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The longest rental on sale in GB: long enough that its price is above the provider's
+/// (shorter ones on a longer product are floored at its cost).
+async fn longest(app: &TestApp) -> u64 {
+    let list: Value = app
+        .client
+        .get(app.url("/api/catalog/services?country=GB"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    list["rentals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["hours"].as_u64().unwrap())
+        .max()
+        .unwrap()
+}
+
+/// The price `s` is shown for a GB rental of `hours` (anyone's list price with no session).
+async fn rental_price(app: &TestApp, s: Option<&Session>, hours: u64) -> Decimal {
+    let list = match s {
+        Some(s) => app.get_json("/api/catalog/services?country=GB", s).await,
+        None => app
+            .client
+            .get(app.url("/api/catalog/services?country=GB"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap(),
+    };
+    let offer = list["rentals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["hours"] == hours)
+        .unwrap_or_else(|| panic!("no {hours} h rental in {list}"))
+        .clone();
+    d(&offer["price"])
+}
+
+#[tokio::test]
+async fn operators_price_by_band_and_tier_and_the_quote_shown_is_the_amount_charged() {
+    let app = spawn_app().await;
+    let admin = app.signed_in_admin().await;
+    let customer = app.funded("500").await;
+    let before = app.get_json("/api/admin/pricing", &admin).await;
+    assert_eq!(before["changed_at"], Value::Null, "the defaults: {before}");
+    let hours = longest(&app).await;
+    let list_price = rental_price(&app, None, hours).await;
+
+    let r = put(&app, &admin, "/api/admin/pricing", &policy()).await;
+    assert_eq!(r.status(), 200);
+    let now = app.get_json("/api/admin/pricing", &admin).await;
+    assert_eq!(now["policy"]["bands"]["daily"], "0.9");
+    assert_eq!(now["changed_by"], admin.user_id);
+    let r = put(
+        &app,
+        &admin,
+        &format!("/api/admin/users/{}/tier", customer.user_id),
+        &json!({"tier": "reseller"}),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        app.get_json("/api/billing/pricing", &customer).await["tier"],
+        "reseller"
+    );
+
+    // A long rental in bands costs less than at the hourly rate; the reseller pays less than
+    // anyone's list price, and exactly what they were shown.
+    let banded = rental_price(&app, None, hours).await;
+    assert!(banded < list_price, "{banded} < {list_price}");
+    let shown = rental_price(&app, Some(&customer), hours).await;
+    assert!(shown < banded, "{shown} < {banded}");
+    let balance = app.balance(&customer).await;
+    let rental = app.rent(&customer, hours as u32).await;
+    assert_eq!(d(&rental["cost"]), shown, "charged what was shown");
+    assert_eq!(app.balance(&customer).await, balance - shown);
+    app.assert_ledger_invariant(customer.user_id).await;
+
+    // Both changes are in the audit log, with what they replaced.
+    let log = app
+        .get_json("/api/admin/audit?action=pricing.", &admin)
+        .await;
+    let entries = log["entries"].as_array().unwrap();
+    let actions: Vec<&str> = entries
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["pricing.tier", "pricing.change"]);
+    assert_eq!(entries[0]["before"]["tier"], "standard");
+    assert_eq!(entries[0]["after"]["tier"], "reseller");
+    assert_eq!(entries[1]["before"]["bands"]["daily"], "1");
+    assert_eq!(entries[1]["after"]["bands"]["daily"], "0.9");
+}
+
+#[tokio::test]
+async fn a_change_prices_new_purchases_only() {
+    let app = spawn_app().await;
+    let admin = app.signed_in_admin().await;
+    let customer = app.funded("500").await;
+    let hours = longest(&app).await as u32;
+    let rental = app.rent(&customer, hours).await;
+    let id = rental["id"].as_i64().unwrap();
+    let per_hour = |v: &Value| d(&v["extension_per_hour"]);
+    let kept = per_hour(&rental);
+
+    put(&app, &admin, "/api/admin/pricing", &policy()).await;
+    put(
+        &app,
+        &admin,
+        &format!("/api/admin/users/{}/tier", customer.user_id),
+        &json!({"tier": "pro"}),
+    )
+    .await;
+    let again = app.get_json(&format!("/api/rentals/{id}"), &customer).await;
+    assert_eq!(per_hour(&again), kept, "what was bought keeps its rate");
+    let cheaper = app.rent(&customer, hours).await;
+    assert!(d(&cheaper["cost"]) < d(&rental["cost"]));
+}
+
+#[tokio::test]
+async fn bad_policies_and_tiers_are_refused_with_the_field_named_and_change_nothing() {
+    let app = spawn_app().await;
+    let admin = app.signed_in_admin().await;
+    let customer = app.signed_in().await;
+    let cases = [
+        ("/bands/daily", json!("1.5"), "bands.daily"),
+        ("/bands/hourly", json!("0"), "bands.hourly"),
+        ("/tiers/1/name", json!("Pro Plus"), "tiers[1].name"),
+        ("/tiers/2/discount", json!("0.95"), "tiers[2].discount"),
+        ("/tiers/0/name", json!("basic"), "tiers"),
+        ("/volume/0/min_spend", json!("0"), "volume[0].min_spend"),
+    ];
+    for (pointer, value, field) in cases {
+        let mut body = policy();
+        *body.pointer_mut(pointer).unwrap() = value;
+        let r = put(&app, &admin, "/api/admin/pricing", &body).await;
+        assert_eq!(error_body(r, 422).await["field"], field, "{pointer}");
+    }
+    let mut shapeless = policy();
+    shapeless["bands"]["daily"] = json!("lots");
+    let r = put(&app, &admin, "/api/admin/pricing", &shapeless).await;
+    assert_eq!(r.status(), 422);
+    assert_eq!(
+        app.get_json("/api/admin/pricing", &admin).await["changed_at"],
+        Value::Null,
+        "nothing changed"
+    );
+
+    let tier = |id: i64, tier: &str| {
+        app.as_browser(Method::PUT, &format!("/api/admin/users/{id}/tier"), &admin)
+            .json(&json!({ "tier": tier }))
+            .send()
+    };
+    let e = error_body(tier(customer.user_id, "gold").await.unwrap(), 422).await;
+    assert_eq!(e["field"], "tier");
+    assert!(e["message"]
+        .as_str()
+        .unwrap()
+        .contains("standard, pro, reseller"));
+    assert_eq!(tier(999_999, "pro").await.unwrap().status(), 404);
+    assert_eq!(
+        app.get_json("/api/billing/pricing", &customer).await["tier"],
+        "standard"
+    );
+
+    // Customers may read their own standing, not set anyone's prices.
+    let r = put(&app, &customer, "/api/admin/pricing", &policy()).await;
+    assert_eq!(r.status(), 403);
+    let r = put(
+        &app,
+        &customer,
+        &format!("/api/admin/users/{}/tier", customer.user_id),
+        &json!({"tier": "reseller"}),
+    )
+    .await;
+    assert_eq!(r.status(), 403);
+}
+
+#[tokio::test]
+async fn a_volume_discount_follows_the_last_thirty_days_of_spend() {
+    let app = spawn_app().await;
+    let admin = app.signed_in_admin().await;
+    let mut body = policy();
+    body["volume"] = json!([{"min_spend": "1", "discount": "0.1"}]);
+    put(&app, &admin, "/api/admin/pricing", &body).await;
+    let email = unique_email();
+    assert_eq!(app.register(&email, PASSWORD).await.status(), 202);
+    let customer = app.signed_in_as(&email).await;
+    app.credit(customer.user_id, "500").await;
+    let hours = longest(&app).await;
+    let full = rental_price(&app, Some(&customer), hours).await;
+    app.rent(&customer, hours as u32).await;
+    let mine = app.get_json("/api/billing/pricing", &customer).await;
+    assert_eq!(mine["volume_discount"], "0.1");
+    assert!(d(&mine["spend_30_days"]) >= Decimal::ONE);
+    let discounted = rental_price(&app, Some(&customer), hours).await;
+    assert!(discounted < full, "{discounted} < {full}");
+    // Thirty-one days on, the spend has aged out.
+    app.advance(31 * 24 * 3600).await;
+    let r = app.login(&email, PASSWORD).await;
+    let customer = Session {
+        cookie: session_cookie(&r).unwrap(),
+        user_id: customer.user_id,
+    };
+    assert_eq!(
+        app.get_json("/api/billing/pricing", &customer).await["volume_discount"],
+        "0"
+    );
+}
