@@ -15,6 +15,7 @@ pub mod live;
 pub mod mfa;
 pub mod notifications;
 pub mod presets;
+pub mod pricing;
 pub mod providers;
 pub mod rentals;
 pub mod sessions;

@@ -19,6 +19,7 @@ use crate::ui::pages::{
         forecasts::ForecastsPage,
         money::MoneyPage,
         orders::{StaffRentalsPage, StaffVerificationsPage},
+        pricing::PricingPage,
         providers::ProviderStatsPage,
         savings::SavingsPage,
         system::SystemPage,
@@ -82,6 +83,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("admin/rentals") view=StaffRentalsPage ssr=SsrMode::Async />
                     <Route path=path!("admin/verifications") view=StaffVerificationsPage ssr=SsrMode::Async />
                     <Route path=path!("admin/system") view=SystemPage ssr=SsrMode::Async />
+                    <Route path=path!("admin/pricing") view=PricingPage ssr=SsrMode::Async />
                     <Route path=path!("admin/analytics/usage") view=UsagePage ssr=SsrMode::Async />
                     <Route path=path!("admin/analytics/money") view=MoneyPage ssr=SsrMode::Async />
                     <Route path=path!("admin/analytics/providers") view=ProviderStatsPage ssr=SsrMode::Async />

@@ -197,6 +197,124 @@ impl PricingPolicy {
     }
 }
 
+/// The policy as the console's form holds it: each band's rate, and the tiers and volume
+/// steps one per line (`pro 0.05`, `100.00 0.05`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PolicyForm {
+    pub hourly: String,
+    pub daily: String,
+    pub weekly: String,
+    pub monthly: String,
+    pub tiers: String,
+    pub volume: String,
+}
+
+impl PolicyForm {
+    pub fn of(policy: &PricingPolicy) -> Self {
+        let b = &policy.bands;
+        PolicyForm {
+            hourly: b.hourly.normalize().to_string(),
+            daily: b.daily.normalize().to_string(),
+            weekly: b.weekly.normalize().to_string(),
+            monthly: b.monthly.normalize().to_string(),
+            tiers: policy
+                .tiers
+                .iter()
+                .map(|t| format!("{} {}", t.name, t.discount.normalize()))
+                .collect::<Vec<_>>()
+                .join("\n"),
+            volume: policy
+                .volume
+                .iter()
+                .map(|s| {
+                    format!(
+                        "{} {}",
+                        s.min_spend.decimal().round_dp(2),
+                        s.discount.normalize()
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n"),
+        }
+    }
+
+    /// The policy it describes, checked; the error names the field (`bands.daily`, `tiers`).
+    pub fn policy(&self) -> Result<PricingPolicy, PolicyError> {
+        let rate = |name: &str, raw: &str| {
+            raw.trim().parse::<Decimal>().map_err(|_| {
+                (
+                    format!("bands.{name}"),
+                    "must be a number such as 0.9".to_owned(),
+                )
+            })
+        };
+        let policy = PricingPolicy {
+            bands: BandRates {
+                hourly: rate("hourly", &self.hourly)?,
+                daily: rate("daily", &self.daily)?,
+                weekly: rate("weekly", &self.weekly)?,
+                monthly: rate("monthly", &self.monthly)?,
+            },
+            tiers: lines(&self.tiers, "tiers", |name, discount| {
+                Some(Tier {
+                    name: name.to_owned(),
+                    discount: discount.parse().ok()?,
+                })
+            })?,
+            volume: lines(&self.volume, "volume", |spend, discount| {
+                Some(VolumeStep {
+                    min_spend: spend.parse().ok()?,
+                    discount: discount.parse().ok()?,
+                })
+            })?,
+        };
+        // The form has one field per list: an entry's fault names the list and the entry.
+        policy
+            .check()
+            .map_err(|(field, message)| match field.split_once('[') {
+                None => (field, message),
+                Some((list, rest)) => {
+                    let (index, part) = rest.split_once(']').unwrap_or((rest, ""));
+                    let entry = index.parse::<usize>().map_or(0, |i| i + 1);
+                    let part = part.trim_start_matches('.');
+                    let part = if part.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", {part}")
+                    };
+                    (list.to_owned(), format!("(entry {entry}{part}) {message}"))
+                }
+            })?;
+        Ok(policy)
+    }
+}
+
+/// The non-blank lines of `text`, each two words read by `read`; a line that is not names
+/// `field` and its number.
+fn lines<T>(
+    text: &str,
+    field: &str,
+    read: impl Fn(&str, &str) -> Option<T>,
+) -> Result<Vec<T>, PolicyError> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, line)| !line.trim().is_empty())
+        .map(|(i, line)| {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            match words[..] {
+                [a, b] => read(a, b),
+                _ => None,
+            }
+            .ok_or_else(|| {
+                (
+                    field.to_owned(),
+                    format!("line {} must be two values, like the examples", i + 1),
+                )
+            })
+        })
+        .collect()
+}
+
 fn check_discount(discount: Decimal, field: String) -> Result<(), PolicyError> {
     if discount < Decimal::ZERO || discount > MOST_DISCOUNT {
         return Err((field, "must be from 0 to 0.9".to_owned()));
@@ -258,6 +376,16 @@ pub fn price(markup: Decimal, policy: &PricingPolicy, standing: Standing, item: 
             }
         }
     }
+}
+
+/// What a 30-day rental costs as a share of thirty 1-day rentals, under `bands` (before
+/// discounts and the cost floor): 1 while the bands are flat.
+pub fn thirty_days_share(bands: &BandRates) -> Decimal {
+    let day = banded_hours(bands, 24);
+    if day.is_zero() {
+        return Decimal::ONE;
+    }
+    banded_hours(bands, 720) / (day * Decimal::from(30))
 }
 
 /// `hours` weighted by the rate of the band each falls in.
@@ -388,6 +516,16 @@ mod tests {
     }
 
     #[test]
+    fn thirty_days_cost_less_than_thirty_one_day_rentals_once_later_bands_are_cheaper() {
+        assert_eq!(
+            thirty_days_share(&PricingPolicy::default().bands),
+            Decimal::ONE
+        );
+        // (24 + 144 × 0.9 + 552 × 0.8) / 720 = 595.2 / 720.
+        assert_eq!(thirty_days_share(&banded().bands), d("595.2") / d("720"));
+    }
+
+    #[test]
     fn rounding_is_up_to_the_next_ten_thousandth() {
         let p = |cost: &str, markup: &str| {
             price(
@@ -401,6 +539,35 @@ mod tests {
         };
         assert_eq!(p("0.32", "1.5"), "0.4800");
         assert_eq!(p("0.33333", "1"), "0.3334", "never below cost by rounding");
+    }
+
+    #[test]
+    fn the_consoles_form_reads_back_what_it_shows() {
+        let form = PolicyForm::of(&banded());
+        assert_eq!(form.daily, "0.9");
+        assert_eq!(form.tiers, "standard 0\npro 0.05\nreseller 0.1");
+        assert_eq!(form.volume, "100.00 0.05\n500.00 0.1");
+        assert_eq!(form.policy(), Ok(banded()));
+        let broken = |change: fn(&mut PolicyForm)| {
+            let mut f = PolicyForm::of(&banded());
+            change(&mut f);
+            f.policy().unwrap_err()
+        };
+        assert_eq!(broken(|f| f.weekly = "lots".into()).0, "bands.weekly");
+        let (field, message) = broken(|f| f.tiers = "standard 0\n\npro five".into());
+        assert_eq!(
+            (field.as_str(), message.as_str()),
+            ("tiers", "line 3 must be two values, like the examples")
+        );
+        assert_eq!(broken(|f| f.volume = "100 0.05 extra".into()).0, "volume");
+        let (field, message) = broken(|f| f.tiers = "standard 0\nPro 0.1".into());
+        assert_eq!(field, "tiers");
+        assert!(message.starts_with("(entry 2, name) must be"), "{message}");
+        // Checked as any policy is.
+        assert_eq!(broken(|f| f.daily = "1.5".into()).0, "bands.daily");
+        let mut empty = PolicyForm::of(&banded());
+        empty.volume = "  \n".into();
+        assert_eq!(empty.policy().unwrap().volume, vec![]);
     }
 
     #[test]

@@ -114,6 +114,18 @@ pub fn extension_quote(hours: u32, per_hour: Decimal) -> Money {
     money_up(per_hour * Decimal::from(hours))
 }
 
+/// What a rental of `hours` bought at `price` costs over its first 30 days if it auto-renews
+/// by its own length at `renewal` each time: every period that starts within the 30 days.
+pub fn month_with_renewals(hours: u32, price: Money, renewal: Money) -> Money {
+    let hours = hours.max(1);
+    let periods = 720u32.div_ceil(hours).max(1);
+    Money::from_units(
+        price
+            .units()
+            .saturating_add(renewal.units().saturating_mul(i64::from(periods - 1))),
+    )
+}
+
 /// What releasing early gives back: the unused *whole* hours at the hourly price times the
 /// refund rate, never more than was paid and never negative.
 pub fn release_refund(
@@ -211,6 +223,18 @@ mod tests {
             ]
         );
         assert_eq!(covering(&products, 101), None);
+    }
+
+    #[test]
+    fn a_month_of_renewals_by_hand() {
+        let m = |s: &str| s.parse::<Money>().unwrap();
+        // A day at 3.00 renewed at 1.50: 30 periods start within 30 days, 29 of them renewals.
+        assert_eq!(month_with_renewals(24, m("3"), m("1.5")), m("46.5"));
+        // A week: periods start on days 0, 7, 14, 21 and 28.
+        assert_eq!(month_with_renewals(168, m("10"), m("5")), m("30"));
+        // 30 days or more: the purchase alone.
+        assert_eq!(month_with_renewals(720, m("40"), m("20")), m("40"));
+        assert_eq!(month_with_renewals(2160, m("90"), m("45")), m("90"));
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use crate::helpers::*;
 use reqwest::{Method, Response};
 
-async fn form_post(
+pub(crate) async fn form_post(
     app: &TestApp,
     s: &Session,
     server_fn: &str,
@@ -22,7 +22,7 @@ async fn form_post(
 }
 
 /// The lines of the notice the form left for the page it returns to.
-fn notice(r: &Response) -> Vec<String> {
+pub(crate) fn notice(r: &Response) -> Vec<String> {
     let Some(cookie) = set_cookie(r, "namaskah_notice") else {
         return Vec::new();
     };
@@ -35,7 +35,7 @@ fn notice(r: &Response) -> Vec<String> {
     text.lines().map(str::to_owned).collect()
 }
 
-fn back_to(r: &Response) -> String {
+pub(crate) fn back_to(r: &Response) -> String {
     r.headers()["location"].to_str().unwrap().to_owned()
 }
 

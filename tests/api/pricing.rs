@@ -247,3 +247,134 @@ async fn a_volume_discount_follows_the_last_thirty_days_of_spend() {
         "0"
     );
 }
+
+#[tokio::test]
+async fn the_console_edits_the_policy_and_tiers_with_plain_forms() {
+    use crate::forms::{back_to, form_post, notice};
+    let app = spawn_app().await;
+    let admin = app.signed_in_admin().await;
+    let customer = app.signed_in().await;
+    let page = app.page_html("/admin/pricing", &admin).await;
+    assert!(page.contains("data-testid=\"pricing-form\""), "{page}");
+    assert!(page.contains("reseller 0.1"), "the tiers as lines");
+    assert!(page.contains("costs 100% of thirty 1-day rentals"));
+    assert!(page.contains("Save the new prices"));
+
+    let form = |tiers: &str| {
+        vec![
+            ("hourly", "1".to_owned()),
+            ("daily", "0.9".to_owned()),
+            ("weekly", "0.8".to_owned()),
+            ("monthly", "0.7".to_owned()),
+            ("tiers", tiers.to_owned()),
+            ("volume", "250.00 0.05\r\n".to_owned()),
+        ]
+    };
+    let r = form_post(
+        &app,
+        &admin,
+        "set_pricing",
+        "/admin/pricing",
+        &form("standard 0\r\nvip 0.25"),
+    )
+    .await;
+    assert_eq!(r.status(), 302);
+    assert_eq!(
+        notice(&r),
+        ["The new prices apply to purchases from now on."]
+    );
+    let now = app.get_json("/api/admin/pricing", &admin).await;
+    assert_eq!(
+        now["policy"]["tiers"][1],
+        json!({"name": "vip", "discount": "0.25"})
+    );
+    assert_eq!(now["policy"]["volume"][0]["min_spend"], "250.0000");
+    let page = app.page_html("/admin/pricing", &admin).await;
+    assert!(
+        page.contains("costs 82.7% of thirty 1-day rentals"),
+        "595.2 / 720"
+    );
+
+    // A bad line goes back with the error and changes nothing.
+    let r = form_post(
+        &app,
+        &admin,
+        "set_pricing",
+        "/admin/pricing",
+        &form("standard 0\r\nVIP!"),
+    )
+    .await;
+    assert_eq!(r.status(), 302);
+    assert!(back_to(&r).contains("__err="), "{}", back_to(&r));
+    let after = app.get_json("/api/admin/pricing", &admin).await;
+    assert_eq!(after["changed_at"], now["changed_at"]);
+
+    // The account page moves a customer to a tier.
+    let r = form_post(
+        &app,
+        &admin,
+        "set_user_tier",
+        &format!("/admin/users/{}", customer.user_id),
+        &[("id", customer.user_id.to_string()), ("tier", "vip".into())],
+    )
+    .await;
+    assert_eq!(r.status(), 302);
+    assert_eq!(notice(&r), ["The account is now in the vip tier."]);
+    let account = app
+        .page_html(&format!("/admin/users/{}", customer.user_id), &admin)
+        .await;
+    assert!(
+        account.contains("data-testid=\"account-tier\">vip<"),
+        "{account}"
+    );
+    assert_eq!(
+        app.get_json("/api/billing/pricing", &customer).await["tier_discount"],
+        "0.25"
+    );
+}
+
+#[tokio::test]
+async fn the_renewal_predicted_before_buying_is_what_auto_renew_charges() {
+    let app = spawn_app().await;
+    let s = app.funded("100").await;
+    let list = app.get_json("/api/catalog/services?country=GB", &s).await;
+    let offer = list["rentals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["hours"] == 12)
+        .unwrap()
+        .clone();
+    let (price, renewal) = (d(&offer["price"]), d(&offer["renewal"]));
+    // Twelve hours: 60 periods start within 30 days, 59 of them renewals.
+    assert_eq!(
+        d(&offer["month_with_renewals"]),
+        price + renewal * Decimal::from(59)
+    );
+    let r = app
+        .as_browser(Method::POST, "/api/rentals/create", &s)
+        .json(&json!({"service": "telegram", "country": "GB", "duration_hours": 12, "auto_renew": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let rental: Value = r.json().await.unwrap();
+    assert_eq!(d(&rental["cost"]), price);
+    let before = app.balance(&s).await;
+    app.advance(12 * 3600 - 300).await;
+    let now = app
+        .get_json(&format!("/api/rentals/{}", rental["id"]), &s)
+        .await;
+    assert_eq!(now["duration_hours"], 24, "renewed by its 12 hours");
+    assert_eq!(
+        app.balance(&s).await,
+        before - renewal,
+        "at the price predicted"
+    );
+    // The page says so before buying, also without JavaScript.
+    let page = app.page_html("/rentals", &s).await;
+    assert!(
+        page.contains("data-testid=\"renewal-prediction\""),
+        "{page}"
+    );
+}

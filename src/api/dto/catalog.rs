@@ -44,6 +44,10 @@ pub struct RentalOfferView {
     pub hours: u32,
     pub price: Money,
     pub stock: u64,
+    /// What each auto-renewal by the same length costs, at today's rates.
+    pub renewal: Money,
+    /// The price plus every renewal that starts within 30 days, if it auto-renews.
+    pub month_with_renewals: Money,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -13,6 +13,8 @@ pub struct StaffUserView {
     pub balance: Money,
     pub currency: String,
     pub created_at: DateTime<Utc>,
+    /// Their pricing tier (see the pricing policy).
+    pub tier: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

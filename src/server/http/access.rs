@@ -268,6 +268,9 @@ pub const RULES: &[Rule] = &[
     rule("POST", "/api/fn/staff_verifications", Staff),
     rule("POST", "/api/fn/staff_refund", Admin),
     rule("POST", "/api/fn/staff_system", Staff),
+    rule("GET", "/api/fn/get_pricing", Staff),
+    rule("POST", "/api/fn/set_pricing", Admin),
+    rule("POST", "/api/fn/set_user_tier", Admin),
     // The operators' pages.
     rule("GET", "/admin/providers", Admin),
     rule("GET", "/admin/users", Staff),
@@ -275,6 +278,7 @@ pub const RULES: &[Rule] = &[
     rule("GET", "/admin/rentals", Staff),
     rule("GET", "/admin/verifications", Staff),
     rule("GET", "/admin/system", Staff),
+    rule("GET", "/admin/pricing", Staff),
     rule("GET", "/admin/analytics/usage", Staff),
     rule("GET", "/admin/analytics/providers", Staff),
     rule("GET", "/admin/analytics/money", Admin),

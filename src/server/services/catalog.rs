@@ -4,12 +4,14 @@
 //! costs no provider call.
 
 use super::pricing::Pricer;
+use super::rentals;
 use crate::api::dto::{CountryList, CountryView, RentalOfferView, ServiceList, ServiceOfferView};
 use crate::domain::rental::{self, UpstreamProduct};
 use crate::domain::{names, CURRENCY};
 use crate::server::providers::{Category, Offer, ProviderError};
 use crate::server::state::AppState;
 use crate::server::ServerError;
+use rust_decimal::Decimal;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -133,20 +135,30 @@ pub async fn services(
                     price: offer.price,
                 },
                 offer.stock,
+                // Who would sell it: their extension terms price its renewals.
+                offer.sellers.first().map(|s| s.provider),
             )),
             (Category::Rental, None) => {}
         }
     }
-    let bare: Vec<UpstreamProduct> = products.iter().map(|(p, _)| *p).collect();
+    let bare: Vec<UpstreamProduct> = products.iter().map(|(p, ..)| *p).collect();
     for (hours, product) in rental::offered_lengths(&bare) {
-        let stock = products
+        let (stock, seller) = products
             .iter()
-            .find(|(p, _)| *p == product)
-            .map_or(0, |(_, stock)| *stock);
+            .find(|(p, ..)| *p == product)
+            .map_or((0, None), |(_, stock, seller)| (*stock, *seller));
+        let quote = pricer.rental(hours, product);
+        let rates = match seller {
+            Some(provider) => rentals::extension_rates(state, provider),
+            None => state.settings.rental_rates(),
+        };
+        let renewal = rental::extension_price(hours, quote.hourly, rates, Decimal::ZERO);
         list.rentals.push(RentalOfferView {
             hours,
-            price: pricer.rental(hours, product).amount,
+            price: quote.amount,
             stock,
+            renewal,
+            month_with_renewals: rental::month_with_renewals(hours, quote.amount, renewal),
         });
     }
     Ok(list)

@@ -117,7 +117,7 @@ fn view_at(state: &AppState, row: RentalRow, now: i64) -> Result<RentalView, Ser
 /// extension call charges for the time again, so there an extra hour costs at least the
 /// rental's own hourly price; elsewhere the time is already paid upstream and the extension
 /// rate applies.
-fn extension_rates(state: &AppState, provider: &str) -> rental::RentalRates {
+pub(super) fn extension_rates(state: &AppState, provider: &str) -> rental::RentalRates {
     let mut rates = state.settings.rental_rates();
     let native = state
         .router

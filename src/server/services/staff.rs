@@ -28,6 +28,7 @@ fn view(row: UserRow) -> Result<StaffUserView, ServerError> {
         balance: Money::from_units(row.balance_units),
         currency: CURRENCY.to_owned(),
         created_at: from_ms(row.created_at),
+        tier: row.pricing_tier,
     })
 }
 

@@ -12,10 +12,12 @@ pub struct UserRow {
     pub created_at: i64,
     /// When the address was confirmed by a mailed link; `None` until then.
     pub email_verified_at: Option<i64>,
+    /// The pricing policy's tier they are in.
+    pub pricing_tier: String,
 }
 
-const COLUMNS: &str =
-    "user_id, email, password_hash, role, balance_units, created_at, email_verified_at";
+const COLUMNS: &str = "user_id, email, password_hash, role, balance_units, created_at, \
+     email_verified_at, pricing_tier";
 
 pub async fn insert<'e>(
     db: impl Executor<'e, Database = Any>,

@@ -52,12 +52,39 @@ pub fn RentChoices(offers: Vec<RentalOfferView>, balance: Option<Money>) -> impl
                 </span>
             }),
         });
+        // The prediction: what it costs over 30 days if it renews itself, and what is left.
+        let n = i64::from(count.get().max(1));
+        let month = Money::from_units(offer.month_with_renewals.units().saturating_mul(n));
+        let renewals = (offer.month_with_renewals != offer.price).then(|| {
+            let left = live_balance
+                .get()
+                .and_then(|b| b.checked_sub(month))
+                .map(|left| {
+                    if left.is_negative() {
+                        " · your balance would not cover every renewal: auto-renew stops, and tells you, when it runs out".to_owned()
+                    } else {
+                        format!(" · balance after 30 days {}", left.display())
+                    }
+                })
+                .unwrap_or_default();
+            view! {
+                <p class="muted quote" data-testid="renewal-prediction">
+                    {format!(
+                        "Renewing automatically: {} over the first 30 days ({} a renewal, every {}){left}",
+                        month.display(),
+                        Money::from_units(offer.renewal.units().saturating_mul(n)).display(),
+                        hours_label(offer.hours),
+                    )}
+                </p>
+            }
+        });
         Some(view! {
             <p class="quote" data-testid="create-quote">
                 <strong class="money">{format!("Total {}", total.display())}</strong>
                 {format!(" · {stock} · ")}
                 {after}
             </p>
+            {renewals}
         })
     };
     view! {

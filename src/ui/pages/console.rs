@@ -7,6 +7,7 @@ pub mod customers;
 pub mod forecasts;
 pub mod money;
 pub mod orders;
+pub mod pricing;
 pub mod providers;
 pub mod savings;
 pub mod system;
@@ -43,6 +44,7 @@ const SECTIONS: &[(&str, &str, bool)] = &[
     ("/admin/rentals", "Rentals", true),
     ("/admin/verifications", "Verifications", true),
     ("/admin/providers", "Providers", false),
+    ("/admin/pricing", "Pricing", true),
     ("/admin/system", "System", true),
     ("/admin/analytics/usage", "Analytics", true),
 ];

@@ -4,6 +4,7 @@
 
 use super::{ConsoleNav, Pager};
 use crate::api::dto::{StaffUserView, TransactionPage};
+use crate::api::pricing::{get_pricing, SetUserTier};
 use crate::api::staff::{staff_transactions, staff_user, staff_users, StaffCredit};
 use crate::domain::Role;
 use crate::ui::components::query::{path_id, query_value};
@@ -89,9 +90,10 @@ pub fn UserPage() -> impl IntoView {
     let page = query_value::<u32>("page");
     let page = Memo::new(move |_| page.get().filter(|p| *p > 0));
     let credit = ServerAction::<StaffCredit>::new();
+    let tier = ServerAction::<SetUserTier>::new();
     let account = Resource::new(
-        move || (id.get(), credit.version().get()),
-        |(id, _)| staff_user(id),
+        move || (id.get(), credit.version().get(), tier.version().get()),
+        |(id, _, _)| staff_user(id),
     );
     let ledger = Resource::new(
         move || (id.get(), page.get(), credit.version().get()),
@@ -103,7 +105,7 @@ pub fn UserPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match account.await {
-                    Ok(user) => view! { <Account user credit /> }.into_any(),
+                    Ok(user) => view! { <Account user credit tier /> }.into_any(),
                     Err(error) => view! { <h1>"Account"</h1> <ErrorNotice error /> }.into_any(),
                 }
             })}
@@ -125,8 +127,13 @@ pub fn UserPage() -> impl IntoView {
 }
 
 #[component]
-fn Account(user: StaffUserView, credit: ServerAction<StaffCredit>) -> impl IntoView {
+fn Account(
+    user: StaffUserView,
+    credit: ServerAction<StaffCredit>,
+    tier: ServerAction<SetUserTier>,
+) -> impl IntoView {
     let id = user.id;
+    let current_tier = user.tier.clone();
     view! {
         <div class="page-head">
             <h1 data-testid="account-email">{user.email.clone()}</h1>
@@ -138,6 +145,8 @@ fn Account(user: StaffUserView, credit: ServerAction<StaffCredit>) -> impl IntoV
                 <dd class="money" data-testid="account-balance">{user.balance.display()}</dd>
                 <dt>"Role"</dt>
                 <dd>{user.role.as_str()}</dd>
+                <dt>"Pricing tier"</dt>
+                <dd data-testid="account-tier">{user.tier.clone()}</dd>
                 <dt>"Joined"</dt>
                 <dd class="tabular">{format_time(&user.created_at)}</dd>
             </dl>
@@ -148,6 +157,52 @@ fn Account(user: StaffUserView, credit: ServerAction<StaffCredit>) -> impl IntoV
             </p>
         </section>
         <CreditForm id credit />
+        <TierForm id current=current_tier tier />
+    }
+}
+
+/// Admins only: moves the account to another of the pricing policy's tiers.
+#[component]
+fn TierForm(id: i64, current: String, tier: ServerAction<SetUserTier>) -> impl IntoView {
+    let error = error_of(tier);
+    let policy = Resource::new(|| (), |_| get_pricing());
+    view! {
+        <Transition fallback=|| ()>
+            {move || {
+                let current = current.clone();
+                Suspend::new(async move {
+                    if super::caller_role().await != Some(Role::Admin) {
+                        return None;
+                    }
+                    let tiers = policy.await.ok()?.policy.tiers;
+                    Some(view! {
+                        <section class="card">
+                            <h2>"Pricing tier"</h2>
+                            <p class="muted">"Its discount prices this account's purchases from now on; written to the audit log."</p>
+                            <ActionForm action=tier attr:class="inline-form" attr:data-testid="tier-form">
+                                <FormError error />
+                                <input type="hidden" name="id" value=id />
+                                <div class="field">
+                                    <label for="tier">"Tier"</label>
+                                    <select id="tier" name="tier">
+                                        {tiers
+                                            .into_iter()
+                                            .map(|t| {
+                                                let selected = t.name == current;
+                                                let label = format!("{} ({}% off)", t.name, (t.discount * rust_decimal::Decimal::ONE_HUNDRED).normalize());
+                                                view! { <option value=t.name selected=selected>{label}</option> }
+                                            })
+                                            .collect_view()}
+                                    </select>
+                                    <FieldError field="tier" error />
+                                </div>
+                                <button type="submit" class="btn btn-primary">"Move"</button>
+                            </ActionForm>
+                        </section>
+                    })
+                })
+            }}
+        </Transition>
     }
 }
 
