@@ -1,6 +1,7 @@
 //! Pure types and rules, compiled for both the server and the browser.
 
 pub mod account;
+pub mod advice;
 pub mod analytics;
 pub mod forecast;
 pub mod money;

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod activity;
+pub mod advice;
 pub mod analytics;
 pub mod api_keys;
 pub mod audit;

@@ -378,3 +378,65 @@ async fn the_renewal_predicted_before_buying_is_what_auto_renew_charges() {
         "{page}"
     );
 }
+
+#[tokio::test]
+async fn the_dashboard_projects_the_month_and_suggests_savings_with_their_amounts() {
+    let app = spawn_app().await;
+    let s = app.funded("200").await;
+    let rent = |hours: u32, auto_renew: bool| {
+        app.as_browser(Method::POST, "/api/rentals/create", &s)
+            .json(&json!({"service": "telegram", "country": "GB", "duration_hours": hours, "auto_renew": auto_renew}))
+            .send()
+    };
+    let daily = rent(24, true).await.unwrap().json::<Value>().await.unwrap();
+    let list = app.get_json("/api/catalog/services?country=GB", &s).await;
+    let offer = |hours: u64| {
+        list["rentals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["hours"] == hours)
+            .unwrap()
+            .clone()
+    };
+    let month_price = d(&offer(720)["price"]);
+    let renewals = d(&offer(24)["renewal"]) * Decimal::from(30);
+    assert!(
+        month_price < renewals,
+        "the sandbox's prices make the point"
+    );
+
+    let f = app.get_json("/api/account/forecast", &s).await;
+    assert_eq!(d(&f["spent_this_month"]), d(&daily["cost"]));
+    assert!(d(&f["projected_this_month"]) >= d(&f["spent_this_month"]));
+    let longer = &f["suggestions"][0];
+    assert_eq!(longer["kind"], "longer_rental");
+    assert_eq!(longer["rental_id"], daily["id"]);
+    assert_eq!(d(&longer["saves"]), renewals - month_price);
+
+    // A ten-day rental that hears nothing for three days: release it, and get back what the
+    // rental itself says releasing gives.
+    let quiet = rent(240, false)
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    app.advance(3 * 24 * 3600).await;
+    let f = app.get_json("/api/account/forecast", &s).await;
+    let now = app
+        .get_json(&format!("/api/rentals/{}", quiet["id"]), &s)
+        .await;
+    let release = f["suggestions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["rental_id"] == quiet["id"])
+        .unwrap_or_else(|| panic!("{f}"))
+        .clone();
+    assert_eq!(release["kind"], "release_quiet");
+    assert_eq!(release["saves"], now["refund_if_released"]);
+    let page = app.page_html("/", &s).await;
+    assert!(page.contains("data-testid=\"suggestions\""), "{page}");
+    assert!(page.contains("data-testid=\"month-spend\""));
+}

@@ -356,4 +356,10 @@ pub struct AccountForecast {
     /// Auto-renewing rentals' renewals over 30 days, at today's prices.
     pub auto_renew_monthly: Money,
     pub auto_renewing: i64,
+    /// Spent on purchases this calendar month (UTC), net of their refunds.
+    pub spent_this_month: Money,
+    /// What the month will have cost by its end at that rate.
+    pub projected_this_month: Money,
+    /// Ways to spend less, the largest saving first.
+    pub suggestions: Vec<crate::domain::advice::Suggestion>,
 }

@@ -136,6 +136,20 @@ pub async fn find_by_order<'e>(
     .await
 }
 
+/// Each of the user's active rentals, with when its last message arrived (`None`: none yet).
+pub async fn last_message_of_active<'e>(
+    db: impl Executor<'e, Database = Any>,
+    user_id: i64,
+) -> Result<Vec<(i64, Option<i64>)>, sqlx::Error> {
+    sqlx::query_as(
+        "select r.id, (select max(m.received_at) from rental_messages m where m.rental_id = r.id) \
+         from rentals r where r.user_id = $1 and r.status = 'active'",
+    )
+    .bind(user_id)
+    .fetch_all(db)
+    .await
+}
+
 pub async fn active_for<'e>(
     db: impl Executor<'e, Database = Any>,
     user_id: i64,

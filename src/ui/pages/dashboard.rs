@@ -99,8 +99,34 @@ fn Runway(f: AccountForecast) -> impl IntoView {
         ),
         None => "You have spent nothing in the last 30 days.".to_owned(),
     };
+    let month = format!(
+        "Spent this month: {}; at this rate, {} by the month's end.",
+        f.spent_this_month.display(),
+        f.projected_this_month.display()
+    );
+    let suggestions = f.suggestions;
     view! {
+        <p class="muted" data-testid="month-spend">{month}</p>
         <p class="muted" data-testid="runway">{lasts}</p>
+        {(!suggestions.is_empty()).then(|| view! {
+            <div class="suggestions" data-testid="suggestions">
+                <h3>"Ways to spend less"</h3>
+                <ul>
+                    {suggestions
+                        .into_iter()
+                        .map(|s| view! {
+                            <li data-kind=s.kind.as_str()>
+                                {s.message}
+                                " "
+                                <strong class="money">{format!("Saves {}", s.saves.display())}</strong>
+                                " · "
+                                <A href=format!("/rentals/{}", s.rental_id)>"Open the rental"</A>
+                            </li>
+                        })
+                        .collect_view()}
+                </ul>
+            </div>
+        })}
         {(f.auto_renewing > 0).then(|| view! {
             <p class="muted" data-testid="auto-renew-monthly">
                 {format!(

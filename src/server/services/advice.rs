@@ -1,0 +1,93 @@
+//! A customer's spending advice, for their dashboard: this month's spend and where it is
+//! heading, and suggestions that save money (`domain::advice` decides; this gathers the facts:
+//! their active rentals, when each last heard anything, and what renewing or a 30-day rental
+//! costs them now).
+
+use super::pricing::{self, Pricer};
+use super::{catalog, rentals};
+use crate::domain::advice::{project_month, suggest, RentalFacts, Suggestion};
+use crate::domain::statement::Month;
+use crate::domain::Money;
+use crate::server::clock::from_ms;
+use crate::server::state::AppState;
+use crate::server::storage::pricing as spend;
+use crate::server::storage::rentals as store;
+use crate::server::ServerError;
+use std::collections::HashMap;
+
+pub struct Advice {
+    pub spent_this_month: Money,
+    pub projected_this_month: Money,
+    pub suggestions: Vec<Suggestion>,
+}
+
+pub async fn for_customer(state: &AppState, user_id: i64) -> Result<Advice, ServerError> {
+    let now = state.clock.now_ms();
+    let month = Month::of(from_ms(now));
+    let (start, end) = (
+        month.start().timestamp_millis(),
+        month.end().timestamp_millis(),
+    );
+    let spent = Money::from_units(spend::spend_since(&state.db.pool, user_id, start).await?);
+    Ok(Advice {
+        spent_this_month: spent,
+        projected_this_month: project_month(spent, now - start, end - start),
+        suggestions: suggestions(state, user_id, now).await?,
+    })
+}
+
+async fn suggestions(
+    state: &AppState,
+    user_id: i64,
+    now: i64,
+) -> Result<Vec<Suggestion>, ServerError> {
+    let rows = store::active_for(&state.db.pool, user_id).await?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let heard: HashMap<i64, Option<i64>> = store::last_message_of_active(&state.db.pool, user_id)
+        .await?
+        .into_iter()
+        .collect();
+    let pricer = pricing::for_customer(state, Some(user_id)).await?;
+    let mut month_prices: HashMap<String, Option<Money>> = HashMap::new();
+    let mut facts = Vec::with_capacity(rows.len());
+    for row in rows {
+        if !month_prices.contains_key(&row.country_code) {
+            let price = month_price(state, &row.country_code, &pricer).await;
+            month_prices.insert(row.country_code.clone(), price);
+        }
+        let last = heard
+            .get(&row.id)
+            .copied()
+            .flatten()
+            .unwrap_or(row.created_at);
+        let renewal = rentals::renewal_price(state, &row)?;
+        // It renews by the length it was first rented for.
+        let hours = u32::try_from(row.original_hours).unwrap_or(0).max(1);
+        let view = rentals::view(state, row)?;
+        facts.push(RentalFacts {
+            id: view.id,
+            month_price: month_prices.get(&view.country_code).copied().flatten(),
+            phone_number: view.phone_number,
+            service: view.service_name,
+            country: view.country_code,
+            hours,
+            auto_renew: view.auto_renew,
+            quiet_ms: now - last,
+            refund_if_released: view.refund_if_released,
+            renewal,
+        });
+    }
+    Ok(suggest(&facts))
+}
+
+/// What a 30-day rental in `country` costs the customer now; `None` when none is on sale or
+/// the providers cannot say (advice is not worth an error).
+async fn month_price(state: &AppState, country: &str, pricer: &Pricer) -> Option<Money> {
+    let list = catalog::services(state, country, pricer).await.ok()?;
+    list.rentals
+        .iter()
+        .find(|r| r.hours == 720)
+        .map(|r| r.price)
+}
