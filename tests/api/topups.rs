@@ -751,6 +751,34 @@ async fn a_paid_top_up_has_a_receipt_with_the_tax_it_includes() {
         .await
         .unwrap();
     error_body(r, 404).await;
+
+    // The receipt keeps the terms it was paid under: a top-up paid when the rate was 10 % and
+    // the business had another name still says so, whatever the settings are today.
+    let kept: Option<String> =
+        sqlx::query_scalar("select receipt_terms from topup where topup_id = $1")
+            .bind(id)
+            .fetch_one(&app.state.db.pool)
+            .await
+            .unwrap();
+    let kept: Value = serde_json::from_str(&kept.unwrap()).unwrap();
+    assert_eq!(kept["tax_rate"], "0.2");
+    assert_eq!(kept["issuer"]["name"], "Example Telecom Ltd");
+    let older = json!({"tax_rate": "0.1", "issuer": {"name": "Old Name Ltd", "address": [], "tax_id": null}});
+    sqlx::query("update topup set receipt_terms = $1 where topup_id = $2")
+        .bind(older.to_string())
+        .bind(id)
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
+    let r = app
+        .get_json(&format!("/api/billing/topups/{id}/receipt"), &s)
+        .await;
+    // 20.00 including 10 %: 18.18 net, 1.82 tax (20 / 1.1 = 18.1818…).
+    assert_eq!(
+        (r["tax_rate"].as_str(), r["tax"].as_str()),
+        (Some("0.1"), Some("1.8200"))
+    );
+    assert_eq!(r["issuer"]["name"], "Old Name Ltd");
 }
 
 #[tokio::test]

@@ -12,11 +12,28 @@ use crate::server::csv;
 use crate::server::state::AppState;
 use crate::server::storage::{ledger, topups as topup_store, users};
 use crate::server::ServerError;
+use rust_decimal::Decimal;
 
 /// The most rows a statement lists; the CSV export has every one.
 pub const MAX_STATEMENT_ROWS: i64 = 5_000;
 /// The most rows one CSV export holds.
 pub const MAX_EXPORT_ROWS: i64 = 100_000;
+
+/// What a receipt says beside the amounts, kept on the top-up when it is paid.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct ReceiptTerms {
+    tax_rate: Decimal,
+    issuer: Issuer,
+}
+
+/// The receipt terms in force now, as the top-up keeps them (JSON).
+pub(super) fn receipt_terms(state: &AppState) -> String {
+    let terms = ReceiptTerms {
+        tax_rate: state.settings.tax_rate,
+        issuer: issuer(state),
+    };
+    serde_json::to_string(&terms).unwrap_or_default()
+}
 
 fn issuer(state: &AppState) -> Issuer {
     let s = &state.settings;
@@ -63,16 +80,25 @@ pub async fn receipt(
         _ => return Err(ServerError::NotFound("top-up")),
     };
     let payment = row.payment_id.clone();
+    // As when it was paid; top-ups paid before terms were kept use today's.
+    let terms = row
+        .receipt_terms
+        .as_deref()
+        .and_then(|t| serde_json::from_str::<ReceiptTerms>(t).ok())
+        .unwrap_or_else(|| ReceiptTerms {
+            tax_rate: state.settings.tax_rate,
+            issuer: issuer(state),
+        });
     let topup = topups::view(row, state.clock.now_ms());
     // Paid: also when refunded or disputed since (the receipt shows what was taken back).
     if topup.paid_at.is_none() {
         return Err(ServerError::NotFound("receipt (the top-up is not paid)"));
     }
-    let rate = state.settings.tax_rate;
+    let rate = terms.tax_rate;
     let tax = tax_included(topup.amount, rate);
     Ok(Receipt {
         number: format!("R-{topup_id:06}"),
-        issuer: issuer(state),
+        issuer: terms.issuer,
         customer_email: email(state, user_id).await?,
         net: topup.amount.checked_sub(tax).unwrap_or(topup.amount),
         tax,

@@ -361,7 +361,8 @@ async fn credit(state: &AppState, provider: &str, paid: Paid<'_>) -> Result<Outc
         .into());
     }
     let now = state.clock.now_ms();
-    if !store::mark_paid(&mut *tx, topup_id, checkout_id, payment_id, now).await? {
+    let terms = super::statements::receipt_terms(state);
+    if !store::mark_paid(&mut *tx, topup_id, checkout_id, payment_id, &terms, now).await? {
         return Ok(Outcome::AlreadyCredited);
     }
     let reference = format!("topup:{provider}:{payment_id}");

@@ -22,12 +22,14 @@ pub struct TopupRow {
     pub refunded_units: i64,
     /// Held back by its disputes (see `payment_dispute`).
     pub disputed_units: i64,
+    /// The tax rate and business details when it was paid (JSON), for its receipt.
+    pub receipt_terms: Option<String>,
 }
 
 const COLUMNS: &str = "topup_id, user_id, amount_units, currency, status, provider, checkout_id, \
      checkout_url, expires_at, payment_id, failure, created_at, updated_at, paid_at, \
      refunded_units, (select cast(coalesce(sum(d.held_units), 0) as bigint) from payment_dispute d \
-     where d.topup_id = topup.topup_id) as disputed_units";
+     where d.topup_id = topup.topup_id) as disputed_units, receipt_terms";
 
 pub async fn insert<'e>(
     db: impl Executor<'e, Database = Any>,
@@ -149,17 +151,20 @@ pub async fn mark_paid<'e>(
     topup_id: i64,
     checkout_id: &str,
     payment_id: &str,
+    receipt_terms: &str,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
         "update topup set status = 'paid', payment_id = $1, \
-         checkout_id = coalesce(checkout_id, $2), failure = null, paid_at = $3, updated_at = $3 \
+         checkout_id = coalesce(checkout_id, $2), failure = null, paid_at = $3, updated_at = $3, \
+         receipt_terms = $5 \
          where topup_id = $4 and status in ('pending', 'declined', 'expired')",
     )
     .bind(payment_id)
     .bind(checkout_id)
     .bind(now)
     .bind(topup_id)
+    .bind(receipt_terms)
     .execute(db)
     .await?;
     Ok(done.rows_affected() == 1)
