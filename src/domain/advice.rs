@@ -19,6 +19,9 @@ pub enum SuggestionKind {
     ReleaseQuiet,
     /// Rent for 30 days instead of renewing a shorter rental.
     LongerRental,
+    /// Buy a service's verifications in another country the customer uses, where they cost
+    /// less.
+    CheaperCountry,
 }
 
 impl SuggestionKind {
@@ -26,6 +29,7 @@ impl SuggestionKind {
         match self {
             SuggestionKind::ReleaseQuiet => "release_quiet",
             SuggestionKind::LongerRental => "longer_rental",
+            SuggestionKind::CheaperCountry => "cheaper_country",
         }
     }
 }
@@ -35,7 +39,8 @@ impl SuggestionKind {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Suggestion {
     pub kind: SuggestionKind,
-    pub rental_id: i64,
+    /// The rental it is about (none for a country's prices).
+    pub rental_id: Option<i64>,
     pub message: String,
     /// Over the next 30 days.
     pub saves: Money,
@@ -67,9 +72,48 @@ fn month_of_renewals(hours: u32, renewal: Money) -> Money {
     Money::from_units(renewal.units().saturating_mul(i64::from(renewals)))
 }
 
-/// The suggestions for these rentals, the largest saving first.
-pub fn suggest(rentals: &[RentalFacts]) -> Vec<Suggestion> {
+/// What advice needs to know of a service the customer verified with lately.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ServiceFacts {
+    pub service: String,
+    pub country: String,
+    /// Verifications of it bought there in the last 30 days (not refunded).
+    pub bought: i64,
+    /// What one costs there now.
+    pub price: Money,
+    /// What one costs now in the other countries the customer uses.
+    pub elsewhere: Vec<(String, Money)>,
+}
+
+/// The suggestions for these rentals and services, the largest saving first.
+pub fn suggest(rentals: &[RentalFacts], services: &[ServiceFacts]) -> Vec<Suggestion> {
     let mut out = Vec::new();
+    for s in services.iter().filter(|s| s.bought >= 2) {
+        let Some((there, cheaper)) = s
+            .elsewhere
+            .iter()
+            .filter(|(country, _)| *country != s.country)
+            .min_by_key(|(_, price)| *price)
+        else {
+            continue;
+        };
+        if *cheaper < s.price {
+            let each = s.price.units() - cheaper.units();
+            out.push(Suggestion {
+                kind: SuggestionKind::CheaperCountry,
+                rental_id: None,
+                message: format!(
+                    "A {} number costs {} in {there} against {} in {}, where you bought {} in 30 days.",
+                    s.service,
+                    cheaper.display(),
+                    s.price.display(),
+                    s.country,
+                    s.bought
+                ),
+                saves: Money::from_units(each.saturating_mul(s.bought)),
+            });
+        }
+    }
     for r in rentals {
         let renewals = if r.auto_renew {
             month_of_renewals(r.hours, r.renewal)
@@ -81,7 +125,7 @@ pub fn suggest(rentals: &[RentalFacts]) -> Vec<Suggestion> {
             if saves.is_positive() {
                 out.push(Suggestion {
                     kind: SuggestionKind::ReleaseQuiet,
-                    rental_id: r.id,
+                    rental_id: Some(r.id),
                     message: format!(
                         "{} ({} in {}) has received nothing for {} days: releasing it gives back {}{}.",
                         r.phone_number,
@@ -109,7 +153,7 @@ pub fn suggest(rentals: &[RentalFacts]) -> Vec<Suggestion> {
                 let saves = Money::from_units(renewals.units() - month.units());
                 out.push(Suggestion {
                     kind: SuggestionKind::LongerRental,
-                    rental_id: r.id,
+                    rental_id: Some(r.id),
                     message: format!(
                         "{} ({} in {}) renews every {} h: a 30-day rental costs {}, less than its {} of renewals over 30 days.",
                         r.phone_number,
@@ -163,7 +207,7 @@ mod tests {
     #[test]
     fn a_daily_renewal_costs_more_than_a_month_by_hand() {
         // 30 renewals at 1.125 = 33.75 against 30.00 for 30 days: 3.75 saved.
-        let s = suggest(&[rental(1)]);
+        let s = suggest(&[rental(1)], &[]);
         assert_eq!(s.len(), 1);
         assert_eq!(s[0].kind, SuggestionKind::LongerRental);
         assert_eq!(s[0].saves, m("3.75"));
@@ -185,7 +229,7 @@ mod tests {
             hours: 720,
             ..rental(1)
         };
-        assert!(suggest(&[dear, manual, month]).is_empty());
+        assert!(suggest(&[dear, manual, month], &[]).is_empty());
     }
 
     #[test]
@@ -194,21 +238,24 @@ mod tests {
             quiet_ms: 3 * DAY_MS,
             ..rental(2)
         };
-        let s = suggest(&[rental(1), quiet.clone()]);
+        let s = suggest(&[rental(1), quiet.clone()], &[]);
         assert_eq!(s.len(), 2);
         // 0.50 back now and 33.75 of renewals not made.
         assert_eq!(
             (s[0].kind, s[0].rental_id, s[0].saves),
-            (SuggestionKind::ReleaseQuiet, 2, m("34.25"))
+            (SuggestionKind::ReleaseQuiet, Some(2), m("34.25"))
         );
         assert!(s[0].message.contains("nothing for 3 days"));
-        assert_eq!(s[1].rental_id, 1);
+        assert_eq!(s[1].rental_id, Some(1));
         // Quiet for a little less: no advice to release it.
         let recent = RentalFacts {
             quiet_ms: 3 * DAY_MS - 1,
             ..quiet
         };
-        assert_eq!(suggest(&[recent])[0].kind, SuggestionKind::LongerRental);
+        assert_eq!(
+            suggest(&[recent], &[])[0].kind,
+            SuggestionKind::LongerRental
+        );
         // Nothing to give back and nothing to renew: nothing to save.
         let spent = RentalFacts {
             quiet_ms: 9 * DAY_MS,
@@ -216,7 +263,44 @@ mod tests {
             refund_if_released: Money::ZERO,
             ..rental(3)
         };
-        assert!(suggest(&[spent]).is_empty());
+        assert!(suggest(&[spent], &[]).is_empty());
+    }
+
+    #[test]
+    fn a_service_bought_often_where_it_costs_more_by_hand() {
+        let telegram = ServiceFacts {
+            service: "telegram".into(),
+            country: "GB".into(),
+            bought: 12,
+            price: m("0.45"),
+            elsewhere: vec![
+                ("NL".into(), m("0.40")),
+                ("RU".into(), m("0.30")),
+                ("GB".into(), m("0.45")),
+            ],
+        };
+        // 12 bought at 0.15 more than in RU: 1.80.
+        let s = suggest(&[], std::slice::from_ref(&telegram));
+        assert_eq!(
+            (s[0].kind, s[0].rental_id, s[0].saves),
+            (SuggestionKind::CheaperCountry, None, m("1.80"))
+        );
+        assert!(
+            s[0].message
+                .contains("0.30 USD in RU against 0.45 USD in GB"),
+            "{}",
+            s[0].message
+        );
+        // Once is not a habit; nowhere cheaper is nothing to say.
+        let once = ServiceFacts {
+            bought: 1,
+            ..telegram.clone()
+        };
+        let dearer = ServiceFacts {
+            elsewhere: vec![("NL".into(), m("0.50"))],
+            ..telegram
+        };
+        assert!(suggest(&[], &[once, dearer]).is_empty());
     }
 
     #[test]

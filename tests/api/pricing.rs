@@ -440,3 +440,40 @@ async fn the_dashboard_projects_the_month_and_suggests_savings_with_their_amount
     assert!(page.contains("data-testid=\"suggestions\""), "{page}");
     assert!(page.contains("data-testid=\"month-spend\""));
 }
+
+#[tokio::test]
+async fn the_dashboard_points_to_a_country_that_sells_a_habit_for_less() {
+    let app = spawn_app().await;
+    let s = app.funded("50").await;
+    let buy = |country: &'static str| {
+        app.as_browser(Method::POST, "/api/verifications", &s)
+            .json(&json!({"service": "telegram", "country": country}))
+            .send()
+    };
+    for country in ["GB", "GB", "RU"] {
+        assert_eq!(buy(country).await.unwrap().status(), 201);
+    }
+    let price_in = |list: &Value| {
+        d(&list["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["service"] == "telegram")
+            .unwrap()["price"])
+    };
+    let gb = price_in(&app.get_json("/api/catalog/services?country=GB", &s).await);
+    let ru = price_in(&app.get_json("/api/catalog/services?country=RU", &s).await);
+    assert!(ru < gb, "the sandbox sells Russian numbers for less");
+    let f = app.get_json("/api/account/forecast", &s).await;
+    let tip = f["suggestions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["kind"] == "cheaper_country")
+        .unwrap_or_else(|| panic!("{f}"))
+        .clone();
+    assert_eq!(tip["rental_id"], Value::Null);
+    // Two bought in GB, each (GB − RU) more than in RU.
+    assert_eq!(d(&tip["saves"]), (gb - ru) * Decimal::from(2));
+    assert!(tip["message"].as_str().unwrap().contains("in RU against"));
+}

@@ -56,6 +56,24 @@ pub struct NewVerificationRow<'a> {
     pub provider_cost: Option<i64>,
 }
 
+/// `(service, country, how many)` of the user's verifications since `since` that were not
+/// refunded.
+pub async fn bought_since<'e>(
+    db: impl Executor<'e, Database = Any>,
+    user_id: i64,
+    since: i64,
+) -> Result<Vec<(String, String, i64)>, sqlx::Error> {
+    sqlx::query_as(
+        "select service_name, country_code, count(*) from verification \
+         where user_id = $1 and created_at >= $2 and status not in ('cancelled', 'timed_out') \
+         group by service_name, country_code",
+    )
+    .bind(user_id)
+    .bind(since)
+    .fetch_all(db)
+    .await
+}
+
 pub async fn insert<'e>(
     db: impl Executor<'e, Database = Any>,
     v: NewVerificationRow<'_>,

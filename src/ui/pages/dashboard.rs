@@ -119,8 +119,7 @@ fn Runway(f: AccountForecast) -> impl IntoView {
                                 {s.message}
                                 " "
                                 <strong class="money">{format!("Saves {}", s.saves.display())}</strong>
-                                " · "
-                                <A href=format!("/rentals/{}", s.rental_id)>"Open the rental"</A>
+                                {s.rental_id.map(|id| view! { " · " <A href=format!("/rentals/{id}")>"Open the rental"</A> })}
                             </li>
                         })
                         .collect_view()}
