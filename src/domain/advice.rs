@@ -58,6 +58,8 @@ pub struct RentalFacts {
     pub auto_renew: bool,
     /// Since its last message, or since it began when none came.
     pub quiet_ms: i64,
+    /// Until it ends (and would renew).
+    pub left_ms: i64,
     /// What releasing it now gives back.
     pub refund_if_released: Money,
     /// What its next renewal costs.
@@ -66,10 +68,18 @@ pub struct RentalFacts {
     pub month_price: Option<Money>,
 }
 
-/// The renewals of a rental of `hours` that start within 30 days, at `renewal` each.
-fn month_of_renewals(hours: u32, renewal: Money) -> Money {
-    let renewals = MONTH_HOURS.div_ceil(hours.max(1));
-    Money::from_units(renewal.units().saturating_mul(i64::from(renewals)))
+/// The renewals of a rental of `hours` that ends in `left_ms` and start within the next 30
+/// days, at `renewal` each: the first at its end, then one every `hours`.
+fn month_of_renewals(hours: u32, left_ms: i64, renewal: Money) -> Money {
+    let month_ms = i64::from(MONTH_HOURS) * 3_600_000;
+    let period_ms = i64::from(hours.max(1)) * 3_600_000;
+    let left_ms = left_ms.max(0);
+    let renewals = if left_ms < month_ms {
+        (month_ms - left_ms - 1) / period_ms + 1
+    } else {
+        0
+    };
+    Money::from_units(renewal.units().saturating_mul(renewals))
 }
 
 /// What advice needs to know of a service the customer verified with lately.
@@ -116,7 +126,7 @@ pub fn suggest(rentals: &[RentalFacts], services: &[ServiceFacts]) -> Vec<Sugges
     }
     for r in rentals {
         let renewals = if r.auto_renew {
-            month_of_renewals(r.hours, r.renewal)
+            month_of_renewals(r.hours, r.left_ms, r.renewal)
         } else {
             Money::ZERO
         };
@@ -198,6 +208,8 @@ mod tests {
             hours: 24,
             auto_renew: true,
             quiet_ms: 0,
+            // Twelve hours to go: renewals at 12 h, 36 h … 708 h, 30 of them in 30 days.
+            left_ms: 12 * 3_600_000,
             refund_if_released: m("0.50"),
             renewal: m("1.125"),
             month_price: Some(m("30")),
@@ -301,6 +313,19 @@ mod tests {
             ..telegram
         };
         assert!(suggest(&[], &[once, dearer]).is_empty());
+    }
+
+    #[test]
+    fn renewals_are_counted_from_the_rentals_end() {
+        let r = m("1");
+        let h = 3_600_000;
+        assert_eq!(month_of_renewals(24, 12 * h, r), m("30"));
+        assert_eq!(month_of_renewals(24, 24 * h, r), m("29"));
+        // A week ending in 3 days: renewals on days 3, 10, 17 and 24.
+        assert_eq!(month_of_renewals(168, 72 * h, r), m("4"));
+        // Ending beyond 30 days: none within them.
+        assert_eq!(month_of_renewals(2160, 80 * 24 * h, r), Money::ZERO);
+        assert_eq!(month_of_renewals(720, 720 * h, r), Money::ZERO);
     }
 
     #[test]

@@ -369,10 +369,15 @@ pub fn price(markup: Decimal, policy: &PricingPolicy, standing: Standing, item: 
             let base = product.price * markup / Decimal::from(product.hours.max(1));
             let banded = banded_hours(&policy.bands, hours) * base;
             let discounted = banded * keep;
+            // Its hourly rate, which extensions and refunds are measured in, is never below
+            // what the provider charges for those hours (so a renewal is never sold at a
+            // loss), and never above what was paid for them.
+            let at_cost =
+                product.price * Decimal::from(hours) / Decimal::from(product.hours.max(1));
             Price {
                 amount: money_up(discounted.max(product.price)),
                 list: money_up(banded.max(product.price)),
-                hourly: discounted / Decimal::from(hours),
+                hourly: discounted.max(at_cost) / Decimal::from(hours),
             }
         }
     }
@@ -401,12 +406,13 @@ fn banded_hours(bands: &BandRates, hours: u32) -> Decimal {
         .sum()
 }
 
-/// Up to the next 1/10000, never negative: we never sell below a price by rounding.
+/// Up to the next 1/10000, never negative: we never sell below a price by rounding (nor, out
+/// of range, for nothing: such a price is the most there is, which nobody can pay).
 pub fn money_up(d: Decimal) -> Money {
     let rounded = d
         .round_dp_with_strategy(4, RoundingStrategy::AwayFromZero)
         .max(Decimal::ZERO);
-    Money::try_from(rounded).unwrap_or(Money::ZERO)
+    Money::try_from(rounded).unwrap_or(Money::from_units(i64::MAX))
 }
 
 #[cfg(test)]
@@ -680,6 +686,12 @@ mod tests {
             let now = price(markup, &policy, standing, rental(hours, product));
             prop_assert!(now.amount.decimal() >= product.price, "never below cost");
             prop_assert!(now.amount <= now.list, "discounts never raise a price");
+            // Its hourly rate covers the provider's for those hours, and never exceeds what
+            // was paid (exactly, but for the last of 28 digits).
+            let hours_d = Decimal::from(hours);
+            let tiny = Decimal::new(1, 20);
+            prop_assert!(now.hourly * hours_d + tiny >= product.price * hours_d / Decimal::from(product.hours));
+            prop_assert!(now.hourly * hours_d <= now.amount.decimal() + tiny);
             if hours < product.hours {
                 let longer = price(markup, &policy, standing, rental(hours + 1, product));
                 prop_assert!(longer.amount >= now.amount, "monotone in duration");

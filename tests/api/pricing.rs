@@ -230,12 +230,17 @@ async fn a_volume_discount_follows_the_last_thirty_days_of_spend() {
     let hours = longest(&app).await;
     let full = rental_price(&app, Some(&customer), hours).await;
     app.rent(&customer, hours as u32).await;
+    // Today's spending counts from tomorrow: the day's prices hold all day.
+    let mine = app.get_json("/api/billing/pricing", &customer).await;
+    assert_eq!(mine["volume_discount"], "0");
+    assert_eq!(rental_price(&app, Some(&customer), hours).await, full);
+    app.advance(24 * 3600).await;
     let mine = app.get_json("/api/billing/pricing", &customer).await;
     assert_eq!(mine["volume_discount"], "0.1");
     assert!(d(&mine["spend_30_days"]) >= Decimal::ONE);
     let discounted = rental_price(&app, Some(&customer), hours).await;
     assert!(discounted < full, "{discounted} < {full}");
-    // Thirty-one days on, the spend has aged out.
+    // A month on, the spend has aged out.
     app.advance(31 * 24 * 3600).await;
     let r = app.login(&email, PASSWORD).await;
     let customer = Session {

@@ -33,14 +33,14 @@ pub struct TierView {
 }
 
 /// What the caller's prices are made of: their tier's discount and the volume discount their
-/// last 30 days of spend reach, and the next step up.
+/// spend over the 30 whole days before today (UTC) reaches, and the next step up.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct MyPricing {
     pub tier: String,
     #[cfg_attr(feature = "ssr", schema(value_type = String, example = "0.05"))]
     pub tier_discount: Decimal,
-    /// Spent on purchases in the last 30 days, net of their refunds.
+    /// Spent on purchases in the 30 whole days before today (UTC), net of their refunds.
     pub spend_30_days: Money,
     #[cfg_attr(feature = "ssr", schema(value_type = String, example = "0"))]
     pub volume_discount: Decimal,

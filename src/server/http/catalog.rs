@@ -46,8 +46,11 @@ struct ServicesQuery {
 /// What is on sale in a country, at our prices
 ///
 /// The services a one-shot verification number can be bought for, and the rental lengths
-/// (in hours), each with its price and how many numbers are in stock. No account needed.
-/// Cached for up to a minute.
+/// (in hours), each with its price and how many numbers are in stock, and for a rental what
+/// each auto-renewal costs and what 30 days of them come to. No account needed: signed in,
+/// the prices are the caller's own (their tier's and volume discounts; such an answer is
+/// marked for no shared cache), otherwise the list prices. The providers' offers behind it
+/// are cached for up to a minute.
 #[utoipa::path(
     get,
     path = "/api/catalog/services",

@@ -44,7 +44,7 @@ async fn policy(State(state): State<AppState>) -> ApiResult<Json<PricingView>> {
 /// the provider's hourly price times the markup, from more than 0 to 2, never rising from
 /// `hourly` (the first 24 hours) to `daily` (to a week), `weekly` (to 30 days) and `monthly`;
 /// `tiers` must include `standard`, with discounts from 0 to 0.9; `volume` steps rise in
-/// `min_spend` (spent in the last 30 days) and never fall in `discount`. The change is
+/// `min_spend` (spent in the 30 whole days before today, UTC) and never fall in `discount`. The change is
 /// written to the audit log with the policy it replaced.
 #[utoipa::path(
     put,
@@ -107,7 +107,7 @@ async fn set_tier(
 /// Your prices
 ///
 /// What your prices are made of: your tier and its discount, what you spent on purchases in
-/// the last 30 days (net of their refunds), the volume discount that reaches, and the next
+/// the 30 whole days before today, UTC (net of their refunds), the volume discount that reaches, and the next
 /// step up. The catalogue and every purchase already apply them.
 #[utoipa::path(
     get,

@@ -22,6 +22,22 @@ pub struct Advice {
     pub suggestions: Vec<Suggestion>,
 }
 
+/// The advice, or none when it cannot be worked out now (logged): it never stands between a
+/// customer and the rest of their dashboard.
+pub async fn or_none(state: &AppState, user_id: i64) -> Advice {
+    match for_customer(state, user_id).await {
+        Ok(advice) => advice,
+        Err(e) => {
+            tracing::warn!(user_id, error = %e, "no spending advice");
+            Advice {
+                spent_this_month: Money::ZERO,
+                projected_this_month: Money::ZERO,
+                suggestions: Vec::new(),
+            }
+        }
+    }
+}
+
 pub async fn for_customer(state: &AppState, user_id: i64) -> Result<Advice, ServerError> {
     let now = state.clock.now_ms();
     let month = Month::of(from_ms(now));
@@ -125,7 +141,8 @@ async fn rental_facts(
     let mut month_prices: HashMap<String, Option<Money>> = HashMap::new();
     let mut facts = Vec::with_capacity(rows.len());
     for row in rows {
-        if !month_prices.contains_key(&row.country_code) {
+        // A few countries' catalogues at most (each may ask a provider).
+        if !month_prices.contains_key(&row.country_code) && month_prices.len() < MOST_COUNTRIES {
             let price = month_price(state, &row.country_code, pricer).await;
             month_prices.insert(row.country_code.clone(), price);
         }
@@ -147,6 +164,7 @@ async fn rental_facts(
             hours,
             auto_renew: view.auto_renew,
             quiet_ms: now - last,
+            left_ms: view.seconds_remaining.saturating_mul(1000),
             refund_if_released: view.refund_if_released,
             renewal,
         });

@@ -15,8 +15,11 @@ use crate::server::storage::pricing as store;
 use crate::server::ServerError;
 use rust_decimal::Decimal;
 
-/// How far back a customer's spend counts towards a volume discount.
-const VOLUME_WINDOW_MS: i64 = 30 * 24 * 3_600_000;
+/// A customer's spend counts towards a volume discount over the 30 whole days (UTC) before
+/// today: the standing holds all day, so a batch of purchases (or a quote and the purchase
+/// after it) is priced alike, and today's spending counts from tomorrow.
+const DAY_MS: i64 = 24 * 3_600_000;
+const VOLUME_DAYS: i64 = 30;
 
 /// Prices for one customer (or for anyone not signed in: no discounts).
 #[derive(Clone, Debug)]
@@ -81,8 +84,10 @@ async fn standing(
     let tier = store::tier(&state.db.pool, user_id)
         .await?
         .ok_or(ServerError::NotFound("account"))?;
-    let since = state.clock.now_ms() - VOLUME_WINDOW_MS;
-    let spend = Money::from_units(store::spend_since(&state.db.pool, user_id, since).await?);
+    let today = state.clock.now_ms().div_euclid(DAY_MS) * DAY_MS;
+    let since = today - VOLUME_DAYS * DAY_MS;
+    let spend =
+        Money::from_units(store::spend_between(&state.db.pool, user_id, since, today).await?);
     Ok((policy.standing(&tier, spend), tier, spend))
 }
 

@@ -679,7 +679,7 @@ async fn reuse_now(
             status.as_str()
         )));
     }
-    let (price, _) = quote(
+    let (quoted, sellers) = quote(
         state,
         user_id,
         &row.service_name,
@@ -687,6 +687,14 @@ async fn reuse_now(
         row.operator.as_deref(),
     )
     .await?;
+    // Bought again from the provider that sold it, so priced from that provider's own cost
+    // (the quote is the cheapest seller's), when it says what that is.
+    let price = match sellers.iter().find(|s| s.provider == row.provider) {
+        Some(seller) => pricing::for_customer(state, Some(user_id))
+            .await?
+            .activation(seller.price),
+        None => quoted,
+    };
     let provider = state.router.get(&row.provider)?.clone();
     // The provider reuses a number only once its last order is finished.
     if status == VerificationStatus::Received {

@@ -77,13 +77,24 @@ pub async fn spend_since<'e>(
     user_id: i64,
     since: i64,
 ) -> Result<i64, sqlx::Error> {
+    spend_between(db, user_id, since, i64::MAX).await
+}
+
+/// [`spend_since`] from `from` (inclusive) to `to` (exclusive).
+pub async fn spend_between<'e>(
+    db: impl Executor<'e, Database = Any>,
+    user_id: i64,
+    from: i64,
+    to: i64,
+) -> Result<i64, sqlx::Error> {
     let net: i64 = sqlx::query_scalar(
         "select cast(coalesce(sum(amount_units), 0) as bigint) from ledger_entry \
-         where user_id = $1 and created_at >= $2 \
+         where user_id = $1 and created_at >= $2 and created_at < $3 \
          and kind in ('rental', 'verification', 'rental_extension', 'refund', 'reversal')",
     )
     .bind(user_id)
-    .bind(since)
+    .bind(from)
+    .bind(to)
     .fetch_one(db)
     .await?;
     Ok((-net).max(0))

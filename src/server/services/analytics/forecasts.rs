@@ -176,7 +176,7 @@ pub async fn customer_forecast(
         .map_or(0, |(_, s)| *s);
     let daily = spent.max(0) / 30;
     let (monthly, auto_renewing) = auto_renew_monthly(state, user_id).await?;
-    let advice = crate::server::services::advice::for_customer(state, user_id).await?;
+    let advice = crate::server::services::advice::or_none(state, user_id).await;
     Ok(AccountForecast {
         balance: Money::from_units(balance),
         currency: CURRENCY.to_owned(),
