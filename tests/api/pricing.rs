@@ -31,30 +31,9 @@ async fn put(app: &TestApp, s: &Session, path: &str, body: &Value) -> reqwest::R
         .unwrap()
 }
 
-/// The longest rental on sale in GB: long enough that its price is above the provider's
-/// (shorter ones on a longer product are floored at its cost).
-async fn longest(app: &TestApp) -> u64 {
-    let list: Value = app
-        .client
-        .get(app.url("/api/catalog/services?country=GB"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    list["rentals"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["hours"].as_u64().unwrap())
-        .max()
-        .unwrap()
-}
-
-/// The price `s` is shown for a GB rental of `hours` (anyone's list price with no session).
-async fn rental_price(app: &TestApp, s: Option<&Session>, hours: u64) -> Decimal {
-    let list = match s {
+/// The GB catalogue as `s` sees it (anyone's, with no session).
+async fn catalogue(app: &TestApp, s: Option<&Session>) -> Value {
+    match s {
         Some(s) => app.get_json("/api/catalog/services?country=GB", s).await,
         None => app
             .client
@@ -65,15 +44,35 @@ async fn rental_price(app: &TestApp, s: Option<&Session>, hours: u64) -> Decimal
             .json()
             .await
             .unwrap(),
-    };
-    let offer = list["rentals"]
+    }
+}
+
+/// The catalogue's rental of `hours`.
+fn rental_offer(list: &Value, hours: u64) -> Value {
+    list["rentals"]
         .as_array()
         .unwrap()
         .iter()
         .find(|r| r["hours"] == hours)
         .unwrap_or_else(|| panic!("no {hours} h rental in {list}"))
-        .clone();
-    d(&offer["price"])
+        .clone()
+}
+
+/// The longest rental on sale in GB: long enough that its price is above the provider's
+/// (shorter ones on a longer product are floored at its cost).
+async fn longest(app: &TestApp) -> u64 {
+    catalogue(app, None).await["rentals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["hours"].as_u64().unwrap())
+        .max()
+        .unwrap()
+}
+
+/// The price `s` is shown for a GB rental of `hours` (anyone's list price with no session).
+async fn rental_price(app: &TestApp, s: Option<&Session>, hours: u64) -> Decimal {
+    d(&rental_offer(&catalogue(app, s).await, hours)["price"])
 }
 
 #[tokio::test]
@@ -342,14 +341,7 @@ async fn the_console_edits_the_policy_and_tiers_with_plain_forms() {
 async fn the_renewal_predicted_before_buying_is_what_auto_renew_charges() {
     let app = spawn_app().await;
     let s = app.funded("100").await;
-    let list = app.get_json("/api/catalog/services?country=GB", &s).await;
-    let offer = list["rentals"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["hours"] == 12)
-        .unwrap()
-        .clone();
+    let offer = rental_offer(&catalogue(&app, Some(&s)).await, 12);
     let (price, renewal) = (d(&offer["price"]), d(&offer["renewal"]));
     // Twelve hours: 60 periods start within 30 days, 59 of them renewals.
     assert_eq!(
@@ -394,16 +386,8 @@ async fn the_dashboard_projects_the_month_and_suggests_savings_with_their_amount
             .send()
     };
     let daily = rent(24, true).await.unwrap().json::<Value>().await.unwrap();
-    let list = app.get_json("/api/catalog/services?country=GB", &s).await;
-    let offer = |hours: u64| {
-        list["rentals"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["hours"] == hours)
-            .unwrap()
-            .clone()
-    };
+    let list = catalogue(&app, Some(&s)).await;
+    let offer = |hours: u64| rental_offer(&list, hours);
     let month_price = d(&offer(720)["price"]);
     let renewals = d(&offer(24)["renewal"]) * Decimal::from(30);
     assert!(
