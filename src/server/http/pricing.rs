@@ -10,7 +10,6 @@ use crate::domain::pricing::PricingPolicy;
 use crate::server::services::audit::Actor;
 use crate::server::services::pricing;
 use crate::server::state::AppState;
-use crate::server::ServerError;
 use axum::extract::{Path, State};
 use axum::Json;
 use utoipa_axum::router::OpenApiRouter;
@@ -98,7 +97,7 @@ async fn set_tier(
     ApiJson(body): ApiJson<TierChange>,
 ) -> ApiResult<Json<TierView>> {
     let actor = Actor::caller(&p, &meta);
-    let user_id = id.parse().map_err(|_| ServerError::NotFound("account"))?;
+    let user_id = super::staff::user_id(&id)?;
     Ok(Json(
         pricing::set_tier(&state, &actor, user_id, &body).await?,
     ))

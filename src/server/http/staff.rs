@@ -38,7 +38,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(system))
 }
 
-fn user_id(raw: &str) -> Result<i64, ServerError> {
+/// An account id from the path: anything else is no such account.
+pub(super) fn user_id(raw: &str) -> Result<i64, ServerError> {
     raw.parse().map_err(|_| ServerError::NotFound("account"))
 }
 

@@ -16,6 +16,7 @@ use crate::server::storage::{favourites, verifications};
 use crate::server::ServerError;
 use std::collections::HashMap;
 
+#[derive(Default)]
 pub struct Advice {
     pub spent_this_month: Money,
     pub projected_this_month: Money,
@@ -29,11 +30,7 @@ pub async fn or_none(state: &AppState, user_id: i64) -> Advice {
         Ok(advice) => advice,
         Err(e) => {
             tracing::warn!(user_id, error = %e, "no spending advice");
-            Advice {
-                spent_this_month: Money::ZERO,
-                projected_this_month: Money::ZERO,
-                suggestions: Vec::new(),
-            }
+            Advice::default()
         }
     }
 }

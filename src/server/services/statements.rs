@@ -26,13 +26,17 @@ struct ReceiptTerms {
     issuer: Issuer,
 }
 
-/// The receipt terms in force now, as the top-up keeps them (JSON).
-pub(super) fn receipt_terms(state: &AppState) -> String {
-    let terms = ReceiptTerms {
+/// The receipt terms in force now.
+fn current_terms(state: &AppState) -> ReceiptTerms {
+    ReceiptTerms {
         tax_rate: state.settings.tax_rate,
         issuer: issuer(state),
-    };
-    serde_json::to_string(&terms).unwrap_or_default()
+    }
+}
+
+/// The receipt terms in force now, as the top-up keeps them (JSON).
+pub(super) fn receipt_terms(state: &AppState) -> String {
+    serde_json::to_string(&current_terms(state)).unwrap_or_default()
 }
 
 fn issuer(state: &AppState) -> Issuer {
@@ -85,10 +89,7 @@ pub async fn receipt(
         .receipt_terms
         .as_deref()
         .and_then(|t| serde_json::from_str::<ReceiptTerms>(t).ok())
-        .unwrap_or_else(|| ReceiptTerms {
-            tax_rate: state.settings.tax_rate,
-            issuer: issuer(state),
-        });
+        .unwrap_or_else(|| current_terms(state));
     let topup = topups::view(row, state.clock.now_ms());
     // Paid: also when refunded or disputed since (the receipt shows what was taken back).
     if topup.paid_at.is_none() {
